@@ -1,0 +1,57 @@
+# Yimi: `make run` serves the demo, `make test` runs the whole suite. Both set everything up first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+CATALOGS := $(wildcard app/locales/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+HTMX_VERSION := 2.0.11
+
+.PHONY: install run test test-pg bench lint i18n i18n-compile vendor clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Yimi needs Python 3.11 or newer"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) i18n-compile
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -d app/locales -D messages -l $(word 3,$(subst /, ,$<)) >/dev/null
+
+i18n-compile: $(COMPILED)
+
+run: install
+	$(BIN)/yimi db upgrade
+	$(BIN)/yimi demo
+	@echo "Yimi: http://127.0.0.1:8000  (help without sign-in: http://127.0.0.1:8000/help)"
+	$(BIN)/yimi serve --host 127.0.0.1 --port 8000
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-pg: install
+	YIMI_TEST_DATABASE_URL=$${YIMI_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/run.py
+
+lint: install
+	$(BIN)/ruff check app tests bench migrations
+
+# Extract every message from code and templates, merge into both catalogs, compile.
+i18n: $(STAMP)
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _ -k N_ -k ngettext:1,2 -o app/locales/messages.pot --project=yimi .
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i app/locales/messages.pot -d app/locales -D messages
+	$(MAKE) i18n-compile
+
+# htmx from the npm registry, copied into static/vendor with its version in the name (the file is committed).
+vendor:
+	cd $$(mktemp -d) && npm pack htmx.org@$(HTMX_VERSION) >/dev/null && tar xzf htmx.org-$(HTMX_VERSION).tgz && \
+	  cp package/dist/htmx.min.js $(CURDIR)/static/vendor/htmx-$(HTMX_VERSION).min.js
+
+clean:
+	rm -rf $(VENV) var test-results .pytest_cache
+	find app -name '*.mo' -delete

@@ -1,0 +1,85 @@
+"""Who is asking: the staff user behind a session cookie (pages) or a bearer token (JSON API)."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.accounts import service
+from app.accounts.models import StaffUser
+from app.accounts.permissions import Permission, check
+from app.core.config import get_settings
+from app.core.db import SessionDep
+from app.core.errors import NotSignedIn, YimiError
+from app.core.i18n import N_
+from app.core.ratelimit import hit
+
+SESSION_COOKIE = "yimi_session"
+bearer = HTTPBearer(auto_error=False, description="An API token issued by an administrator.")
+
+
+class PasswordChangeRequired(YimiError):
+    status_code = 303
+    title = N_("Please choose a new password")
+    slug = "password-change-required"
+    redirect_to = "/account/password?required=1"
+
+
+def load_principal(request: Request, session: SessionDep) -> None:
+    """App-wide: find the signed-in staff user from the session cookie (never on the JSON API)."""
+    request.state.user = None
+    request.state.staff_session = None
+    request.state.session_csrf = None
+    request.state.session_expired = False
+    if request.url.path.startswith("/api/"):
+        return
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return
+    found = service.resolve_session(session=session, token=token)
+    if found.user is None:
+        request.state.session_expired = found.expired
+        return
+    request.state.user = found.user
+    request.state.staff_session = found.staff_session
+    request.state.session_csrf = found.staff_session.csrf_token if found.staff_session else None
+
+
+class staff:  # noqa: N801 - used like a function: Depends(staff(Permission.X))
+    """Pages: the signed-in staff user, who must hold `permission` (from the matrix)."""
+
+    def __init__(self, permission: Permission, *, allow_pending_password: bool = False) -> None:
+        self.permission = permission
+        self.allow_pending_password = allow_pending_password
+
+    def __call__(self, request: Request) -> StaffUser:
+        user: StaffUser | None = getattr(request.state, "user", None)
+        if user is None:
+            raise NotSignedIn()
+        if user.must_change_password and not self.allow_pending_password:
+            raise PasswordChangeRequired()
+        check(user, self.permission)
+        return user
+
+
+class api_staff:  # noqa: N801
+    """JSON API: the staff user behind the bearer token, who must hold `permission`."""
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+
+    def __call__(
+        self,
+        request: Request,
+        session: SessionDep,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> StaffUser:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise NotSignedIn(N_("Send an API token in the Authorization header: Bearer <token>."))
+        hit(get_settings().rate_limit_api, "api", credentials.credentials[:16])
+        user = service.user_for_api_token(session=session, raw=credentials.credentials)
+        if user is None:
+            raise NotSignedIn(N_("This API token is not valid: it may be wrong, expired or revoked."))
+        request.state.user = user
+        check(user, self.permission)
+        return user

@@ -1,0 +1,75 @@
+"""The permission matrix: the one place that decides what each staff role may do (SEC-02, PAR-10).
+
+Every staff route declares one permission through `deps.staff(...)` (pages) or `deps.api_staff(...)`
+(JSON API); tests walk the routes and check every role against this matrix.
+"""
+
+from enum import StrEnum
+
+from app.accounts.models import TRAINING_REQUIRED, Role, StaffUser
+from app.core.errors import Forbidden
+from app.core.i18n import N_
+
+
+class Permission(StrEnum):
+    STAFF_AREA = "staff.area"  # the staff home and one's own account
+    USERS_MANAGE = "users.manage"  # create users, roles, training records, resets, deactivation, API tokens
+    AUDIT_READ = "audit.read"  # read and verify the audit log
+    # Declared with the roles they belong to; their routes arrive with their domains.
+    CORPS_ADMIN = "corps.admin"  # districts, groups, facilitator assignments
+    CORPS_FACILITATE = "corps.facilitate"  # own groups: enrol children, open tablet sessions
+    CONSULTATIONS_MANAGE = "consultations.manage"
+    MODERATE = "moderation.decide"
+    SAFEGUARD = "safeguarding.act"
+    INSIGHTS_READ = "insights.read"
+
+
+MATRIX: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset({Permission.STAFF_AREA, Permission.USERS_MANAGE, Permission.AUDIT_READ, Permission.CORPS_ADMIN}),
+    Role.OFFICIAL: frozenset({Permission.STAFF_AREA, Permission.CONSULTATIONS_MANAGE, Permission.INSIGHTS_READ}),
+    Role.MODERATOR: frozenset({Permission.STAFF_AREA, Permission.MODERATE}),
+    Role.SAFEGUARDING_OFFICER: frozenset({Permission.STAFF_AREA, Permission.SAFEGUARD}),
+    Role.FACILITATOR: frozenset({Permission.STAFF_AREA, Permission.CORPS_FACILITATE}),
+    Role.ANALYST: frozenset({Permission.STAFF_AREA, Permission.INSIGHTS_READ}),
+}
+
+PERMISSION_LABELS: dict[Permission, str] = {
+    Permission.STAFF_AREA: N_("Use the staff area and your own account"),
+    Permission.USERS_MANAGE: N_("Manage staff accounts, roles, training records and API tokens"),
+    Permission.AUDIT_READ: N_("Read and verify the audit log"),
+    Permission.CORPS_ADMIN: N_("Manage districts, groups and facilitators"),
+    Permission.CORPS_FACILITATE: N_("Enrol children and open tablet sessions for your groups"),
+    Permission.CONSULTATIONS_MANAGE: N_("Run consultations and publish responses"),
+    Permission.MODERATE: N_("Moderate children's comments"),
+    Permission.SAFEGUARD: N_("Act on safeguarding concerns"),
+    Permission.INSIGHTS_READ: N_("Read results and insights"),
+}
+
+
+def effective_roles(user: StaffUser) -> set[Role]:
+    """Roles the user can act in now: assigned, account active, and trained where training is required."""
+    if not user.is_active:
+        return set()
+    return {Role(r.role) for r in user.roles if not (Role(r.role) in TRAINING_REQUIRED and r.trained_at is None)}
+
+
+def permissions_of(user: StaffUser) -> set[Permission]:
+    granted: set[Permission] = set()
+    for role in effective_roles(user):
+        granted |= MATRIX[role]
+    return granted
+
+
+def can(user: StaffUser, permission: Permission) -> bool:
+    return permission in permissions_of(user)
+
+
+def check(user: StaffUser, permission: Permission) -> None:
+    if can(user, permission):
+        return
+    waiting = [r for r in user.roles if r.needs_training and permission in MATRIX[Role(r.role)]]
+    if waiting:
+        raise Forbidden(
+            N_("This role cannot act until an administrator has recorded your training. Please ask them."),
+        )
+    raise Forbidden()

@@ -1,0 +1,136 @@
+"""Settings from the environment (prefix ``YIMI_``), with development secrets kept in ``./var/``."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from cryptography.fernet import Fernet
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+# The secrets Yimi needs, and how a fresh one is made in development.
+SECRET_NAMES: dict[str, str] = {
+    "secret_key": "YIMI_SECRET_KEY",
+    "data_key": "YIMI_DATA_KEY",
+    "lookup_key": "YIMI_LOOKUP_KEY",
+}
+# Values that appear in documentation or examples and must never run in production.
+KNOWN_DEFAULTS = {"", "changeme", "change-me", "secret", "dev", "development", "yimi"}
+
+
+class ConfigurationError(RuntimeError):
+    """Start-up refused: the message says which variable to set."""
+
+
+def _new_secret(name: str) -> str:
+    if name == "data_key":
+        return Fernet.generate_key().decode()
+    return secrets.token_urlsafe(48)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="YIMI_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    var_dir: Path = BASE_DIR / "var"
+    database_url: str = ""
+
+    # Secrets. Empty means "not set": development generates them into var/, production refuses.
+    secret_key: str = ""
+    # One or more Fernet keys separated by commas, newest first (MultiFernet rotation).
+    data_key: str = ""
+    # Key of the keyed hash used to look up encrypted values without decrypting them.
+    lookup_key: str = ""
+
+    staff_idle_minutes: int = 30
+    staff_session_hours: int = 12
+    sign_in_max_failures: int = 5
+    sign_in_window_minutes: int = 15
+    sign_in_lock_minutes: int = 15
+
+    rate_limit_storage: str = "memory://"
+    rate_limit_sign_in: str = "20/minute"
+    rate_limit_api: str = "600/minute"
+    max_body_bytes: int = 2 * 1024 * 1024
+
+    # Shown on the help page (A11Y-10, CON-15, SG-06): the youth hotline and the police.
+    help_hotline: str = "12355"
+    help_police: str = "110"
+
+    # Origins besides the server's own that may post forms (e.g. behind a proxy with another name).
+    trusted_origins: list[str] = Field(default_factory=list)
+    display_timezone: str = "Asia/Shanghai"
+
+    generated_secrets: list[str] = Field(default_factory=list, exclude=True)
+
+    @model_validator(mode="after")
+    def _fill(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'yimi.db'}"
+        if self.env == "production":
+            self._refuse_weak_secrets()
+        else:
+            self._load_or_generate_secrets()
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def data_keys(self) -> list[str]:
+        return [k.strip() for k in self.data_key.split(",") if k.strip()]
+
+    def _refuse_weak_secrets(self) -> None:
+        for field, variable in SECRET_NAMES.items():
+            value = getattr(self, field)
+            if value.strip().lower() in KNOWN_DEFAULTS:
+                raise ConfigurationError(
+                    f"{variable} is not set. In production Yimi refuses to start with a generated or "
+                    f"default secret: set {variable} in the environment (see README, 'Configuration')."
+                )
+            if field != "data_key" and len(value) < 32:
+                raise ConfigurationError(f"{variable} is too short: use at least 32 random characters.")
+        for key in self.data_keys:
+            try:
+                Fernet(key.encode())
+            except ValueError as exc:
+                raise ConfigurationError(
+                    "YIMI_DATA_KEY must be one or more Fernet keys separated by commas "
+                    "(make one with `yimi keys generate`)."
+                ) from exc
+
+    def _load_or_generate_secrets(self) -> None:
+        missing = [f for f in SECRET_NAMES if not getattr(self, f)]
+        if not missing:
+            return
+        path = self.var_dir / "secrets.json"
+        stored: dict[str, str] = {}
+        if path.exists():
+            stored = json.loads(path.read_text())
+        changed = False
+        for field in missing:
+            if field not in stored:
+                stored[field] = _new_secret(field)
+                changed = True
+            setattr(self, field, stored[field])
+            self.generated_secrets.append(SECRET_NAMES[field])
+        if changed:
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                json.dump(stored, fh, indent=2)
+            os.replace(tmp, path)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

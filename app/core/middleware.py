@@ -1,0 +1,187 @@
+"""Pure ASGI middleware: locale, security headers, and a guard on request bodies."""
+
+from __future__ import annotations
+
+import json
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.config import get_settings
+from app.core.i18n import LOCALE_COOKIE, N_, get_locale, gettext, negotiate, set_locale
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "media-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+class LocaleMiddleware:
+    """Chooses the locale (cookie, then Accept-Language, then zh_Hans) before anything else runs."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        cookie = SimpleCookie()
+        try:
+            cookie.load(headers.get("cookie", ""))
+        except Exception:  # a malformed Cookie header must not break the page
+            cookie = SimpleCookie()
+        chosen = cookie[LOCALE_COOKIE].value if LOCALE_COOKIE in cookie else None
+        set_locale(negotiate(chosen, headers.get("accept-language")))
+        scope.setdefault("state", {})["locale"] = get_locale()
+        await self.app(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        production = get_settings().is_production
+        path: str = scope["path"]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", CSP)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+                headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+                headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+                if not path.startswith("/static/"):
+                    # Shared tablets: pages about people must not stay in the browser's cache (SEC-08).
+                    headers.setdefault("Cache-Control", "no-store")
+                if production:
+                    headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class BodyGuardMiddleware:
+    """Refuses bodies over the size limit (413) and forms whose text is not UTF-8 (400), before any route
+    reads them, so nothing is half-written."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        limit = get_settings().max_body_bytes
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length")
+        if declared is not None:
+            try:
+                too_large = int(declared) > limit
+            except ValueError:
+                await _refuse(scope, send, 400)
+                return
+            if too_large:
+                await _refuse(scope, send, 413)
+                return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await _refuse(scope, send, 413)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if headers.get("content-type", "").startswith("application/x-www-form-urlencoded") and not _utf8_form(body):
+            await _refuse(scope, send, 400)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _utf8_form(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+        for pair in body.split(b"&"):
+            unquote_to_bytes(pair.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+MESSAGES = {
+    400: (N_("We could not read this form"), N_("It contained characters or data we cannot read. Please try again.")),
+    413: (N_("What you sent is too large"), N_("Please send something smaller.")),
+}
+
+
+async def _refuse(scope: Scope, send: Send, status: int) -> None:
+    """A clear answer in the user's language: problem details on /api, a short page elsewhere."""
+    title, detail = (gettext(m) for m in MESSAGES[status])
+    if scope["path"].startswith("/api/"):
+        body = json.dumps(
+            {"type": "/problems/bad-body", "title": title, "status": status, "detail": detail, "instance": scope["path"]},
+            ensure_ascii=False,
+        ).encode()
+        content_type = b"application/problem+json"
+    else:
+        from app.core.templating import environment
+
+        body = environment().get_template("errors/plain.html").render(title=title, detail=detail, html_lang=_lang()).encode()
+        content_type = b"text/html; charset=utf-8"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()), (b"connection", b"close")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _lang() -> str:
+    from app.core.i18n import HTML_LANG
+
+    return HTML_LANG[get_locale()]
+
+
+def middleware_stack() -> list[Any]:
+    """Outermost first."""
+    return [SecurityHeadersMiddleware, LocaleMiddleware, BodyGuardMiddleware]

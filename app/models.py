@@ -1,0 +1,7 @@
+"""Every domain's tables, imported once so that SQLModel.metadata (and Alembic) knows them all."""
+
+from app.accounts import models as accounts_models
+from app.core import audit as core_audit
+from app.corps import models as corps_models
+
+__all__ = ["accounts_models", "core_audit", "corps_models"]

@@ -1,0 +1,164 @@
+"""Test set-up: the schema is built by the migrations; each test gets a clean database.
+
+SQLite (default): the migrations run once into a template file, copied for every test.
+PostgreSQL (YIMI_TEST_DATABASE_URL): the schema is dropped and migrated once per run, and every table is
+emptied after each test.
+"""
+
+import os
+import re
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlmodel import Session, SQLModel
+
+import app.models  # noqa: F401
+from app.accounts import service as accounts
+from app.accounts.models import Role, StaffUser, StaffUserCreate
+from app.core import db, ratelimit
+from app.core.config import Settings, get_settings
+from app.core.migrate import upgrade
+
+PG_URL = os.environ.get("YIMI_TEST_DATABASE_URL")
+PASSWORD = "correct horse battery"
+SECRETS = {
+    "YIMI_SECRET_KEY": "test-secret-key-" + "x" * 40,
+    "YIMI_DATA_KEY": Fernet.generate_key().decode(),
+    "YIMI_LOOKUP_KEY": "test-lookup-key-" + "y" * 40,
+}
+
+
+def on_postgres() -> bool:
+    return bool(PG_URL)
+
+
+def reset_postgres_schema(url: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The migrated schema every test starts from."""
+    if PG_URL:
+        reset_postgres_schema(PG_URL)
+        upgrade(PG_URL)
+        yield PG_URL
+        return
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.execute("PRAGMA journal_mode=DELETE")
+    connection.close()
+    yield str(path)
+
+
+def _empty_postgres(url: str) -> None:
+    tables = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
+    engine = db.get_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def settings(template_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    if PG_URL:
+        url = PG_URL
+    else:
+        target = tmp_path / "yimi.db"
+        shutil.copyfile(template_database, target)
+        url = f"sqlite:///{target}"
+    monkeypatch.setenv("YIMI_DATABASE_URL", url)
+    monkeypatch.setenv("YIMI_ENV", "test")
+    monkeypatch.setenv("YIMI_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("YIMI_RATE_LIMIT_STORAGE", "memory://")
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    _reset_caches()
+    yield get_settings()
+    if PG_URL:
+        _empty_postgres(PG_URL)
+    _reset_caches()
+
+
+def _reset_caches() -> None:
+    get_settings.cache_clear()
+    ratelimit._limiter.cache_clear()
+    db.dispose_engines()
+
+
+@pytest.fixture
+def session(settings: Settings) -> Iterator[Session]:
+    with Session(db.get_engine(), expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture
+def app(settings: Settings):  # noqa: ANN201
+    from app.main import create_app
+
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # noqa: ANN001
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def make_user(
+    session: Session, username: str, roles: list[Role] | None = None, *, trained: bool = True, password: str = PASSWORD
+) -> StaffUser:
+    user, _ = accounts.create(
+        session=session,
+        actor=None,
+        trained=trained,
+        data=StaffUserCreate(username=username, display_name=username.title(), roles=roles or [], password=password),
+    )
+    return user
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client: TestClient, path: str = "/signin") -> str:
+    match = CSRF_META.search(client.get(path).text)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> None:
+    token = csrf_token(client, "/signin")
+    response = client.post(
+        "/signin", data={"username": username, "password": password, "csrf_token": token}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    assert "yimi_session" in client.cookies
+
+
+def post_form(client: TestClient, path: str, data: dict | None = None, *, page: str = "/staff", **kw):  # noqa: ANN201
+    """Post a form as the browser would: with the CSRF token from a page."""
+    body = dict(data or {})
+    body["csrf_token"] = csrf_token(client, page)
+    return client.post(path, data=body, follow_redirects=kw.pop("follow_redirects", False), **kw)
+
+
+@pytest.fixture
+def admin(session: Session) -> StaffUser:
+    return make_user(session, "admin1", [Role.ADMIN])
+
+
+@pytest.fixture
+def admin_client(client: TestClient, admin: StaffUser) -> TestClient:
+    sign_in(client, admin.username)
+    return client
