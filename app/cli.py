@@ -8,7 +8,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
 
 from app.core.config import ConfigurationError, get_settings
 
@@ -69,7 +68,7 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="target revision, 
 @app.command()
 def demo() -> None:
     """Load demo data (idempotent): a district, two groups, one staff user per role. Not in production."""
-    from app.core.db import get_engine
+    from app.core.db import new_session
     from app.demo import DEMO_PASSWORD, load_demo
 
     settings = _settings()
@@ -77,7 +76,7 @@ def demo() -> None:
         err.print("[red]Demo data is never loaded in production.[/red]")
         raise typer.Exit(2)
     try:
-        with Session(get_engine()) as session:
+        with new_session() as session:
             accounts = load_demo(session=session)
     except OperationalError as exc:
         raise _database_down(exc) from exc
@@ -96,7 +95,9 @@ def serve(
     port: int = 8000,
     workers: int = 1,
     proxy_headers: Annotated[bool, typer.Option(help="trust X-Forwarded-* from the load balancer")] = False,
-    forwarded_allow_ips: str = "127.0.0.1",
+    forwarded_allow_ips: Annotated[
+        str | None, typer.Option(help="proxies trusted for X-Forwarded-*; default: $FORWARDED_ALLOW_IPS or 127.0.0.1")
+    ] = None,
     access_log: bool = True,
 ) -> None:
     """Serve Yimi with uvicorn (several workers share nothing but the database)."""
@@ -126,7 +127,7 @@ def create_user(
     """Create a staff user (the first administrator, for instance)."""
     from app.accounts import service
     from app.accounts.models import Role, StaffUserCreate
-    from app.core.db import get_engine
+    from app.core.db import new_session
     from app.core.errors import YimiError
     from app.core.i18n import gettext
 
@@ -142,7 +143,7 @@ def create_user(
         password = getpass.getpass("Password (empty: generate a temporary one): ")
     data = StaffUserCreate(username=username, display_name=display_name or username, roles=roles, password=password or None)
     try:
-        with Session(get_engine()) as session:
+        with new_session() as session:
             user, temporary = service.create(session=session, actor=None, data=data, trained=trained)
     except YimiError as exc:
         err.print(f"[red]{gettext(exc.title)}:[/red] {gettext(exc.detail, **exc.variables)}")
@@ -158,18 +159,19 @@ def create_user(
 def audit_verify() -> None:
     """Recompute the hash chain; exit 1 and name the first bad row if any row was altered or removed."""
     from app.core import audit
-    from app.core.db import get_engine
+    from app.core.db import new_session
 
     _settings()
     try:
-        with Session(get_engine()) as session:
+        with new_session() as session:
             result = audit.verify(session)
     except OperationalError as exc:
         raise _database_down(exc) from exc
     if result.ok:
         console.print(f"Audit log intact: {result.checked} events verified.")
         return
-    err.print(f"[red]Audit log broken at event {result.bad_id}:[/red] {result.reason} ({result.checked} events before it are intact).")
+    where = f"at event {result.bad_id}" if result.bad_id is not None else "at its end"
+    err.print(f"[red]Audit log broken {where}:[/red] {result.reason} ({result.checked} events before it are intact).")
     raise typer.Exit(1)
 
 

@@ -1,8 +1,10 @@
 """create_app(): middleware, routers, static files, error handlers."""
 
 import logging
+from collections.abc import Iterator
 
 from fastapi import Depends, FastAPI
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from app import models  # noqa: F401 - every table known before the first query
@@ -20,6 +22,24 @@ from app.site import views as site_views
 
 API_DESCRIPTION = """The JSON API of Yimi (一米). Authenticate with `Authorization: Bearer <token>`,
 using a token an administrator issued on the staff account's page. Errors are RFC 9457 problem details."""
+
+
+ROUTERS = (
+    site_views.router,
+    site_api.router,
+    accounts_views.router,
+    accounts_api.router,
+    audit_views.router,
+    audit_api.router,
+)
+
+
+def routes() -> Iterator[APIRoute]:
+    """Every route of every domain (for the CSRF and permission-matrix tests)."""
+    for router in ROUTERS:
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                yield route
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -40,13 +60,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(middleware)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=BASE_DIR / "static"), name="static")
-    for router in (
-        site_views.router,
-        site_api.router,
-        accounts_views.router,
-        accounts_api.router,
-        audit_views.router,
-        audit_api.router,
-    ):
+    for router in ROUTERS:
         app.include_router(router)
     return app

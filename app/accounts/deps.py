@@ -4,13 +4,14 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import OperationalError
 
 from app.accounts import service
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission, check
 from app.core.config import get_settings
 from app.core.db import SessionDep
-from app.core.errors import NotSignedIn, YimiError
+from app.core.errors import NotSignedIn, ServiceUnavailable, YimiError
 from app.core.i18n import N_
 from app.core.ratelimit import hit
 
@@ -36,7 +37,12 @@ def load_principal(request: Request, session: SessionDep) -> None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return
-    found = service.resolve_session(session=session, token=token)
+    try:
+        found = service.resolve_session(session=session, token=token)
+    except OperationalError:
+        # Help and public pages must keep working while the database is down (CON-15); staff pages say 503.
+        request.state.database_down = True
+        return
     if found.user is None:
         request.state.session_expired = found.expired
         return
@@ -54,6 +60,8 @@ class staff:  # noqa: N801 - used like a function: Depends(staff(Permission.X))
 
     def __call__(self, request: Request) -> StaffUser:
         user: StaffUser | None = getattr(request.state, "user", None)
+        if getattr(request.state, "database_down", False):
+            raise ServiceUnavailable()
         if user is None:
             raise NotSignedIn()
         if user.must_change_password and not self.allow_pending_password:

@@ -24,13 +24,17 @@ class Permission(StrEnum):
     INSIGHTS_READ = "insights.read"
 
 
+# Every active staff account, with or without a role (a newcomer must reach their account and see that
+# their role waits for training).
+BASE: frozenset[Permission] = frozenset({Permission.STAFF_AREA})
+
 MATRIX: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset({Permission.STAFF_AREA, Permission.USERS_MANAGE, Permission.AUDIT_READ, Permission.CORPS_ADMIN}),
-    Role.OFFICIAL: frozenset({Permission.STAFF_AREA, Permission.CONSULTATIONS_MANAGE, Permission.INSIGHTS_READ}),
-    Role.MODERATOR: frozenset({Permission.STAFF_AREA, Permission.MODERATE}),
-    Role.SAFEGUARDING_OFFICER: frozenset({Permission.STAFF_AREA, Permission.SAFEGUARD}),
-    Role.FACILITATOR: frozenset({Permission.STAFF_AREA, Permission.CORPS_FACILITATE}),
-    Role.ANALYST: frozenset({Permission.STAFF_AREA, Permission.INSIGHTS_READ}),
+    Role.ADMIN: frozenset({Permission.USERS_MANAGE, Permission.AUDIT_READ, Permission.CORPS_ADMIN}),
+    Role.OFFICIAL: frozenset({Permission.CONSULTATIONS_MANAGE, Permission.INSIGHTS_READ}),
+    Role.MODERATOR: frozenset({Permission.MODERATE}),
+    Role.SAFEGUARDING_OFFICER: frozenset({Permission.SAFEGUARD}),
+    Role.FACILITATOR: frozenset({Permission.CORPS_FACILITATE}),
+    Role.ANALYST: frozenset({Permission.INSIGHTS_READ}),
 }
 
 PERMISSION_LABELS: dict[Permission, str] = {
@@ -54,7 +58,9 @@ def effective_roles(user: StaffUser) -> set[Role]:
 
 
 def permissions_of(user: StaffUser) -> set[Permission]:
-    granted: set[Permission] = set()
+    if not user.is_active:
+        return set()
+    granted: set[Permission] = set(BASE)
     for role in effective_roles(user):
         granted |= MATRIX[role]
     return granted

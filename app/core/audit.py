@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, Column, String, text
+from sqlalchemy import JSON, Column, String, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from app.core.db import UTCDateTime, utcnow
@@ -35,6 +35,18 @@ class AuditEvent(SQLModel, table=True):
     # The chain: unique prev_hash means two writers can never both extend the same row.
     prev_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
     hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+
+
+class AuditHead(SQLModel, table=True):
+    """One row: the hash of the newest event. Appends move it by compare-and-swap, so concurrent writers
+    (workers, SQLite or PostgreSQL) take turns instead of forking the chain, and `verify()` notices rows
+    removed from the end."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(default=1, primary_key=True)
+    hash: str = Field(sa_column=Column(String(64), nullable=False))
+    count: int = Field(default=0)
 
 
 class Actor(Protocol):
@@ -92,12 +104,7 @@ def record(
     **data: Any,
 ) -> AuditEvent:
     """Append an audit event in the session's current transaction (the caller commits)."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        # Serialise appends until commit, so the chain never forks under concurrent writers.
-        session.execute(text("SELECT pg_advisory_xact_lock(7310012)"))
     session.flush()  # give the subject its id
-    last = session.exec(select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)).first()
     actor_type, actor_id = _actor_tuple(actor)
     subject_type, subject_id = _subject_tuple(subject)
     event = AuditEvent(
@@ -108,10 +115,24 @@ def record(
         subject_type=subject_type,
         subject_id=subject_id,
         data=json.loads(json.dumps(data, default=str)),
-        prev_hash=last or GENESIS,
+        prev_hash=GENESIS,
         hash="",
     )
-    event.hash = compute_hash(event)
+    for _attempt in range(50):
+        head = session.exec(select(AuditHead.hash).where(AuditHead.id == 1)).one()
+        event.prev_hash = head
+        event.hash = compute_hash(event)
+        # Compare-and-swap: the row lock (PostgreSQL) or write lock (SQLite) makes concurrent appends take turns.
+        moved = session.execute(
+            update(AuditHead)
+            .where(col(AuditHead.id) == 1, col(AuditHead.hash) == head)
+            .values(hash=event.hash, count=col(AuditHead.count) + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if moved.rowcount == 1:  # type: ignore[attr-defined]
+            break
+    else:
+        raise RuntimeError("audit log head kept moving; giving up")
     session.add(event)
     session.flush()
     return event
@@ -129,13 +150,18 @@ def verify(session: Session, batch: int = 1000) -> VerifyResult:
     """Recompute the chain from the first row; report the first row that does not fit."""
     expected_prev = GENESIS
     checked = 0
+    last_id: int | None = None
     for event in _iter_events(session, batch):
         if event.prev_hash != expected_prev:
             return VerifyResult(False, checked, event.id, "previous row missing or altered (chain broken)")
         if compute_hash(event) != event.hash:
             return VerifyResult(False, checked, event.id, "row content altered (hash mismatch)")
         expected_prev = event.hash
+        last_id = event.id
         checked += 1
+    head = session.exec(select(AuditHead)).one_or_none()
+    if head is not None and (head.hash != expected_prev or head.count != checked):
+        return VerifyResult(False, checked, None, f"the newest rows after event {last_id} were removed (the head no longer matches)")
     return VerifyResult(True, checked)
 
 

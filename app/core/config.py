@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     # Key of the keyed hash used to look up encrypted values without decrypting them.
     lookup_key: str = ""
 
+    # argon2id cost (OWASP: 64 MiB, 3 passes). Only the test suite lowers it, to keep tests quick.
+    password_memory_kib: int = 65536
+    password_rounds: int = 3
+
     staff_idle_minutes: int = 30
     staff_session_hours: int = 12
     sign_in_max_failures: int = 5
@@ -98,6 +102,8 @@ class Settings(BaseSettings):
                 )
             if field != "data_key" and len(value) < 32:
                 raise ConfigurationError(f"{variable} is too short: use at least 32 random characters.")
+        if self.password_memory_kib < 19456 or self.password_rounds < 2:
+            raise ConfigurationError("YIMI_PASSWORD_MEMORY_KIB/YIMI_PASSWORD_ROUNDS are below OWASP's minimum for argon2id.")
         for key in self.data_keys:
             try:
                 Fernet(key.encode())

@@ -98,8 +98,13 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def new_session() -> Session:
+    """A session outside a request (CLI, jobs); objects stay readable after commit."""
+    return Session(get_engine(), expire_on_commit=False)
+
+
 def get_session() -> Iterator[Session]:
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with new_session() as session:
         yield session
 
 

@@ -4,26 +4,41 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import lru_cache
 
 from passlib.context import CryptContext
 
-passwords = CryptContext(schemes=["argon2"], deprecated="auto")
-# Verified against when the user does not exist, so that a wrong username takes as long as a wrong password.
-_DUMMY_HASH = passwords.hash(secrets.token_urlsafe(16))
+from app.core.config import get_settings
 
 MIN_PASSWORD_LENGTH = 10
 
 
+@lru_cache
+def _context(memory_kib: int, rounds: int) -> tuple[CryptContext, str]:
+    context = CryptContext(
+        schemes=["argon2"], deprecated="auto", argon2__memory_cost=memory_kib, argon2__rounds=rounds
+    )
+    # Verified against when the user does not exist, so a wrong username takes as long as a wrong password.
+    return context, context.hash(secrets.token_urlsafe(16))
+
+
+def passwords() -> tuple[CryptContext, str]:
+    """argon2id with the cost from settings; hashes made with another cost are upgraded at sign-in."""
+    settings = get_settings()
+    return _context(settings.password_memory_kib, settings.password_rounds)
+
+
 def hash_password(password: str) -> str:
-    return passwords.hash(password)
+    return passwords()[0].hash(password)
 
 
 def verify_password(password: str, password_hash: str | None) -> tuple[bool, str | None]:
     """(matches, new hash if the stored one should be upgraded)."""
+    context, dummy = passwords()
     if not password_hash:
-        passwords.verify(password, _DUMMY_HASH)
+        context.verify(password, dummy)
         return False, None
-    return passwords.verify_and_update(password, password_hash)
+    return context.verify_and_update(password, password_hash)
 
 
 def new_token(nbytes: int = 32) -> str:

@@ -13,7 +13,6 @@ from alembic import op
 
 import app.core.db
 
-
 revision: str = '0001'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -39,6 +38,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_event_action'), ['action'], unique=False)
+
+    audit_head = op.create_table('audit_head',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_head'))
+    )
+    op.bulk_insert(audit_head, [{"id": 1, "hash": "0" * 64, "count": 0}])
 
     op.create_table('district',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -182,6 +189,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_audit_event_action'))
 
     op.drop_table('audit_event')
+    op.drop_table('audit_head')
     # ### end Alembic commands ###
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS audit_event_append_only()")

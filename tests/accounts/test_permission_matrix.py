@@ -1,0 +1,94 @@
+"""One permission matrix decides every staff route: each role is checked against each route, for pages
+and for the JSON API (SEC-02, PAR-10)."""
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.accounts import service
+from app.accounts.deps import api_staff, staff
+from app.accounts.models import Role
+from app.accounts.permissions import MATRIX, Permission
+from app.main import routes
+from tests.conftest import make_user, sign_in
+
+# Routes anyone may use, signed in or not. Everything else must declare exactly one permission.
+PUBLIC = {"/", "/help", "/language", "/signin", "/signout", "/healthz", "/readyz", "/api/v1/help"}
+
+
+def _permission_of(route) -> Permission | None:
+    found = [d.call.permission for d in route.dependant.dependencies if isinstance(d.call, staff | api_staff)]
+    assert len(found) <= 1, f"{route.path} declares several permissions"
+    return found[0] if found else None
+
+
+def _concrete(path: str, user_id: int) -> str:
+    return re.sub(r"\{user_id\}", str(user_id), path).replace("{session_id}", "999999").replace(
+        "{token_id}", "999999"
+    ).replace("{role}", "moderator")
+
+
+def test_every_route_is_public_or_declares_one_permission():
+    for route in routes():
+        if route.path in PUBLIC:
+            assert _permission_of(route) is None, f"{route.path} is public but declares a permission"
+        else:
+            assert _permission_of(route) is not None, f"{route.path} declares no permission"
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_reaches_exactly_the_pages_the_matrix_allows(app, session, role):
+    user = make_user(session, f"matrix-{role.value}".replace("_", "-"), [role])
+    target = make_user(session, "matrix-target", [Role.ANALYST])
+    allowed = MATRIX[role] | {Permission.STAFF_AREA}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        sign_in(client, user.username)
+        for route in routes():
+            permission = _permission_of(route)
+            if permission is None or route.path.startswith("/api/") or "GET" not in route.methods:
+                continue
+            response = client.get(_concrete(route.path, target.id), follow_redirects=False)
+            if permission in allowed:
+                assert response.status_code in (200, 404), f"{role} refused {route.path}"
+            else:
+                assert response.status_code == 403, f"{role} reached {route.path}"
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_reaches_exactly_the_api_the_matrix_allows(app, session, role, admin):
+    user = make_user(session, f"api-{role.value}".replace("_", "-"), [role])
+    _, raw = service.issue_token(session=session, actor=admin, user=user, name="matrix")
+    allowed = MATRIX[role] | {Permission.STAFF_AREA}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        headers = {"Authorization": f"Bearer {raw}"}
+        for route in routes():
+            permission = _permission_of(route)
+            if permission is None or not route.path.startswith("/api/"):
+                continue
+            method = sorted(route.methods)[0]
+            response = client.request(method, _concrete(route.path, user.id), headers=headers, json={})
+            if permission in allowed:
+                assert response.status_code != 403, f"{role} refused {method} {route.path}"
+            else:
+                assert response.status_code == 403, f"{role} reached {method} {route.path}"
+                assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_untrained_role_is_refused_with_a_reason(app, session):
+    """A moderator without a training record is refused, and told why (PAR-10)."""
+    from app.accounts.permissions import check
+    from app.core.errors import Forbidden
+
+    moderator = make_user(session, "untrained", [Role.MODERATOR], trained=False)
+    with pytest.raises(Forbidden) as refused:
+        check(moderator, Permission.MODERATE)
+    assert "training" in refused.value.detail
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client):
+    for route in routes():
+        if _permission_of(route) is None or route.path.startswith("/api/") or "GET" not in route.methods:
+            continue
+        response = client.get(_concrete(route.path, 1), follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"].startswith("/signin?next=")
