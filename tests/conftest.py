@@ -115,9 +115,16 @@ def app(settings: Settings):  # noqa: ANN201
     return create_app(settings)
 
 
+def english_client(app, **kwargs) -> TestClient:  # noqa: ANN001
+    """A browser whose language is English, so assertions can read the English source messages.
+    (Chinese is the default for everyone else; tests of that build a client without this header.)"""
+    kwargs.setdefault("raise_server_exceptions", False)
+    return TestClient(app, headers={"Accept-Language": "en"}, **kwargs)
+
+
 @pytest.fixture
 def client(app) -> Iterator[TestClient]:  # noqa: ANN001
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with english_client(app) as c:
         yield c
 
 

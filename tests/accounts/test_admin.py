@@ -14,7 +14,7 @@ def _actions(session, user):
 
 
 def test_admin_creates_a_user_who_must_choose_a_password(admin_client, session, app):
-    from fastapi.testclient import TestClient
+    from tests.conftest import english_client
 
     response = post_form(admin_client, "/admin/users", {"username": "Chen.Li", "display_name": "陈老师", "roles": ["facilitator"]}, page="/admin/users/new")
     assert response.status_code == 200
@@ -22,7 +22,7 @@ def test_admin_creates_a_user_who_must_choose_a_password(admin_client, session, 
     user = service.get_by_username(session=session, username="chen.li")
     assert user is not None and [r.role for r in user.roles] == ["facilitator"]
     temporary = response.text.split("<code>")[1].split("</code>")[0]
-    with TestClient(app) as newcomer:
+    with english_client(app) as newcomer:
         token = csrf_token(newcomer)
         first = newcomer.post("/signin", data={"username": "chen.li", "password": temporary, "csrf_token": token}, follow_redirects=False)
         assert first.headers["location"] == "/account/password?required=1"
@@ -114,11 +114,11 @@ def test_admin_cannot_deactivate_themselves(admin_client, admin):
 
 
 def test_deactivation_ends_sessions_and_tokens(admin_client, session, app, admin):
-    from fastapi.testclient import TestClient
+    from tests.conftest import english_client
 
     user = make_user(session, "leaving", [Role.ANALYST])
     _, raw = service.issue_token(session=session, actor=admin, user=user, name="script")
-    with TestClient(app) as theirs:
+    with english_client(app) as theirs:
         sign_in(theirs, "leaving")
         post_form(admin_client, f"/admin/users/{user.id}/active", {"active": "0"}, page=f"/admin/users/{user.id}")
         assert theirs.get("/staff", follow_redirects=False).status_code == 303
@@ -127,10 +127,10 @@ def test_deactivation_ends_sessions_and_tokens(admin_client, session, app, admin
 
 
 def test_password_reset_gives_a_temporary_password_and_ends_sessions(admin_client, session, app):
-    from fastapi.testclient import TestClient
+    from tests.conftest import english_client
 
     user = make_user(session, "forgetful", [Role.ANALYST])
-    with TestClient(app) as theirs:
+    with english_client(app) as theirs:
         sign_in(theirs, "forgetful")
         response = post_form(admin_client, f"/admin/users/{user.id}/password-reset", page=f"/admin/users/{user.id}")
         assert response.status_code == 200 and "Password reset" in response.text

@@ -4,14 +4,13 @@ and for the JSON API (SEC-02, PAR-10)."""
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 
 from app.accounts import service
 from app.accounts.deps import api_staff, staff
 from app.accounts.models import Role
 from app.accounts.permissions import MATRIX, Permission
 from app.main import routes
-from tests.conftest import make_user, sign_in
+from tests.conftest import english_client, make_user, sign_in
 
 # Routes anyone may use, signed in or not. Everything else must declare exactly one permission.
 PUBLIC = {"/", "/help", "/language", "/signin", "/signout", "/healthz", "/readyz", "/api/v1/help"}
@@ -42,7 +41,7 @@ def test_each_role_reaches_exactly_the_pages_the_matrix_allows(app, session, rol
     user = make_user(session, f"matrix-{role.value}".replace("_", "-"), [role])
     target = make_user(session, "matrix-target", [Role.ANALYST])
     allowed = MATRIX[role] | {Permission.STAFF_AREA}
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with english_client(app) as client:
         sign_in(client, user.username)
         for route in routes():
             permission = _permission_of(route)
@@ -60,7 +59,7 @@ def test_each_role_reaches_exactly_the_api_the_matrix_allows(app, session, role,
     user = make_user(session, f"api-{role.value}".replace("_", "-"), [role])
     _, raw = service.issue_token(session=session, actor=admin, user=user, name="matrix")
     allowed = MATRIX[role] | {Permission.STAFF_AREA}
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with english_client(app) as client:
         headers = {"Authorization": f"Bearer {raw}"}
         for route in routes():
             permission = _permission_of(route)

@@ -80,12 +80,11 @@ def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(client, sessi
 
 def test_the_lock_is_counted_in_the_database_across_workers(app, session):
     """Two separate app instances (two workers) share the count: 3 failures on one and 2 on the other lock."""
-    from fastapi.testclient import TestClient
-
     from app.main import create_app
+    from tests.conftest import english_client
 
     make_user(session, "shared", [Role.ANALYST])
-    with TestClient(app) as worker_a, TestClient(create_app()) as worker_b:
+    with english_client(app) as worker_a, english_client(create_app()) as worker_b:
         for _ in range(3):
             _sign_in_attempt(worker_a, "shared", "bad password!")
         for _ in range(2):
@@ -156,10 +155,10 @@ def test_activity_keeps_the_session_alive(client, session):
 
 
 def test_sign_out_everywhere_ends_every_session(app, session):
-    from fastapi.testclient import TestClient
+    from tests.conftest import english_client
 
     make_user(session, "many", [Role.FACILITATOR])
-    with TestClient(app) as laptop, TestClient(app) as tablet:
+    with english_client(app) as laptop, english_client(app) as tablet:
         sign_in(laptop, "many")
         sign_in(tablet, "many")
         response = post_form(laptop, "/account/signout-everywhere", page="/account")
@@ -169,10 +168,10 @@ def test_sign_out_everywhere_ends_every_session(app, session):
 
 
 def test_a_user_can_sign_out_one_other_device(app, session):
-    from fastapi.testclient import TestClient
+    from tests.conftest import english_client
 
     make_user(session, "two", [Role.FACILITATOR])
-    with TestClient(app) as laptop, TestClient(app) as tablet:
+    with english_client(app) as laptop, english_client(app) as tablet:
         sign_in(laptop, "two")
         sign_in(tablet, "two")
         sessions = session.exec(select(StaffSession).order_by(StaffSession.id)).all()

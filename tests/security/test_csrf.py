@@ -69,11 +69,11 @@ def test_the_htmx_header_is_accepted(admin_client, session):
 
 
 def test_a_token_from_another_session_is_refused(app, session):
-    from fastapi.testclient import TestClient
+    from tests.conftest import english_client
 
     make_user(session, "alice1", [Role.ADMIN])
     make_user(session, "bob111", [Role.ADMIN])
-    with TestClient(app) as alice, TestClient(app) as bob:
+    with english_client(app) as alice, english_client(app) as bob:
         sign_in(alice, "alice1")
         sign_in(bob, "bob111")
         alice_token = csrf_token(alice, "/account")

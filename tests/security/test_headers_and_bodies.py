@@ -33,17 +33,16 @@ def test_no_page_refers_to_another_host(client):
 
 
 def test_production_cookies_are_secure_and_hsts_is_sent(settings, monkeypatch, session):
-    from fastapi.testclient import TestClient
-
     from app.core.config import get_settings
     from app.main import create_app
+    from tests.conftest import english_client
 
     make_user(session, "produsr", [Role.ANALYST])
     monkeypatch.setenv("YIMI_ENV", "production")
     monkeypatch.setenv("YIMI_PASSWORD_MEMORY_KIB", "19456")
     monkeypatch.setenv("YIMI_PASSWORD_ROUNDS", "2")
     get_settings.cache_clear()
-    with TestClient(create_app(), base_url="https://testserver") as client:
+    with english_client(create_app(), base_url="https://testserver") as client:
         page = client.get("/signin")
         assert "Secure" in page.headers["set-cookie"]
         assert "max-age" in page.headers["strict-transport-security"]

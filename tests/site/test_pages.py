@@ -13,14 +13,13 @@ def test_help_is_reachable_without_sign_in_and_names_the_hotlines(client):
 
 
 def test_help_numbers_are_configurable(settings, monkeypatch):
-    from fastapi.testclient import TestClient
-
     from app.core.config import get_settings
     from app.main import create_app
+    from tests.conftest import english_client
 
     monkeypatch.setenv("YIMI_HELP_HOTLINE", "96111")
     get_settings.cache_clear()
-    with TestClient(create_app()) as client:
+    with english_client(create_app()) as client:
         assert 'href="tel:96111"' in client.get("/help").text
         assert client.get("/api/v1/help").json()["hotline"] == "96111"
 
@@ -38,8 +37,11 @@ def test_the_help_button_is_on_staff_pages_too(client, session):
     assert 'class="help-button" href="/help"' in client.get("/staff").text
 
 
-def test_chinese_is_the_default(client):
-    html = client.get("/").text
+def test_chinese_is_the_default(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as browser_without_preference:
+        html = browser_without_preference.get("/").text
     assert '<html lang="zh-Hans">' in html
 
 
@@ -112,17 +114,15 @@ def test_422_is_a_friendly_page(client, session):
 
 
 def test_429_after_too_many_sign_in_attempts(settings, monkeypatch):
-    from fastapi.testclient import TestClient
-
     from app.core import ratelimit
     from app.core.config import get_settings
     from app.main import create_app
-    from tests.conftest import csrf_token
+    from tests.conftest import csrf_token, english_client
 
     monkeypatch.setenv("YIMI_RATE_LIMIT_SIGN_IN", "3/minute")
     get_settings.cache_clear()
     ratelimit._limiter.cache_clear()
-    with TestClient(create_app()) as client:
+    with english_client(create_app()) as client:
         token = csrf_token(client)
         codes = [client.post("/signin", data={"username": "x", "password": "y", "csrf_token": token}).status_code for _ in range(4)]
         assert codes[:3] == [400, 400, 400] and codes[3] == 429
@@ -131,13 +131,13 @@ def test_429_after_too_many_sign_in_attempts(settings, monkeypatch):
 
 
 def test_500_is_a_calm_page_without_a_stack_trace(app):
-    from fastapi.testclient import TestClient
+    from tests.conftest import english_client
 
     @app.get("/boom-test")
     def boom() -> None:
         raise RuntimeError("secret internals")
 
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with english_client(app) as client:
         page = client.get("/boom-test", headers={"Accept-Language": "en"})
         assert page.status_code == 500
         assert "Something went wrong on our side" in page.text
@@ -145,13 +145,13 @@ def test_500_is_a_calm_page_without_a_stack_trace(app):
 
 
 def test_500_on_the_api_is_a_problem_document(app):
-    from fastapi.testclient import TestClient
+    from tests.conftest import english_client
 
     @app.get("/api/v1/boom-test")
     def boom() -> None:
         raise RuntimeError("secret internals")
 
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with english_client(app) as client:
         response = client.get("/api/v1/boom-test")
         assert response.status_code == 500 and response.json()["status"] == 500
         assert "secret internals" not in response.text
@@ -178,16 +178,15 @@ def test_readyz_says_when_migrations_are_behind(client, session):
 
 
 def test_a_database_that_is_down_gets_a_calm_503(settings, monkeypatch, tmp_path):
-    from fastapi.testclient import TestClient
-
     from app.core import db
     from app.core.config import get_settings
     from app.main import create_app
+    from tests.conftest import english_client
 
     monkeypatch.setenv("YIMI_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     get_settings.cache_clear()
     db.dispose_engines()
-    with TestClient(create_app(), raise_server_exceptions=False) as client:
+    with english_client(create_app()) as client:
         assert client.get("/healthz").status_code == 200
         assert client.get("/readyz").status_code == 503
         client.cookies.set("yimi_session", "whatever")
