@@ -11,12 +11,16 @@ from app import models  # noqa: F401 - every table known before the first query
 from app.accounts import api as accounts_api
 from app.accounts import views as accounts_views
 from app.accounts.deps import load_principal
+from app.corps.deps import load_child
 from app.audit import api as audit_api
 from app.audit import views as audit_views
 from app.core import errors
 from app.core.config import BASE_DIR, Settings, get_settings
 from app.core.csrf import csrf_protect
 from app.core.middleware import middleware_stack
+from app.corps import api as corps_api
+from app.corps import tablet_views as corps_tablet_views
+from app.corps import views as corps_views
 from app.site import api as site_api
 from app.site import views as site_views
 
@@ -31,6 +35,9 @@ ROUTERS = (
     accounts_api.router,
     audit_views.router,
     audit_api.router,
+    corps_views.router,
+    corps_api.router,
+    corps_tablet_views.router,
 )
 
 
@@ -53,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
         # Order matters: who is asking first, then the CSRF check that depends on their session.
-        dependencies=[Depends(load_principal), Depends(csrf_protect)],
+        dependencies=[Depends(load_principal), Depends(load_child), Depends(csrf_protect)],
     )
     app.state.settings = settings
     for middleware in reversed(middleware_stack()):

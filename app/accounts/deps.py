@@ -19,6 +19,15 @@ SESSION_COOKIE = "yimi_session"
 bearer = HTTPBearer(auto_error=False, description="An API token issued by an administrator.")
 
 
+class TabletMode(YimiError):
+    """This browser is a tablet open for a group: staff pages are out of reach until a facilitator ends it."""
+
+    status_code = 303
+    title = N_("This tablet is open for a group")
+    slug = "tablet-mode"
+    redirect_to = "/tablet"
+
+
 class PasswordChangeRequired(YimiError):
     status_code = 303
     title = N_("Please choose a new password")
@@ -62,6 +71,8 @@ class staff:  # noqa: N801 - used like a function: Depends(staff(Permission.X))
         user: StaffUser | None = getattr(request.state, "user", None)
         if getattr(request.state, "database_down", False):
             raise ServiceUnavailable()
+        if getattr(request.state, "group_session", None) is not None:
+            raise TabletMode()
         if user is None:
             raise NotSignedIn()
         if user.must_change_password and not self.allow_pending_password:

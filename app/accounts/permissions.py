@@ -18,6 +18,7 @@ class Permission(StrEnum):
     # Declared with the roles they belong to; their routes arrive with their domains.
     CORPS_ADMIN = "corps.admin"  # districts, groups, facilitator assignments
     CORPS_FACILITATE = "corps.facilitate"  # own groups: enrol children, open tablet sessions
+    IDENTITY_READ = "corps.identity"  # a child's real identity, each read logged with a reason (SEC-02)
     CONSULTATIONS_MANAGE = "consultations.manage"
     MODERATE = "moderation.decide"
     SAFEGUARD = "safeguarding.act"
@@ -29,10 +30,10 @@ class Permission(StrEnum):
 BASE: frozenset[Permission] = frozenset({Permission.STAFF_AREA})
 
 MATRIX: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset({Permission.USERS_MANAGE, Permission.AUDIT_READ, Permission.CORPS_ADMIN}),
+    Role.ADMIN: frozenset({Permission.USERS_MANAGE, Permission.AUDIT_READ, Permission.CORPS_ADMIN, Permission.IDENTITY_READ}),
     Role.OFFICIAL: frozenset({Permission.CONSULTATIONS_MANAGE, Permission.INSIGHTS_READ}),
     Role.MODERATOR: frozenset({Permission.MODERATE}),
-    Role.SAFEGUARDING_OFFICER: frozenset({Permission.SAFEGUARD}),
+    Role.SAFEGUARDING_OFFICER: frozenset({Permission.SAFEGUARD, Permission.IDENTITY_READ}),
     Role.FACILITATOR: frozenset({Permission.CORPS_FACILITATE}),
     Role.ANALYST: frozenset({Permission.INSIGHTS_READ}),
 }
@@ -43,6 +44,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.AUDIT_READ: N_("Read and verify the audit log"),
     Permission.CORPS_ADMIN: N_("Manage districts, groups and facilitators"),
     Permission.CORPS_FACILITATE: N_("Enrol children and open tablet sessions for your groups"),
+    Permission.IDENTITY_READ: N_("Read a child's real identity, with a recorded reason"),
     Permission.CONSULTATIONS_MANAGE: N_("Run consultations and publish responses"),
     Permission.MODERATE: N_("Moderate children's comments"),
     Permission.SAFEGUARD: N_("Act on safeguarding concerns"),

@@ -323,9 +323,9 @@ def _count_failure(session: Session, user: StaffUser, now: dt.datetime) -> dt.da
     return locked_until if locked_until and locked_until > now else None
 
 
-def authenticate(
-    *, session: Session, username: str, password: str, ip_address: str | None = None, user_agent: str | None = None
-) -> SignIn:
+def check_credentials(*, session: Session, username: str, password: str, ip_address: str | None = None) -> StaffUser:
+    """The active user with this username and password, counting wrong passwords towards the lock-out.
+    Used for sign-in and wherever staff must prove who they are again (ending a tablet's group session)."""
     now = utcnow()
     minutes = get_settings().sign_in_lock_minutes
     user = get_by_username(session=session, username=username)
@@ -348,7 +348,14 @@ def authenticate(
         user.password_hash = new_hash
     _clear_lock(user)
     session.add(user)
-    staff_session, token = _start_session(session, user, now, ip_address, user_agent)
+    return user
+
+
+def authenticate(
+    *, session: Session, username: str, password: str, ip_address: str | None = None, user_agent: str | None = None
+) -> SignIn:
+    user = check_credentials(session=session, username=username, password=password, ip_address=ip_address)
+    staff_session, token = _start_session(session, user, utcnow(), ip_address, user_agent)
     audit.record(session, actor=user, action="staff.sign_in", subject=user, ip=ip_address)
     session.commit()
     return SignIn(user=user, staff_session=staff_session, token=token)

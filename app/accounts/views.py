@@ -106,6 +106,9 @@ def staff_home(request: Request, user: Staff) -> Response:
         for r in user.roles
     ]
     tools = [
+        {"href": "/corps/groups", "label": N_("Groups and children"), "permission": Permission.CORPS_FACILITATE},
+        {"href": "/corps/groups", "label": N_("Groups and children"), "permission": Permission.CORPS_ADMIN},
+        {"href": "/corps/districts", "label": N_("Districts"), "permission": Permission.CORPS_ADMIN},
         {"href": "/admin/users", "label": N_("Staff accounts"), "permission": Permission.USERS_MANAGE},
         {"href": "/admin/audit", "label": N_("Audit log"), "permission": Permission.AUDIT_READ},
     ]
@@ -114,7 +117,7 @@ def staff_home(request: Request, user: Staff) -> Response:
         "accounts/staff_home.html",
         {
             "roles": roles,
-            "tools": [t for t in tools if t["permission"] in granted],
+            "tools": list({t["href"]: t for t in tools if t["permission"] in granted}.values()),
             "permissions": [PERMISSION_LABELS[p] for p in Permission if p in granted],
         },
     )

@@ -1,13 +1,16 @@
-"""Districts and groups of the observer corps. (Children, facilitators and tablets arrive with the corps issue.)"""
+"""The observer corps: districts, groups and their facilitators, pseudonymous children, their identity kept
+apart (SEC-03, MP-09), tablet group sessions and child sessions (SEC-08)."""
 
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from app.core.crypto import EncryptedText
 from app.core.db import UTCDateTime, utcnow
-from app.core.i18n import get_locale
+from app.core.i18n import N_, get_locale
 
 
 class GroupKind(StrEnum):
@@ -16,9 +19,69 @@ class GroupKind(StrEnum):
     SQUAD = "squad"
 
 
+GROUP_KIND_LABELS = {
+    GroupKind.SCHOOL_CLASS: N_("School class"),
+    GroupKind.COMMUNITY: N_("Community group"),
+    GroupKind.SQUAD: N_("Observer corps squad"),
+}
+
+
+class ChildStatus(StrEnum):
+    AWAITING_CONSENT = "awaiting_consent"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    LEFT = "left"
+
+
+CHILD_STATUS_LABELS = {
+    ChildStatus.AWAITING_CONSENT: N_("Awaiting consent"),
+    ChildStatus.ACTIVE: N_("Active"),
+    ChildStatus.PAUSED: N_("Paused"),
+    ChildStatus.LEFT: N_("Left the programme"),
+}
+
+
+class AgeBand(StrEnum):
+    YOUNG = "6-9"
+    MIDDLE = "10-13"
+    TEEN = "14-17"
+
+
+# The avatars children choose from (static/img/avatars/<key>.svg), with the word shown under each.
+AVATARS: dict[str, str] = {
+    "panda": N_("Panda"), "cat": N_("Cat"), "dog": N_("Dog"), "rabbit": N_("Rabbit"), "fox": N_("Fox"),
+    "owl": N_("Owl"), "tiger": N_("Tiger"), "elephant": N_("Elephant"), "giraffe": N_("Giraffe"),
+    "penguin": N_("Penguin"), "koala": N_("Koala"), "frog": N_("Frog"), "turtle": N_("Turtle"),
+    "whale": N_("Whale"), "butterfly": N_("Butterfly"), "bee": N_("Bee"), "lion": N_("Lion"),
+    "monkey": N_("Monkey"), "deer": N_("Deer"), "duck": N_("Duck"), "dolphin": N_("Dolphin"),
+    "hedgehog": N_("Hedgehog"), "squirrel": N_("Squirrel"), "bear": N_("Bear"),
+}
+# The nine pictures of the picture code (static/img/pictures/<key>.svg), in the order of the grid.
+PICTURES: dict[str, str] = {
+    "sun": N_("Sun"), "moon": N_("Moon"), "star": N_("Star"), "tree": N_("Tree"), "flower": N_("Flower"),
+    "fish": N_("Fish"), "apple": N_("Apple"), "car": N_("Car"), "boat": N_("Boat"),
+}
+CODE_LENGTH = 3
+
+
 def localised(text: dict[str, str]) -> str:
     """Staff-written text per locale, falling back to zh_Hans."""
     return text.get(get_locale()) or text.get("zh_Hans") or next(iter(text.values()), "")
+
+
+def age_on(birth_year: int, birth_month: int, day: dt.date) -> int:
+    """Age in whole years on `day`, counting a birthday from the first of the birth month."""
+    return day.year - birth_year - (1 if day.month < birth_month else 0)
+
+
+def age_band_for(age: int) -> AgeBand | None:
+    if 6 <= age <= 9:
+        return AgeBand.YOUNG
+    if 10 <= age <= 13:
+        return AgeBand.MIDDLE
+    if 14 <= age <= 17:
+        return AgeBand.TEEN
+    return None
 
 
 class District(SQLModel, table=True):
@@ -51,3 +114,207 @@ class Group(SQLModel, table=True):
     @property
     def label(self) -> str:
         return localised(self.name)
+
+
+class GroupFacilitator(SQLModel, table=True):
+    __tablename__ = "group_facilitator"
+    __table_args__ = (UniqueConstraint("group_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(sa_column=Column(Integer, ForeignKey("corps_group.id", ondelete="CASCADE"), nullable=False, index=True))
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("staff_user.id", ondelete="CASCADE"), nullable=False, index=True))
+    assigned_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+_STATUSES = ", ".join(f"'{s.value}'" for s in ChildStatus)
+
+
+class Child(SQLModel, table=True):
+    """A pseudonymous child. No real name, photo, school or address here: identity lives in ChildIdentity."""
+
+    __tablename__ = "child"
+    __table_args__ = (
+        UniqueConstraint("group_id", "name_key"),
+        CheckConstraint(f"status IN ({_STATUSES})", name="status_known"),
+        CheckConstraint("birth_month BETWEEN 1 AND 12", name="birth_month_valid"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(sa_column=Column(Integer, ForeignKey("corps_group.id", ondelete="RESTRICT"), nullable=False, index=True))
+    display_name: str = Field(max_length=20)
+    # The pseudonym folded for duplicate detection within a group (enforced by the unique constraint).
+    name_key: str = Field(max_length=40)
+    avatar: str = Field(max_length=20)
+    birth_year: int
+    birth_month: int
+    status: str = Field(default=ChildStatus.AWAITING_CONSENT.value, max_length=20)
+    # The picture code (three of the nine pictures), kept only as a slow hash (A11Y-08).
+    picture_code_hash: str = Field(max_length=255)
+    # A 14-17-year-old's personal code for their own phone, also only as a slow hash.
+    personal_code_hash: str | None = Field(default=None, max_length=255)
+    # Lock-out: wrong codes counted in the database; locked until a facilitator unlocks.
+    failed_codes: int = Field(default=0)
+    locked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    turned_14_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    left_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_by_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
+
+    @property
+    def audit_actor(self) -> tuple[str, str | None]:
+        return ("child", str(self.id))
+
+    def age(self, day: dt.date | None = None) -> int:
+        return age_on(self.birth_year, self.birth_month, day or utcnow().date())
+
+    def age_band(self, day: dt.date | None = None) -> AgeBand | None:
+        """Computed for the day asked about, never stored (so it is never stale)."""
+        return age_band_for(self.age(day))
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+
+class ChildIdentity(SQLModel, table=True):
+    """Real identity, where the city records it: apart from participation data and encrypted at rest.
+    Readable by administrators and safeguarding officers only, every read logged with a reason (SEC-02)."""
+
+    __tablename__ = "child_identity"
+
+    id: int | None = Field(default=None, primary_key=True)
+    child_id: int = Field(sa_column=Column(Integer, ForeignKey("child.id", ondelete="CASCADE"), nullable=False, unique=True))
+    real_name: str | None = Field(default=None, sa_column=Column(EncryptedText, nullable=True))
+    notes: str | None = Field(default=None, sa_column=Column(EncryptedText, nullable=True))
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_by_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
+
+
+class GroupSession(SQLModel, table=True):
+    """A tablet opened by a facilitator for one group, for a set time."""
+
+    __tablename__ = "group_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(sa_column=Column(Integer, ForeignKey("corps_group.id", ondelete="CASCADE"), nullable=False, index=True))
+    opened_by_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
+    token_hash: str = Field(max_length=64, unique=True)
+    opened_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    expires_at: dt.datetime = Field(sa_type=UTCDateTime, nullable=False)
+    ended_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_by_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
+
+    def is_open(self, now: dt.datetime) -> bool:
+        return self.ended_at is None and self.expires_at > now
+
+
+class ChildSession(SQLModel, table=True):
+    """A child signed in on a tablet (bound to its group session) or, for 14-17, on their own phone."""
+
+    __tablename__ = "child_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    child_id: int = Field(sa_column=Column(Integer, ForeignKey("child.id", ondelete="CASCADE"), nullable=False, index=True))
+    group_session_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("group_session.id", ondelete="CASCADE"), nullable=True, index=True)
+    )
+    token_hash: str = Field(max_length=64, unique=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    last_seen_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    ended_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    end_reason: str | None = Field(default=None, max_length=20)
+
+
+# ---- API schemas ---------------------------------------------------------------------------------
+
+
+class DistrictPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    code: str
+    name: dict[str, str]
+
+
+class DistrictCreate(BaseModel):
+    code: str
+    name: dict[str, str]
+
+
+class GroupPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    district_id: int
+    code: str
+    name: dict[str, str]
+    kind: GroupKind
+
+
+class GroupCreate(BaseModel):
+    district_id: int
+    code: str
+    name: dict[str, str]
+    kind: GroupKind
+
+
+class FacilitatorsUpdate(BaseModel):
+    user_ids: list[int]
+
+
+class ChildPublic(BaseModel):
+    """What staff may see of a child: pseudonymous fields only (SEC-03)."""
+
+    id: int
+    group_id: int
+    display_name: str
+    avatar: str
+    birth_year: int
+    birth_month: int
+    age_band: AgeBand | None
+    status: ChildStatus
+    locked: bool
+
+
+class ChildCreate(BaseModel):
+    display_name: str
+    avatar: str | None = None
+    birth_year: int
+    birth_month: int
+    real_name: str | None = None
+    # The facilitator confirms that a nickname which looks like a full name (白云, 金鱼) is not the child's name.
+    confirmed_nickname: bool = False
+
+
+class ChildEnrolled(BaseModel):
+    child: ChildPublic
+    picture_code: list[str]
+
+
+class ChildStatusUpdate(BaseModel):
+    status: ChildStatus
+
+
+class IdentityRead(BaseModel):
+    reason: str
+
+
+class IdentityPublic(BaseModel):
+    child_id: int
+    real_name: str | None
+    notes: str | None
+
+
+class IdentityUpdate(BaseModel):
+    real_name: str | None = None
+    notes: str | None = None
+    reason: str
+
+
+class ParticipationPublic(BaseModel):
+    group_id: int
+    children: int
+    by_status: dict[str, int]
+    signed_in_last_30_days: int
+    consultations: list[dict[str, object]]

@@ -1,41 +1,750 @@
-"""Rules for districts and groups."""
+"""Every rule of the observer corps: districts, groups, facilitators, pseudonymous children, their identity,
+tablet group sessions, picture codes and lock-outs, child sessions and age transitions."""
 
-from sqlmodel import Session, select
+import datetime as dt
+import re
+import secrets
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
+from sqlalchemy import and_, case, func, literal, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.accounts import service as accounts
+from app.accounts.models import Role, StaffUser
+from app.accounts.permissions import Permission, can
 from app.core import audit
 from app.core.audit import Actor
-from app.corps.models import District, Group, GroupKind
+from app.core.config import BASE_DIR
+from app.core.db import UTCDateTime, utcnow
+from app.core.errors import Conflict, InvalidInput, NotFound, YimiError
+from app.core.i18n import N_
+from app.core.security import hash_password, new_token, token_hash, verify_password
+from app.corps.models import (
+    AVATARS,
+    CODE_LENGTH,
+    PICTURES,
+    AgeBand,
+    Child,
+    ChildCreate,
+    ChildIdentity,
+    ChildSession,
+    ChildStatus,
+    District,
+    Group,
+    GroupFacilitator,
+    GroupKind,
+    GroupSession,
+    age_band_for,
+    age_on,
+)
+
+MAX_WRONG_CODES = 5
+CHILD_IDLE = dt.timedelta(minutes=10)
+GROUP_SESSION_DEFAULT_HOURS = 2
+TOUCH_EVERY = dt.timedelta(seconds=30)
+# Statuses whose children appear on the tablet's avatar grid.
+CAN_SIGN_IN = (ChildStatus.ACTIVE.value, ChildStatus.AWAITING_CONSENT.value)
+CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
+
+
+class ChildLocked(YimiError):
+    status_code = 423
+    title = N_("Let's ask a grown-up")
+    detail = N_("Your pictures are taking a rest. Please ask your grown-up to help you.")
+    slug = "child-locked"
+
+
+class WrongCode(YimiError):
+    status_code = 400
+    title = N_("Not quite")
+    detail = N_("Those pictures are not right. Let's try again!")
+    slug = "wrong-code"
+
+
+class GroupSessionClosed(YimiError):
+    status_code = 409
+    title = N_("This tablet is not open")
+    detail = N_("The group time on this tablet has ended. Please ask your grown-up.")
+    slug = "group-session-closed"
+
+
+# ---- districts and groups ------------------------------------------------------------------------
+
+
+def _validate_code(code: str) -> str:
+    code = code.strip().lower()
+    if not CODE_RE.match(code):
+        raise InvalidInput(N_("A code has 3 to 40 lower-case letters, digits or dashes."), errors=[{"loc": ["code"], "msg": "invalid code", "type": "value_error"}])
+    return code
+
+
+def _validate_names(name: dict[str, str]) -> dict[str, str]:
+    cleaned = {k: v.strip()[:100] for k, v in name.items() if k in ("zh_Hans", "en") and v and v.strip()}
+    if "zh_Hans" not in cleaned:
+        raise InvalidInput(N_("Please give the Chinese name."), errors=[{"loc": ["name", "zh_Hans"], "msg": "missing", "type": "value_error"}])
+    return cleaned
+
+
+def list_districts(*, session: Session) -> list[District]:
+    return list(session.exec(select(District).order_by(col(District.code))).all())
+
+
+def get_district(*, session: Session, district_id: int) -> District:
+    district = session.get(District, district_id)
+    if district is None:
+        raise NotFound()
+    return district
 
 
 def get_district_by_code(*, session: Session, code: str) -> District | None:
     return session.exec(select(District).where(District.code == code)).first()
 
 
+def create_district(*, session: Session, actor: Actor | tuple[str, str | None] | None, code: str, name: dict[str, str]) -> District:
+    district = District(code=_validate_code(code), name=_validate_names(name))
+    session.add(district)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(N_("The code %(code)s is already used."), code=district.code) from exc
+    audit.record(session, actor=actor, action="corps.district_create", subject=district, code=district.code)
+    session.commit()
+    return district
+
+
+def ensure_district(*, session: Session, actor: Actor | tuple[str, str | None] | None, code: str, name: dict[str, str]) -> District:
+    return get_district_by_code(session=session, code=code) or create_district(session=session, actor=actor, code=code, name=name)
+
+
 def get_group_by_code(*, session: Session, code: str) -> Group | None:
     return session.exec(select(Group).where(Group.code == code)).first()
 
 
-def ensure_district(*, session: Session, actor: Actor | tuple[str, str | None] | None, code: str, name: dict[str, str]) -> District:
-    district = get_district_by_code(session=session, code=code)
-    if district is None:
-        district = District(code=code, name=name)
-        session.add(district)
-        audit.record(session, actor=actor, action="corps.district_create", subject=district, code=code)
-        session.commit()
-    return district
+def create_group(
+    *, session: Session, actor: Actor | tuple[str, str | None] | None, district_id: int, code: str, name: dict[str, str], kind: GroupKind
+) -> Group:
+    get_district(session=session, district_id=district_id)
+    group = Group(district_id=district_id, code=_validate_code(code), name=_validate_names(name), kind=GroupKind(kind).value)
+    session.add(group)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(N_("The code %(code)s is already used."), code=group.code) from exc
+    audit.record(session, actor=actor, action="corps.group_create", subject=group, code=group.code)
+    session.commit()
+    return group
 
 
 def ensure_group(
     *, session: Session, actor: Actor | tuple[str, str | None] | None, district: District, code: str, name: dict[str, str], kind: GroupKind
 ) -> Group:
-    group = get_group_by_code(session=session, code=code)
+    return get_group_by_code(session=session, code=code) or create_group(
+        session=session, actor=actor, district_id=district.id, code=code, name=name, kind=kind  # type: ignore[arg-type]
+    )
+
+
+def _sees_all_groups(user: StaffUser) -> bool:
+    return can(user, Permission.CORPS_ADMIN)
+
+
+def facilitator_group_ids(*, session: Session, user: StaffUser) -> set[int]:
+    return set(session.exec(select(GroupFacilitator.group_id).where(GroupFacilitator.user_id == user.id)).all())
+
+
+def visible_groups(*, session: Session, user: StaffUser) -> list[Group]:
+    """Administrators see every group; a facilitator only their own (SEC-02)."""
+    query = select(Group).order_by(col(Group.code))
+    if not _sees_all_groups(user):
+        query = query.where(col(Group.id).in_(select(GroupFacilitator.group_id).where(GroupFacilitator.user_id == user.id)))
+    return list(session.exec(query).all())
+
+
+def get_group(*, session: Session, group_id: int, user: StaffUser) -> Group:
+    """A group the user may see; another facilitator's group is 'not found', not merely forbidden."""
+    group = session.get(Group, group_id)
     if group is None:
-        group = Group(district_id=district.id, code=code, name=name, kind=kind.value)  # type: ignore[arg-type]
-        session.add(group)
-        audit.record(session, actor=actor, action="corps.group_create", subject=group, code=code)
-        session.commit()
+        raise NotFound()
+    if not _sees_all_groups(user) and group_id not in facilitator_group_ids(session=session, user=user):
+        raise NotFound()
     return group
 
 
-def get_all_groups(*, session: Session) -> list[Group]:
-    return list(session.exec(select(Group).order_by(Group.code)).all())
+def facilitators_of(*, session: Session, group: Group) -> list[StaffUser]:
+    return list(
+        session.exec(
+            select(StaffUser)
+            .join(GroupFacilitator, col(GroupFacilitator.user_id) == col(StaffUser.id))
+            .where(GroupFacilitator.group_id == group.id)
+            .order_by(col(StaffUser.username))
+        ).all()
+    )
+
+
+def set_facilitators(*, session: Session, actor: StaffUser, group: Group, user_ids: Iterable[int]) -> list[StaffUser]:
+    wanted = set(user_ids)
+    users = [accounts.get(session=session, user_id=uid) for uid in sorted(wanted)]
+    not_facilitators = [u.username for u in users if not u.role(Role.FACILITATOR)]
+    if not_facilitators:
+        raise InvalidInput(N_("Only staff with the facilitator role can look after a group: %(names)s."), names=", ".join(not_facilitators))
+    current = {f.user_id: f for f in session.exec(select(GroupFacilitator).where(GroupFacilitator.group_id == group.id))}
+    for uid, link in current.items():
+        if uid not in wanted:
+            session.delete(link)
+    for uid in wanted - set(current):
+        session.add(GroupFacilitator(group_id=group.id, user_id=uid))  # type: ignore[arg-type]
+    session.flush()
+    audit.record(session, actor=actor, action="corps.facilitators", subject=group, added=sorted(wanted - set(current)), removed=sorted(set(current) - wanted))
+    session.commit()
+    return facilitators_of(session=session, group=group)
+
+
+# ---- children ------------------------------------------------------------------------------------
+
+_SURNAMES_FILE = BASE_DIR / "app" / "corps" / "data" / "surnames.txt"
+
+
+def _surnames() -> tuple[frozenset[str], frozenset[str]]:
+    single, double = set(), set()
+    for line in Path(_SURNAMES_FILE).read_text(encoding="utf-8").splitlines():
+        word = line.split("#", 1)[0].strip()
+        if word:
+            (double if len(word) == 2 else single).add(word)
+    return frozenset(single), frozenset(double)
+
+
+_HAN = r"[\u4e00-\u9fff]"
+_ENGLISH_FULL_NAME = re.compile(r"^[A-Z][a-z]+(?:[ .\-][A-Z][a-z]+)+$")
+
+
+def looks_like_real_name(name: str) -> bool:
+    """A Chinese full name (a surname and 1-2 more characters) or an English first and last name."""
+    name = unicodedata.normalize("NFKC", name).strip()
+    if _ENGLISH_FULL_NAME.match(name):
+        return True
+    if re.fullmatch(f"{_HAN}{{2,4}}", name):
+        single, double = _surnames()
+        if name[:2] in double and 3 <= len(name) <= 4:
+            return True
+        if name[0] in single and len(name) in (2, 3):
+            return True
+    return False
+
+
+def name_key(display_name: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", display_name)).casefold()
+
+
+def validate_pseudonym(display_name: str, *, confirmed_nickname: bool = False) -> str:
+    display_name = unicodedata.normalize("NFKC", display_name).strip()
+    error = None
+    if not 1 <= len(display_name) <= 20:
+        error = N_("A nickname has 1 to 20 characters.")
+    elif re.search(r"\d{5,}|@", display_name):
+        error = N_("A nickname cannot hold a phone number or an e-mail address.")
+    elif looks_like_real_name(display_name) and not confirmed_nickname:
+        error = N_(
+            "This looks like a real name. To keep children safe, please use a nickname instead, "
+            "like 小星星 or Sunny."
+        )
+    if error:
+        raise InvalidInput(error, errors=[{"loc": ["display_name"], "msg": "invalid pseudonym", "type": "value_error"}])
+    return display_name
+
+
+def validate_birth(birth_year: int, birth_month: int, today: dt.date | None = None) -> None:
+    today = today or utcnow().date()
+    if not 1 <= birth_month <= 12:
+        raise InvalidInput(N_("The birth month must be between 1 and 12."), errors=[{"loc": ["birth_month"], "msg": "invalid", "type": "value_error"}])
+    if (birth_year, birth_month) > (today.year, today.month):
+        raise InvalidInput(N_("The birth date is in the future."), errors=[{"loc": ["birth_year"], "msg": "future", "type": "value_error"}])
+    age = age_on(birth_year, birth_month, today)
+    if not 6 <= age <= 17:
+        raise InvalidInput(
+            N_("The observer corps is for children aged 6 to 17; this birth date gives age %(age)s."),
+            errors=[{"loc": ["birth_year"], "msg": "age out of range", "type": "value_error"}],
+            age=age,
+        )
+
+
+def new_picture_code() -> list[str]:
+    keys = list(PICTURES)
+    return [secrets.choice(keys) for _ in range(CODE_LENGTH)]
+
+
+def _code_text(code: Iterable[str]) -> str:
+    return "-".join(code)
+
+
+def validate_child(data: ChildCreate, today: dt.date | None = None) -> tuple[str, str]:
+    """(pseudonym, avatar) after the checks every enrolment path shares."""
+    display_name = validate_pseudonym(data.display_name, confirmed_nickname=data.confirmed_nickname)
+    validate_birth(data.birth_year, data.birth_month, today)
+    avatar = data.avatar or secrets.choice(list(AVATARS))
+    if avatar not in AVATARS:
+        raise InvalidInput(N_("Please choose one of the pictures."), errors=[{"loc": ["avatar"], "msg": "unknown avatar", "type": "value_error"}])
+    return display_name, avatar
+
+
+def _new_child(group: Group, data: ChildCreate, actor: StaffUser | None) -> tuple[Child, list[str]]:
+    display_name, avatar = validate_child(data)
+    code = new_picture_code()
+    child = Child(
+        group_id=group.id,  # type: ignore[arg-type]
+        display_name=display_name,
+        name_key=name_key(display_name),
+        avatar=avatar,
+        birth_year=data.birth_year,
+        birth_month=data.birth_month,
+        picture_code_hash=hash_password(_code_text(code)),
+        created_by_id=actor.id if actor else None,
+    )
+    return child, code
+
+
+def enrol(*, session: Session, actor: StaffUser | None, group: Group, data: ChildCreate) -> tuple[Child, list[str]]:
+    """Enrol one child; returns the child and their picture code (shown once, to print)."""
+    child, code = _new_child(group, data, actor)
+    session.add(child)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(N_("There is already a child called %(name)s in this group. Please choose another nickname."), name=child.display_name) from exc
+    if data.real_name and data.real_name.strip():
+        session.add(ChildIdentity(child_id=child.id, real_name=data.real_name.strip()[:100], updated_by_id=actor.id if actor else None))  # type: ignore[arg-type]
+    audit.record(session, actor=actor, action="corps.child_enrol", subject=child, group_id=group.id)
+    session.commit()
+    return child, code
+
+
+def enrol_many(*, session: Session, actor: StaffUser | None, group: Group, rows: list[ChildCreate]) -> list[tuple[Child, list[str]]]:
+    """All or nothing: one transaction; any clash rolls every row back."""
+    enrolled = []
+    for data in rows:
+        child, code = _new_child(group, data, actor)
+        session.add(child)
+        enrolled.append((child, code, data))
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(N_("Some nicknames are already used in this group. Nothing was imported.")) from exc
+    for child, _code, data in enrolled:
+        if data.real_name and data.real_name.strip():
+            session.add(ChildIdentity(child_id=child.id, real_name=data.real_name.strip()[:100], updated_by_id=actor.id if actor else None))  # type: ignore[arg-type]
+    audit.record(session, actor=actor, action="corps.children_import", subject=group, count=len(enrolled))
+    session.commit()
+    return [(child, code) for child, code, _ in enrolled]
+
+
+def existing_name_keys(*, session: Session, group: Group) -> set[str]:
+    return set(session.exec(select(Child.name_key).where(Child.group_id == group.id)).all())
+
+
+def children_of(*, session: Session, group: Group, statuses: Iterable[str] | None = None) -> list[Child]:
+    query = select(Child).where(Child.group_id == group.id).order_by(col(Child.display_name))
+    if statuses is not None:
+        query = query.where(col(Child.status).in_(list(statuses)))
+    return list(session.exec(query).all())
+
+
+def get_child(*, session: Session, child_id: int, user: StaffUser) -> Child:
+    child = session.get(Child, child_id)
+    if child is None:
+        raise NotFound()
+    get_group(session=session, group_id=child.group_id, user=user)  # visibility of the child follows the group
+    return child
+
+
+def reset_picture_code(*, session: Session, actor: StaffUser, child: Child) -> list[str]:
+    code = new_picture_code()
+    child.picture_code_hash = hash_password(_code_text(code))
+    child.failed_codes = 0
+    child.locked_at = None
+    session.add(child)
+    _end_child_sessions(session, child, reason="code_reset")
+    audit.record(session, actor=actor, action="corps.picture_code_reset", subject=child)
+    session.commit()
+    return code
+
+
+def issue_personal_code(*, session: Session, actor: StaffUser, child: Child) -> str:
+    """A 14-17-year-old's code for their own phone: `<child id>-<secret>`, given to them once."""
+    if child.age_band() != AgeBand.TEEN:
+        raise Conflict(N_("Only young people aged 14 to 17 can have a personal code for their own phone."))
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    secret = "".join(secrets.choice(alphabet) for _ in range(10))
+    child.personal_code_hash = hash_password(secret)
+    session.add(child)
+    audit.record(session, actor=actor, action="corps.personal_code_issue", subject=child)
+    session.commit()
+    return f"{child.id}-{secret}"
+
+
+def unlock(*, session: Session, actor: StaffUser, child: Child) -> Child:
+    child.failed_codes = 0
+    child.locked_at = None
+    session.add(child)
+    audit.record(session, actor=actor, action="corps.child_unlock", subject=child)
+    session.commit()
+    return child
+
+
+def set_status(*, session: Session, actor: StaffUser, child: Child, status: ChildStatus) -> Child:
+    previous = child.status
+    child.status = ChildStatus(status).value
+    if status == ChildStatus.LEFT:
+        child.left_at = utcnow()
+    if status in (ChildStatus.PAUSED, ChildStatus.LEFT):
+        _end_child_sessions(session, child, reason="status")
+    session.add(child)
+    audit.record(session, actor=actor, action="corps.child_status", subject=child, before=previous, after=child.status)
+    session.commit()
+    return child
+
+
+# ---- identity (SEC-02, SEC-03) -------------------------------------------------------------------
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise InvalidInput(N_("Please say why you need to see this (at least 5 characters)."), errors=[{"loc": ["reason"], "msg": "reason required", "type": "value_error"}])
+    return reason[:500]
+
+
+def read_identity(*, session: Session, actor: StaffUser, child: Child, reason: str) -> ChildIdentity | None:
+    """Every read is logged with who, when and why."""
+    reason = _require_reason(reason)
+    identity = session.exec(select(ChildIdentity).where(ChildIdentity.child_id == child.id)).first()
+    audit.record(session, actor=actor, action="corps.identity_read", subject=child, reason=reason)
+    session.commit()
+    return identity
+
+
+def set_identity(*, session: Session, actor: StaffUser, child: Child, real_name: str | None, notes: str | None, reason: str) -> ChildIdentity:
+    reason = _require_reason(reason)
+    identity = session.exec(select(ChildIdentity).where(ChildIdentity.child_id == child.id)).first()
+    if identity is None:
+        identity = ChildIdentity(child_id=child.id)  # type: ignore[arg-type]
+    identity.real_name = (real_name or "").strip()[:100] or None
+    identity.notes = (notes or "").strip()[:2000] or None
+    identity.updated_at = utcnow()
+    identity.updated_by_id = actor.id
+    session.add(identity)
+    audit.record(session, actor=actor, action="corps.identity_update", subject=child, reason=reason)
+    session.commit()
+    return identity
+
+
+# ---- participation rates (never what anyone answered) ---------------------------------------------
+
+
+@dataclass
+class Participation:
+    children: int
+    by_status: dict[str, int]
+    signed_in_last_30_days: int
+    consultations: list[dict[str, object]]
+
+
+def participation(*, session: Session, group: Group) -> Participation:
+    rows = session.exec(select(Child.status, func.count()).where(Child.group_id == group.id).group_by(col(Child.status))).all()
+    by_status = {s.value: 0 for s in ChildStatus} | {status: count for status, count in rows}
+    since = literal(utcnow() - dt.timedelta(days=30), UTCDateTime())
+    recent = session.exec(
+        select(func.count(func.distinct(ChildSession.child_id)))
+        .join(Child, col(Child.id) == col(ChildSession.child_id))
+        .where(Child.group_id == group.id, col(ChildSession.created_at) >= since)
+    ).one()
+    # Per-consultation counts arrive with the consultations domain.
+    return Participation(children=sum(by_status.values()), by_status=by_status, signed_in_last_30_days=recent, consultations=[])
+
+
+# ---- tablet group sessions -----------------------------------------------------------------------
+
+
+def open_group_session(*, session: Session, actor: StaffUser, group: Group, hours: float = GROUP_SESSION_DEFAULT_HOURS) -> tuple[GroupSession, str]:
+    if group.id not in facilitator_group_ids(session=session, user=actor):
+        raise NotFound()  # only the group's own facilitators open its tablets
+    if not 0.25 <= hours <= 8:
+        raise InvalidInput(N_("A group session lasts between 15 minutes and 8 hours."))
+    now = utcnow()
+    raw = new_token()
+    group_session = GroupSession(
+        group_id=group.id,  # type: ignore[arg-type]
+        opened_by_id=actor.id,
+        token_hash=token_hash(raw),
+        opened_at=now,
+        expires_at=now + dt.timedelta(hours=hours),
+    )
+    session.add(group_session)
+    session.flush()
+    audit.record(session, actor=actor, action="corps.group_session_open", subject=group, group_session_id=group_session.id, hours=hours)
+    session.commit()
+    return group_session, raw
+
+
+def resolve_group_session(*, session: Session, raw: str) -> GroupSession | None:
+    group_session = session.exec(select(GroupSession).where(GroupSession.token_hash == token_hash(raw))).first()
+    if group_session is None or not group_session.is_open(utcnow()):
+        return None
+    return group_session
+
+
+def end_group_session(
+    *, session: Session, group_session: GroupSession, username: str, password: str, ip_address: str | None = None
+) -> StaffUser:
+    """Ending a tablet's group session needs the password of one of the group's facilitators."""
+    user = accounts.check_credentials(session=session, username=username, password=password, ip_address=ip_address)
+    if group_session.group_id not in facilitator_group_ids(session=session, user=user):
+        session.commit()
+        raise accounts.SignInFailed(N_("Only a facilitator of this group can end its session."))
+    now = utcnow()
+    group_session.ended_at = now
+    group_session.ended_by_id = user.id
+    session.add(group_session)
+    session.execute(
+        update(ChildSession)
+        .where(col(ChildSession.group_session_id) == group_session.id, col(ChildSession.ended_at).is_(None))
+        .values(ended_at=literal(now, UTCDateTime()), end_reason="group_ended")
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(session, actor=user, action="corps.group_session_end", subject=("corps_group", group_session.group_id), group_session_id=group_session.id)
+    session.commit()
+    return user
+
+
+def tablet_children(*, session: Session, group_session: GroupSession) -> list[Child]:
+    return list(
+        session.exec(
+            select(Child)
+            .where(Child.group_id == group_session.group_id, col(Child.status).in_(CAN_SIGN_IN))
+            .order_by(col(Child.display_name))
+        ).all()
+    )
+
+
+# ---- child sign-in, lock-out and child sessions --------------------------------------------------
+
+
+@dataclass
+class ChildSignIn:
+    child: Child
+    child_session: ChildSession
+    token: str
+
+
+def _count_wrong_code(session: Session, child: Child) -> bool:
+    """Count one wrong code unless the child is already locked; True if the child is now locked.
+
+    One UPDATE ... WHERE locked_at IS NULL: concurrent wrong codes take turns on the row, and once the
+    fifth has set the lock the rest match no row, so exactly five are ever counted."""
+    now = literal(utcnow(), UTCDateTime())
+    result = session.execute(
+        update(Child)
+        .where(col(Child.id) == child.id, col(Child.locked_at).is_(None))
+        .values(
+            failed_codes=col(Child.failed_codes) + 1,
+            locked_at=case((col(Child.failed_codes) + 1 >= MAX_WRONG_CODES, now), else_=None),
+        )
+        .returning(col(Child.failed_codes), col(Child.locked_at))
+        .execution_options(synchronize_session=False)
+    ).first()
+    session.expire(child)
+    if result is None:
+        return True  # locked meanwhile by another request: not counted
+    audit.record(session, actor=audit.ANONYMOUS, action="corps.child_code_wrong", subject=child, count=result[0])
+    if result[1] is not None:
+        audit.record(session, actor=audit.SYSTEM, action="corps.child_locked", subject=child)
+    session.commit()
+    return result[1] is not None
+
+
+def _start_child_session(session: Session, child: Child, group_session: GroupSession | None) -> tuple[ChildSession, str]:
+    _end_child_sessions(session, child, reason="new_sign_in")  # one place at a time
+    raw = new_token()
+    now = utcnow()
+    child_session = ChildSession(
+        child_id=child.id,  # type: ignore[arg-type]
+        group_session_id=group_session.id if group_session else None,
+        token_hash=token_hash(raw),
+        csrf_token=new_token(24),
+        created_at=now,
+        last_seen_at=now,
+    )
+    session.add(child_session)
+    child.failed_codes = 0
+    session.add(child)
+    session.flush()
+    return child_session, raw
+
+
+def tablet_child(*, session: Session, group_session: GroupSession, child_id: int) -> Child:
+    child = session.get(Child, child_id)
+    if child is None or child.group_id != group_session.group_id or child.status not in CAN_SIGN_IN:
+        raise NotFound(N_("We could not find you on this tablet. Please ask your grown-up."))
+    return child
+
+
+def valid_code(code: Iterable[str]) -> list[str]:
+    picked = list(code)
+    if len(picked) != CODE_LENGTH or any(p not in PICTURES for p in picked):
+        raise InvalidInput(N_("Please tap three pictures."))
+    return picked
+
+
+def sign_in_child(*, session: Session, group_session: GroupSession, child_id: int, code: Iterable[str]) -> ChildSignIn:
+    child = tablet_child(session=session, group_session=group_session, child_id=child_id)
+    picked = valid_code(code)
+    if child.is_locked:
+        audit.record(session, actor=audit.ANONYMOUS, action="corps.child_sign_in_refused_locked", subject=child)
+        session.commit()
+        raise ChildLocked()
+    ok, new_hash = verify_password(_code_text(picked), child.picture_code_hash)
+    if not ok:
+        if _count_wrong_code(session, child):
+            raise ChildLocked()
+        raise WrongCode()
+    if child.is_locked:  # locked by a concurrent request while this one was checking
+        raise ChildLocked()
+    if new_hash:
+        child.picture_code_hash = new_hash
+    child_session, raw = _start_child_session(session, child, group_session)
+    audit.record(session, actor=child, action="corps.child_sign_in", subject=child, group_session_id=group_session.id)
+    session.commit()
+    return ChildSignIn(child=child, child_session=child_session, token=raw)
+
+
+def sign_in_with_personal_code(*, session: Session, code: str) -> ChildSignIn:
+    """A 14-17-year-old on their own phone: the same lock-out as picture codes."""
+    child_part, _sep, secret = code.strip().lower().replace(" ", "").partition("-")
+    child = session.get(Child, int(child_part)) if child_part.isdigit() else None
+    if child is None or not child.personal_code_hash or child.status not in CAN_SIGN_IN or child.age_band() != AgeBand.TEEN:
+        raise WrongCode(N_("That code is not right. Please check it and try again."))
+    if child.is_locked:
+        audit.record(session, actor=audit.ANONYMOUS, action="corps.child_sign_in_refused_locked", subject=child)
+        session.commit()
+        raise ChildLocked(N_("This code is locked after too many tries. Please ask your facilitator to unlock it."))
+    ok, _ = verify_password(secret, child.personal_code_hash)
+    if not ok:
+        if _count_wrong_code(session, child):
+            raise ChildLocked(N_("This code is locked after too many tries. Please ask your facilitator to unlock it."))
+        raise WrongCode(N_("That code is not right. Please check it and try again."))
+    child_session, raw = _start_child_session(session, child, None)
+    audit.record(session, actor=child, action="corps.child_sign_in", subject=child, personal_code=True)
+    session.commit()
+    return ChildSignIn(child=child, child_session=child_session, token=raw)
+
+
+@dataclass
+class ChildLookup:
+    child_session: ChildSession | None
+    child: Child | None
+    expired: bool = False
+
+
+def resolve_child_session(*, session: Session, raw: str) -> ChildLookup:
+    now = utcnow()
+    child_session = session.exec(select(ChildSession).where(ChildSession.token_hash == token_hash(raw))).first()
+    if child_session is None or child_session.ended_at is not None:
+        return ChildLookup(None, None, expired=child_session is not None)
+    child = session.get(Child, child_session.child_id)
+    group_session = session.get(GroupSession, child_session.group_session_id) if child_session.group_session_id else None
+    reason = None
+    if child is None or child.status not in CAN_SIGN_IN:
+        reason = "status"
+    elif child_session.last_seen_at + CHILD_IDLE <= now:
+        reason = "idle"
+    elif group_session is not None and not group_session.is_open(now):
+        reason = "group_ended"
+    if reason:
+        child_session.ended_at = now
+        child_session.end_reason = reason
+        session.add(child_session)
+        session.commit()
+        return ChildLookup(None, None, expired=True)
+    if now - child_session.last_seen_at >= TOUCH_EVERY:
+        child_session.last_seen_at = now
+        session.add(child_session)
+        session.commit()
+    return ChildLookup(child_session, child)
+
+
+def still_here(*, session: Session, child_session: ChildSession) -> ChildSession:
+    """The one-tap 'I'm still here' (A11Y-07): the idle time starts again."""
+    child_session.last_seen_at = utcnow()
+    session.add(child_session)
+    session.commit()
+    return child_session
+
+
+def end_child_session(*, session: Session, child_session: ChildSession, child: Child, reason: str = "done") -> None:
+    child_session.ended_at = utcnow()
+    child_session.end_reason = reason
+    session.add(child_session)
+    audit.record(session, actor=child, action="corps.child_sign_out", subject=child, reason=reason)
+    session.commit()
+
+
+def _end_child_sessions(session: Session, child: Child, *, reason: str) -> None:
+    session.execute(
+        update(ChildSession)
+        .where(col(ChildSession.child_id) == child.id, col(ChildSession.ended_at).is_(None))
+        .values(ended_at=literal(utcnow(), UTCDateTime()), end_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# ---- age transitions -----------------------------------------------------------------------------
+
+
+@dataclass
+class AgeTransitions:
+    turned_14: list[int]
+    turned_18: list[int]
+
+
+def run_age_transitions(*, session: Session, today: dt.date | None = None) -> AgeTransitions:
+    """Idempotent (a daily job): flag children who turned 14 (consent moves to them) and mark those who
+    turned 18 as leaving the programme."""
+    today = today or utcnow().date()
+    now = utcnow()
+    # Born on or before this month 14 (18) years ago, counting from the first of the birth month.
+    limit_14 = (today.year - 14, today.month)
+    limit_18 = (today.year - 18, today.month)
+
+    def born_by(year_month: tuple[int, int]):  # noqa: ANN202
+        year, month = year_month
+        return or_(col(Child.birth_year) < year, and_(col(Child.birth_year) == year, col(Child.birth_month) <= month))
+
+    turned_18 = list(
+        session.exec(select(Child).where(born_by(limit_18), col(Child.status) != ChildStatus.LEFT.value)).all()
+    )
+    for child in turned_18:
+        child.status = ChildStatus.LEFT.value
+        child.left_at = now
+        session.add(child)
+        _end_child_sessions(session, child, reason="turned_18")
+        audit.record(session, actor=audit.SYSTEM, action="corps.child_turned_18", subject=child)
+    turned_14 = list(
+        session.exec(
+            select(Child).where(born_by(limit_14), col(Child.turned_14_at).is_(None), col(Child.status) != ChildStatus.LEFT.value)
+        ).all()
+    )
+    for child in turned_14:
+        child.turned_14_at = now
+        session.add(child)
+        audit.record(session, actor=audit.SYSTEM, action="corps.child_turned_14", subject=child)
+    session.commit()
+    return AgeTransitions(turned_14=[c.id for c in turned_14 if c.id], turned_18=[c.id for c in turned_18 if c.id])
+
+
+def age_band_of(child: Child) -> AgeBand | None:
+    return age_band_for(child.age())
