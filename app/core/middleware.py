@@ -147,7 +147,7 @@ def _utf8_form(body: bytes) -> bool:
 
 
 MESSAGES = {
-    400: (N_("We could not read this form"), N_("It contained characters or data we cannot read. Please try again.")),
+    400: (N_("We could not read this form"), N_("This form contained characters or data we cannot read. Please try again.")),
     413: (N_("What you sent is too large"), N_("Please send something smaller.")),
 }
 

@@ -54,7 +54,7 @@ CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
 class ChildLocked(YimiError):
     status_code = 423
     title = N_("Let's ask a grown-up")
-    detail = N_("Your pictures are taking a rest. Please ask your grown-up to help you.")
+    detail = N_("You tried many times. Please ask your grown-up to help you sign in.")
     slug = "child-locked"
 
 
@@ -191,7 +191,7 @@ def set_facilitators(*, session: Session, actor: StaffUser, group: Group, user_i
     users = [accounts.get(session=session, user_id=uid) for uid in sorted(wanted)]
     not_facilitators = [u.username for u in users if not u.role(Role.FACILITATOR)]
     if not_facilitators:
-        raise InvalidInput(N_("Only staff with the facilitator role can look after a group: %(names)s."), names=", ".join(not_facilitators))
+        raise InvalidInput(N_("Only facilitators can look after a group. These people are not facilitators: %(names)s."), names=", ".join(not_facilitators))
     current = {f.user_id: f for f in session.exec(select(GroupFacilitator).where(GroupFacilitator.group_id == group.id))}
     for uid, link in current.items():
         if uid not in wanted:

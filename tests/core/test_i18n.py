@@ -20,7 +20,7 @@ def extracted(tmp_path_factory) -> dict:
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     pybabel = Path(sys.executable).with_name("pybabel")
     subprocess.run(
-        [str(pybabel), "extract", "--no-location", "-F", "babel.cfg", "-k", "_", "-k", "N_", "-k", "ngettext:1,2", "-o", str(pot), "."],
+        [str(pybabel), "extract", "--no-location", "--ignore-dirs", ".* node_modules", "-F", "babel.cfg", "-k", "_", "-k", "N_", "-k", "ngettext:1,2", "-o", str(pot), "."],
         cwd=BASE_DIR, check=True, capture_output=True,
     )
     with pot.open("rb") as fh:
