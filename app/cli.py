@@ -69,7 +69,7 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="target revision, 
 def demo() -> None:
     """Load demo data (idempotent): a district, two groups, one staff user per role. Not in production."""
     from app.core.db import new_session
-    from app.demo import DEMO_PASSWORD, load_demo
+    from app.demo import DEMO_PASSWORD, demo_children, load_demo
 
     settings = _settings()
     if settings.is_production:
@@ -78,6 +78,7 @@ def demo() -> None:
     try:
         with new_session() as session:
             accounts = load_demo(session=session)
+            children = demo_children(session=session)
     except OperationalError as exc:
         raise _database_down(exc) from exc
     table = Table(title="Yimi demo accounts — sign in at http://127.0.0.1:8000/signin")
@@ -87,6 +88,13 @@ def demo() -> None:
     for role, username in accounts:
         table.add_row(role, username, DEMO_PASSWORD)
     console.print(table)
+    kids = Table(title="Demo children — the facilitator opens a tablet from the group's page")
+    kids.add_column("nickname")
+    kids.add_column("picture code (tap in this order)")
+    kids.add_column("own-phone code at /young (14-17)")
+    for nickname, code, personal in children:
+        kids.add_row(nickname, " → ".join(code), personal or "")
+    console.print(kids)
 
 
 @app.command()

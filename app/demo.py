@@ -1,13 +1,13 @@
 """Demo data for `yimi demo` and `make run`: idempotent, never in production."""
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.accounts import service as accounts
 from app.accounts.models import Role, StaffUserCreate
 from app.core import audit
-from app.core.security import hash_password
+from app.core.security import hash_code, hash_password
 from app.corps import service as corps
-from app.corps.models import GroupKind
+from app.corps.models import Child, ChildCreate, ChildStatus, GroupKind
 
 DEMO_PASSWORD = "yimi-demo-2026"
 DEMO_USERS: list[tuple[Role, str, str]] = [
@@ -18,19 +18,28 @@ DEMO_USERS: list[tuple[Role, str, str]] = [
     (Role.FACILITATOR, "facilitator", "陈老师 Teacher Chen"),
     (Role.ANALYST, "analyst", "赵分析 Analyst Zhao"),
 ]
+# Children of the demo class, with fixed picture codes so that the demo can be tried on a tablet.
+DEMO_CHILDREN: list[tuple[str, str, int, int, list[str]]] = [
+    ("小星星", "panda", 2017, 3, ["sun", "tree", "fish"]),
+    ("Sunny", "cat", 2016, 9, ["star", "apple", "boat"]),
+    ("小云朵", "rabbit", 2015, 6, ["moon", "flower", "car"]),
+    ("Rocket", "fox", 2011, 1, ["fish", "fish", "sun"]),  # 14-17: in the squad, with an own-phone code
+]
+DEMO_TEEN_CODE_SECRET = "demoteen26"
 
 
 def load_demo(*, session: Session) -> list[tuple[str, str]]:
     district = corps.ensure_district(session=session, actor=None, code="demo-wuhua", name={"zh_Hans": "五华区", "en": "Wuhua District"})
-    corps.ensure_group(
+    school_class = corps.ensure_group(
         session=session, actor=None, district=district, code="demo-class-4-2",
         name={"zh_Hans": "四年级二班", "en": "Class 4-2"}, kind=GroupKind.SCHOOL_CLASS,
     )
-    corps.ensure_group(
+    squad = corps.ensure_group(
         session=session, actor=None, district=district, code="demo-squad-green",
         name={"zh_Hans": "绿叶观察小队", "en": "Green Leaf squad"}, kind=GroupKind.SQUAD,
     )
     created = []
+    users = {}
     for role, username, display_name in DEMO_USERS:
         user = accounts.get_by_username(session=session, username=username)
         if user is None:
@@ -47,5 +56,36 @@ def load_demo(*, session: Session) -> list[tuple[str, str]]:
             session.add(user)
             audit.record(session, actor=None, action="demo.account_reset", subject=user)
             session.commit()
+        users[role] = user
         created.append((role.value, username))
+    facilitator = users[Role.FACILITATOR]
+    for group in (school_class, squad):
+        corps.set_facilitators(session=session, actor=users[Role.ADMIN], group=group, user_ids=[facilitator.id])
+    for nickname, avatar, year, month, code in DEMO_CHILDREN:
+        group = squad if year <= 2012 else school_class
+        child = session.exec(select(Child).where(Child.group_id == group.id, Child.name_key == corps.name_key(nickname))).first()
+        if child is None:
+            child, _ = corps.enrol(
+                session=session, actor=facilitator, group=group,
+                data=ChildCreate(display_name=nickname, avatar=avatar, birth_year=year, birth_month=month, confirmed_nickname=True),
+            )
+        # The printed code works again, and the child is active (consent arrives with the consent issue).
+        child.picture_code_hash = hash_code("-".join(code))
+        child.failed_codes, child.locked_at = 0, None
+        if child.age_band() and child.age_band().value == "14-17":
+            child.personal_code_hash = hash_code(DEMO_TEEN_CODE_SECRET)
+        session.add(child)
+        session.commit()
+        if child.status != ChildStatus.ACTIVE.value:
+            corps.set_status(session=session, actor=facilitator, child=child, status=ChildStatus.ACTIVE)
     return created
+
+
+def demo_children(*, session: Session) -> list[tuple[str, list[str], str | None]]:
+    """(nickname, picture code, personal code) of the demo children, for printing."""
+    rows = []
+    for nickname, _avatar, _year, _month, code in DEMO_CHILDREN:
+        child = session.exec(select(Child).where(Child.name_key == corps.name_key(nickname))).first()
+        personal = f"{child.id}-{DEMO_TEEN_CODE_SECRET}" if child is not None and child.personal_code_hash else None
+        rows.append((nickname, code, personal))
+    return rows

@@ -24,6 +24,7 @@ from functools import partial
 from pathlib import Path
 
 import psycopg
+from classroom import ClassResult, class_sign_in, seed
 from load import LoadResult, run_load
 from psycopg import sql
 from server import RssSampler, Server, ServerError, run_cli, server_env, sign_in
@@ -34,6 +35,7 @@ from app.demo import DEMO_PASSWORD
 WORKERS = 2
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/yimi_bench"
 WARMUP_REQUESTS = 200  # per scenario, not measured: first templates, connection pools, ...
+CLASS_SIZE = 40  # children signing in at once on one tablet group session (target: all in under 5 s)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,13 @@ class Measurement:
     result: LoadResult | None = None
     rss_mib: list[float] = field(default_factory=list)
     server_cpu: float = 0.0  # CPU seconds of all workers during the measured run
+    failure: str | None = None
+
+
+@dataclass
+class ClassMeasurement:
+    database: str
+    result: ClassResult | None = None
     failure: str | None = None
 
 
@@ -94,12 +103,14 @@ def postgres_database() -> Database:
 # ---- running -------------------------------------------------------------------------------------
 
 
-def measure(database: Database, workdir: Path, args: argparse.Namespace) -> list[Measurement]:
+def measure(database: Database, workdir: Path, args: argparse.Namespace, classes: list[ClassMeasurement]) -> list[Measurement]:
     var_dir = workdir / "var"
     env = server_env(database.url, var_dir)
     print(f"[{database.name}] yimi db upgrade, yimi demo ...", flush=True)
     run_cli(["db", "upgrade"], env)
     run_cli(["demo"], env)
+    print(f"[{database.name}] enrolling a class of {CLASS_SIZE} children ...", flush=True)
+    seeded = seed(env, CLASS_SIZE)
     measurements = []
     with Server(env, workdir / "server.log", workers=WORKERS) as server:
         print(
@@ -137,7 +148,28 @@ def measure(database: Database, workdir: Path, args: argparse.Namespace) -> list
             if server.process is not None and server.process.poll() is not None:
                 raise ServerError(f"`yimi serve` died during {scenario.name}:\n{server.log_tail()}")
             measurements.append(m)
+        print(f"[{database.name}] a class of {CLASS_SIZE} children signing in at once ...", flush=True)
+        cm = ClassMeasurement(database.name)
+        try:
+            cm.result = asyncio.run(class_sign_in(server.base_url, seeded))
+        except Exception as exc:  # noqa: BLE001
+            cm.failure = f"{type(exc).__name__}: {exc}"
+        classes.append(cm)
     return measurements
+
+
+def class_table(classes: list[ClassMeasurement]) -> str:
+    lines = [f"A class of {CLASS_SIZE} children signing in at once on one tablet group session (target: all in < 5 s)"]
+    for cm in classes:
+        if cm.result is None:
+            lines.append(f"  {cm.database}: failed: {cm.failure}")
+            continue
+        r = cm.result
+        lines.append(
+            f"  {cm.database}: {r.signed_in}/{r.children} signed in, all in {r.total_s:.2f} s; "
+            f"per sign-in p50 {_ms(r.percentile_ms(50))} ms, p95 {_ms(r.percentile_ms(95))} ms"
+        )
+    return "\n".join(lines)
 
 
 # ---- reporting -----------------------------------------------------------------------------------
@@ -266,6 +298,7 @@ def main() -> int:
         ("postgres", lambda _workdir: postgres_database()),
     ]
     measurements: list[Measurement] = []
+    classes: list[ClassMeasurement] = []
     databases: list[Database] = []
     started = time.monotonic()
     machine_lines = machine()  # before the run, so the load average shows other work on the machine
@@ -281,7 +314,7 @@ def main() -> int:
                 if database.skipped:
                     print(f"[{name}] SKIPPED: {database.skipped}", flush=True)
                     continue
-                measurements.extend(measure(database, workdir, args))
+                measurements.extend(measure(database, workdir, args, classes))
         except ServerError as exc:
             print(f"\nBenchmark stopped: {exc}", file=sys.stderr)
             return 1
@@ -302,6 +335,9 @@ def main() -> int:
     print(f"(took {time.monotonic() - started:.0f} s; the load generator shares the CPUs with the server)")
     print()
     print(table(measurements) if measurements else "Nothing was measured.")
+    if classes:
+        print()
+        print(class_table(classes))
     return 0
 
 

@@ -8,10 +8,16 @@ emptied after each test.
 import os
 import re
 import shutil
+import signal
+import socket
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
@@ -87,6 +93,8 @@ def settings(template_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
     # Real argon2id, at a cost that keeps the suite quick (production refuses such low values).
     monkeypatch.setenv("YIMI_PASSWORD_MEMORY_KIB", "1024")
     monkeypatch.setenv("YIMI_PASSWORD_ROUNDS", "1")
+    monkeypatch.setenv("YIMI_CODE_MEMORY_KIB", "1024")
+    monkeypatch.setenv("YIMI_CODE_ROUNDS", "1")
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
     _reset_caches()
@@ -174,3 +182,39 @@ def admin(session: Session) -> StaffUser:
 def admin_client(client: TestClient, admin: StaffUser) -> TestClient:
     sign_in(client, admin.username)
     return client
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served_app(settings):  # noqa: ANN201
+    """`yimi serve --workers 2`, the command the Docker image runs, on this test's database."""
+    port = _free_port()
+    yimi = Path(sys.executable).with_name("yimi")
+    process = subprocess.Popen(
+        [str(yimi), "serve", "--port", str(port), "--workers", "2", "--proxy-headers", "--no-access-log"],
+        env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        else:
+            pytest.fail("yimi serve did not become ready")
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)

@@ -39,6 +39,8 @@ def test_demo_is_refused_in_production(settings, monkeypatch):
     monkeypatch.setenv("YIMI_DATA_KEY", Fernet.generate_key().decode())
     monkeypatch.setenv("YIMI_PASSWORD_MEMORY_KIB", "65536")
     monkeypatch.setenv("YIMI_PASSWORD_ROUNDS", "3")
+    monkeypatch.setenv("YIMI_CODE_MEMORY_KIB", "19456")
+    monkeypatch.setenv("YIMI_CODE_ROUNDS", "2")
     get_settings.cache_clear()
     result = runner.invoke(cli, ["demo"])
     assert result.exit_code == 2 and "never loaded in production" in result.output

@@ -49,6 +49,8 @@ def _cookie_secure() -> bool:
 
 @router.get("/signin")
 def signin_page(request: Request, next: str = "/staff", expired: int = 0) -> Response:
+    if getattr(request.state, "group_session", None) is not None:
+        return redirect("/tablet")  # a tablet open for a group shows only its avatar grid
     if request.state.user is not None:
         return redirect(safe_next(next))
     return render(request, "accounts/signin.html", {"next": safe_next(next), "expired": bool(expired) or request.state.session_expired})

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # argon2id cost (OWASP: 64 MiB, 3 passes). Only the test suite lowers it, to keep tests quick.
     password_memory_kib: int = 65536
     password_rounds: int = 3
+    # argon2id cost for children's picture codes and personal codes (OWASP's minimum profile).
+    code_memory_kib: int = 19456
+    code_rounds: int = 2
 
     staff_idle_minutes: int = 30
     staff_session_hours: int = 12
@@ -102,7 +105,7 @@ class Settings(BaseSettings):
                 )
             if field != "data_key" and len(value) < 32:
                 raise ConfigurationError(f"{variable} is too short: use at least 32 random characters.")
-        if self.password_memory_kib < 19456 or self.password_rounds < 2:
+        if min(self.password_memory_kib, self.code_memory_kib) < 19456 or min(self.password_rounds, self.code_rounds) < 2:
             raise ConfigurationError("YIMI_PASSWORD_MEMORY_KIB/YIMI_PASSWORD_ROUNDS are below OWASP's minimum for argon2id.")
         for key in self.data_keys:
             try:

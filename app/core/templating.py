@@ -57,10 +57,16 @@ def context_for(request: Request, extra: dict[str, Any]) -> dict[str, Any]:
     settings = get_settings()
     locale = get_locale()
     user = getattr(request.state, "user", None)
+    child = getattr(request.state, "child", None)
+    tablet = getattr(request.state, "group_session", None)
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return {
         "request": request,
         "user": user,
+        "child": child,
+        "tablet": tablet,
+        # Where the logo leads: a child's home, the tablet's avatar grid, the staff home, or the front page.
+        "home_url": "/me" if child else "/tablet" if tablet else "/staff" if user else "/",
         "locale": locale,
         "html_lang": HTML_LANG[locale],
         "speech_lang": SPEECH_LANG[locale],

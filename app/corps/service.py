@@ -5,7 +5,7 @@ import datetime as dt
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,9 +20,9 @@ from app.core import audit
 from app.core.audit import Actor
 from app.core.config import BASE_DIR
 from app.core.db import UTCDateTime, utcnow
-from app.core.errors import Conflict, InvalidInput, NotFound, YimiError
+from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound, YimiError
 from app.core.i18n import N_
-from app.core.security import hash_password, new_token, token_hash, verify_password
+from app.core.security import hash_code, new_token, token_hash, verify_code
 from app.corps.models import (
     AVATARS,
     CODE_LENGTH,
@@ -301,7 +301,7 @@ def _new_child(group: Group, data: ChildCreate, actor: StaffUser | None) -> tupl
         avatar=avatar,
         birth_year=data.birth_year,
         birth_month=data.birth_month,
-        picture_code_hash=hash_password(_code_text(code)),
+        picture_code_hash=hash_code(_code_text(code)),
         created_by_id=actor.id if actor else None,
     )
     return child, code
@@ -364,7 +364,7 @@ def get_child(*, session: Session, child_id: int, user: StaffUser) -> Child:
 
 def reset_picture_code(*, session: Session, actor: StaffUser, child: Child) -> list[str]:
     code = new_picture_code()
-    child.picture_code_hash = hash_password(_code_text(code))
+    child.picture_code_hash = hash_code(_code_text(code))
     child.failed_codes = 0
     child.locked_at = None
     session.add(child)
@@ -380,7 +380,7 @@ def issue_personal_code(*, session: Session, actor: StaffUser, child: Child) -> 
         raise Conflict(N_("Only young people aged 14 to 17 can have a personal code for their own phone."))
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
     secret = "".join(secrets.choice(alphabet) for _ in range(10))
-    child.personal_code_hash = hash_password(secret)
+    child.personal_code_hash = hash_code(secret)
     session.add(child)
     audit.record(session, actor=actor, action="corps.personal_code_issue", subject=child)
     session.commit()
@@ -607,7 +607,7 @@ def sign_in_child(*, session: Session, group_session: GroupSession, child_id: in
         audit.record(session, actor=audit.ANONYMOUS, action="corps.child_sign_in_refused_locked", subject=child)
         session.commit()
         raise ChildLocked()
-    ok, new_hash = verify_password(_code_text(picked), child.picture_code_hash)
+    ok, new_hash = verify_code(_code_text(picked), child.picture_code_hash)
     if not ok:
         if _count_wrong_code(session, child):
             raise ChildLocked()
@@ -632,7 +632,7 @@ def sign_in_with_personal_code(*, session: Session, code: str) -> ChildSignIn:
         audit.record(session, actor=audit.ANONYMOUS, action="corps.child_sign_in_refused_locked", subject=child)
         session.commit()
         raise ChildLocked(N_("This code is locked after too many tries. Please ask your facilitator to unlock it."))
-    ok, _ = verify_password(secret, child.personal_code_hash)
+    ok, _ = verify_code(secret, child.personal_code_hash)
     if not ok:
         if _count_wrong_code(session, child):
             raise ChildLocked(N_("This code is locked after too many tries. Please ask your facilitator to unlock it."))
@@ -748,3 +748,73 @@ def run_age_transitions(*, session: Session, today: dt.date | None = None) -> Ag
 
 def age_band_of(child: Child) -> AgeBand | None:
     return age_band_for(child.age())
+
+
+# ---- for the staff pages, the API and the import -------------------------------------------------
+
+
+def child_counts(*, session: Session, groups: Iterable[Group]) -> dict[int, int]:
+    """How many children each group has (every status), for the list of groups."""
+    ids = [g.id for g in groups if g.id is not None]
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Child.group_id, func.count()).where(col(Child.group_id).in_(ids)).group_by(col(Child.group_id))
+    ).all()
+    return {gid: 0 for gid in ids} | {gid: count for gid, count in rows}
+
+
+def facilitator_candidates(*, session: Session) -> list[StaffUser]:
+    """Who may look after a group: active staff with the facilitator role."""
+    return accounts.get_all(session=session, role=Role.FACILITATOR, include_inactive=False)
+
+
+def get_child_for_identity(*, session: Session, child_id: int, user: StaffUser) -> Child:
+    """A child for an identity reader. Safeguarding officers look after no group, so the group scope of
+    `get_child` cannot apply to them; holding IDENTITY_READ is what lets them in."""
+    if not can(user, Permission.IDENTITY_READ):
+        raise Forbidden()
+    child = session.get(Child, child_id)
+    if child is None:
+        raise NotFound()
+    return child
+
+
+@dataclass
+class PreparedChild:
+    child: Child
+    picture_code: list[str]
+    data: ChildCreate
+
+
+def prepare_children(
+    *, group: Group, actor: StaffUser | None, rows: list[ChildCreate], progress: Callable[[], None] | None = None
+) -> list[PreparedChild]:
+    """Check every row and hash its picture code before anything is written. The slow hash makes this the
+    long part of a large import, so `progress` is told after each child (the command's progress bar)."""
+    prepared = []
+    for data in rows:
+        child, code = _new_child(group, data, actor)
+        prepared.append(PreparedChild(child=child, picture_code=code, data=data))
+        if progress is not None:
+            progress()
+    return prepared
+
+
+def enrol_prepared(
+    *, session: Session, actor: StaffUser | None, group: Group, prepared: list[PreparedChild]
+) -> list[tuple[Child, list[str]]]:
+    """`enrol_many` for rows from `prepare_children`: one transaction, all or nothing."""
+    for item in prepared:
+        session.add(item.child)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(N_("Some nicknames are already used in this group. Nothing was imported.")) from exc
+    for item in prepared:
+        if item.data.real_name and item.data.real_name.strip():
+            session.add(ChildIdentity(child_id=item.child.id, real_name=item.data.real_name.strip()[:100], updated_by_id=actor.id if actor else None))  # type: ignore[arg-type]
+    audit.record(session, actor=actor, action="corps.children_import", subject=group, count=len(prepared))
+    session.commit()
+    return [(item.child, item.picture_code) for item in prepared]

@@ -26,6 +26,32 @@
       });
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { setUpReadAloud(document); });
+  // A11Y-07: on a child's page, warn before the idle sign-out and let one tap keep the session.
+  function setUpIdleWarning() {
+    var body = document.body;
+    var warnAfter = parseInt(body.dataset.idleWarn || "0", 10);
+    var endAfter = parseInt(body.dataset.idleEnd || "0", 10);
+    var dialog = document.getElementById("idle-warning");
+    if (!warnAfter || !endAfter || !dialog) { return; }
+    var warnTimer, endTimer;
+    function start() {
+      clearTimeout(warnTimer); clearTimeout(endTimer);
+      warnTimer = setTimeout(function () {
+        dialog.hidden = false;
+        var button = document.getElementById("still-here");
+        if (button) { button.focus(); }
+      }, warnAfter * 1000);
+      endTimer = setTimeout(function () { window.location.assign("/tablet?away=1"); }, endAfter * 1000);
+    }
+    document.addEventListener("htmx:afterRequest", function (event) {
+      if (event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("#idle-warning")) {
+        dialog.hidden = true;
+        start();
+      }
+    });
+    start();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { setUpReadAloud(document); setUpIdleWarning(); });
   document.addEventListener("htmx:afterSwap", function (event) { setUpReadAloud(event.target); });
 })();

@@ -14,6 +14,11 @@ from tests.conftest import english_client, make_user, sign_in
 
 # Routes anyone may use, signed in or not. Everything else must declare exactly one permission.
 PUBLIC = {"/", "/help", "/language", "/signin", "/signout", "/healthz", "/readyz", "/api/v1/help"}
+# The shared tablet and the child's own pages: guarded by the tablet's group session and the child's
+# session instead of a staff permission (tests/corps/test_tablet.py checks them for staff and children).
+TABLET = {"/tablet", "/tablet/child/{child_id}", "/tablet/end", "/young"}
+CHILD = {"/me", "/me/done", "/me/still-here"}
+PUBLIC |= TABLET | CHILD
 
 
 def _permission_of(route) -> Permission | None:

@@ -41,6 +41,8 @@ def test_production_cookies_are_secure_and_hsts_is_sent(settings, monkeypatch, s
     monkeypatch.setenv("YIMI_ENV", "production")
     monkeypatch.setenv("YIMI_PASSWORD_MEMORY_KIB", "19456")
     monkeypatch.setenv("YIMI_PASSWORD_ROUNDS", "2")
+    monkeypatch.setenv("YIMI_CODE_MEMORY_KIB", "19456")
+    monkeypatch.setenv("YIMI_CODE_ROUNDS", "2")
     get_settings.cache_clear()
     with english_client(create_app(), base_url="https://testserver") as client:
         page = client.get("/signin")
