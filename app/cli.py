@@ -2,6 +2,7 @@
 
 import getpass
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,9 +16,11 @@ app = typer.Typer(help="Yimi (一米): the children's observer corps platform.",
 db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 keys_app = typer.Typer(help="Secrets and encryption keys.", no_args_is_help=True)
+corps_app = typer.Typer(help="The observer corps: groups and children.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
+app.add_typer(corps_app, name="corps")
 console = Console()
 err = Console(stderr=True)
 
@@ -194,6 +197,107 @@ def keys_generate() -> None:
     console.print(f"YIMI_DATA_KEY={Fernet.generate_key().decode()}", soft_wrap=True)
     console.print(f"YIMI_LOOKUP_KEY={secrets.token_urlsafe(48)}", soft_wrap=True)
 
+
+
+@corps_app.command("age-transitions")
+def corps_age_transitions() -> None:
+    """Daily job (idempotent): flag children who turned 14 (their consent moves to them) and mark those who
+    turned 18 as leaving the programme."""
+    from app.core.db import new_session
+    from app.corps import service as corps
+
+    _settings()
+    try:
+        with new_session() as session:
+            result = corps.run_age_transitions(session=session)
+    except OperationalError as exc:
+        raise _database_down(exc) from exc
+    console.print(f"Turned 14: {len(result.turned_14)} (consent now theirs). Turned 18, leaving: {len(result.turned_18)}.")
+
+
+@corps_app.command("import")
+def corps_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="the CSV file (UTF-8 or GBK)")],
+    group: Annotated[str, typer.Option("--group", help="the code of the group the children join")],
+) -> None:
+    """Enrol the children of a CSV file into a group, all of them or none, and write their picture codes to
+    FILE.codes.csv for printing. Columns: display_name, birth_year, birth_month, and optionally avatar,
+    real_name, confirmed_nickname (or 昵称, 出生年份, 出生月份, 头像, 真实姓名, 确认昵称)."""
+    import csv
+
+    from rich.markup import escape
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from app.core.db import new_session
+    from app.core.errors import YimiError
+    from app.core.i18n import gettext
+    from app.corps import importing, service
+    from app.corps.models import AVATARS, PICTURES
+
+    _settings()
+    codes_path = file.with_name(file.name + ".codes.csv")
+    if codes_path.exists():
+        err.print(f"[red]{escape(str(codes_path))} already exists.[/red] Move it away first: it may hold picture codes not printed yet.")
+        raise typer.Exit(1)
+    raw = file.read_bytes()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    try:
+        with new_session() as session:
+            target = service.get_group_by_code(session=session, code=group.strip().lower())
+            if target is None:
+                err.print(f"[red]No group has the code {escape(group)}.[/red]")
+                raise typer.Exit(1)
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True) as progress:
+                progress.add_task(f"Checking {file.name}", total=None)
+                report = importing.read(raw, existing_keys=service.existing_name_keys(session=session, group=target))
+            if not report.ok:
+                # Whole lines (no wrapping) and no markup: the file's own text is printed back.
+                for problem in report.problems:
+                    err.print(problem.text(), style="red", markup=False, soft_wrap=True)
+                for row in report.bad_rows:
+                    for problem in row.problems:
+                        err.print(f"line {row.line}: {problem.text()}", markup=False, soft_wrap=True)
+                if not report.problems:
+                    err.print(report.first_problem().text(), style="red", markup=False, soft_wrap=True)
+                raise typer.Exit(1)
+            rows = report.children()
+            with Progress(SpinnerColumn(), *columns, console=console) as progress:
+                # The slow part: one deliberately slow hash per picture code, before anything is written.
+                hashing = progress.add_task("Making picture codes", total=len(rows))
+                prepared = service.prepare_children(group=target, actor=None, rows=rows, progress=lambda: progress.advance(hashing))
+                # The codes are written before the import, so that a full disk cannot leave children without them.
+                with codes_path.open("w", encoding="utf-8-sig", newline="") as fh:
+                    writer = csv.writer(fh)
+                    writer.writerow(["display_name", "avatar", "picture_1", "picture_2", "picture_3", "code"])
+                    for item in prepared:
+                        writer.writerow(
+                            [item.child.display_name, gettext(AVATARS[item.child.avatar])]
+                            + [gettext(PICTURES[key]) for key in item.picture_code]
+                            + ["-".join(item.picture_code)]
+                        )
+                saving = progress.add_task("Saving, all or nothing", total=1)
+                try:
+                    enrolled = service.enrol_prepared(session=session, actor=None, group=target, prepared=prepared)
+                except BaseException:
+                    codes_path.unlink(missing_ok=True)
+                    raise
+                progress.advance(saving)
+    except YimiError as exc:
+        err.print(f"[red]{gettext(exc.title)}:[/red] {gettext(exc.detail, **exc.variables)}")
+        raise typer.Exit(1) from exc
+    except OperationalError as exc:
+        raise _database_down(exc) from exc
+    console.print(f"Imported {len(enrolled)} children into {target.code}.")
+    console.print(
+        f"Picture codes: {codes_path}. Print the cards, keep them with the facilitator's records, then delete the file."
+    )
 
 def main() -> None:
     app()

@@ -11,7 +11,6 @@ from app import models  # noqa: F401 - every table known before the first query
 from app.accounts import api as accounts_api
 from app.accounts import views as accounts_views
 from app.accounts.deps import load_principal
-from app.corps.deps import load_child
 from app.audit import api as audit_api
 from app.audit import views as audit_views
 from app.core import errors
@@ -21,6 +20,7 @@ from app.core.middleware import middleware_stack
 from app.corps import api as corps_api
 from app.corps import tablet_views as corps_tablet_views
 from app.corps import views as corps_views
+from app.corps.deps import load_child
 from app.site import api as site_api
 from app.site import views as site_views
 

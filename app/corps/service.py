@@ -154,6 +154,9 @@ def _sees_all_groups(user: StaffUser) -> bool:
 
 
 def facilitator_group_ids(*, session: Session, user: StaffUser) -> set[int]:
+    """The groups this person looks after, while they hold the facilitator role (trained, active account)."""
+    if not can(user, Permission.CORPS_FACILITATE):
+        return set()
     return set(session.exec(select(GroupFacilitator.group_id).where(GroupFacilitator.user_id == user.id)).all())
 
 
@@ -161,7 +164,7 @@ def visible_groups(*, session: Session, user: StaffUser) -> list[Group]:
     """Administrators see every group; a facilitator only their own (SEC-02)."""
     query = select(Group).order_by(col(Group.code))
     if not _sees_all_groups(user):
-        query = query.where(col(Group.id).in_(select(GroupFacilitator.group_id).where(GroupFacilitator.user_id == user.id)))
+        query = query.where(col(Group.id).in_(facilitator_group_ids(session=session, user=user)))
     return list(session.exec(query).all())
 
 
@@ -325,22 +328,7 @@ def enrol(*, session: Session, actor: StaffUser | None, group: Group, data: Chil
 
 def enrol_many(*, session: Session, actor: StaffUser | None, group: Group, rows: list[ChildCreate]) -> list[tuple[Child, list[str]]]:
     """All or nothing: one transaction; any clash rolls every row back."""
-    enrolled = []
-    for data in rows:
-        child, code = _new_child(group, data, actor)
-        session.add(child)
-        enrolled.append((child, code, data))
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(N_("Some nicknames are already used in this group. Nothing was imported.")) from exc
-    for child, _code, data in enrolled:
-        if data.real_name and data.real_name.strip():
-            session.add(ChildIdentity(child_id=child.id, real_name=data.real_name.strip()[:100], updated_by_id=actor.id if actor else None))  # type: ignore[arg-type]
-    audit.record(session, actor=actor, action="corps.children_import", subject=group, count=len(enrolled))
-    session.commit()
-    return [(child, code) for child, code, _ in enrolled]
+    return enrol_prepared(session=session, actor=actor, group=group, prepared=prepare_children(group=group, actor=actor, rows=rows))
 
 
 def existing_name_keys(*, session: Session, group: Group) -> set[str]:

@@ -14,7 +14,7 @@ from app.accounts.permissions import Permission
 from app.core.config import get_settings
 from app.core.db import SessionDep
 from app.core.errors import InvalidInput
-from app.core.i18n import N_
+from app.core.i18n import N_, gettext
 from app.core.ratelimit import client_address, hit
 from app.core.templating import NOTICES, redirect, render
 from app.corps import service
@@ -121,6 +121,9 @@ def _code_page(request: Request, child, entered: list[str], *, error: str | None
             "pictures": PICTURES,
             "entered": entered,
             "slots": range(CODE_LENGTH),
+            "progress_texts": [
+                gettext("%(done)s of %(total)s pictures tapped", done=n, total=CODE_LENGTH) for n in range(CODE_LENGTH + 1)
+            ],
             "error": error,
         },
         block="code",
@@ -157,15 +160,21 @@ def code_tap(
         picked.append(pick)
     if len(picked) < CODE_LENGTH:
         return _code_page(request, child, picked)
+    htmx = request.headers.get("HX-Request") == "true"
     try:
         result = service.sign_in_child(session=session, group_session=group_session, child_id=child.id, code=picked)  # type: ignore[arg-type]
     except service.ChildLocked:
+        if htmx:  # the whole screen changes: let the browser load the locked page
+            return Response(status_code=204, headers={"HX-Redirect": f"/tablet/child/{child.id}"})
         return render(request, "tablet/locked.html", {"child": child, "avatars": AVATARS}, status_code=423)
     except service.WrongCode as exc:
-        return _code_page(request, child, [], error=exc.detail, status_code=400)
-    response = redirect("/me")
-    if request.headers.get("HX-Request") == "true":
-        response.headers["HX-Redirect"] = "/me"
+        # htmx swaps only 2xx answers; without it the status says what happened.
+        return _code_page(request, child, [], error=exc.detail, status_code=200 if htmx else 400)
+    if htmx:
+        # htmx would follow a 303 inside the page; it is told to load the child's home instead.
+        response: Response = Response(status_code=204, headers={"HX-Redirect": "/me"})
+    else:
+        response = redirect("/me")
     _cookie(response, CHILD_COOKIE, result.token)
     return response
 

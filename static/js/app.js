@@ -52,6 +52,57 @@
     start();
   }
 
-  document.addEventListener("DOMContentLoaded", function () { setUpReadAloud(document); setUpIdleWarning(); });
+  // Picture code (A11Y-08): collect the taps on the tablet, show the dots at once, send the code once.
+  function setUpPictureCode(root) {
+    root.querySelectorAll("form[data-picture-code]").forEach(function (form) {
+      if (form.dataset.bound) { return; }
+      form.dataset.bound = "1";
+      var entered = form.querySelector("input[name=entered]");
+      var texts = JSON.parse(form.dataset.progress || "[]");
+      var picks = entered.value ? entered.value.split(",") : [];
+      var card = form.closest(".code-card") || document;
+      var sending = false;
+      function show() {
+        card.querySelectorAll(".code-progress .dot").forEach(function (dot, i) {
+          dot.classList.toggle("filled", i < picks.length);
+        });
+        var status = card.querySelector("[data-progress-text]");
+        if (status && texts[picks.length]) { status.textContent = texts[picks.length]; }
+        var clear = form.querySelector("button[name=clear]");
+        if (clear) { clear.hidden = picks.length === 0; }
+      }
+      form.addEventListener("click", function (event) {
+        var button = event.target.closest("button");
+        if (!button || !form.contains(button)) { return; }
+        if (button.name === "clear") {
+          event.preventDefault();
+          picks = [];
+          show();
+          return;
+        }
+        if (button.name !== "pick") { return; }
+        event.preventDefault();
+        if (sending) { return; }
+        picks.push(button.value);
+        show();
+        if (picks.length < texts.length - 1) { return; }
+        sending = true;
+        entered.value = picks.slice(0, -1).join(",");
+        var pick = document.createElement("input");
+        pick.type = "hidden";
+        pick.name = "pick";
+        pick.value = picks[picks.length - 1];
+        form.appendChild(pick);
+        form.requestSubmit();
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setUpReadAloud(document);
+    setUpIdleWarning();
+    setUpPictureCode(document);
+  });
+  document.addEventListener("htmx:afterSwap", function (event) { setUpPictureCode(document); });
   document.addEventListener("htmx:afterSwap", function (event) { setUpReadAloud(event.target); });
 })();

@@ -27,10 +27,20 @@ def _permission_of(route) -> Permission | None:
     return found[0] if found else None
 
 
-def _concrete(path: str, user_id: int) -> str:
+def _concrete(path: str, user_id: int, group_id: int = 999999, child_id: int = 999999) -> str:
     return re.sub(r"\{user_id\}", str(user_id), path).replace("{session_id}", "999999").replace(
         "{token_id}", "999999"
-    ).replace("{role}", "moderator")
+    ).replace("{role}", "moderator").replace("{group_id}", str(group_id)).replace("{child_id}", str(child_id))
+
+
+def _group_with_a_child(session, user) -> tuple[int, int]:
+    """A real group (looked after by `user` if they are a facilitator) with a child, for the corps pages:
+    the service then decides between the page (administrators, the group's facilitator) and 'not found'."""
+    from tests.corps.staff_helpers import make_child, make_group
+
+    group = make_group(session, "matrix-group", facilitators=[user] if user.role(Role.FACILITATOR) else [])
+    child, _ = make_child(session, group)
+    return group.id, child.id
 
 
 def test_every_route_is_public_or_declares_one_permission():
@@ -45,6 +55,7 @@ def test_every_route_is_public_or_declares_one_permission():
 def test_each_role_reaches_exactly_the_pages_the_matrix_allows(app, session, role):
     user = make_user(session, f"matrix-{role.value}".replace("_", "-"), [role])
     target = make_user(session, "matrix-target", [Role.ANALYST])
+    group_id, child_id = _group_with_a_child(session, user)
     allowed = MATRIX[role] | {Permission.STAFF_AREA}
     with english_client(app) as client:
         sign_in(client, user.username)
@@ -52,7 +63,7 @@ def test_each_role_reaches_exactly_the_pages_the_matrix_allows(app, session, rol
             permission = _permission_of(route)
             if permission is None or route.path.startswith("/api/") or "GET" not in route.methods:
                 continue
-            response = client.get(_concrete(route.path, target.id), follow_redirects=False)
+            response = client.get(_concrete(route.path, target.id, group_id, child_id), follow_redirects=False)
             if permission in allowed:
                 assert response.status_code in (200, 404), f"{role} refused {route.path}"
             else:

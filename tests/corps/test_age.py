@@ -55,3 +55,19 @@ def test_enrolment_refuses_impossible_birth_dates(session):
         with pytest.raises(InvalidInput):
             service.enrol(session=session, actor=room.facilitator, group=room.group, data=ChildCreate(display_name="Kite", birth_year=year, birth_month=month))
     assert session.exec(select(Child)).all() == []
+
+
+def test_the_age_transitions_command_is_idempotent(session, settings):
+    from typer.testing import CliRunner
+
+    from app.cli import app as cli
+
+    room = classroom(session, size=1)
+    child = room.children[0][0]
+    child.birth_year, child.birth_month = 2008, 1
+    session.add(child)
+    session.commit()
+    first = CliRunner().invoke(cli, ["corps", "age-transitions"])
+    assert first.exit_code == 0 and "Turned 18, leaving: 1" in first.output
+    again = CliRunner().invoke(cli, ["corps", "age-transitions"])
+    assert again.exit_code == 0 and "Turned 18, leaving: 0" in again.output
