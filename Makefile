@@ -25,6 +25,7 @@ i18n-compile: $(COMPILED)
 
 run: install
 	$(BIN)/yimi db upgrade
+	$(BIN)/yimi consent sync
 	$(BIN)/yimi demo
 	@echo "Yimi: http://127.0.0.1:8000  (help without sign-in: http://127.0.0.1:8000/help)"
 	$(BIN)/yimi serve --host 127.0.0.1 --port 8000

@@ -21,6 +21,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(corps_app, name="corps")
+consent_app = typer.Typer(help="Consent: purposes and versioned notices from the consent/ folder.", no_args_is_help=True)
+app.add_typer(consent_app, name="consent")
 console = Console()
 err = Console(stderr=True)
 
@@ -199,6 +201,39 @@ def keys_generate() -> None:
 
 
 
+@consent_app.command("sync")
+def consent_sync() -> None:
+    """Load consent/notices into immutable notice versions (SHA-256); refuse a changed loaded version."""
+    from app.consent import service as consent
+    from app.consent.files import ConsentFileError, load_notice_versions, load_purposes, validate
+    from app.core.db import new_session
+    from app.core.errors import YimiError
+    from app.core.i18n import gettext
+
+    _settings()
+    try:
+        purposes, versions = load_purposes(), load_notice_versions()
+    except ConsentFileError as exc:
+        err.print(f"[red]The consent files cannot be read:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    problems = validate(purposes, versions)
+    if problems:
+        for problem in problems:
+            err.print(f"[red]✗[/red] {problem}")
+        raise typer.Exit(1)
+    try:
+        with new_session() as session:
+            result = consent.sync_notices(session=session, versions=versions)
+    except YimiError as exc:
+        err.print(f"[red]{gettext(exc.title)}:[/red] {gettext(exc.detail, **exc.variables)}")
+        raise typer.Exit(1) from exc
+    except OperationalError as exc:
+        raise _database_down(exc) from exc
+    for version in result.loaded:
+        console.print(f"Loaded {version.notice} {version.version} (sha256 {version.sha256[:12]}…)")
+    console.print(f"{len(result.loaded)} loaded, {result.unchanged} unchanged; {result.superseded} consents need a new decision.")
+
+
 @corps_app.command("age-transitions")
 def corps_age_transitions() -> None:
     """Daily job (idempotent): flag children who turned 14 (their consent moves to them) and mark those who
@@ -298,6 +333,52 @@ def corps_import(
     console.print(
         f"Picture codes: {codes_path}. Print the cards, keep them with the facilitator's records, then delete the file."
     )
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="deliver what is due now, then exit")] = False,
+    interval: Annotated[float, typer.Option(help="seconds to wait when nothing is due")] = 5.0,
+    batch: Annotated[int, typer.Option(min=1, max=500, help="messages claimed per round")] = 20,
+) -> None:
+    """Deliver the outbox (e-mail and SMS) with retries. Run several on PostgreSQL: they never send a message
+    twice. On SQLite run one. Stops cleanly on SIGTERM or Ctrl-C after the message in hand."""
+    import logging
+    import signal
+    import threading
+
+    from app.core.db import new_session
+    from app.notifications import adapters, service
+
+    settings = _settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for problem in adapters.configuration_problems(settings):
+        err.print(f"[yellow]Warning:[/yellow] {problem}")
+    stop = threading.Event()
+    if not once:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        console.print(f"Worker started: delivering the outbox every {interval:g} s. Stop with Ctrl-C or SIGTERM.")
+    total = service.DeliveryRound()
+    while not stop.is_set():
+        try:
+            with new_session() as session:
+                result = service.deliver_round(session=session, limit=batch, should_stop=stop.is_set)
+        except OperationalError as exc:
+            if once:
+                raise _database_down(exc) from exc
+            err.print(f"[red]Database unavailable[/red] ({str(exc.orig).strip().splitlines()[0]}); trying again.")
+            stop.wait(max(interval, 5.0))
+            continue
+        total += result
+        if result.claimed and not once:
+            console.print(f"Sent {result.sent}, to retry later {result.retrying}, failed {result.failed}.")
+        if result.claimed < batch:
+            if once:
+                break
+            stop.wait(interval)
+    console.print(f"{'Done' if once else 'Worker stopped'}: sent {total.sent}, to retry later {total.retrying}, failed {total.failed}.")
+
 
 def main() -> None:
     app()

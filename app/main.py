@@ -21,6 +21,8 @@ from app.corps import api as corps_api
 from app.corps import tablet_views as corps_tablet_views
 from app.corps import views as corps_views
 from app.corps.deps import load_child
+from app.notifications import api as notifications_api
+from app.notifications import views as notifications_views
 from app.site import api as site_api
 from app.site import views as site_views
 
@@ -38,6 +40,8 @@ ROUTERS = (
     corps_views.router,
     corps_api.router,
     corps_tablet_views.router,
+    notifications_views.router,
+    notifications_api.router,
 )
 
 

@@ -1,7 +1,9 @@
 """Every domain's tables, imported once so that SQLModel.metadata (and Alembic) knows them all."""
 
 from app.accounts import models as accounts_models
+from app.consent import models as consent_models
 from app.core import audit as core_audit
 from app.corps import models as corps_models
+from app.notifications import models as notifications_models
 
-__all__ = ["accounts_models", "core_audit", "corps_models"]
+__all__ = ["accounts_models", "consent_models", "core_audit", "corps_models", "notifications_models"]

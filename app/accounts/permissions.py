@@ -15,6 +15,7 @@ class Permission(StrEnum):
     STAFF_AREA = "staff.area"  # the staff home and one's own account
     USERS_MANAGE = "users.manage"  # create users, roles, training records, resets, deactivation, API tokens
     AUDIT_READ = "audit.read"  # read and verify the audit log
+    OUTBOX_READ = "notifications.outbox"  # the notifier's outbox (message texts only outside production)
     # Declared with the roles they belong to; their routes arrive with their domains.
     CORPS_ADMIN = "corps.admin"  # districts, groups, facilitator assignments
     CORPS_FACILITATE = "corps.facilitate"  # own groups: enrol children, open tablet sessions
@@ -30,7 +31,9 @@ class Permission(StrEnum):
 BASE: frozenset[Permission] = frozenset({Permission.STAFF_AREA})
 
 MATRIX: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset({Permission.USERS_MANAGE, Permission.AUDIT_READ, Permission.CORPS_ADMIN, Permission.IDENTITY_READ}),
+    Role.ADMIN: frozenset(
+        {Permission.USERS_MANAGE, Permission.AUDIT_READ, Permission.OUTBOX_READ, Permission.CORPS_ADMIN, Permission.IDENTITY_READ}
+    ),
     Role.OFFICIAL: frozenset({Permission.CONSULTATIONS_MANAGE, Permission.INSIGHTS_READ}),
     Role.MODERATOR: frozenset({Permission.MODERATE}),
     Role.SAFEGUARDING_OFFICER: frozenset({Permission.SAFEGUARD, Permission.IDENTITY_READ}),
@@ -42,6 +45,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.STAFF_AREA: N_("Use the staff area and your own account"),
     Permission.USERS_MANAGE: N_("Manage staff accounts, roles, training records and API tokens"),
     Permission.AUDIT_READ: N_("Read and verify the audit log"),
+    Permission.OUTBOX_READ: N_("Read the outbox of e-mails and text messages"),
     Permission.CORPS_ADMIN: N_("Manage districts, groups and facilitators"),
     Permission.CORPS_FACILITATE: N_("Enrol children and open tablet sessions for your groups"),
     Permission.IDENTITY_READ: N_("Read a child's real identity, with a recorded reason"),

@@ -113,6 +113,7 @@ def staff_home(request: Request, user: Staff) -> Response:
         {"href": "/corps/districts", "label": N_("Districts"), "permission": Permission.CORPS_ADMIN},
         {"href": "/admin/users", "label": N_("Staff accounts"), "permission": Permission.USERS_MANAGE},
         {"href": "/admin/audit", "label": N_("Audit log"), "permission": Permission.AUDIT_READ},
+        {"href": "/admin/outbox", "label": N_("Outbox"), "permission": Permission.OUTBOX_READ},
     ]
     return render(
         request,

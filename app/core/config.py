@@ -75,6 +75,19 @@ class Settings(BaseSettings):
     trusted_origins: list[str] = Field(default_factory=list)
     display_timezone: str = "Asia/Shanghai"
 
+    # The notifier (app/notifications): "console" only logs, and the admin outbox page shows the message.
+    email_backend: Literal["console", "smtp"] = "console"
+    sms_backend: Literal["console", "http"] = "console"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    smtp_from: str = ""
+    # An SMS gateway that takes POST {"to": ..., "text": ...} with "Authorization: Bearer <key>".
+    sms_gateway_url: str = ""
+    sms_gateway_key: str = ""
+
     generated_secrets: list[str] = Field(default_factory=list, exclude=True)
 
     @model_validator(mode="after")

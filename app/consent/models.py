@@ -1,0 +1,202 @@
+"""Consent (CON-01 … CON-15, CP-01 … CP-16): versioned notices loaded from the repository's consent/
+folder, guardians and their links to children, and consent decisions as append-only events with the
+current state derived from them in the same transaction."""
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.core.crypto import EncryptedText
+from app.core.db import UTCDateTime, utcnow
+from app.core.i18n import N_
+
+
+class Purpose(StrEnum):
+    """The purposes of consent/purposes.toml; each is decided separately (CON-03)."""
+
+    PARTICIPATE = "participate"
+    QUOTE = "quote"
+    NOTIFY_GUARDIAN = "notify_guardian"
+
+
+class Audience(StrEnum):
+    GUARDIAN = "guardian"
+    CHILD_6_9 = "child-6-9"
+    CHILD_10_13 = "child-10-13"
+    TEEN_14_17 = "teen-14-17"
+
+
+class Decision(StrEnum):
+    GRANTED = "granted"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+    SUPERSEDED = "superseded"  # a material change to the notice: processing pauses until renewed
+
+
+class DecidedBy(StrEnum):
+    GUARDIAN = "guardian"  # a verified guardian, for a child under 14
+    SELF = "self"  # a young person of 14-17 (CON-09)
+    CHILD_ASSENT = "child_assent"  # the child's own yes or no in child language (CON-08)
+    SYSTEM = "system"  # expiry at the end of the programme year; a material change to the notice
+
+
+class ConsentStatus(StrEnum):
+    """The derived state of one purpose for one child."""
+
+    NONE = "none"
+    GRANTED = "granted"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+    NEEDS_RECONSENT = "needs_reconsent"
+
+
+CONSENT_STATUS_LABELS = {
+    ConsentStatus.NONE: N_("Not asked yet"),
+    ConsentStatus.GRANTED: N_("Agreed"),
+    ConsentStatus.REFUSED: N_("Not agreed"),
+    ConsentStatus.WITHDRAWN: N_("Withdrawn"),
+    ConsentStatus.EXPIRED: N_("Expired"),
+    ConsentStatus.NEEDS_RECONSENT: N_("Needs a new decision"),
+}
+
+
+def _values(enum: type[StrEnum]) -> str:
+    return ", ".join(f"'{member.value}'" for member in enum)
+
+
+# ---- notices (loaded by `yimi consent sync`, immutable once loaded) --------------------------------
+
+
+class NoticeVersion(SQLModel, table=True):
+    """One version of one notice, with every audience's text in every locale (NoticeText)."""
+
+    __tablename__ = "notice_version"
+    __table_args__ = (UniqueConstraint("notice", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    notice: str = Field(max_length=60)  # the folder under consent/notices/
+    version: str = Field(max_length=40)
+    effective_date: dt.date
+    material_change: bool = Field(default=False)
+    change_summary: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    sha256: str = Field(max_length=64)  # of every text of the version, to refuse changed texts
+    loaded_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class NoticeText(SQLModel, table=True):
+    __tablename__ = "notice_text"
+    __table_args__ = (
+        UniqueConstraint("version_id", "audience", "locale"),
+        CheckConstraint(f"audience IN ({_values(Audience)})", name="audience_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(sa_column=Column(Integer, ForeignKey("notice_version.id", ondelete="RESTRICT"), nullable=False, index=True))
+    audience: str = Field(max_length=20)
+    locale: str = Field(max_length=10)
+    title: str = Field(max_length=200)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    sha256: str = Field(max_length=64)
+
+
+# ---- guardians -----------------------------------------------------------------------------------
+
+
+class Guardian(SQLModel, table=True):
+    """A verified guardian. The contact (phone or e-mail) is kept encrypted, found by its keyed hash."""
+
+    __tablename__ = "guardian"
+    __table_args__ = (CheckConstraint("contact_kind IN ('phone', 'email')", name="contact_kind_known"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_kind: str = Field(max_length=10)
+    contact: str = Field(sa_column=Column(EncryptedText, nullable=False))
+    contact_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    locale: str = Field(default="zh_Hans", max_length=10)
+    verified_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+    @property
+    def audit_actor(self) -> tuple[str, str | None]:
+        return ("guardian", str(self.id))
+
+
+class Guardianship(SQLModel, table=True):
+    """A guardian linked to a child (a child may have two guardians; a guardian several children)."""
+
+    __tablename__ = "guardianship"
+    __table_args__ = (UniqueConstraint("guardian_id", "child_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    guardian_id: int = Field(sa_column=Column(Integer, ForeignKey("guardian.id", ondelete="CASCADE"), nullable=False, index=True))
+    child_id: int = Field(sa_column=Column(Integer, ForeignKey("child.id", ondelete="CASCADE"), nullable=False, index=True))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class GuardianCode(SQLModel, table=True):
+    """The single-use code on a child's consent letter, valid 30 days, stored only as a hash."""
+
+    __tablename__ = "guardian_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    child_id: int = Field(sa_column=Column(Integer, ForeignKey("child.id", ondelete="CASCADE"), nullable=False, index=True))
+    code_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    expires_at: dt.datetime = Field(sa_type=UTCDateTime, nullable=False)
+    used_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    used_by_guardian_id: int | None = Field(default=None, foreign_key="guardian.id", ondelete="SET NULL")
+    created_by_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
+
+
+# ---- consent decisions ---------------------------------------------------------------------------
+
+
+class ConsentEvent(SQLModel, table=True):
+    """One decision, never changed or removed (append-only; the migration's triggers refuse UPDATE/DELETE,
+    except the cascade when a child's data is erased)."""
+
+    __tablename__ = "consent_event"
+    __table_args__ = (
+        CheckConstraint(f"purpose IN ({_values(Purpose)})", name="purpose_known"),
+        CheckConstraint(f"decision IN ({_values(Decision)})", name="decision_known"),
+        CheckConstraint(f"decided_by IN ({_values(DecidedBy)})", name="decided_by_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    child_id: int = Field(sa_column=Column(Integer, ForeignKey("child.id", ondelete="CASCADE"), nullable=False, index=True))
+    purpose: str = Field(max_length=30)
+    decision: str = Field(max_length=20)
+    decided_by: str = Field(max_length=20)
+    guardian_id: int | None = Field(default=None, foreign_key="guardian.id", ondelete="SET NULL")
+    notice_version_id: int | None = Field(default=None, foreign_key="notice_version.id", ondelete="RESTRICT")
+    channel: str = Field(max_length=20)  # web, tablet, phone, paper, system
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    evidence: str | None = Field(default=None, max_length=200)  # e.g. the receipt number shown to the guardian
+    # A decision sent twice (a double tap, a retried request) is recorded once.
+    idempotency_key: str | None = Field(default=None, sa_column=Column(String(80), nullable=True, unique=True))
+
+
+class ConsentState(SQLModel, table=True):
+    """The current state of one purpose for one child, as decided by guardians or the young person, and
+    the child's own assent for taking part; derived from the events in the same transaction."""
+
+    __tablename__ = "consent_state"
+    __table_args__ = (
+        UniqueConstraint("child_id", "purpose"),
+        CheckConstraint(f"status IN ({_values(ConsentStatus)})", name="status_known"),
+        CheckConstraint(f"assent IN ({_values(ConsentStatus)})", name="assent_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    child_id: int = Field(sa_column=Column(Integer, ForeignKey("child.id", ondelete="CASCADE"), nullable=False, index=True))
+    purpose: str = Field(max_length=30)
+    status: str = Field(default=ConsentStatus.NONE.value, max_length=20)
+    assent: str = Field(default=ConsentStatus.NONE.value, max_length=20)
+    notice_version_id: int | None = Field(default=None, foreign_key="notice_version.id", ondelete="RESTRICT")
+    expires_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_event_id: int | None = Field(default=None, foreign_key="consent_event.id", ondelete="SET NULL")
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -1,0 +1,290 @@
+"""Consent rules: decisions are append-only events; the current state is derived from them in the same
+transaction; one function, `require`, guards every place that stores, shows or uses a child's input."""
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from app.consent.files import NoticeVersionFile
+from app.consent.models import (
+    Audience,
+    ConsentEvent,
+    ConsentState,
+    ConsentStatus,
+    DecidedBy,
+    Decision,
+    Guardian,
+    NoticeText,
+    NoticeVersion,
+    Purpose,
+)
+from app.core import audit
+from app.core.db import utcnow
+from app.core.errors import YimiError
+from app.core.i18n import N_
+from app.corps.models import AgeBand, Child
+
+_STATUS_OF_DECISION = {
+    Decision.GRANTED: ConsentStatus.GRANTED,
+    Decision.REFUSED: ConsentStatus.REFUSED,
+    Decision.WITHDRAWN: ConsentStatus.WITHDRAWN,
+    Decision.EXPIRED: ConsentStatus.EXPIRED,
+    Decision.SUPERSEDED: ConsentStatus.NEEDS_RECONSENT,
+}
+
+
+class ConsentRequired(YimiError):
+    """Raised where a child's data would be processed without the consent the purpose needs (CON-04)."""
+
+    status_code = 403
+    title = N_("Not yet")
+    detail = N_("We need a yes from you and your grown-up before you can share your ideas here.")
+    slug = "consent-required"
+
+    def __init__(self, purpose: Purpose, **kw: object) -> None:
+        super().__init__(**kw)  # type: ignore[arg-type]
+        self.purpose = purpose
+
+
+class DecisionNotAllowed(YimiError):
+    status_code = 409
+    title = N_("This decision is not yours to make")
+    detail = N_("Young people aged 14 to 17 decide for themselves; guardians decide for younger children.")
+    slug = "decision-not-allowed"
+
+
+def decides_for_themselves(child: Child, day: dt.date | None = None) -> bool:
+    """CON-09: from 14, a young person consents for themselves and guardians are not asked."""
+    return child.age_band(day) == AgeBand.TEEN
+
+
+def state_of(*, session: Session, child: Child, purpose: Purpose) -> ConsentState | None:
+    return session.exec(select(ConsentState).where(ConsentState.child_id == child.id, ConsentState.purpose == purpose.value)).first()
+
+
+def states_of(*, session: Session, child: Child) -> dict[Purpose, ConsentState | None]:
+    found = {s.purpose: s for s in session.exec(select(ConsentState).where(ConsentState.child_id == child.id))}
+    return {purpose: found.get(purpose.value) for purpose in Purpose}
+
+
+def allows(*, session: Session, child: Child, purpose: Purpose, now: dt.datetime | None = None) -> bool:
+    """Whether the consent state lets Yimi process this child's data for this purpose right now."""
+    now = now or utcnow()
+    state = state_of(session=session, child=child, purpose=purpose)
+    if state is None or state.status != ConsentStatus.GRANTED.value:
+        return False
+    if state.expires_at is not None and state.expires_at <= now:
+        return False
+    # CON-08: under 14, the child's own assent is needed to take part as well as the guardian's consent.
+    if purpose == Purpose.PARTICIPATE and not decides_for_themselves(child, now.date()):
+        return state.assent == ConsentStatus.GRANTED.value
+    return True
+
+
+def require(*, session: Session, child: Child, purpose: Purpose) -> None:
+    """The one consent check (CON-04): raise ConsentRequired unless the purpose is allowed now."""
+    if not allows(session=session, child=child, purpose=purpose):
+        raise ConsentRequired(purpose)
+
+
+def _insert(session: Session):  # noqa: ANN202
+    """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL alike)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def _upsert_state(session: Session, event: ConsentEvent, expires_at: dt.datetime | None) -> None:
+    """Derive the state from the new event, atomically (an upsert, not read-then-write)."""
+    status = _STATUS_OF_DECISION[Decision(event.decision)].value
+    if event.decided_by == DecidedBy.CHILD_ASSENT.value:
+        values = {"assent": status, "updated_at": event.at, "last_event_id": event.id}
+        insert_values = {"status": ConsentStatus.NONE.value, **values}
+    else:
+        values = {
+            "status": status,
+            "notice_version_id": event.notice_version_id,
+            "expires_at": expires_at if status == ConsentStatus.GRANTED.value else None,
+            "updated_at": event.at,
+            "last_event_id": event.id,
+        }
+        insert_values = {"assent": ConsentStatus.NONE.value, **values}
+    table = ConsentState.__table__  # type: ignore[attr-defined]
+    statement = _insert(session)(table).values(child_id=event.child_id, purpose=event.purpose, **insert_values)
+    session.execute(statement.on_conflict_do_update(index_elements=["child_id", "purpose"], set_=values))
+
+
+def record(
+    *,
+    session: Session,
+    child: Child,
+    purpose: Purpose,
+    decision: Decision,
+    decided_by: DecidedBy,
+    channel: str,
+    guardian: Guardian | None = None,
+    notice_version: NoticeVersion | None = None,
+    expires_at: dt.datetime | None = None,
+    evidence: str | None = None,
+    idempotency_key: str | None = None,
+) -> ConsentEvent:
+    """Append a decision and derive the state in the caller's transaction; the caller commits.
+
+    A decision sent twice with the same idempotency key is recorded once: the second call returns the
+    first event (INSERT … ON CONFLICT DO NOTHING on the unique key decides)."""
+    if decided_by == DecidedBy.GUARDIAN and decides_for_themselves(child):
+        raise DecisionNotAllowed()
+    if decided_by == DecidedBy.SELF and not decides_for_themselves(child):
+        raise DecisionNotAllowed()
+    if decided_by == DecidedBy.SYSTEM and decision not in (Decision.EXPIRED, Decision.SUPERSEDED):
+        raise DecisionNotAllowed()
+    values = {
+        "child_id": child.id,
+        "purpose": purpose.value,
+        "decision": decision.value,
+        "decided_by": decided_by.value,
+        "guardian_id": guardian.id if guardian else None,
+        "notice_version_id": notice_version.id if notice_version else None,
+        "channel": channel,
+        "at": utcnow(),
+        "evidence": evidence,
+        "idempotency_key": idempotency_key,
+    }
+    table = ConsentEvent.__table__  # type: ignore[attr-defined]
+    statement = _insert(session)(table).values(**values)
+    if idempotency_key is not None:
+        # The database decides whether this is a repeat: no savepoint, no read-then-write.
+        statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"])
+    new_id = session.execute(statement.returning(table.c.id)).scalar_one_or_none()
+    if new_id is None:
+        return session.exec(select(ConsentEvent).where(ConsentEvent.idempotency_key == idempotency_key)).one()
+    event = session.get(ConsentEvent, new_id)
+    assert event is not None
+    _upsert_state(session, event, expires_at)
+    actor = guardian if guardian is not None else child
+    audit.record(
+        session, actor=actor, action=f"consent.{decision.value}", subject=child, purpose=purpose.value,
+        decided_by=decided_by.value, channel=channel, event_id=event.id,
+    )
+    return event
+
+
+def history(*, session: Session, child: Child, purpose: Purpose | None = None) -> list[ConsentEvent]:
+    query = select(ConsentEvent).where(ConsentEvent.child_id == child.id).order_by(col(ConsentEvent.id))
+    if purpose is not None:
+        query = query.where(ConsentEvent.purpose == purpose.value)
+    return list(session.exec(query).all())
+
+
+def children_allowing(*, session: Session, child_ids: list[int], purpose: Purpose) -> set[int]:
+    """Of these children, those whose state is granted for the purpose (assent still checked by `allows`)."""
+    if not child_ids:
+        return set()
+    rows = session.execute(
+        sa_select(ConsentState.child_id).where(  # type: ignore[call-overload]
+            col(ConsentState.child_id).in_(child_ids),
+            ConsentState.purpose == purpose.value,
+            ConsentState.status == ConsentStatus.GRANTED.value,
+        )
+    ).scalars()
+    return set(rows)
+
+
+# ---- notices: `yimi consent sync` ----------------------------------------------------------------
+
+
+class NoticeChanged(YimiError):
+    status_code = 409
+    title = N_("A loaded notice was changed")
+    detail = N_(
+        "Version %(version)s of the notice %(notice)s was changed after it was loaded. Loaded versions never "
+        "change: put the new text in a new version folder (with material_change: true if guardians must decide again)."
+    )
+    slug = "notice-changed"
+
+
+@dataclass
+class SyncResult:
+    loaded: list[NoticeVersion]
+    unchanged: int
+    superseded: int  # consents moved to "needs a new decision" by a material change
+
+
+def sync_notices(*, session: Session, versions: list[NoticeVersionFile]) -> SyncResult:
+    """Load notice versions from consent/notices into immutable rows (one transaction for all).
+
+    A version already loaded must have the same SHA-256; a changed text is refused. A new version marked
+    material_change moves every granted consent to "needs a new decision" (processing pauses)."""
+    loaded: list[NoticeVersion] = []
+    unchanged = 0
+    superseded = 0
+    for version in versions:
+        existing = session.exec(
+            select(NoticeVersion).where(NoticeVersion.notice == version.notice, NoticeVersion.version == version.version)
+        ).first()
+        if existing is not None:
+            if existing.sha256 != version.sha256:
+                session.rollback()
+                raise NoticeChanged(notice=version.notice, version=version.version)
+            unchanged += 1
+            continue
+        row = NoticeVersion(
+            notice=version.notice,
+            version=version.version,
+            effective_date=version.effective_date,  # type: ignore[arg-type]
+            material_change=version.material_change,
+            change_summary=version.change_summary,
+            sha256=version.sha256,
+        )
+        session.add(row)
+        session.flush()
+        for text in version.texts:
+            session.add(
+                NoticeText(
+                    version_id=row.id,  # type: ignore[arg-type]
+                    audience=text.audience,
+                    locale=text.locale,
+                    title=text.title,
+                    body=text.body,
+                    sha256=hashlib.sha256(text.body.encode()).hexdigest(),
+                )
+            )
+        audit.record(session, actor=audit.SYSTEM, action="consent.notice_loaded", subject=row, notice=row.notice, version=row.version, sha256=row.sha256)
+        if row.material_change:
+            superseded += _supersede_all(session, row)
+        loaded.append(row)
+    session.commit()
+    return SyncResult(loaded=loaded, unchanged=unchanged, superseded=superseded)
+
+
+def _supersede_all(session: Session, version: NoticeVersion) -> int:
+    """A material change: every granted consent needs a new decision before processing goes on (CON-06)."""
+    states = session.exec(select(ConsentState).where(ConsentState.status == ConsentStatus.GRANTED.value)).all()
+    for state in states:
+        child = session.get(Child, state.child_id)
+        if child is None:
+            continue
+        record(
+            session=session, child=child, purpose=Purpose(state.purpose), decision=Decision.SUPERSEDED,
+            decided_by=DecidedBy.SYSTEM, channel="system", notice_version=version,
+        )
+    return len(states)
+
+
+def current_version(*, session: Session, notice: str = "children-privacy", today: dt.date | None = None) -> NoticeVersion | None:
+    """The newest loaded version in effect today."""
+    today = today or utcnow().date()
+    return session.exec(
+        select(NoticeVersion)
+        .where(NoticeVersion.notice == notice, col(NoticeVersion.effective_date) <= today)
+        .order_by(col(NoticeVersion.effective_date).desc(), col(NoticeVersion.id).desc())
+    ).first()
+
+
+def notice_text(*, session: Session, version: NoticeVersion, audience: Audience, locale: str) -> NoticeText | None:
+    return session.exec(
+        select(NoticeText).where(NoticeText.version_id == version.id, NoticeText.audience == audience.value, NoticeText.locale == locale)
+    ).first()
