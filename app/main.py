@@ -13,6 +13,8 @@ from app.accounts import views as accounts_views
 from app.accounts.deps import load_principal
 from app.audit import api as audit_api
 from app.audit import views as audit_views
+from app.consent import views as consent_views
+from app.consent.views import load_guardian
 from app.core import errors
 from app.core.config import BASE_DIR, Settings, get_settings
 from app.core.csrf import csrf_protect
@@ -42,6 +44,7 @@ ROUTERS = (
     corps_tablet_views.router,
     notifications_views.router,
     notifications_api.router,
+    consent_views.router,
 )
 
 
@@ -64,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
         # Order matters: who is asking first, then the CSRF check that depends on their session.
-        dependencies=[Depends(load_principal), Depends(load_child), Depends(csrf_protect)],
+        dependencies=[Depends(load_principal), Depends(load_child), Depends(load_guardian), Depends(csrf_protect)],
     )
     app.state.settings = settings
     for middleware in reversed(middleware_stack()):

@@ -200,3 +200,43 @@ class ConsentState(SQLModel, table=True):
     expires_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_event_id: int | None = Field(default=None, foreign_key="consent_event.id", ondelete="SET NULL")
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# ---- the guardian's path: one-time codes and sessions ---------------------------------------------
+
+
+class GuardianOtp(SQLModel, table=True):
+    """A one-time code sent to a guardian's phone or e-mail while they sign up with a letter code.
+
+    The row also carries the flow's state between the pages (which letter code, which contact), so the
+    browser holds only `public_id`, a random value that cannot be tampered into another flow."""
+
+    __tablename__ = "guardian_otp"
+    __table_args__ = (CheckConstraint("contact_kind IN ('phone', 'email')", name="contact_kind_known"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(sa_column=Column(String(43), nullable=False, unique=True))
+    guardian_code_id: int = Field(sa_column=Column(Integer, ForeignKey("guardian_code.id", ondelete="CASCADE"), nullable=False, index=True))
+    contact_kind: str = Field(max_length=10)
+    contact: str = Field(sa_column=Column(EncryptedText, nullable=False))
+    contact_hash: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    code_hash: str = Field(max_length=64)
+    attempts: int = Field(default=0)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    expires_at: dt.datetime = Field(sa_type=UTCDateTime, nullable=False)
+    used_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class GuardianSession(SQLModel, table=True):
+    """A verified guardian's session in the browser: the cookie's token is stored only as a hash."""
+
+    __tablename__ = "guardian_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    guardian_id: int = Field(sa_column=Column(Integer, ForeignKey("guardian.id", ondelete="CASCADE"), nullable=False, index=True))
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    csrf_token: str = Field(max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    last_seen_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    expires_at: dt.datetime = Field(sa_type=UTCDateTime, nullable=False)  # the 12-hour limit
+    revoked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)

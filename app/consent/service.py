@@ -4,6 +4,7 @@ transaction; one function, `require`, guards every place that stores, shows or u
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -24,6 +25,7 @@ from app.consent.models import (
     Purpose,
 )
 from app.core import audit
+from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.errors import YimiError
 from app.core.i18n import N_
@@ -288,3 +290,63 @@ def notice_text(*, session: Session, version: NoticeVersion, audience: Audience,
     return session.exec(
         select(NoticeText).where(NoticeText.version_id == version.id, NoticeText.audience == audience.value, NoticeText.locale == locale)
     ).first()
+
+
+# ---- the child's own path (CON-08, CON-09): what the child's home asks for next ------------------
+
+
+def assent_needed(*, session: Session, child: Child) -> bool:
+    """CON-08: a guardian has agreed that a child under 14 may take part, and the child has not yet said
+    yes or no themselves (a "not now" or a stop is respected: the child is not asked again unprompted)."""
+    if decides_for_themselves(child):
+        return False
+    state = state_of(session=session, child=child, purpose=Purpose.PARTICIPATE)
+    return guardian_agreed(session=session, child=child) and state is not None and state.assent == ConsentStatus.NONE.value
+
+
+def guardian_agreed(*, session: Session, child: Child, now: dt.datetime | None = None) -> bool:
+    """A guardian's consent to take part is in force (the child's assent aside)."""
+    now = now or utcnow()
+    state = state_of(session=session, child=child, purpose=Purpose.PARTICIPATE)
+    if state is None or state.status != ConsentStatus.GRANTED.value:
+        return False
+    return state.expires_at is None or state.expires_at > now
+
+
+def has_decided_for_themselves(*, session: Session, child: Child) -> bool:
+    """Whether the young person has recorded any decision of their own (decided_by self)."""
+    return session.exec(
+        select(ConsentEvent.id).where(ConsentEvent.child_id == child.id, ConsentEvent.decided_by == DecidedBy.SELF.value).limit(1)
+    ).first() is not None
+
+
+def self_consent_needed(*, session: Session, child: Child) -> bool:
+    """CON-09: a young person of 14-17 decides for themselves. They are asked when they have never decided
+    (including at 14, to confirm what their guardian chose) or when taking part needs a new decision
+    (nothing decided, expired, or a material change); a "no" of their own is respected."""
+    if not decides_for_themselves(child):
+        return False
+    if not has_decided_for_themselves(session=session, child=child):
+        return True
+    state = state_of(session=session, child=child, purpose=Purpose.PARTICIPATE)
+    if state is None:
+        return True
+    if state.status == ConsentStatus.GRANTED.value:
+        return state.expires_at is not None and state.expires_at <= utcnow()
+    return state.status in (ConsentStatus.NONE.value, ConsentStatus.EXPIRED.value, ConsentStatus.NEEDS_RECONSENT.value)
+
+
+def programme_year_end(now: dt.datetime | None = None) -> dt.datetime:
+    """CON-14: consents end at the end of the programme year (the configured MM-DD, inclusive, in the display time zone)."""
+    zone = ZoneInfo(get_settings().display_timezone)
+    today = (now or utcnow()).astimezone(zone).date()
+    month, day = (int(part) for part in get_settings().programme_year_end.split("-"))
+
+    def on(year: int) -> dt.date:
+        try:
+            return dt.date(year, month, day)
+        except ValueError:  # 02-29 in a common year
+            return dt.date(year, month, 28)
+
+    end = on(today.year) if on(today.year) >= today else on(today.year + 1)
+    return dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=zone).astimezone(dt.UTC)

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     # Origins besides the server's own that may post forms (e.g. behind a proxy with another name).
     trusted_origins: list[str] = Field(default_factory=list)
     display_timezone: str = "Asia/Shanghai"
+    # Consents end on this day (MM-DD) of each year and must be renewed (CON-14).
+    programme_year_end: str = Field(default="08-31", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 
     # The notifier (app/notifications): "console" only logs, and the admin outbox page shows the message.
     email_backend: Literal["console", "smtp"] = "console"

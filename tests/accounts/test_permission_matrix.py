@@ -17,8 +17,14 @@ PUBLIC = {"/", "/help", "/language", "/signin", "/signout", "/healthz", "/readyz
 # The shared tablet and the child's own pages: guarded by the tablet's group session and the child's
 # session instead of a staff permission (tests/corps/test_tablet.py checks them for staff and children).
 TABLET = {"/tablet", "/tablet/child/{child_id}", "/tablet/end", "/young"}
-CHILD = {"/me", "/me/done", "/me/still-here"}
-PUBLIC |= TABLET | CHILD
+CHILD = {"/me", "/me/done", "/me/still-here", "/me/assent", "/me/stop", "/me/consent"}
+# The guardian's path: guarded by the letter code, the one-time code and the guardian's own session
+# (tests/consent/test_guardian_path.py checks them).
+GUARDIAN = {
+    "/guardian", "/guardian/code", "/guardian/contact", "/guardian/verify", "/guardian/signout",
+    "/guardian/children/{child_id}/consent", "/guardian/children/{child_id}/receipt/{number}",
+}
+PUBLIC |= TABLET | CHILD | GUARDIAN
 
 
 def _permission_of(route) -> Permission | None:

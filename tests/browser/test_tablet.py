@@ -100,3 +100,73 @@ def test_sign_in_works_without_javascript(browser: Browser, live_server: str, se
         expect(page.get_by_role("heading", level=1)).to_contain_text(child.display_name)
     finally:
         context.close()
+
+
+def test_a_child_assents_on_the_tablet_and_can_stop(page: Page, live_server: str, session) -> None:
+    """CON-08 in zh-CN on an iPad: after the guardian's yes, the child notice with two equal buttons; yes
+    leads home; stopping asks once more with two equal buttons. axe finds nothing on each screen."""
+    from app.consent import service as consent
+    from app.consent.files import load_notice_versions
+    from app.consent.models import DecidedBy, Decision, Guardian, Purpose
+    from app.core import crypto
+
+    consent.sync_notices(session=session, versions=load_notice_versions())
+    room = classroom(session, size=1)
+    child, code = room.children[0]
+    guardian = Guardian(contact_kind="phone", contact="13800138000", contact_hash=crypto.lookup_hash("13800138000", purpose="phone"))
+    session.add(guardian)
+    session.commit()
+    consent.record(
+        session=session, child=child, purpose=Purpose.PARTICIPATE, decision=Decision.GRANTED,
+        decided_by=DecidedBy.GUARDIAN, channel="web", guardian=guardian,
+    )
+    session.commit()
+    _open_tablet(page, live_server, room)
+    page.get_by_role("link", name=child.display_name).click()
+    _tap(page, code)
+    expect(page).to_have_url(f"{live_server}/me/assent")
+    yes = page.get_by_role("button", name=msg("Yes, I want to take part"))
+    no = page.get_by_role("button", name=msg("Not now"))
+    expect(page.locator("#notice-body")).not_to_be_empty()
+    yes_box, no_box = yes.bounding_box(), no.bounding_box()
+    assert (round(yes_box["width"]), round(yes_box["height"])) == (round(no_box["width"]), round(no_box["height"]))
+    assert_accessible(page, "zh_Hans-tablet-assent")
+    yes.click()
+    expect(page).to_have_url(f"{live_server}/me?done=taking_part")
+    assert_accessible(page, "zh_Hans-tablet-home-taking-part")
+    page.get_by_role("link", name=msg("I don't want to take part any more")).click()
+    expect(page).to_have_url(f"{live_server}/me/stop")
+    assert_accessible(page, "zh_Hans-tablet-stop")
+    page.get_by_role("button", name=msg("Yes, I want to stop")).click()
+    expect(page).to_have_url(f"{live_server}/me?done=stopped")
+    expect(page.get_by_role("link", name=msg("I want to take part after all"))).to_be_visible()
+    assert_accessible(page, "zh_Hans-tablet-home-not-now")
+    session.expire_all()
+    assert not consent.allows(session=session, child=child, purpose=Purpose.PARTICIPATE)
+
+
+def test_a_young_person_decides_for_themselves_on_their_phone(page: Page, live_server: str, session) -> None:
+    """CON-09: the teen notice and one agree / don't agree per purpose; axe finds nothing."""
+    from app.consent import service as consent
+    from app.consent.files import load_notice_versions
+    from app.consent.models import Purpose
+    from app.corps import service as corps
+    from app.corps.models import ChildCreate
+
+    consent.sync_notices(session=session, versions=load_notice_versions())
+    room = classroom(session, size=0)
+    teen, _ = corps.enrol(session=session, actor=room.facilitator, group=room.group, data=ChildCreate(display_name="Rocket", birth_year=2010, birth_month=1))
+    personal = corps.issue_personal_code(session=session, actor=room.facilitator, child=teen)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server}/young")
+    page.locator("#code").fill(personal)
+    page.locator("form[action='/young'] button[type=submit]").click()
+    expect(page).to_have_url(f"{live_server}/me/consent")
+    assert_accessible(page, "zh_Hans-phone-teen-consent")
+    for purpose, choice in (("participate", "agree"), ("quote", "disagree"), ("notify_guardian", "disagree")):
+        page.locator(f"input[name='decision-{purpose}'][value={choice}]").check()
+    page.get_by_role("button", name=msg("Save my choices")).click()
+    expect(page).to_have_url(f"{live_server}/me?done=choices_saved")
+    session.expire_all()
+    assert consent.allows(session=session, child=teen, purpose=Purpose.PARTICIPATE)
+    assert not consent.allows(session=session, child=teen, purpose=Purpose.QUOTE)

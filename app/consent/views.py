@@ -1,0 +1,258 @@
+"""The guardian's pages: the consent letter staff print, then the guardian's own path on a phone (the
+letter code, a one-time code, the notice and a decision per purpose, a receipt).
+
+Guardian pages are public routes with their own session (cookie `yimi_guardian`, loaded app-wide by
+`load_guardian` before the CSRF check, like the tablet's). They work without JavaScript."""
+
+import io
+import re
+from typing import Annotated
+
+import segno
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+from sqlalchemy.exc import OperationalError
+
+from app.accounts.deps import staff
+from app.accounts.models import StaffUser
+from app.accounts.permissions import Permission
+from app.consent import files, guardians
+from app.consent import service as consent
+from app.consent.models import (
+    CONSENT_STATUS_LABELS,
+    Audience,
+    ConsentStatus,
+    Guardian,
+    NoticeVersion,
+    Purpose,
+)
+from app.core.config import get_settings
+from app.core.db import SessionDep
+from app.core.errors import YimiError
+from app.core.i18n import N_, get_locale
+from app.core.ratelimit import client_address, hit
+from app.core.templating import NOTICES, redirect, render
+from app.corps import service as corps
+from app.corps.models import Group
+
+router = APIRouter(include_in_schema=False)
+
+GUARDIAN_COOKIE = "yimi_guardian"
+Staff = Annotated[StaffUser, Depends(staff(Permission.STAFF_AREA))]
+
+NOTICES.update({"guardian_signed_out": N_("You are signed out. To come back, use a new code from a consent letter.")})
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
+_ANCHOR = re.compile(r"[ \t]*\{#[A-Za-z0-9_-]+\}[ \t]*$", re.MULTILINE)
+
+
+class GuardianSignInNeeded(YimiError):
+    status_code = 401
+    title = N_("Please sign in again")
+    detail = N_("You were away for a while, so we signed you out to keep your child's information safe.")
+    slug = "guardian-sign-in-needed"
+    redirect_to = "/guardian?expired=1"
+
+
+def load_guardian(request: Request, session: SessionDep) -> None:
+    """App-wide, after the staff and tablet loaders and before the CSRF check: on guardian pages, the
+    guardian behind the cookie; their page never acts as staff and carries the guardian's CSRF token."""
+    request.state.guardian = None
+    request.state.guardian_session = None
+    if not request.url.path.startswith("/guardian") or getattr(request.state, "database_down", False):
+        return
+    raw = request.cookies.get(GUARDIAN_COOKIE)
+    if not raw:
+        return
+    try:
+        found = guardians.resolve_session(session=session, raw=raw)
+    except OperationalError:
+        request.state.database_down = True
+        return
+    if found is None:
+        request.state.guardian_expired = True
+        return
+    request.state.guardian, request.state.guardian_session = found
+    request.state.user = None
+    request.state.session_csrf = found[1].csrf_token
+
+
+def current_guardian(request: Request) -> Guardian:
+    guardian: Guardian | None = getattr(request.state, "guardian", None)
+    if guardian is None:
+        raise GuardianSignInNeeded()
+    return guardian
+
+
+SignedInGuardian = Annotated[Guardian, Depends(current_guardian)]
+
+
+def _markdown_html(text: str) -> Markup:
+    return Markup(_markdown.render(_ANCHOR.sub("", text)))  # noqa: S704 - html is disabled in the renderer
+
+
+def _qr_svg(url: str) -> Markup:
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", xmldecl=False, svgns=True, scale=4, title=None)
+    return Markup(out.getvalue().decode())  # noqa: S704 - made by segno from our own URL
+
+
+def _page(request: Request, template: str, context: dict[str, object], error: YimiError | None = None) -> Response:
+    extra = {"error": error.detail, "error_vars": error.variables} if error else {}
+    return render(request, template, {**context, **extra}, status_code=error.status_code if error else 200)
+
+
+# ---- the consent letter (staff) ------------------------------------------------------------------
+
+
+@router.get("/corps/children/{child_id}/letter")
+def letter(request: Request, child_id: int, session: SessionDep, user: Staff) -> Response:
+    child = corps.get_child(session=session, child_id=child_id, user=user)
+    group = corps.get_group(session=session, group_id=child.group_id, user=user)
+    facilitators = corps.facilitators_of(session=session, group=group) or [user]
+    code = guardians.issue_letter_code(session=session, actor=user, child=child)
+    url = f"{str(request.base_url).rstrip('/')}/guardian?code={code}"
+    return render(request, "consent/letter.html", {
+        "child": child, "group": group, "facilitators": [f.display_name for f in facilitators],
+        "code": code, "url": url, "qr": _qr_svg(url), "valid_days": guardians.LETTER_CODE_VALID.days,
+    })
+
+
+# ---- the guardian's path -------------------------------------------------------------------------
+
+
+@router.get("/guardian")
+def start(request: Request, code: str = "", expired: str = "") -> Response:
+    return render(request, "consent/guardian_code.html", {"code": code[:20], "expired": bool(expired)})
+
+
+@router.post("/guardian/code")
+def check_code(request: Request, session: SessionDep, code: Annotated[str, Form(max_length=40)] = "") -> Response:
+    hit("20/hour", "guardian-code", client_address(request))
+    try:
+        guardians.check_letter_code(session=session, code=code)
+    except YimiError as exc:
+        return _page(request, "consent/guardian_code.html", {"code": code}, exc)
+    return render(request, "consent/guardian_contact.html", {"code": guardians.normalise_letter_code(code), "contact": ""})
+
+
+@router.post("/guardian/contact")
+def send_code(
+    request: Request, session: SessionDep,
+    code: Annotated[str, Form(max_length=40)] = "", contact: Annotated[str, Form(max_length=254)] = "",
+) -> Response:
+    hit("20/hour", "guardian-otp", client_address(request))
+    try:
+        sent = guardians.send_otp(session=session, letter_code=code, raw_contact=contact, locale=get_locale())
+    except (guardians.LetterCodeUnknown, guardians.LetterCodeUsed, guardians.LetterCodeExpired) as exc:
+        return _page(request, "consent/guardian_code.html", {"code": code}, exc)
+    except YimiError as exc:
+        return _page(request, "consent/guardian_contact.html", {"code": guardians.normalise_letter_code(code), "contact": contact}, exc)
+    return render(request, "consent/guardian_verify.html", {"flow": sent.flow, "delivered": sent.delivered})
+
+
+@router.post("/guardian/verify")
+def verify(
+    request: Request, session: SessionDep,
+    flow: Annotated[str, Form(max_length=64)] = "", otp: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    hit("60/hour", "guardian-verify", client_address(request))
+    try:
+        found = guardians.get_flow(session=session, public_id=flow)
+    except guardians.FlowUnknown as exc:
+        return _page(request, "consent/guardian_code.html", {"code": ""}, exc)
+    try:
+        verified = guardians.verify_otp(session=session, flow=found, code=otp, locale=get_locale())
+    except (guardians.LetterCodeUnknown, guardians.LetterCodeUsed, guardians.LetterCodeExpired) as exc:
+        return _page(request, "consent/guardian_code.html", {"code": ""}, exc)
+    except YimiError as exc:
+        return _page(request, "consent/guardian_verify.html", {"flow": found, "delivered": True}, exc)
+    response = redirect(f"/guardian/children/{verified.child.id}/consent")
+    response.set_cookie(
+        GUARDIAN_COOKIE, verified.token, httponly=True, samesite="lax", secure=get_settings().is_production, path="/guardian"
+    )
+    return response
+
+
+@router.post("/guardian/signout")
+def sign_out(request: Request, session: SessionDep, guardian: SignedInGuardian) -> Response:
+    guardians.end_session(session=session, guardian_session=request.state.guardian_session)
+    response = redirect("/guardian?done=guardian_signed_out")
+    response.delete_cookie(GUARDIAN_COOKIE, path="/guardian")
+    return response
+
+
+def _decision_page(request: Request, session: SessionDep, guardian: Guardian, child_id: int, error: YimiError | None = None) -> Response:
+    child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
+    context: dict[str, object] = {"child": child, "group": session.get(Group, child.group_id)}
+    if consent.decides_for_themselves(child):
+        return _page(request, "consent/guardian_teen.html", context, error)
+    version = guardians.current_notice(session=session)
+    locale = get_locale()
+    text = consent.notice_text(session=session, version=version, audience=Audience.GUARDIAN, locale=locale)
+    states = consent.states_of(session=session, child=child)
+    purposes = files.load_purposes()
+    context.update({
+        "version": version,
+        "notice_title": text.title if text else "",
+        "notice_html": _markdown_html(text.body) if text else Markup(""),
+        "purposes": [
+            {
+                "code": purpose.value,
+                "definition": purposes[purpose.value],
+                "copy": purposes[purpose.value].copy.get(Audience.GUARDIAN.value, {}).get(locale)
+                or purposes[purpose.value].copy[Audience.GUARDIAN.value]["zh_Hans"],
+                "state": states[purpose].status if states[purpose] else ConsentStatus.NONE.value,
+            }
+            for purpose in Purpose
+        ],
+        "status_labels": {status.value: label for status, label in CONSENT_STATUS_LABELS.items()},
+        "form_token": guardians.new_form_token(),
+        "chosen": {},
+    })
+    return _page(request, "consent/guardian_decide.html", context, error)
+
+
+@router.get("/guardian/children/{child_id}/consent")
+def decision_page(request: Request, child_id: int, session: SessionDep, guardian: SignedInGuardian) -> Response:
+    return _decision_page(request, session, guardian, child_id)
+
+
+@router.post("/guardian/children/{child_id}/consent")
+def decide(
+    request: Request, child_id: int, session: SessionDep, guardian: SignedInGuardian,
+    participate: Annotated[str, Form(max_length=20)] = "", quote: Annotated[str, Form(max_length=20)] = "",
+    notify_guardian: Annotated[str, Form(max_length=20)] = "", form_token: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    choices = {Purpose.PARTICIPATE.value: participate, Purpose.QUOTE.value: quote, Purpose.NOTIFY_GUARDIAN.value: notify_guardian}
+    child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
+    try:
+        guardians.record_decisions(session=session, guardian=guardian, child=child, choices=choices, form_token=form_token)
+    except consent.DecisionNotAllowed as exc:
+        return _page(request, "consent/guardian_teen.html", {"child": child}, exc)
+    except YimiError as exc:
+        return _decision_page(request, session, guardian, child_id, exc)
+    return redirect(f"/guardian/children/{child_id}/receipt/{form_token}")
+
+
+@router.get("/guardian/children/{child_id}/receipt/{number}")
+def receipt(request: Request, child_id: int, number: str, session: SessionDep, guardian: SignedInGuardian) -> Response:
+    child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
+    events = guardians.receipt(session=session, guardian=guardian, child=child, number=number)
+    purposes = files.load_purposes()
+    locale = get_locale()
+    rows = [
+        {
+            "event": event,
+            "heading": purposes[event.purpose].copy.get(Audience.GUARDIAN.value, {}).get(locale, purposes[event.purpose].copy[Audience.GUARDIAN.value]["zh_Hans"]).heading,
+        }
+        for event in events
+    ]
+    notice_version = session.get(NoticeVersion, events[0].notice_version_id) if events[0].notice_version_id else None
+    return render(request, "consent/guardian_receipt.html", {
+        "child": child, "number": number, "rows": rows, "at": events[0].at, "notice_version": notice_version,
+        "status_labels": {status.value: label for status, label in CONSENT_STATUS_LABELS.items()},
+    })
+
