@@ -350,3 +350,100 @@ def programme_year_end(now: dt.datetime | None = None) -> dt.datetime:
 
     end = on(today.year) if on(today.year) >= today else on(today.year + 1)
     return dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=zone).astimezone(dt.UTC)
+
+
+# ---- expiry at the end of the programme year (CON-14): `yimi consent expire` ---------------------
+
+
+def expire_due(*, session: Session, now: dt.datetime | None = None) -> int:
+    """Record an EXPIRED event (decided by the system) for every granted consent whose end has come, and
+    commit. Idempotent: an expired state is no longer granted, so a second run finds nothing; two runs at
+    once record each expiry once (the idempotency key names the state's last event). Returns how many."""
+    now = now or utcnow()
+    due = session.exec(
+        select(ConsentState).where(
+            ConsentState.status == ConsentStatus.GRANTED.value,
+            col(ConsentState.expires_at).is_not(None),
+            col(ConsentState.expires_at) <= now,
+        ).order_by(col(ConsentState.id))
+    ).all()
+    expired = 0
+    for state in due:
+        child = session.get(Child, state.child_id)
+        if child is None:
+            continue
+        version = session.get(NoticeVersion, state.notice_version_id) if state.notice_version_id else None
+        event = record(
+            session=session, child=child, purpose=Purpose(state.purpose), decision=Decision.EXPIRED,
+            decided_by=DecidedBy.SYSTEM, channel="system", notice_version=version,
+            idempotency_key=f"expired:{state.child_id}:{state.purpose}:{state.last_event_id}",
+        )
+        expired += 1 if event.id is not None else 0
+    session.commit()
+    return expired
+
+
+# ---- a material change: guardians are told (CON-06) -----------------------------------------------
+
+CONSENT_CHANGED_KIND = "consent_changed"
+GUARDIAN_HOME = "/guardian/home"
+CONSENT_CHANGED_SUBJECT = N_("Yimi: please decide again")
+CONSENT_CHANGED_BODY = N_(
+    "Yimi has changed its rules for children's personal information. What changed: %(summary)s "
+    "Until you decide again, your child's ideas are not collected. Please read and decide: %(link)s"
+)
+
+
+def notify_material_change(*, session: Session, versions: list[NoticeVersion] | None = None) -> int:
+    """Queue one message to each guardian linked to a child whose consent a material change superseded
+    (one per guardian and notice version, however many children or purposes), with the change summary in
+    the guardian's language and the link to their dashboard. Young people of 14-17 decide for themselves,
+    so their guardians are not asked again. Idempotent (key `consent_changed:<version id>:<guardian id>`);
+    commits; returns how many messages were newly queued.
+
+    `versions`: the versions just loaded (`SyncResult.loaded`); by default every material-change version."""
+    from app.consent.models import Guardianship
+    from app.core.i18n import DEFAULT_LOCALE, LOCALES, translations
+    from app.notifications import service as notifications
+    from app.notifications.models import Channel, OutboxMessage
+
+    if versions is None:
+        versions = list(session.exec(select(NoticeVersion).where(col(NoticeVersion.material_change).is_(True))).all())
+    queued = 0
+    for version in versions:
+        if not version.material_change:
+            continue
+        child_ids = set(
+            session.exec(
+                select(ConsentEvent.child_id).where(
+                    ConsentEvent.notice_version_id == version.id, ConsentEvent.decision == Decision.SUPERSEDED.value
+                )
+            ).all()
+        )
+        guardian_ids: set[int] = set()
+        for child_id in sorted(child_ids):
+            child = session.get(Child, child_id)
+            if child is None or decides_for_themselves(child):
+                continue
+            guardian_ids.update(session.exec(select(Guardianship.guardian_id).where(Guardianship.child_id == child_id)).all())
+        for guardian_id in sorted(guardian_ids):
+            key = f"{CONSENT_CHANGED_KIND}:{version.id}:{guardian_id}"
+            if session.exec(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)).first() is not None:
+                continue
+            guardian = session.get(Guardian, guardian_id)
+            if guardian is None:
+                continue
+            locale = guardian.locale if guardian.locale in LOCALES else DEFAULT_LOCALE
+            words = translations(locale)
+            summary = version.change_summary.get(locale) or version.change_summary.get(DEFAULT_LOCALE) or ""
+            body = words.gettext(CONSENT_CHANGED_BODY) % {"summary": summary.strip(), "link": GUARDIAN_HOME}
+            email = guardian.contact_kind == "email"
+            notifications.enqueue(
+                session=session, channel=Channel.EMAIL if email else Channel.SMS, recipient=guardian.contact,
+                kind=CONSENT_CHANGED_KIND, locale=locale,
+                subject=words.gettext(CONSENT_CHANGED_SUBJECT) if email else None,
+                body=body, idempotency_key=key,
+            )
+            queued += 1
+    session.commit()
+    return queued

@@ -46,6 +46,8 @@ NOTICES.update(
         "not_now": N_("That is OK. You can change your mind any time."),
         "stopped": N_("You stopped. That is OK."),
         "choices_saved": N_("Your choices are saved."),
+        # The consent guard sends an htmx request here when the child's input was not kept (app.consent.deps).
+        "not_taking_part": N_("You are not taking part now, so this was not kept. That is OK."),
     }
 )
 
@@ -225,9 +227,14 @@ def young_sign_in(request: Request, session: SessionDep, code: Annotated[str, Fo
 
 def _home_state(session, child) -> str:  # noqa: ANN001
     """In child words on the home screen (CON-08, CON-09): "waiting" for a grown-up's yes, "taking_part",
-    or "not_now" (the child said no, or stopped)."""
+    "not_now" (the child said no, or stopped), or "paused" (a grown-up's yes was withdrawn, expired or needs
+    a new decision: the child is told kindly at once that they are not taking part now)."""
     if consent.allows(session=session, child=child, purpose=Purpose.PARTICIPATE):
         return "taking_part"
+    state = consent.state_of(session=session, child=child, purpose=Purpose.PARTICIPATE)
+    paused = (ConsentStatus.WITHDRAWN.value, ConsentStatus.EXPIRED.value, ConsentStatus.NEEDS_RECONSENT.value)
+    if not consent.decides_for_themselves(child) and state is not None and state.status in paused:
+        return "paused"
     if consent.decides_for_themselves(child) or consent.guardian_agreed(session=session, child=child):
         return "not_now"
     return "waiting"

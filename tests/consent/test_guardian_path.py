@@ -109,6 +109,13 @@ def test_a_guardian_goes_from_the_letter_to_a_receipt(app, session, room):
         assert page.text.count('value="granted"') == page.text.count('value="refused"') == len(Purpose)
         assert "checked" not in page.text  # nothing chosen for the guardian (ICO standard 13)
         assert "<h2" in page.text and "{#" not in page.text  # the notice, rendered from Markdown
+        from markupsafe import escape
+
+        from app.consent.files import load_purposes
+
+        for purpose in load_purposes().values():  # each purpose is named and explained to the guardian
+            copy = purpose.copy["guardian"]["en"]
+            assert f"<legend>{escape(copy.heading)}</legend>" in page.text and str(escape(copy.text)) in page.text
         response = _decide(client, child, AGREE_BUT_NO_QUOTE)
         assert response.status_code == 303, response.text
         receipt = client.get(response.headers["location"])
