@@ -224,6 +224,9 @@ def consent_sync() -> None:
     try:
         with new_session() as session:
             result = consent.sync_notices(session=session, versions=versions)
+            # Every material-change version, not only those just loaded: a run stopped here is caught up
+            # by the next one, and the idempotency keys queue each guardian's message once.
+            told = consent.notify_material_change(session=session)
     except YimiError as exc:
         err.print(f"[red]{gettext(exc.title)}:[/red] {gettext(exc.detail, **exc.variables)}")
         raise typer.Exit(1) from exc
@@ -232,6 +235,23 @@ def consent_sync() -> None:
     for version in result.loaded:
         console.print(f"Loaded {version.notice} {version.version} (sha256 {version.sha256[:12]}…)")
     console.print(f"{len(result.loaded)} loaded, {result.unchanged} unchanged; {result.superseded} consents need a new decision.")
+    if told:
+        console.print(f"{told} guardians told of the change (outbox).")
+
+
+@consent_app.command("expire")
+def consent_expire() -> None:
+    """Daily job (idempotent): consents whose programme year has ended expire (CON-14) and must be renewed."""
+    from app.consent import service as consent
+    from app.core.db import new_session
+
+    _settings()
+    try:
+        with new_session() as session:
+            expired = consent.expire_due(session=session)
+    except OperationalError as exc:
+        raise _database_down(exc) from exc
+    console.print(f"{expired} consents expired.")
 
 
 @corps_app.command("age-transitions")

@@ -4,7 +4,9 @@ from sqlmodel import Session, select
 
 from app.accounts import service as accounts
 from app.accounts.models import Role, StaffUserCreate
-from app.core import audit
+from app.consent import service as consent
+from app.consent.models import DecidedBy, Decision, Guardian, Guardianship, Purpose
+from app.core import audit, crypto
 from app.core.security import hash_code, hash_password
 from app.corps import service as corps
 from app.corps.models import Child, ChildCreate, ChildStatus, GroupKind
@@ -78,7 +80,38 @@ def load_demo(*, session: Session) -> list[tuple[str, str]]:
         session.commit()
         if child.status != ChildStatus.ACTIVE.value:
             corps.set_status(session=session, actor=facilitator, child=child, status=ChildStatus.ACTIVE)
+    _demo_consent(session)
     return created
+
+
+DEMO_GUARDIAN_PHONE = "13800000000"
+
+
+def _demo_consent(session: Session) -> None:
+    """小星星's and Sunny's demo guardian has agreed to taking part (so the child is asked for their own
+    yes on the tablet); 小云朵 waits for a guardian, which the consent letter can show."""
+    version = consent.current_version(session=session)
+    if version is None:  # `yimi consent sync` has not run: no notice to consent to
+        return
+    contact_hash = crypto.lookup_hash(DEMO_GUARDIAN_PHONE, purpose="phone")
+    guardian = session.exec(select(Guardian).where(Guardian.contact_hash == contact_hash)).first()
+    if guardian is None:
+        guardian = Guardian(contact_kind="phone", contact=DEMO_GUARDIAN_PHONE, contact_hash=contact_hash)
+        session.add(guardian)
+        session.commit()
+    for nickname in ("小星星", "Sunny"):
+        child = session.exec(select(Child).where(Child.name_key == corps.name_key(nickname))).first()
+        if child is None:
+            continue
+        if session.exec(select(Guardianship).where(Guardianship.child_id == child.id, Guardianship.guardian_id == guardian.id)).first() is None:
+            session.add(Guardianship(guardian_id=guardian.id, child_id=child.id))  # type: ignore[arg-type]
+        for purpose, decision in ((Purpose.PARTICIPATE, Decision.GRANTED), (Purpose.QUOTE, Decision.REFUSED), (Purpose.NOTIFY_GUARDIAN, Decision.GRANTED)):
+            consent.record(
+                session=session, child=child, purpose=purpose, decision=decision, decided_by=DecidedBy.GUARDIAN,
+                channel="paper", guardian=guardian, notice_version=version, expires_at=consent.programme_year_end(),
+                evidence="demo", idempotency_key=f"demo:{child.id}:{purpose.value}",
+            )
+        session.commit()
 
 
 def demo_children(*, session: Session) -> list[tuple[str, list[str], str | None]]:

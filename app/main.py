@@ -13,6 +13,7 @@ from app.accounts import views as accounts_views
 from app.accounts.deps import load_principal
 from app.audit import api as audit_api
 from app.audit import views as audit_views
+from app.consent import api as consent_api
 from app.consent import views as consent_views
 from app.consent.views import load_guardian
 from app.core import errors
@@ -45,6 +46,7 @@ ROUTERS = (
     notifications_views.router,
     notifications_api.router,
     consent_views.router,
+    consent_api.router,
 )
 
 

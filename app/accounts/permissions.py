@@ -24,6 +24,7 @@ class Permission(StrEnum):
     MODERATE = "moderation.decide"
     SAFEGUARD = "safeguarding.act"
     INSIGHTS_READ = "insights.read"
+    RIGHTS_HANDLE = "consent.rights"  # guardians' rights requests: read and answer them with reasons
 
 
 # Every active staff account, with or without a role (a newcomer must reach their account and see that
@@ -32,7 +33,8 @@ BASE: frozenset[Permission] = frozenset({Permission.STAFF_AREA})
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(
-        {Permission.USERS_MANAGE, Permission.AUDIT_READ, Permission.OUTBOX_READ, Permission.CORPS_ADMIN, Permission.IDENTITY_READ}
+        {Permission.USERS_MANAGE, Permission.AUDIT_READ, Permission.OUTBOX_READ, Permission.CORPS_ADMIN, Permission.IDENTITY_READ,
+         Permission.RIGHTS_HANDLE}
     ),
     Role.OFFICIAL: frozenset({Permission.CONSULTATIONS_MANAGE, Permission.INSIGHTS_READ}),
     Role.MODERATOR: frozenset({Permission.MODERATE}),
@@ -53,6 +55,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.MODERATE: N_("Moderate children's comments"),
     Permission.SAFEGUARD: N_("Act on safeguarding concerns"),
     Permission.INSIGHTS_READ: N_("Read results and insights"),
+    Permission.RIGHTS_HANDLE: N_("Answer guardians' requests about their children's data"),
 }
 
 

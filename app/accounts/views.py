@@ -114,6 +114,7 @@ def staff_home(request: Request, user: Staff) -> Response:
         {"href": "/admin/users", "label": N_("Staff accounts"), "permission": Permission.USERS_MANAGE},
         {"href": "/admin/audit", "label": N_("Audit log"), "permission": Permission.AUDIT_READ},
         {"href": "/admin/outbox", "label": N_("Outbox"), "permission": Permission.OUTBOX_READ},
+        {"href": "/admin/rights", "label": N_("Guardians' rights requests"), "permission": Permission.RIGHTS_HANDLE},
     ]
     return render(
         request,

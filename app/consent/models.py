@@ -240,3 +240,83 @@ class GuardianSession(SQLModel, table=True):
     last_seen_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     expires_at: dt.datetime = Field(sa_type=UTCDateTime, nullable=False)  # the 12-hour limit
     revoked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# ---- the guardian's rights: requests to staff and deletion receipts (DP-*, CON-07) -----------------
+
+
+class RightsKind(StrEnum):
+    ACCESS = "access"  # see what is held about the child
+    CORRECT = "correct"  # ask for a correction
+    DELETE = "delete"  # ask staff to delete something
+    EXPLAIN = "explain"  # ask how the rules work for the child
+
+
+RIGHTS_KIND_LABELS = {
+    RightsKind.ACCESS: N_("See the data held about my child"),
+    RightsKind.CORRECT: N_("Correct something that is wrong"),
+    RightsKind.DELETE: N_("Delete something"),
+    RightsKind.EXPLAIN: N_("Explain how my child's data is used"),
+}
+
+
+class RightsStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+
+
+class RightsRequest(SQLModel, table=True):
+    """A guardian's request about their child's data, answered by staff with reasons within 15 working days.
+    The text and the answer are encrypted at rest; erasing the child deletes the request too."""
+
+    __tablename__ = "rights_request"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_values(RightsKind)})", name="kind_known"),
+        CheckConstraint(f"status IN ({_values(RightsStatus)})", name="status_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    child_id: int = Field(sa_column=Column(Integer, ForeignKey("child.id", ondelete="CASCADE"), nullable=False, index=True))
+    guardian_id: int = Field(sa_column=Column(Integer, ForeignKey("guardian.id", ondelete="CASCADE"), nullable=False, index=True))
+    kind: str = Field(max_length=20)
+    text: str = Field(sa_column=Column(EncryptedText, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    due_at: dt.datetime = Field(sa_type=UTCDateTime, nullable=False)
+    status: str = Field(default=RightsStatus.OPEN.value, max_length=20)
+    answer: str | None = Field(default=None, sa_column=Column(EncryptedText, nullable=True))
+    answered_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answered_by_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
+
+
+class DeletionReceipt(SQLModel, table=True):
+    """What an erasure deleted: categories and counts, and when. `child_ref` is a random reference, never
+    the child's id, so the receipt cannot be joined back to the (pseudonymised) child row."""
+
+    __tablename__ = "deletion_receipt"
+    __table_args__ = (CheckConstraint("requested_by IN ('guardian', 'self', 'staff')", name="requested_by_known"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    child_ref: str = Field(sa_column=Column(String(43), nullable=False, unique=True))
+    categories: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    requested_by: str = Field(max_length=20)
+
+
+class RightsRequestPublic(SQLModel):
+    """A rights request as the staff API shows it (the guardian's contact never included)."""
+
+    id: int
+    child_id: int
+    kind: RightsKind
+    text: str
+    created_at: dt.datetime
+    due_at: dt.datetime
+    overdue: bool
+    status: RightsStatus
+    answer: str | None
+    answered_at: dt.datetime | None
+    answered_by_id: int | None
+
+
+class RightsAnswer(SQLModel):
+    answer: str

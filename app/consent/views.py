@@ -5,6 +5,7 @@ Guardian pages are public routes with their own session (cookie `yimi_guardian`,
 `load_guardian` before the CSRF check, like the tablet's). They work without JavaScript."""
 
 import io
+import json
 import re
 from typing import Annotated
 
@@ -14,28 +15,34 @@ from fastapi.responses import Response
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
+from sqlmodel import col, select
 
 from app.accounts.deps import staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
-from app.consent import files, guardians
+from app.consent import files, guardians, rights
 from app.consent import service as consent
 from app.consent.models import (
     CONSENT_STATUS_LABELS,
+    RIGHTS_KIND_LABELS,
     Audience,
     ConsentStatus,
+    DecidedBy,
+    Decision,
     Guardian,
     NoticeVersion,
     Purpose,
+    RightsKind,
+    RightsStatus,
 )
 from app.core.config import get_settings
-from app.core.db import SessionDep
+from app.core.db import SessionDep, utcnow
 from app.core.errors import YimiError
 from app.core.i18n import N_, get_locale
 from app.core.ratelimit import client_address, hit
 from app.core.templating import NOTICES, redirect, render
 from app.corps import service as corps
-from app.corps.models import Group
+from app.corps.models import Child, Group
 
 router = APIRouter(include_in_schema=False)
 
@@ -256,3 +263,161 @@ def receipt(request: Request, child_id: int, number: str, session: SessionDep, g
         "status_labels": {status.value: label for status, label in CONSENT_STATUS_LABELS.items()},
     })
 
+
+
+# ---- the guardian's dashboard and rights (CON-07, DP-*) -------------------------------------------
+
+NOTICES.update({
+    "consent_withdrawn": N_("Withdrawn. From now on, Yimi does not use your child's data for this purpose."),
+    "rights_request_sent": N_("Your request is sent. We will answer within 15 working days."),
+    "rights_answered": N_("The answer is saved, and the guardian can read it on their page."),
+})
+
+RightsHandler = Annotated[StaffUser, Depends(staff(Permission.RIGHTS_HANDLE))]
+
+
+def _labels() -> dict[str, object]:
+    return {
+        "status_labels": {status.value: label for status, label in CONSENT_STATUS_LABELS.items()},
+        "decision_labels": {
+            Decision.GRANTED.value: N_("Agreed"), Decision.REFUSED.value: N_("Not agreed"), Decision.WITHDRAWN.value: N_("Withdrawn"),
+            Decision.EXPIRED.value: N_("Expired"), Decision.SUPERSEDED.value: N_("Needs a new decision"),
+        },
+        "decided_by_labels": {
+            DecidedBy.GUARDIAN.value: N_("a guardian"), DecidedBy.SELF.value: N_("the young person"),
+            DecidedBy.CHILD_ASSENT.value: N_("the child"), DecidedBy.SYSTEM.value: N_("Yimi (automatic)"),
+        },
+        "kind_labels": {kind.value: label for kind, label in RIGHTS_KIND_LABELS.items()},
+        "purpose_headings": _purpose_headings(),
+    }
+
+
+def _purpose_headings() -> dict[str, str]:
+    purposes = files.load_purposes()
+    locale = get_locale()
+    headings = {}
+    for purpose in Purpose:
+        copies = purposes[purpose.value].copy.get(Audience.GUARDIAN.value, {})
+        copy = copies.get(locale) or copies.get("zh_Hans")
+        headings[purpose.value] = copy.heading if copy else purpose.value
+    return headings
+
+
+@router.get("/guardian/home")
+def home(request: Request, session: SessionDep, guardian: SignedInGuardian) -> Response:
+    children = [rights.child_view(session=session, guardian=guardian, child=child) for child in guardians.children_of(session=session, guardian=guardian)]
+    settings = get_settings()
+    return render(request, "consent/guardian_home.html", {
+        "children": children, "officer_name": settings.pi_officer_name, "officer_contact": settings.pi_officer_contact,
+        "now": utcnow(), **_labels(),
+    })
+
+
+@router.post("/guardian/children/{child_id}/withdraw")
+def withdraw(
+    request: Request, child_id: int, session: SessionDep, guardian: SignedInGuardian,
+    purpose: Annotated[str, Form(max_length=30)] = "",
+) -> Response:
+    child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
+    if purpose not in {p.value for p in Purpose}:
+        raise rights.NothingToWithdraw()
+    rights.withdraw(session=session, guardian=guardian, child=child, purpose=Purpose(purpose))
+    return redirect("/guardian/home?done=consent_withdrawn")
+
+
+@router.get("/guardian/children/{child_id}/export.json")
+def export_json(child_id: int, session: SessionDep, guardian: SignedInGuardian) -> Response:
+    child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
+    data = rights.export(session=session, guardian=guardian, child=child)
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    return Response(body, media_type="application/json", headers={
+        "Content-Disposition": f'attachment; filename="yimi-child-{child.id}.json"', "Cache-Control": "no-store",
+    })
+
+
+def _rights_page(request: Request, session: SessionDep, guardian: Guardian, child_id: int, error: YimiError | None = None,
+                 kind: str = "", text: str = "") -> Response:
+    child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
+    return _page(request, "consent/guardian_rights.html", {
+        "child": child, "requests": rights.requests_of(session=session, guardian=guardian, child=child),
+        "kinds": list(RightsKind), "kind": kind, "text": text, **_labels(),
+    }, error)
+
+
+@router.get("/guardian/children/{child_id}/rights")
+def rights_page(request: Request, child_id: int, session: SessionDep, guardian: SignedInGuardian, kind: str = "") -> Response:
+    return _rights_page(request, session, guardian, child_id, kind=kind[:20])
+
+
+@router.post("/guardian/children/{child_id}/rights")
+def file_rights_request(
+    request: Request, child_id: int, session: SessionDep, guardian: SignedInGuardian,
+    kind: Annotated[str, Form(max_length=20)] = "", text: Annotated[str, Form(max_length=8000)] = "",
+) -> Response:
+    child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
+    try:
+        rights.file_request(session=session, guardian=guardian, child=child, kind=kind, text=text)
+    except YimiError as exc:
+        return _rights_page(request, session, guardian, child_id, exc, kind=kind, text=text)
+    return redirect(f"/guardian/children/{child_id}/rights?done=rights_request_sent")
+
+
+@router.get("/guardian/children/{child_id}/erase")
+def erase_page(request: Request, child_id: int, session: SessionDep, guardian: SignedInGuardian) -> Response:
+    child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
+    return render(request, "consent/guardian_erase.html", {
+        "child": child, "preview": rights.erasure_preview(session=session, child=child), "categories": rights.ERASURE_CATEGORIES,
+    })
+
+
+@router.post("/guardian/children/{child_id}/erase")
+def erase(request: Request, child_id: int, session: SessionDep, guardian: SignedInGuardian) -> Response:
+    child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
+    receipt = rights.erase(session=session, child=child, requested_by="guardian", actor=guardian)
+    # A guardian with no other child is deleted with the child's data: their cookie goes too.
+    response = redirect(f"/guardian/erased/{receipt.child_ref}")
+    guardian_id = request.state.guardian_session.guardian_id
+    if session.exec(select(Guardian.id).where(Guardian.id == guardian_id)).first() is None:
+        response.delete_cookie(GUARDIAN_COOKIE, path="/guardian")
+    return response
+
+
+@router.get("/guardian/erased/{ref}")
+def erased(request: Request, ref: str, session: SessionDep) -> Response:
+    """The deletion receipt: counts and a date only, found by its random reference (never the child's id)."""
+    receipt = rights.receipt_by_ref(session=session, ref=ref)
+    return render(request, "consent/guardian_erased.html", {
+        "receipt": receipt, "categories": rights.ERASURE_CATEGORIES,
+        "signed_in": getattr(request.state, "guardian", None) is not None,
+    })
+
+
+# ---- staff: guardians' rights requests ------------------------------------------------------------
+
+
+def _rights_admin(request: Request, session: SessionDep, error: YimiError | None = None) -> Response:
+    now = utcnow()
+    open_requests = rights.staff_requests(session=session, status=RightsStatus.OPEN)
+    children = {c.id: c for c in session.exec(select(Child).where(col(Child.id).in_({r.child_id for r in open_requests})))} if open_requests else {}
+    return _page(request, "consent/admin_rights.html", {
+        "open": [{"request": r, "child": children.get(r.child_id), "overdue": rights.is_overdue(r, now)} for r in open_requests],
+        "answered": rights.staff_requests(session=session, status=RightsStatus.ANSWERED, limit=50),
+        **_labels(),
+    }, error)
+
+
+@router.get("/admin/rights")
+def rights_admin(request: Request, session: SessionDep, user: RightsHandler) -> Response:
+    return _rights_admin(request, session)
+
+
+@router.post("/admin/rights/{request_id}/answer")
+def answer_rights_request(
+    request: Request, request_id: int, session: SessionDep, user: RightsHandler,
+    answer: Annotated[str, Form(max_length=8000)] = "",
+) -> Response:
+    try:
+        rights.answer_request(session=session, actor=user, request_id=request_id, answer=answer)
+    except (rights.AnswerMissing, rights.AlreadyAnswered) as exc:
+        return _rights_admin(request, session, exc)
+    return redirect("/admin/rights?done=rights_answered")

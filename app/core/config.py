@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # Origins besides the server's own that may post forms (e.g. behind a proxy with another name).
     trusted_origins: list[str] = Field(default_factory=list)
     display_timezone: str = "Asia/Shanghai"
+    # The person responsible for children's personal information (CPIP Art. 8), shown on the guardian's dashboard.
+    pi_officer_name: str = ""
+    pi_officer_contact: str = ""
     # Consents end on this day (MM-DD) of each year and must be renewed (CON-14).
     programme_year_end: str = Field(default="08-31", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 

@@ -23,6 +23,10 @@ CHILD = {"/me", "/me/done", "/me/still-here", "/me/assent", "/me/stop", "/me/con
 GUARDIAN = {
     "/guardian", "/guardian/code", "/guardian/contact", "/guardian/verify", "/guardian/signout",
     "/guardian/children/{child_id}/consent", "/guardian/children/{child_id}/receipt/{number}",
+    # The dashboard and the guardian's rights (tests/consent/test_dashboard.py, test_erasure.py); the deletion
+    # receipt is found by its random reference only and shows counts, never who the child was.
+    "/guardian/home", "/guardian/children/{child_id}/withdraw", "/guardian/children/{child_id}/export.json",
+    "/guardian/children/{child_id}/rights", "/guardian/children/{child_id}/erase", "/guardian/erased/{ref}",
 }
 PUBLIC |= TABLET | CHILD | GUARDIAN
 
