@@ -307,9 +307,14 @@ def _purpose_headings() -> dict[str, str]:
 def home(request: Request, session: SessionDep, guardian: SignedInGuardian) -> Response:
     children = [rights.child_view(session=session, guardian=guardian, child=child) for child in guardians.children_of(session=session, guardian=guardian)]
     settings = get_settings()
+    # After a material change to the notice, the dashboard says what changed and asks for a new decision.
+    version = consent.current_version(session=session)
+    change = None
+    if version is not None and version.material_change:
+        change = {"version": version, "summary": version.change_summary.get(get_locale()) or version.change_summary.get("zh_Hans", "")}
     return render(request, "consent/guardian_home.html", {
         "children": children, "officer_name": settings.pi_officer_name, "officer_contact": settings.pi_officer_contact,
-        "now": utcnow(), **_labels(),
+        "now": utcnow(), "change": change, **_labels(),
     })
 
 

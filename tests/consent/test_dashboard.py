@@ -237,3 +237,27 @@ def test_the_staff_api_lists_and_answers_requests(app, session, room, admin):
         done = api.get("/api/v1/consent/rights-requests?status=answered", headers=headers).json()
         assert [r["id"] for r in done] == [row["id"]]
     assert session.exec(select(ConsentEvent).where(col(ConsentEvent.child_id) == child.id)).all() == []
+
+
+def test_after_a_material_change_the_dashboard_says_what_changed_and_asks_again(app, session, room, tmp_path):
+    import shutil
+
+    from app.consent.files import NOTICES_DIR
+
+    child = room.children[0][0]
+    with _signed_in_guardian(app, session, room) as client:
+        assert _decide(client, child, AGREE_BUT_NO_QUOTE).status_code == 303
+        assert "please decide again" not in client.get("/guardian/home").text
+        root = tmp_path / "notices"
+        shutil.copytree(NOTICES_DIR, root)
+        new = root / "children-privacy" / "2027-01"
+        shutil.copytree(root / "children-privacy" / "2026-11", new)
+        for path in new.glob("*.md"):
+            text = path.read_text().replace("material_change: false", "material_change: true")
+            path.write_text(text.replace("effective_date: 2026-11-29", "effective_date: 2026-11-29").replace(
+                "change_summary:\n", "change_summary: Answers are now kept for two years.\n", 1))
+        consent.sync_notices(session=session, versions=load_notice_versions(root))
+        page = client.get("/guardian/home").text
+    assert "please decide again" in page and "Answers are now kept for two years." in page
+    assert f"/guardian/children/{child.id}/consent" in page
+    assert not consent.allows(session=session, child=child, purpose=Purpose.PARTICIPATE)
