@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.consent.files import NoticeVersionFile
 from app.consent.models import (
@@ -99,9 +99,41 @@ def _insert(session: Session):  # noqa: ANN202
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+def _guardians_status(session: Session, event: ConsentEvent) -> str:
+    """With two guardians, either one's withdrawal stops processing: a grant by the other guardian does not
+    lift it; only the guardian who withdrew can agree again (or a later system event supersedes both)."""
+    decisions = session.exec(
+        select(ConsentEvent)
+        .where(
+            ConsentEvent.child_id == event.child_id,
+            ConsentEvent.purpose == event.purpose,
+            ConsentEvent.decided_by == DecidedBy.GUARDIAN.value,
+            col(ConsentEvent.guardian_id).is_not(None),
+            ConsentEvent.guardian_id != event.guardian_id,
+        )
+        .order_by(col(ConsentEvent.id))
+    ).all()
+    system_reset = session.exec(
+        select(func.max(ConsentEvent.id)).where(
+            ConsentEvent.child_id == event.child_id,
+            ConsentEvent.purpose == event.purpose,
+            ConsentEvent.decided_by == DecidedBy.SYSTEM.value,
+        )
+    ).one()
+    latest: dict[int, str] = {}
+    for other in decisions:
+        if system_reset is None or other.id > system_reset:  # type: ignore[operator]
+            latest[other.guardian_id] = other.decision  # type: ignore[index]
+    if Decision.WITHDRAWN.value in latest.values():
+        return ConsentStatus.WITHDRAWN.value
+    return ConsentStatus.GRANTED.value
+
+
 def _upsert_state(session: Session, event: ConsentEvent, expires_at: dt.datetime | None) -> None:
     """Derive the state from the new event, atomically (an upsert, not read-then-write)."""
     status = _STATUS_OF_DECISION[Decision(event.decision)].value
+    if event.decided_by == DecidedBy.GUARDIAN.value and status == ConsentStatus.GRANTED.value:
+        status = _guardians_status(session, event)
     if event.decided_by == DecidedBy.CHILD_ASSENT.value:
         values = {"assent": status, "updated_at": event.at, "last_event_id": event.id}
         insert_values = {"status": ConsentStatus.NONE.value, **values}

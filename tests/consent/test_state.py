@@ -152,3 +152,16 @@ def test_consent_events_cannot_be_changed(session):
     with pytest.raises(DBAPIError):
         session.execute(text("UPDATE consent_event SET decision = 'refused' WHERE id = :id"), {"id": event.id})
     session.rollback()
+
+
+def test_either_guardians_withdrawal_stops_processing_until_that_guardian_agrees_again(session):
+    child = classroom(session, size=1).children[0][0]
+    mother, father = _guardian(session, "13800138001"), _guardian(session, "13800138002")
+    _grant(session, child, mother)
+    _assent(session, child)
+    _grant(session, child, father, decision=Decision.WITHDRAWN)
+    assert not consent.allows(session=session, child=child, purpose=Purpose.PARTICIPATE)
+    _grant(session, child, mother)  # the other guardian's yes does not lift the withdrawal
+    assert not consent.allows(session=session, child=child, purpose=Purpose.PARTICIPATE)
+    _grant(session, child, father)  # the guardian who withdrew agrees again
+    assert consent.allows(session=session, child=child, purpose=Purpose.PARTICIPATE)
