@@ -5,7 +5,7 @@
 # The schema is migrated by a separate release step, once per deployment and before the new app
 # processes start, never by the app processes themselves (several workers or containers must not race):
 #
-#   docker run --rm --env-file yimi.env yimi yimi db upgrade
+#   docker run --rm --env-file yimi.env yimi sh -c "yimi db upgrade && yimi consent sync"
 #   docker run -d -p 8000:8000 --env-file yimi.env yimi
 #
 # yimi.env holds YIMI_DATABASE_URL and the three secrets (YIMI_SECRET_KEY, YIMI_DATA_KEY,
