@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, literal, or_, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.accounts.models import (
@@ -21,7 +20,7 @@ from app.accounts.models import (
 )
 from app.core import audit
 from app.core.config import get_settings
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, flush_or_conflict, utcnow
 from app.core.errors import Conflict, InvalidInput, NotFound, YimiError
 from app.core.i18n import N_
 from app.core.security import (
@@ -151,11 +150,7 @@ def create(
         for role in dict.fromkeys(data.roles)
     ]
     session.add(user)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(N_("The username %(username)s is already taken."), username=username) from exc
+    flush_or_conflict(session, N_("The username %(username)s is already taken."), username=username)
     audit.record(session, actor=actor, action="staff.create", subject=user, username=username, roles=sorted(data.roles))
     session.commit()
     return user, temporary

@@ -6,7 +6,6 @@ import hashlib
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
@@ -211,20 +210,6 @@ def history(*, session: Session, child: Child, purpose: Purpose | None = None) -
     if purpose is not None:
         query = query.where(ConsentEvent.purpose == purpose.value)
     return list(session.exec(query).all())
-
-
-def children_allowing(*, session: Session, child_ids: list[int], purpose: Purpose) -> set[int]:
-    """Of these children, those whose state is granted for the purpose (assent still checked by `allows`)."""
-    if not child_ids:
-        return set()
-    rows = session.execute(
-        sa_select(ConsentState.child_id).where(  # type: ignore[call-overload]
-            col(ConsentState.child_id).in_(child_ids),
-            ConsentState.purpose == purpose.value,
-            ConsentState.status == ConsentStatus.GRANTED.value,
-        )
-    ).scalars()
-    return set(rows)
 
 
 # ---- notices: `yimi consent sync` ----------------------------------------------------------------

@@ -10,10 +10,12 @@ from typing import Annotated, Any
 from fastapi import Depends
 from sqlalchemy import DateTime, Engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
 
 from app.core.config import get_settings
+from app.core.errors import Conflict
 
 # Named constraints so that migrations can drop and alter them on every database (batch mode on SQLite).
 SQLModel.metadata.naming_convention = {
@@ -96,6 +98,15 @@ def dispose_engines() -> None:
 def safe_url(url: str) -> str:
     """The database URL with any password hidden, for messages."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+def flush_or_conflict(session: Session, message: str, **variables: Any) -> None:
+    """Write what is pending; a unique constraint that refuses it becomes a polite 409 (nothing is kept)."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(message, **variables) from exc
 
 
 def new_session() -> Session:

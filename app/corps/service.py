@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import and_, case, func, literal, or_, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts
@@ -19,7 +18,7 @@ from app.accounts.permissions import Permission, can
 from app.core import audit
 from app.core.audit import Actor
 from app.core.config import BASE_DIR
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, flush_or_conflict, utcnow
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound, YimiError
 from app.core.i18n import N_
 from app.core.security import hash_code, new_token, token_hash, verify_code
@@ -38,7 +37,6 @@ from app.corps.models import (
     GroupFacilitator,
     GroupKind,
     GroupSession,
-    age_band_for,
     age_on,
 )
 
@@ -107,11 +105,7 @@ def get_district_by_code(*, session: Session, code: str) -> District | None:
 def create_district(*, session: Session, actor: Actor | tuple[str, str | None] | None, code: str, name: dict[str, str]) -> District:
     district = District(code=_validate_code(code), name=_validate_names(name))
     session.add(district)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(N_("The code %(code)s is already used."), code=district.code) from exc
+    flush_or_conflict(session, N_("The code %(code)s is already used."), code=district.code)
     audit.record(session, actor=actor, action="corps.district_create", subject=district, code=district.code)
     session.commit()
     return district
@@ -131,11 +125,7 @@ def create_group(
     get_district(session=session, district_id=district_id)
     group = Group(district_id=district_id, code=_validate_code(code), name=_validate_names(name), kind=GroupKind(kind).value)
     session.add(group)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(N_("The code %(code)s is already used."), code=group.code) from exc
+    flush_or_conflict(session, N_("The code %(code)s is already used."), code=group.code)
     audit.record(session, actor=actor, action="corps.group_create", subject=group, code=group.code)
     session.commit()
     return group
@@ -310,17 +300,20 @@ def _new_child(group: Group, data: ChildCreate, actor: StaffUser | None) -> tupl
     return child, code
 
 
+def _keep_real_name(session: Session, child: Child, data: ChildCreate, actor: StaffUser | None) -> None:
+    """A real name given at enrolment goes to the separate, encrypted identity record (SEC-03)."""
+    if data.real_name and data.real_name.strip():
+        session.add(ChildIdentity(child_id=child.id, real_name=data.real_name.strip()[:100], updated_by_id=actor.id if actor else None))  # type: ignore[arg-type]
+
+
 def enrol(*, session: Session, actor: StaffUser | None, group: Group, data: ChildCreate) -> tuple[Child, list[str]]:
     """Enrol one child; returns the child and their picture code (shown once, to print)."""
     child, code = _new_child(group, data, actor)
     session.add(child)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(N_("There is already a child called %(name)s in this group. Please choose another nickname."), name=child.display_name) from exc
-    if data.real_name and data.real_name.strip():
-        session.add(ChildIdentity(child_id=child.id, real_name=data.real_name.strip()[:100], updated_by_id=actor.id if actor else None))  # type: ignore[arg-type]
+    flush_or_conflict(
+        session, N_("There is already a child called %(name)s in this group. Please choose another nickname."), name=child.display_name
+    )
+    _keep_real_name(session, child, data, actor)
     audit.record(session, actor=actor, action="corps.child_enrol", subject=child, group_id=group.id)
     session.commit()
     return child, code
@@ -734,9 +727,6 @@ def run_age_transitions(*, session: Session, today: dt.date | None = None) -> Ag
     return AgeTransitions(turned_14=[c.id for c in turned_14 if c.id], turned_18=[c.id for c in turned_18 if c.id])
 
 
-def age_band_of(child: Child) -> AgeBand | None:
-    return age_band_for(child.age())
-
 
 # ---- for the staff pages, the API and the import -------------------------------------------------
 
@@ -795,14 +785,9 @@ def enrol_prepared(
     """`enrol_many` for rows from `prepare_children`: one transaction, all or nothing."""
     for item in prepared:
         session.add(item.child)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(N_("Some nicknames are already used in this group. Nothing was imported.")) from exc
+    flush_or_conflict(session, N_("Some nicknames are already used in this group. Nothing was imported."))
     for item in prepared:
-        if item.data.real_name and item.data.real_name.strip():
-            session.add(ChildIdentity(child_id=item.child.id, real_name=item.data.real_name.strip()[:100], updated_by_id=actor.id if actor else None))  # type: ignore[arg-type]
+        _keep_real_name(session, item.child, item.data, actor)
     audit.record(session, actor=actor, action="corps.children_import", subject=group, count=len(prepared))
     session.commit()
     return [(item.child, item.picture_code) for item in prepared]
