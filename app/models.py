@@ -2,8 +2,13 @@
 
 from app.accounts import models as accounts_models
 from app.consent import models as consent_models
+from app.consultations import models as consultations_models
 from app.core import audit as core_audit
 from app.corps import models as corps_models
 from app.notifications import models as notifications_models
+from app.projects import models as projects_models
 
-__all__ = ["accounts_models", "consent_models", "core_audit", "corps_models", "notifications_models"]
+__all__ = [
+    "accounts_models", "consent_models", "consultations_models", "core_audit", "corps_models",
+    "notifications_models", "projects_models",
+]

@@ -43,6 +43,7 @@ from app.consent.models import (
     RightsRequest,
     RightsStatus,
 )
+from app.consultations import service as consultations
 from app.core import audit
 from app.core.audit import AuditEvent
 from app.core.config import get_settings
@@ -227,6 +228,7 @@ def export(*, session: Session, guardian: Guardian, child: Child) -> dict[str, o
              "answer": r.answer, "answered_at": _iso(r.answered_at)}
             for r in requests_of(session=session, guardian=guardian, child=child)
         ],
+        "consultations": consultations.export_child(session=session, child=child),
         "messages_to_you": [
             {"kind": m.kind, "status": m.status, "created_at": _iso(m.created_at), "sent_at": _iso(m.sent_at)} for m in messages
         ],
@@ -318,6 +320,10 @@ ERASURE_CATEGORIES: dict[str, str] = {
     "rights_requests": N_("Requests about the child's data, with their answers"),
     "outbox_messages": N_("Messages sent to guardians"),
     "guardian_accounts": N_("Guardian accounts linked to no other child"),
+    "answers": N_("Answers to consultations"),
+    "comments": N_("Comments and short-text answers"),
+    "participations": N_("Receipt codes of consultations answered"),
+    "submissions": N_("Records of when answers were sent"),
     "pseudonym": N_("Nickname and picture code (replaced by a neutral placeholder)"),
 }
 
@@ -363,6 +369,7 @@ def erasure_preview(*, session: Session, child: Child) -> dict[str, int]:
         "rights_requests": _count(session, RightsRequest, RightsRequest.child_id == child.id),
         "outbox_messages": sum(len(_messages_about(session, g, child)) for g in guardians),
         "guardian_accounts": sum(1 for g in guardians if not _has_other_children(session, g, child)),
+        **consultations.input_counts(session=session, child=child),
         "pseudonym": 1,
     }
 
@@ -376,6 +383,10 @@ def erase(*, session: Session, child: Child, requested_by: str, actor: audit.Act
     """Hard-delete everything held about the child in one transaction and store a deletion receipt."""
     child_id = child.id
     counts: dict[str, int] = dict.fromkeys(ERASURE_CATEGORIES, 0)
+    # First hold the consent state, so that answers being sent right now either land before this erasure
+    # (and are erased with it) or find the consent gone (and are refused): never stored after it.
+    consent.hold(session=session, child=child, purpose=Purpose.PARTICIPATE)
+    counts.update(consultations.erase_child(session=session, child=child))
     guardians = _guardians_of(session, child)
     leaving = [g for g in guardians if not _has_other_children(session, g, child)]
     for guardian in guardians:

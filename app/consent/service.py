@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
@@ -91,6 +92,18 @@ def require(*, session: Session, child: Child, purpose: Purpose) -> None:
     """The one consent check (CON-04): raise ConsentRequired unless the purpose is allowed now."""
     if not allows(session=session, child=child, purpose=purpose):
         raise ConsentRequired(purpose)
+
+
+def hold(*, session: Session, child: Child, purpose: Purpose) -> None:
+    """Hold the child's consent state for the rest of the caller's transaction (CON-07).
+
+    A no-op UPDATE of the state row: on PostgreSQL it takes the row's lock, so a withdrawal that commits
+    meanwhile either waits for this transaction or is seen by the `require` that follows; on SQLite it takes
+    the database's write lock, so writers take turns. Either way, input is never stored after a withdrawal."""
+    table = ConsentState.__table__  # type: ignore[attr-defined]
+    session.execute(
+        update(table).where(table.c.child_id == child.id, table.c.purpose == purpose.value).values(updated_at=table.c.updated_at)
+    )
 
 
 def _insert(session: Session):  # noqa: ANN202
@@ -197,12 +210,24 @@ def record(
     event = session.get(ConsentEvent, new_id)
     assert event is not None
     _upsert_state(session, event, expires_at)
+    if purpose == Purpose.PARTICIPATE and event.decision != Decision.GRANTED.value:
+        _stop_processing(session, child)
     actor = guardian if guardian is not None else child
     audit.record(
         session, actor=actor, action=f"consent.{decision.value}", subject=child, purpose=purpose.value,
         decided_by=decided_by.value, channel=channel, event_id=event.id,
     )
     return event
+
+
+def _stop_processing(session: Session, child: Child) -> None:
+    """Withdrawal takes effect at once (CON-07): in the same transaction as the decision, the child's
+    comments still waiting for a moderator leave the queue."""
+    from app.consultations import service as consultations  # consultations builds on consent, not the reverse
+
+    removed = consultations.withdraw_pending(session=session, child=child)
+    if removed:
+        audit.record(session, actor=None, action="consent.pending_input_removed", subject=child, comments=removed)
 
 
 def history(*, session: Session, child: Child, purpose: Purpose | None = None) -> list[ConsentEvent]:

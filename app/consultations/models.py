@@ -1,0 +1,408 @@
+"""Consultations, their questions and options, children's answers (one per child per question), the
+comments that short-text answers and guardians' views become (held for moderation), participations with
+their receipt codes, and submissions keyed for idempotency.
+
+Texts written by staff are stored per locale ({"zh_Hans": …, "en": …}); the child brief per age band
+({"6-9": {…}, "10-13": {…}, "14-17": {…}}). The state of a consultation (draft, scheduled, open, closed) is
+computed from its dates, so no timer process is needed."""
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
+
+from app.core.db import UTCDateTime, utcnow
+from app.core.i18n import N_
+
+TEXT_LIMIT = 280  # characters of a short-text answer or a guardian's comment
+
+
+def _values(enum: type[StrEnum]) -> str:
+    return ", ".join(f"'{member.value}'" for member in enum)
+
+
+class State(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+STATE_LABELS: dict[State, str] = {
+    State.DRAFT: N_("Draft"),
+    State.SCHEDULED: N_("Scheduled"),
+    State.OPEN: N_("Open"),
+    State.CLOSED: N_("Closed"),
+}
+
+
+class CycleStage(StrEnum):
+    """The child-friendly-city cycle (PAR-12)."""
+
+    SITUATION_ANALYSIS = "situation_analysis"
+    ACTION_PLAN = "action_plan"
+    BUDGET = "budget"
+    IMPLEMENTATION = "implementation"
+    EVALUATION = "evaluation"
+
+
+CYCLE_STAGE_LABELS: dict[CycleStage, str] = {
+    CycleStage.SITUATION_ANALYSIS: N_("Situation analysis"),
+    CycleStage.ACTION_PLAN: N_("Action plan"),
+    CycleStage.BUDGET: N_("Budget"),
+    CycleStage.IMPLEMENTATION: N_("Implementation"),
+    CycleStage.EVALUATION: N_("Evaluation"),
+}
+
+
+class QuestionKind(StrEnum):
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    SCALE = "scale"  # five faces, with words under each face
+    RANKING = "ranking"  # tap the options in order (A11Y-03: no dragging)
+    TEXT = "text"  # up to TEXT_LIMIT characters; becomes a comment held for moderation
+
+
+QUESTION_KIND_LABELS: dict[QuestionKind, str] = {
+    QuestionKind.SINGLE: N_("Choose one"),
+    QuestionKind.MULTIPLE: N_("Choose several"),
+    QuestionKind.SCALE: N_("Five faces"),
+    QuestionKind.RANKING: N_("Put in order"),
+    QuestionKind.TEXT: N_("Short text"),
+}
+
+# The five faces of the scale question, the same in every consultation (A11Y-31), with words under each.
+SCALE_FACES: list[tuple[int, str, str]] = [
+    (1, "face-1", N_("Very bad")),
+    (2, "face-2", N_("Bad")),
+    (3, "face-3", N_("OK")),
+    (4, "face-4", N_("Good")),
+    (5, "face-5", N_("Very good")),
+]
+
+# The fixed pictogram set for options (static/img/pictograms/<key>.svg), always shown with the option's words.
+PICTOGRAMS: dict[str, str] = {
+    "park": N_("Park"), "playground": N_("Playground"), "tree": N_("Tree"), "school": N_("School"),
+    "book": N_("Book"), "bus": N_("Bus"), "bike": N_("Bicycle"), "walk": N_("Walking"), "road": N_("Road"),
+    "light": N_("Light"), "toilet": N_("Toilet"), "water": N_("Drinking water"), "bench": N_("Bench"),
+    "sport": N_("Sport"), "music": N_("Music"), "art": N_("Art"), "food": N_("Food"), "safe": N_("Safety"),
+    "quiet": N_("Quiet place"), "friends": N_("Friends"),
+}
+
+
+class Channel(StrEnum):
+    TABLET = "tablet"
+    PHONE = "phone"
+    PAPER = "paper"  # entered by a facilitator from a paper form (PAR-14)
+
+
+CHANNEL_LABELS: dict[Channel, str] = {
+    Channel.TABLET: N_("Tablet"),
+    Channel.PHONE: N_("Phone"),
+    Channel.PAPER: N_("Paper"),
+}
+
+
+class CommentStatus(StrEnum):
+    PENDING = "pending"  # waiting for a moderator; seen by no one but staff
+    APPROVED = "approved"
+    REDACTED = "redacted"  # approved with a change
+    REJECTED = "rejected"  # not shown
+
+
+class AuthorKind(StrEnum):
+    CHILD = "child"
+    GUARDIAN = "guardian"
+
+
+class Picture(SQLModel, table=True):
+    """An uploaded picture, checked by content and re-encoded (metadata such as EXIF/GPS stripped)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    content_type: str = Field(max_length=30)
+    width: int
+    height: int
+    sha256: str = Field(max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_by_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
+
+
+class Consultation(SQLModel, table=True):
+    __table_args__ = (CheckConstraint(f"cycle_stage IN ({_values(CycleStage)})", name="cycle_stage_known"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    description: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    briefs: dict[str, dict[str, str]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    picture_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("picture.id", ondelete="SET NULL"), nullable=True)
+    )
+    topic: str = Field(default="", max_length=60)
+    cycle_stage: str = Field(default=CycleStage.SITUATION_ANALYSIS.value, max_length=30)
+    # Targeting: age bands ("6-9", "10-13", "14-17"); districts and groups (empty: all of them).
+    age_bands: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    district_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    group_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    project_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("project.id", ondelete="SET NULL"), nullable=True, index=True)
+    )
+    # The Lundy gate (PAR-01): what decision this feeds, who decides, the scope, the dates.
+    decision: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    decider_body: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    decider_role: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    can_change: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    cannot_change: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    opens_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closes_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    respond_by: dt.date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    scheduled_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    scheduled_by_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
+    closed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)  # closed early by an official
+    close_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    closed_by_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_by_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+    def state(self, now: dt.datetime | None = None) -> State:
+        """Computed from the dates: opening and closing need no timer process."""
+        now = now or utcnow()
+        if self.scheduled_at is None:
+            return State.DRAFT
+        if self.closed_at is not None or (self.closes_at is not None and now >= self.closes_at):
+            return State.CLOSED
+        if self.opens_at is not None and now < self.opens_at:
+            return State.SCHEDULED
+        return State.OPEN
+
+
+class Question(SQLModel, table=True):
+    __table_args__ = (CheckConstraint(f"kind IN ({_values(QuestionKind)})", name="kind_known"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    consultation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    position: int = Field(default=0)
+    kind: str = Field(max_length=20)
+    prompt: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    max_choices: int | None = Field(default=None)  # multiple choice only
+
+
+class Option(SQLModel, table=True):
+    __tablename__ = "question_option"
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(sa_column=Column(Integer, ForeignKey("question.id", ondelete="CASCADE"), nullable=False, index=True))
+    position: int = Field(default=0)
+    label: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    pictogram: str | None = Field(default=None, max_length=30)
+
+
+class Participation(SQLModel, table=True):
+    """A child's part in one consultation, with the receipt code they keep to follow the outcome."""
+
+    __table_args__ = (UniqueConstraint("consultation_id", "child_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    consultation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    child_id: int = Field(sa_column=Column(Integer, ForeignKey("child.id", ondelete="CASCADE"), nullable=False, index=True))
+    receipt_code: str = Field(sa_column=Column(String(12), nullable=False, unique=True))
+    channel: str = Field(max_length=10)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Submission(SQLModel, table=True):
+    """One sending of a child's answers, keyed for idempotency: a retried send is recognised by its key."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(sa_column=Column(String(100), nullable=False, unique=True))
+    consultation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    child_id: int = Field(sa_column=Column(Integer, ForeignKey("child.id", ondelete="CASCADE"), nullable=False, index=True))
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Answer(SQLModel, table=True):
+    """One per child per question (unique constraint, written by an upsert)."""
+
+    __table_args__ = (
+        UniqueConstraint("question_id", "child_id"),
+        CheckConstraint(f"channel IN ({_values(Channel)})", name="channel_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    consultation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    question_id: int = Field(sa_column=Column(Integer, ForeignKey("question.id", ondelete="CASCADE"), nullable=False, index=True))
+    child_id: int = Field(sa_column=Column(Integer, ForeignKey("child.id", ondelete="CASCADE"), nullable=False, index=True))
+    channel: str = Field(max_length=10)
+    skipped: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    # single {"option": id} · multiple {"options": [ids]} · scale {"scale": 1-5} · ranking {"order": [ids]} · text {}
+    value: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    entered_by_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")  # paper
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Comment(SQLModel, table=True):
+    """A child's short-text answer or a guardian's view: held for moderation; seen by no one but staff until
+    approved (MOD-01). Guardians' comments are labelled and kept apart from children's in every count."""
+
+    __table_args__ = (
+        UniqueConstraint("question_id", "child_id"),
+        UniqueConstraint("consultation_id", "guardian_id"),
+        CheckConstraint(f"author_kind IN ({_values(AuthorKind)})", name="author_kind_known"),
+        CheckConstraint(f"status IN ({_values(CommentStatus)})", name="status_known"),
+        CheckConstraint(
+            "(author_kind = 'child' AND child_id IS NOT NULL AND guardian_id IS NULL)"
+            " OR (author_kind = 'guardian' AND guardian_id IS NOT NULL AND child_id IS NULL)",
+            name="one_author",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    consultation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    question_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("question.id", ondelete="CASCADE"), nullable=True, index=True)
+    )
+    author_kind: str = Field(max_length=10)
+    child_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("child.id", ondelete="CASCADE"), nullable=True, index=True)
+    )
+    guardian_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("guardian.id", ondelete="CASCADE"), nullable=True, index=True)
+    )
+    channel: str = Field(max_length=10)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default=CommentStatus.PENDING.value, max_length=20, index=True)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# ---- API schemas ---------------------------------------------------------------------------------
+
+
+class OptionIn(BaseModel):
+    label: dict[str, str]
+    pictogram: str | None = None
+
+
+class QuestionIn(BaseModel):
+    kind: QuestionKind
+    prompt: dict[str, str]
+    max_choices: int | None = None
+    options: list[OptionIn] = []
+
+
+class OptionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    position: int
+    label: dict[str, str]
+    pictogram: str | None
+
+
+class QuestionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    position: int
+    kind: QuestionKind
+    prompt: dict[str, str]
+    max_choices: int | None
+    options: list[OptionPublic] = []
+
+
+class ConsultationIn(BaseModel):
+    """Create or edit a consultation. Every field may be left empty in a draft; the Lundy gate (PAR-01)
+    refuses to schedule until the decision, the decider, the scope and the dates are given."""
+
+    title: dict[str, str]
+    description: dict[str, str] = {}
+    briefs: dict[str, dict[str, str]] = {}
+    topic: str = ""
+    cycle_stage: CycleStage = CycleStage.SITUATION_ANALYSIS
+    age_bands: list[str] = []
+    district_ids: list[int] = []
+    group_ids: list[int] = []
+    project_id: int | None = None
+    decision: dict[str, str] = {}
+    decider_body: dict[str, str] = {}
+    decider_role: dict[str, str] = {}
+    can_change: dict[str, str] = {}
+    cannot_change: dict[str, str] = {}
+    opens_at: dt.datetime | None = None
+    closes_at: dt.datetime | None = None
+    respond_by: dt.date | None = None
+
+
+class ConsultationPublic(ConsultationIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    state: State
+    picture_id: int | None
+    scheduled_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    close_reason: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    questions: list[QuestionPublic] = []
+
+
+class CloseEarly(BaseModel):
+    reason: str = PydanticField(min_length=1, max_length=1000)
+
+
+class AnswerIn(BaseModel):
+    """A child's answer to one question. `skip` is always allowed (PAR-03)."""
+
+    question_id: int
+    skip: bool = False
+    option: int | None = None
+    options: list[int] = []
+    scale: int | None = None
+    order: list[int] = []
+    text: str | None = None
+
+
+class AnswersIn(BaseModel):
+    key: str = PydanticField(description="the idempotency key from GET …/form; a retried send with the same key counts once")
+    answers: list[AnswerIn]
+
+
+class Receipt(BaseModel):
+    consultation_id: int
+    receipt_code: str
+    answers: int
+    repeated: bool = PydanticField(description="true when this key was already sent: nothing was stored twice")
+
+
+class GuardianCommentIn(BaseModel):
+    text: str = PydanticField(max_length=TEXT_LIMIT)

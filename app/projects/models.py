@@ -1,0 +1,75 @@
+"""Projects of the city's child-friendly project library, with a child impact assessment (儿童影响评价)."""
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, ForeignKey, Integer
+from sqlmodel import Field, SQLModel
+
+from app.core.db import UTCDateTime, utcnow
+from app.core.i18n import N_
+
+
+class ProjectStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    PAUSED = "paused"
+
+
+PROJECT_STATUS_LABELS: dict[ProjectStatus, str] = {
+    ProjectStatus.PLANNED: N_("Planned"),
+    ProjectStatus.IN_PROGRESS: N_("In progress"),
+    ProjectStatus.COMPLETED: N_("Completed"),
+    ProjectStatus.PAUSED: N_("Paused"),
+}
+
+
+def _values(enum: type[StrEnum]) -> str:
+    return ", ".join(f"'{member.value}'" for member in enum)
+
+
+class Project(SQLModel, table=True):
+    """Texts written by staff are stored per locale ({"zh_Hans": …, "en": …}) and fall back to zh_Hans."""
+
+    __table_args__ = (CheckConstraint(f"status IN ({_values(ProjectStatus)})", name="status_known"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    department: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    district_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("district.id", ondelete="SET NULL"), nullable=True, index=True)
+    )
+    status: str = Field(default=ProjectStatus.PLANNED.value, max_length=20)
+    # In yuan; None when not yet known.
+    budget_yuan: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    impact_assessment: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_by_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class ProjectIn(BaseModel):
+    """Create or replace a project (API)."""
+
+    name: dict[str, str]
+    department: dict[str, str]
+    district_id: int | None = None
+    status: ProjectStatus = ProjectStatus.PLANNED
+    budget_yuan: int | None = None
+    impact_assessment: dict[str, str] = {}
+
+
+class ProjectPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: dict[str, str]
+    department: dict[str, str]
+    district_id: int | None
+    status: ProjectStatus
+    budget_yuan: int | None
+    impact_assessment: dict[str, str]
+    created_at: dt.datetime
+    updated_at: dt.datetime
