@@ -16,6 +16,11 @@ from app.audit import views as audit_views
 from app.consent import api as consent_api
 from app.consent import views as consent_views
 from app.consent.views import load_guardian
+from app.consultations import api as consultations_api
+from app.consultations import child_views as consultations_child_views
+from app.consultations import guardian_views as consultations_guardian_views
+from app.consultations import paper_views as consultations_paper_views
+from app.consultations import views as consultations_views
 from app.core import errors
 from app.core.config import BASE_DIR, Settings, get_settings
 from app.core.csrf import csrf_protect
@@ -26,6 +31,8 @@ from app.corps import views as corps_views
 from app.corps.deps import load_child
 from app.notifications import api as notifications_api
 from app.notifications import views as notifications_views
+from app.projects import api as projects_api
+from app.projects import views as projects_views
 from app.site import api as site_api
 from app.site import views as site_views
 
@@ -47,6 +54,13 @@ ROUTERS = (
     notifications_api.router,
     consent_views.router,
     consent_api.router,
+    consultations_views.router,
+    consultations_child_views.router,
+    consultations_guardian_views.router,
+    consultations_paper_views.router,
+    consultations_api.router,
+    projects_views.router,
+    projects_api.router,
 )
 
 

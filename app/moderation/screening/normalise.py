@@ -1,0 +1,241 @@
+"""Normalisation before matching (MOD-07), keeping a map from every normalised character to the original.
+
+Children (and adults who want to reach them) disguise contact details: full-width digits, Chinese numerals,
+emoji or spaces between digits, 威信 for 微信. Every detector therefore works on a normalised copy, and
+every span is mapped back so that ``original[start:end]`` is exactly the disguised text to redact.
+
+Two views of the same length and positions are produced:
+
+- ``text``: numerals folded to ASCII digits — for phone, QQ, ID, address and class numbers;
+- ``plain``: numerals kept as written — for words (一起, 一个, names), so lexicons need not list digit forms.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+# Characters that carry no meaning and are used to split a number or a word so that filters miss it.
+_INVISIBLE = frozenset("\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u3164\ufeff\u20e3")
+_DROP_CATEGORIES = frozenset({"Cf", "Me", "Mn", "Cc"})
+
+# Numerals that NFKC leaves alone (dingbat and negative circled digits).
+_EXTRA_DIGITS: dict[str, str] = {"⓿": "0"}
+for _base, _first in (("❶", 1), ("➀", 1), ("➊", 1)):
+    for _n in range(10):
+        _EXTRA_DIGITS[chr(ord(_base) + _n)] = str((_first + _n) % 10) if _n < 9 else "10"
+
+# Chinese numerals that always fold to a digit in the ``text`` view (financial forms after t2s).
+STRONG_NUMERALS: dict[str, str] = {
+    "〇": "0", "零": "0", "○": "0",
+    "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9",
+    "壹": "1", "贰": "2", "叁": "3", "叄": "3", "肆": "4", "伍": "5", "陆": "6", "柒": "7", "捌": "8", "玖": "9",
+}  # fmt: skip
+# Characters that are digits only inside a run of digits: 两 (两个), 幺 (read "yao" in phone numbers), o/O.
+WEAK_NUMERALS: dict[str, str] = {"两": "2", "幺": "1", "o": "0"}
+
+_MAX_GAP = 4  # separators allowed between two digits (or two Chinese characters) and still removed
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+@cache
+def _is_separator(ch: str) -> bool:
+    """Spaces, punctuation, symbols and emoji: what children put between digits to hide a number."""
+    if ch in "@#%&":
+        return False
+    if ch.isspace():
+        return True
+    cat = unicodedata.category(ch)
+    return cat[0] in "PS"
+
+
+@cache
+def _fold_char(ch: str) -> str:
+    """Width, compatibility forms and case of one character; '' for invisible characters."""
+    if ch in _INVISIBLE or "\ufe00" <= ch <= "\ufe0f" or unicodedata.category(ch) in _DROP_CATEGORIES:
+        return ""
+    if ch in _EXTRA_DIGITS:
+        return _EXTRA_DIGITS[ch]
+    return unicodedata.normalize("NFKC", ch).lower()
+
+
+@cache
+def _converter() -> Callable[[str], str]:
+    """OpenCC traditional → simplified, loaded once (a few milliseconds) and shared."""
+    import opencc
+
+    return opencc.OpenCC("t2s").convert
+
+
+def _to_simplified(chars: list[str]) -> list[str]:
+    """Convert phrase-wise when the length is kept (almost always), else character by character."""
+    joined = "".join(chars)
+    if joined.isascii():
+        return chars
+    convert = _converter()
+    converted = convert(joined)
+    if len(converted) == len(chars):
+        return list(converted)
+    return [c if len(c2 := convert(c)) != 1 else c2 for c in chars]
+
+
+@dataclass(frozen=True, slots=True)
+class Normalised:
+    """The two views and, per normalised character, the original range it came from."""
+
+    original: str
+    text: str
+    plain: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a ``[start, end)`` span of the normalised views to the original text."""
+        if start >= end:
+            pos = self.starts[start] if start < len(self.starts) else len(self.original)
+            return pos, pos
+        return self.starts[start], self.ends[end - 1]
+
+
+@dataclass(slots=True)
+class _Buffer:
+    digits: list[str]
+    plain: list[str]
+    starts: list[int]
+    ends: list[int]
+
+    def keep(self, keep: list[bool]) -> None:
+        for name in ("digits", "plain", "starts", "ends"):
+            values = getattr(self, name)
+            setattr(self, name, [v for v, k in zip(values, keep, strict=True) if k])
+
+
+def _characters(text: str) -> _Buffer:
+    """Fold width, case and invisible characters; a character may expand (⑴ → '(1)') or vanish."""
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for i, ch in enumerate(text):
+        folded = ch.lower() if ch.isascii() else _fold_char(ch)
+        for out in folded:
+            chars.append(out)
+            starts.append(i)
+            ends.append(i + 1)
+    chars = _to_simplified(chars)
+    return _Buffer(list(chars), chars, starts, ends)
+
+
+def _neighbour(chars: list[str], i: int, step: int) -> str:
+    """The nearest non-separator character from ``i`` in direction ``step`` within the gap, or ''."""
+    j = i + step
+    for _ in range(_MAX_GAP + 1):
+        if not 0 <= j < len(chars):
+            return ""
+        if not _is_separator(chars[j]):
+            return chars[j]
+        j += step
+    return ""
+
+
+def _fold_numerals(buf: _Buffer) -> None:
+    """Chinese, circled and weak numerals → ASCII digits in the ``text`` view only."""
+    digits = buf.digits
+    for i, ch in enumerate(digits):
+        if ch in STRONG_NUMERALS:
+            digits[i] = STRONG_NUMERALS[ch]
+    for i, ch in enumerate(digits):
+        if ch in WEAK_NUMERALS:
+            left, right = _neighbour(digits, i, -1), _neighbour(digits, i, 1)
+            if (left.isascii() and left.isdigit()) or (right.isascii() and right.isdigit()):
+                digits[i] = WEAK_NUMERALS[ch]
+
+
+def _strip_gaps(buf: _Buffer) -> None:
+    """Remove separators and emoji between two digits, and spaces or emoji between two Chinese characters."""
+    digits = buf.digits
+    keep = [True] * len(digits)
+    i = 0
+    while i < len(digits):
+        if not _is_separator(digits[i]) or i == 0:
+            i += 1
+            continue
+        j = i
+        while j < len(digits) and _is_separator(digits[j]):
+            j += 1
+        if j < len(digits) and j - i <= _MAX_GAP:
+            left, right = digits[i - 1], digits[j]
+            gap = digits[i:j]
+            between_digits = left.isascii() and left.isdigit() and right.isascii() and right.isdigit()
+            between_cjk = _is_cjk(left) and _is_cjk(right) and all(_is_soft(c) for c in gap)
+            if between_digits or between_cjk:
+                for k in range(i, j):
+                    keep[k] = False
+        i = j
+    if not all(keep):
+        buf.keep(keep)
+
+
+@cache
+def _is_soft(ch: str) -> bool:
+    """Spaces, emoji and decoration — but not sentence punctuation, which must still split words."""
+    if ch.isspace() or ch in "*_~·-.":
+        return True
+    return unicodedata.category(ch) in ("So", "Sk")
+
+
+def _apply_folds(buf: _Buffer, pattern: re.Pattern[str] | None, canonical: Callable[[str], str]) -> None:
+    """Replace contact-cue variants (威信, vx, 扣扣 …) by their canonical cue in both views."""
+    if pattern is None:
+        return
+    text = "".join(buf.digits)
+    matches = list(pattern.finditer(text))
+    if not matches:
+        return
+    out = _Buffer([], [], [], [])
+    pos = 0
+    for m in matches:
+        out.digits.extend(buf.digits[pos : m.start()])
+        out.plain.extend(buf.plain[pos : m.start()])
+        out.starts.extend(buf.starts[pos : m.start()])
+        out.ends.extend(buf.ends[pos : m.start()])
+        replacement = canonical(m.group(0))
+        start, end = buf.starts[m.start()], buf.ends[m.end() - 1]
+        for ch in replacement:
+            out.digits.append(ch)
+            out.plain.append(ch)
+            out.starts.append(start)
+            out.ends.append(end)
+        pos = m.end()
+    for name in ("digits", "plain", "starts", "ends"):
+        getattr(out, name).extend(getattr(buf, name)[pos:])
+    buf.digits, buf.plain, buf.starts, buf.ends = out.digits, out.plain, out.starts, out.ends
+
+
+def normalise(text: str, *, fold_cues: bool = True) -> Normalised:
+    """Normalise ``text`` (MOD-07): NFKC, lower case, t2s, numerals, separators, contact-cue homophones."""
+    buf = _characters(text)
+    _fold_numerals(buf)
+    _strip_gaps(buf)
+    if fold_cues:
+        from app.moderation.screening.lexicon import cue_folds
+
+        folds = cue_folds()
+        _apply_folds(buf, folds.pattern, folds.canonical)
+    return Normalised(
+        original=text,
+        text="".join(buf.digits),
+        plain="".join(buf.plain),
+        starts=tuple(buf.starts),
+        ends=tuple(buf.ends),
+    )
+
+
+def normalise_entry(entry: str) -> str:
+    """How a lexicon entry is compared: the ``plain`` view, cue variants folded like the text they meet."""
+    return normalise(entry).plain
