@@ -15,12 +15,16 @@ from app.consent import guardians
 from app.consent import service as consent
 from app.consent.files import load_notice_versions
 from app.consent.models import DeletionReceipt, Guardian, GuardianSession, Guardianship, RightsRequest
+from app.consultations import service as consultations
+from app.consultations.models import AnswerIn
+from app.consultations.models import Channel as ConsultationChannel
 from app.core import audit
 from app.core.audit import AuditEvent
 from app.corps.models import Child, ChildIdentity, ChildSession, ChildStatus
 from app.notifications import service as notifications
 from app.notifications.models import Channel, OutboxMessage
 from tests.consent.test_guardian_path import AGREE_BUT_NO_QUOTE, TOKEN, _decide, _signed_in_guardian
+from tests.consultations.helpers import open_consultation
 from tests.corps.tablet_helpers import Classroom, classroom
 
 PSEUDONYM = "小星星"
@@ -86,16 +90,21 @@ def test_erasure_leaves_nothing_that_refers_to_the_child(app, session, room):
         assert _decide(client, child, AGREE_BUT_NO_QUOTE).status_code == 303
         home = f"/guardian/children/{child.id}/rights"
         assert _post(client, home, home, {"kind": "delete", "text": f"请删除{PSEUDONYM}的数据"}).status_code == 303
+        # The child takes part: answers to a consultation, and a short text that names their pseudonym.
+        _answers(session, child, f"我是{PSEUDONYM}，我想要秋千")
         # The scans see the child before the erasure (so their emptiness afterwards means something).
         assert set(_references_to(session, child_id)) == {
             "child_identity.child_id", "child_session.child_id", "guardianship.child_id", "guardian_code.child_id",
             "consent_event.child_id", "consent_state.child_id", "rights_request.child_id",
+            "answer.child_id", "comment.child_id", "participation.child_id", "submission.child_id",
         }
-        assert {"child.display_name", "child_identity.notes", "outbox_message.body", "rights_request.text"} <= set(_rows_mentioning(session, PSEUDONYM))
+        assert {"child.display_name", "child_identity.notes", "outbox_message.body", "rights_request.text", "comment.text"} <= set(
+            _rows_mentioning(session, PSEUDONYM)
+        )
         confirm = client.get(f"/guardian/children/{child.id}/erase")
         assert confirm.status_code == 200
         for label in ("Identity record (real name and notes)", "Consent decisions (history)", "Links between guardians and the child",
-                      "Sign-ins of the child", "Messages sent to guardians", "This cannot be undone"):
+                      "Answers to consultations", "Comments and short-text answers", "Sign-ins of the child", "Messages sent to guardians", "This cannot be undone"):
             assert label in confirm.text
         response = _post(client, f"/guardian/children/{child.id}/erase", f"/guardian/children/{child.id}/erase")
         assert response.status_code == 303 and response.headers["location"].startswith("/guardian/erased/")
@@ -114,7 +123,8 @@ def test_erasure_leaves_nothing_that_refers_to_the_child(app, session, room):
     assert receipt.child_ref in response.headers["location"] and str(child_id) != receipt.child_ref
     counts = receipt.categories
     assert counts["identity_record"] == 1 and counts["child_sessions"] == 1 and counts["rights_requests"] == 1
-    assert counts["consent_events"] == 6 and counts["consent_states"] == 3 and counts["guardianships"] == 2
+    assert counts["answers"] == 5 and counts["comments"] == 1 and counts["participations"] == 1 and counts["submissions"] == 1
+    assert counts["consent_events"] == 7 and counts["consent_states"] == 3 and counts["guardianships"] == 2
     assert counts["guardian_codes"] == 2 and counts["one_time_codes"] == 2 and counts["guardian_accounts"] == 1
     # The first guardian's own messages (their one-time code) and the second guardian's message naming the child.
     assert counts["outbox_messages"] == 2 and counts["pseudonym"] == 1
@@ -140,6 +150,18 @@ def test_erasure_leaves_nothing_that_refers_to_the_child(app, session, room):
     assert (event.subject_type, event.subject_id) == ("deletion_receipt", str(receipt.id))
     assert event.data["counts"] == counts
     assert audit.verify(session).ok
+
+
+def _answers(session: Session, child: Child, text: str) -> None:
+    """The child says yes too (CON-08) and answers every question of an open consultation, with `text`."""
+    consent.record(session=session, child=child, purpose=consent.Purpose.PARTICIPATE, decision=consent.Decision.GRANTED,
+                   decided_by=consent.DecidedBy.CHILD_ASSENT, channel="tablet")
+    consultation = open_consultation(session)
+    questions = consultations.questions_of(session=session, consultation=consultation)
+    answers = [AnswerIn(question_id=q.id, skip=True) for q in questions[:-1]] + [AnswerIn(question_id=questions[-1].id, text=text)]
+    consultations.submit(session=session, child=child, consultation=consultation, answers=answers,
+                         key=consultations.new_key(child=child, consultation=consultation), channel=ConsultationChannel.TABLET)
+    session.commit()
 
 
 def test_the_receipt_is_found_only_by_its_random_reference(client):
