@@ -81,6 +81,7 @@ def load_demo(*, session: Session) -> list[tuple[str, str]]:
         if child.status != ChildStatus.ACTIVE.value:
             corps.set_status(session=session, actor=facilitator, child=child, status=ChildStatus.ACTIVE)
     _demo_consent(session)
+    _demo_consultation(session, official=users[Role.OFFICIAL], district=district)
     return created
 
 
@@ -112,6 +113,70 @@ def _demo_consent(session: Session) -> None:
                 evidence="demo", idempotency_key=f"demo:{child.id}:{purpose.value}",
             )
         session.commit()
+
+
+DEMO_CONSULTATION_TITLE = "翠湖公园儿童游乐区改造"
+
+
+def _demo_consultation(session: Session, *, official, district) -> None:  # noqa: ANN001
+    """A project of the library and an open consultation about it, with one question of every kind."""
+    import datetime as dt
+
+    from app.consultations import service as consultations
+    from app.consultations.models import Consultation, ConsultationIn, OptionIn, QuestionIn, QuestionKind
+    from app.core.db import utcnow
+    from app.projects.models import Project
+
+    if any(c.title.get("zh_Hans") == DEMO_CONSULTATION_TITLE for c in session.exec(select(Consultation))):
+        return
+    project = Project(
+        name={"zh_Hans": "翠湖公园儿童友好改造", "en": "Child-friendly Green Lake Park"},
+        department={"zh_Hans": "五华区住房和城乡建设局", "en": "Wuhua District Housing and Construction Bureau"},
+        district_id=district.id, status="planned", budget_yuan=1_200_000, created_by_id=official.id,
+        impact_assessment={"zh_Hans": "游乐区改造直接影响附近约3000名儿童的日常游戏和安全。",
+                           "en": "The new play area affects the daily play and safety of about 3,000 children nearby."},
+    )
+    session.add(project)
+    session.flush()
+    now = utcnow()
+    consultation = consultations.create(session=session, actor=official, data=ConsultationIn(
+        title={"zh_Hans": DEMO_CONSULTATION_TITLE, "en": "A new play area at Green Lake Park"},
+        description={"zh_Hans": "区住建局计划明年改造翠湖公园的儿童游乐区，想先听听孩子们的意见。",
+                     "en": "Next year the district will rebuild the play area at Green Lake Park and wants to hear children first."},
+        briefs={
+            "6-9": {"zh_Hans": "翠湖公园要建新的游乐区。你最想玩什么？", "en": "Green Lake Park gets a new play area. What do you want to play?"},
+            "10-13": {"zh_Hans": "翠湖公园要改造儿童游乐区。请告诉我们你想要什么，怎样更安全、更好玩。",
+                      "en": "Green Lake Park will rebuild its play area. Tell us what you want and how to make it safer and more fun."},
+        },
+        topic="spaces.parks", age_bands=["6-9", "10-13", "14-17"], project_id=project.id,
+        decision={"zh_Hans": "游乐区的设计方案", "en": "The design of the new play area"},
+        decider_body={"zh_Hans": "五华区住房和城乡建设局", "en": "Wuhua District Housing and Construction Bureau"},
+        decider_role={"zh_Hans": "公园项目负责人", "en": "the head of the park project"},
+        can_change={"zh_Hans": "游乐设施的种类、位置和颜色", "en": "Which play equipment, where it goes, its colours"},
+        cannot_change={"zh_Hans": "公园的大小和总预算", "en": "The size of the park and the total budget"},
+        opens_at=now - dt.timedelta(hours=1), closes_at=now + dt.timedelta(days=21), respond_by=(now + dt.timedelta(days=60)).date(),
+    ))
+    questions = [
+        QuestionIn(kind=QuestionKind.SINGLE, prompt={"zh_Hans": "你最想要哪一种游乐设施？", "en": "Which play equipment do you want most?"},
+                   options=[OptionIn(label={"zh_Hans": "秋千", "en": "Swings"}, pictogram="playground"),
+                            OptionIn(label={"zh_Hans": "攀爬架", "en": "Climbing frame"}, pictogram="sport"),
+                            OptionIn(label={"zh_Hans": "沙坑和玩水", "en": "Sand and water"}, pictogram="water")]),
+        QuestionIn(kind=QuestionKind.MULTIPLE, max_choices=2, prompt={"zh_Hans": "游乐区旁边还需要什么？最多选两个。", "en": "What else is needed next to the play area? Choose up to two."},
+                   options=[OptionIn(label={"zh_Hans": "厕所", "en": "Toilets"}, pictogram="toilet"),
+                            OptionIn(label={"zh_Hans": "饮水机", "en": "Drinking water"}, pictogram="water"),
+                            OptionIn(label={"zh_Hans": "长椅", "en": "Benches"}, pictogram="bench"),
+                            OptionIn(label={"zh_Hans": "大树遮阳", "en": "Shady trees"}, pictogram="tree")]),
+        QuestionIn(kind=QuestionKind.SCALE, prompt={"zh_Hans": "你觉得现在的游乐区怎么样？", "en": "What do you think of the play area now?"}),
+        QuestionIn(kind=QuestionKind.RANKING, prompt={"zh_Hans": "哪个最重要？按顺序点一点。", "en": "What matters most? Tap them in order."},
+                   options=[OptionIn(label={"zh_Hans": "安全", "en": "Safe"}, pictogram="safe"),
+                            OptionIn(label={"zh_Hans": "好玩", "en": "Fun"}, pictogram="friends"),
+                            OptionIn(label={"zh_Hans": "干净", "en": "Clean"}, pictogram="water")]),
+        QuestionIn(kind=QuestionKind.TEXT, prompt={"zh_Hans": "你还有什么好主意？", "en": "Do you have any other good ideas?"}),
+    ]
+    for question in questions:
+        consultations.add_question(session=session, actor=official, consultation=consultation, data=question)
+    consultations.schedule(session=session, actor=official, consultation=consultation)
+    session.commit()
 
 
 def demo_children(*, session: Session) -> list[tuple[str, list[str], str | None]]:
