@@ -7,7 +7,7 @@ CATALOGS := $(wildcard app/locales/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 HTMX_VERSION := 2.0.11
 
-.PHONY: install run test test-pg bench lint i18n i18n-compile vendor clean
+.PHONY: install run test test-pg bench bench-moderation lint i18n i18n-compile vendor clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Yimi needs Python 3.11 or newer"'
@@ -38,6 +38,9 @@ test-pg: install
 
 bench: install
 	$(BIN)/python bench/run.py
+
+bench-moderation: install
+	$(BIN)/python bench/moderation.py
 
 lint: install
 	$(BIN)/ruff check app tests bench migrations

@@ -23,6 +23,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(corps_app, name="corps")
 consent_app = typer.Typer(help="Consent: purposes and versioned notices from the consent/ folder.", no_args_is_help=True)
 app.add_typer(consent_app, name="consent")
+moderation_app = typer.Typer(help="Moderation: the automated text screening of children's comments.", no_args_is_help=True)
+app.add_typer(moderation_app, name="moderation")
 console = Console()
 err = Console(stderr=True)
 
@@ -398,6 +400,23 @@ def worker(
                 break
             stop.wait(interval)
     console.print(f"{'Done' if once else 'Worker stopped'}: sent {total.sent}, to retry later {total.retrying}, failed {total.failed}.")
+
+
+@moderation_app.command("screen")
+def moderation_screen() -> None:
+    """Screen one text per line of standard input; write one JSON object per line (a stable interface:
+    lexicon changes are checked with it). Needs no database and no settings."""
+    import json
+
+    from app.moderation.screening import screen
+
+    for stream in (sys.stdin, sys.stdout):  # UTF-8 whatever the locale says (Chinese text both ways)
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+    for line in sys.stdin:
+        result = screen(line.rstrip("\r\n"))
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+    sys.stdout.flush()
 
 
 def main() -> None:

@@ -110,14 +110,18 @@ def cue_folds() -> CueFolds:
     for canonical, entries in sections("folds.txt").items():
         for entry in entries:
             variant = normalise_entry_nofold(entry.text)
-            variants[variant] = canonical
+            variants[re.sub(r"[\s._\-*·]", "", variant)] = canonical
             body = _SEP_IN_CUE.join(re.escape(ch) for ch in variant)
-            if variant[0].isascii() and variant[0].isalpha():
-                body = r"(?<![a-z])" + body
+            latin_start = variant[0].isascii() and variant[0].isalpha()
+            latin_end = variant[-1].isascii() and variant[-1].isalpha()
+            if latin_start:
+                body = r"(?<![a-z0-9_])" + body
             if entry.option == "digits":
                 body += r"(?=[^\d]{0,4}\d)"
-            elif variant[-1].isascii() and variant[-1].isalpha() and entry.option != "prefix":
-                body += r"(?![a-z]{2})"
+            elif latin_end and len(variant) >= 4:
+                body += r"(?![a-z0-9_])"  # "douyin_lucky8" is an id, not a cue followed by one
+            elif latin_end:
+                body += r"(?![a-z]{2})"  # "vx12345" and "wx:abc" fold, "wxyz" does not
             pieces.append((len(variant), body))
     if not pieces:
         return CueFolds(None, {})
@@ -192,10 +196,14 @@ def _whole_word(text: str, start: int, end: int) -> bool:
     return True
 
 
+_ALLOW_SETS = frozenset({"names", "school_generic"})  # compared as whole words, not as spans
+
+
 @cache
 def allow_list() -> PhraseList:
     """Harmless words that contain risky ones (笑死, 杀毒, 打我电话, kill time): a hit inside one is dropped."""
-    return PhraseList.build(parse(DATA_DIR / "allow.txt"), {})
+    entries = [e for e in parse(DATA_DIR / "allow.txt") if e.section not in _ALLOW_SETS]
+    return PhraseList.build(entries, {})
 
 
 def allowed_spans(text: str) -> list[tuple[int, int]]:
@@ -206,6 +214,7 @@ def inside_allowed(hit_start: int, hit_end: int, spans: list[tuple[int, int]]) -
     return any(s <= hit_start and hit_end <= e for s, e in spans)
 
 
+@cache
 def allowed_words(section: str) -> frozenset[str]:
     """One section of ``allow.txt`` as a set (names that are words, generic school prefixes …)."""
     return frozenset(words("allow.txt", section))
@@ -263,7 +272,7 @@ def reload() -> None:
     """Forget every compiled lexicon (after editing a data file in a running process, or in tests)."""
     from app.moderation.screening import contact, names, places, words_detector
 
-    for fn in (cue_folds, allow_list, unkind_words, safeguarding_phrases, safeguarding_rules):
+    for fn in (cue_folds, allow_list, allowed_words, unkind_words, safeguarding_phrases, safeguarding_rules):
         fn.cache_clear()
     for module in (contact, names, places, words_detector):
         module.cache_clear()

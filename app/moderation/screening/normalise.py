@@ -70,7 +70,7 @@ def _converter() -> Callable[[str], str]:
     """OpenCC traditional → simplified, loaded once (a few milliseconds) and shared."""
     import opencc
 
-    return opencc.OpenCC("t2s").convert
+    return opencc.OpenCC("t2s.json").convert
 
 
 def _to_simplified(chars: list[str]) -> list[str]:
@@ -123,6 +123,8 @@ def _characters(text: str) -> _Buffer:
     ends: list[int] = []
     for i, ch in enumerate(text):
         folded = ch.lower() if ch.isascii() else _fold_char(ch)
+        if not folded and ends:
+            ends[-1] = i + 1  # an invisible character (keycap, variation selector) goes with the one before
         for out in folded:
             chars.append(out)
             starts.append(i)

@@ -80,7 +80,7 @@ RISK_WEIGHT: dict[Category, float] = {
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One detection: ``start``/``end`` index the ORIGINAL text (``text[start:end]``), so it can be redacted."""
+    """A detection: ``start``/``end`` index the original (``text[start:end]``), so it can be redacted."""
 
     category: Category
     start: int

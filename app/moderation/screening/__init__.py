@@ -1,0 +1,50 @@
+"""Automated text screening of children's comments (MOD-06 … MOD-11, SG-02): pure Python, no database.
+
+    >>> from app.moderation.screening import screen, redact
+    >>> result = screen("我的电话是 138 0013 8000")
+    >>> result.action, [f.category for f in result.findings]
+    (<Action.PERSONAL_DETAILS: 'personal_details'>, [<Category.PHONE: 'phone'>])
+    >>> redact(result.text, result.findings)
+    '我的电话是 ＊＊＊'
+
+Lexicons are data files in ``app/moderation/data/`` (reviewed like code); they are compiled on first use and
+cached for the process. Call ``warm_up()`` at start-up to pay that cost (a few tenths of a second) early.
+"""
+
+from app.moderation.screening.engine import MASK, decide, redact, risk, screen
+from app.moderation.screening.lexicon import reload
+from app.moderation.screening.normalise import Normalised, normalise
+from app.moderation.screening.types import (
+    PERSONAL_DETAILS,
+    RISK_WEIGHT,
+    Action,
+    Category,
+    Finding,
+    Result,
+    Subkind,
+)
+
+
+def warm_up() -> None:
+    """Compile every lexicon now rather than on the first comment."""
+    screen("warm up 我叫王小明 13800138000")
+
+
+__all__ = [
+    "MASK",
+    "PERSONAL_DETAILS",
+    "RISK_WEIGHT",
+    "Action",
+    "Category",
+    "Finding",
+    "Normalised",
+    "Result",
+    "Subkind",
+    "decide",
+    "normalise",
+    "redact",
+    "reload",
+    "risk",
+    "screen",
+    "warm_up",
+]

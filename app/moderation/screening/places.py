@@ -1,0 +1,142 @@
+"""Home addresses and schools (MOD-06), on the ``text`` view (numerals are digits: 三栋 → 3栋).
+
+Children's suggestions are full of place names ("人民公园", "中山路上的公园需要更多秋千", "3号线"), so a
+road, park or estate name alone is not an address. An address needs either a home cue (我家, 住在, i live)
+before it, or house-level detail (No., building, unit, room) in a chain of parts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from app.moderation.screening.common import PLACE_CHAR, finding
+from app.moderation.screening.lexicon import allowed_words, alternation, words
+from app.moderation.screening.normalise import Normalised
+from app.moderation.screening.types import Category, Finding
+
+_NUM = r"[\d十百]{1,4}"
+# Words for "a road" rather than a road's name: 过马路 is not a street called 过马.
+_ROAD_GENERIC = ("马路", "公路", "道路", "铁路", "小路", "大路", "大街", "小巷")
+# Areas of a park, a school or a shop that end in 区 but are not districts (儿童游乐区, 校区, 停车区).
+_NOT_DISTRICT = "[乐动息景城郊地园校社小业能读候车烟全险工务场展览域戏玩餐营]"
+# Parts of an address, most specific first; each named group is one kind of part.
+_PARTS = re.compile(
+    rf"(?P<estate>{PLACE_CHAR}{{2,6}}?(?:小区|花园|家园|公寓|新村|苑|大厦|公馆|宿舍|山庄|雅居|华庭|名都|社区))"
+    rf"|(?P<admin>{PLACE_CHAR}{{2,6}}?(?:省|自治区|市|(?<!{_NOT_DISTRICT})区|县|镇|乡|街道|村)(?![长民场别域间里委]))"
+    rf"|(?P<road>{PLACE_CHAR}{{2,6}}?(?:路|大街|街|大道|巷|弄|胡同))"
+    rf"|(?P<building>{_NUM}(?:栋|幢|座|号楼|楼(?=\d)))"
+    rf"|(?P<unit>{_NUM}单元)"
+    rf"|(?P<house>{_NUM}(?:-{_NUM})?号(?:院)?(?![线门车场球位桌码口窗台车站]))"
+    rf"|(?P<room>{_NUM}(?:室|房间|户)|(?<=[元栋幢座-])\d{{3,4}}(?![\d年米元岁]))"
+    rf"|(?P<floor>{_NUM}(?:层|楼)(?![梯道下上顶]))"
+)
+_HOUSE_LEVEL = frozenset({"building", "unit", "house", "room"})
+_LINK = re.compile(r"[\s,，、\-]*(?:的)?[\s,，、\-]*")
+_SCHOOL = re.compile(
+    rf"({PLACE_CHAR}{{2,8}}?)(小学|中学|初中|高中|幼儿园|附小|附中|实验学校|外国语学校|双语学校|国际学校|职高|中专)(?!生|部|阶段|时|老师们)"
+)
+_NUMBERED_SCHOOL = re.compile(r"第\d{1,3}(?:中学|小学)(?!生)|(?<=[市区县])\d{1,3}中(?![\u4e00-\u9fff])")
+_CLASS = re.compile(
+    r"(?:[\d十]{1,2}\s*年级|初[123一二三]|高[123一二三])\s*[(（]?\s*[\d十]{1,2}\s*[)）]?\s*班"
+    r"|[(（]\s*[\d十]{1,2}\s*[)）]\s*班"
+    r"|(?<![\d])\d{1,2}年\d{1,2}班"
+)
+_SCHOOL_EN = re.compile(
+    r"(?<![a-z])((?:[a-z]+ ){1,3})"
+    r"(?:primary|middle|high|elementary|junior high|secondary|international) school"
+)
+_CLASS_EN = re.compile(r"(?:grade|year) ?\d{1,2},? ?class ?\d{1,2}|class ?\d{1,2},? ?(?:grade|year) ?\d{1,2}")
+_ADDRESS_EN = re.compile(
+    r"(?<![a-z0-9])\d{1,5}[a-z]?,? (?:[a-z]+ ){1,3}"
+    r"(?:road|rd|street|st|avenue|ave|lane|ln|drive|dr|way|close|court|crescent)"
+    r"(?![a-z])(?:,? ?(?:flat|apt|apartment|building|block|room|unit|no\.?) ?\d{1,5})?"
+)
+_EN_STOP = frozenset(
+    "my our the a an this that your his her their every other local new big good best nearest near at to in "
+    "go goes went from of and for by each".split()
+)
+
+
+def cache_clear() -> None:
+    _address_cue.cache_clear()
+
+
+@cache
+def _address_cue() -> re.Pattern[str]:
+    """A home cue that leads straight into the place: 我家在…, 住在…, 地址：… (not 我家附近有个…)."""
+    cues = alternation(words("cues.txt", "address"))
+    return re.compile(rf"(?:{cues})[\s:,]*(?:就|也|是)?(?:在|住在|位于|是)?[\s:,]*$")
+
+
+@dataclass(slots=True)
+class _Chain:
+    start: int
+    end: int
+    kinds: list[str]
+
+
+def _chains(text: str) -> list[_Chain]:
+    """Address parts that follow one another (linked by nothing, a comma or 的) form one chain."""
+    chains: list[_Chain] = []
+    for m in _PARTS.finditer(text):
+        kind = m.lastgroup or ""
+        if kind == "road" and m.group(0)[-2:] in _ROAD_GENERIC:
+            continue
+        if chains and _LINK.fullmatch(text[chains[-1].end : m.start()]):
+            chains[-1].end = m.end()
+            chains[-1].kinds.append(kind)
+        else:
+            chains.append(_Chain(m.start(), m.end(), [kind]))
+    return chains
+
+
+def detect_addresses(n: Normalised) -> list[Finding]:
+    """A chain after a home cue, or a chain with house-level detail (XX路12号, 3栋2单元501)."""
+    text = n.text
+    cue = _address_cue()
+    found: list[Finding] = []
+    for chain in _chains(text):
+        kinds = set(chain.kinds)
+        parts = [k for k in chain.kinds if k != "floor"]
+        has_cue = cue.search(text[max(0, chain.start - 16) : chain.start]) is not None
+        if kinds & _HOUSE_LEVEL and len(parts) >= 2:
+            confidence = 0.9 if has_cue else 0.85
+        elif has_cue and kinds & {"estate", "road", "building", "house", "unit", "room"}:
+            confidence = 0.85
+        elif has_cue and "admin" in kinds and _fine_admin(text[chain.start : chain.end]):
+            confidence = 0.6
+        else:
+            continue
+        found.append(finding(n, Category.ADDRESS, chain.start, chain.end, confidence))
+    found += [finding(n, Category.ADDRESS, m.start(), m.end(), 0.8) for m in _ADDRESS_EN.finditer(text)]
+    return found
+
+
+def _fine_admin(part: str) -> bool:
+    """A district, town or village is close to a home; a province or city is not."""
+    return part[-1] in "区县镇乡村" or part.endswith("街道")
+
+
+def detect_schools(n: Normalised) -> list[Finding]:
+    """Named schools (育才小学, 第3中学, X primary school) and grade-and-class (三年级二班, 初二(3)班)."""
+    text = n.text
+    generic = allowed_words("school_generic")
+    found: list[Finding] = []
+    for m in _SCHOOL.finditer(text):
+        name = m.group(1)
+        if name in generic:
+            continue
+        found.append(finding(n, Category.SCHOOL, m.start(), m.end(), 0.8))
+    found += [finding(n, Category.SCHOOL, m.start(), m.end(), 0.75) for m in _NUMBERED_SCHOOL.finditer(text)]
+    found += [finding(n, Category.SCHOOL, m.start(), m.end(), 0.8) for m in _CLASS.finditer(text)]
+    for m in _SCHOOL_EN.finditer(text):
+        name_words = m.group(1).split()
+        while name_words and name_words[0] in _EN_STOP:
+            name_words.pop(0)
+        if name_words:
+            start = m.end(1) - len(" ".join(name_words)) - 1
+            found.append(finding(n, Category.SCHOOL, start, m.end(), 0.75))
+    found += [finding(n, Category.SCHOOL, m.start(), m.end(), 0.7) for m in _CLASS_EN.finditer(text)]
+    return found
