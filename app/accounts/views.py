@@ -115,6 +115,8 @@ def staff_home(request: Request, user: Staff) -> Response:
         {"href": "/admin/audit", "label": N_("Audit log"), "permission": Permission.AUDIT_READ},
         {"href": "/admin/outbox", "label": N_("Outbox"), "permission": Permission.OUTBOX_READ},
         {"href": "/admin/rights", "label": N_("Guardians' rights requests"), "permission": Permission.RIGHTS_HANDLE},
+        {"href": "/consultations", "label": N_("Consultations"), "permission": Permission.INSIGHTS_READ},
+        {"href": "/projects", "label": N_("Project library"), "permission": Permission.INSIGHTS_READ},
     ]
     return render(
         request,

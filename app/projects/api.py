@@ -1,5 +1,55 @@
-"""JSON API for the project library under /api/v1/projects."""
+"""JSON API for the project library under /api/v1/projects: officials (CONSULTATIONS_MANAGE) create and
+replace projects; INSIGHTS_READ reads them. Projects are not deleted: a stopped project is marked paused or
+completed, so the consultations that fed it keep their link."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from app.accounts.deps import api_staff
+from app.accounts.models import StaffUser
+from app.accounts.permissions import Permission
+from app.core.db import SessionDep
+from app.projects import service
+from app.projects.models import ProjectIn, ProjectPublic, ProjectStatus
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
+
+Manager = Annotated[StaffUser, Depends(api_staff(Permission.CONSULTATIONS_MANAGE))]
+Reader = Annotated[StaffUser, Depends(api_staff(Permission.INSIGHTS_READ))]
+
+
+class ProjectDetail(ProjectPublic):
+    consultation_ids: list[int] = []
+
+
+def _detail(session: SessionDep, project) -> ProjectDetail:  # noqa: ANN001
+    return ProjectDetail(
+        **ProjectPublic.model_validate(project).model_dump(),
+        consultation_ids=[c.id for c in service.consultations_of(session=session, project=project)],  # type: ignore[misc]
+    )
+
+
+@router.get("", response_model=list[ProjectPublic], summary="The project library, newest first")
+def projects_list(session: SessionDep, user: Reader, district_id: int | None = None, status: ProjectStatus | None = None) -> list[ProjectPublic]:
+    return [ProjectPublic.model_validate(p) for p in service.list_projects(session=session, district_id=district_id, status=status)]
+
+
+@router.post("", response_model=ProjectDetail, status_code=status.HTTP_201_CREATED, summary="Add a project")
+def project_create(data: ProjectIn, session: SessionDep, user: Manager) -> ProjectDetail:
+    project = service.create(session=session, actor=user, data=data)
+    session.commit()
+    return _detail(session, project)
+
+
+@router.get("/{project_id}", response_model=ProjectDetail, summary="One project, with the consultations linked to it")
+def project_get(project_id: int, session: SessionDep, user: Reader) -> ProjectDetail:
+    return _detail(session, service.get(session=session, project_id=project_id))
+
+
+@router.put("/{project_id}", response_model=ProjectDetail, summary="Replace a project")
+def project_update(project_id: int, data: ProjectIn, session: SessionDep, user: Manager) -> ProjectDetail:
+    project = service.get(session=session, project_id=project_id)
+    service.update(session=session, actor=user, project=project, data=data)
+    session.commit()
+    return _detail(session, project)

@@ -1,0 +1,82 @@
+"""The project library (儿童友好城市项目库): projects of the city's departments with their child impact
+assessment (儿童影响评价), which consultations link to (PAR-12). Every create and update is audited in the
+same transaction; the caller commits."""
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.consultations import service as consultations
+from app.consultations.models import Consultation
+from app.core import audit
+from app.core.db import utcnow
+from app.core.errors import InvalidInput, NotFound
+from app.core.i18n import N_
+from app.corps.models import District
+from app.projects.models import Project, ProjectIn, ProjectStatus
+
+LOCALES = ("zh_Hans", "en")
+BUDGET_MAX_YUAN = 10**13  # far above any city budget: a typo of many digits is refused
+
+
+def _clean(value: dict[str, str]) -> dict[str, str]:
+    return {loc: value[loc].strip() for loc in LOCALES if isinstance(value.get(loc), str) and value[loc].strip()}
+
+
+def _check(session: Session, data: ProjectIn) -> None:
+    if not _clean(data.name).get("zh_Hans"):
+        raise InvalidInput(N_("Please give the project a name in Chinese."))
+    if not _clean(data.department).get("zh_Hans"):
+        raise InvalidInput(N_("Please name the responsible department in Chinese."))
+    if data.district_id is not None and session.get(District, data.district_id) is None:
+        raise InvalidInput(N_("Please choose districts from the list."))
+    if data.budget_yuan is not None and not 0 <= data.budget_yuan <= BUDGET_MAX_YUAN:
+        raise InvalidInput(N_("Please give the budget as a whole number of yuan, 0 or more."))
+
+
+def _apply(project: Project, data: ProjectIn) -> None:
+    project.name = _clean(data.name)
+    project.department = _clean(data.department)
+    project.district_id = data.district_id
+    project.status = ProjectStatus(data.status).value
+    project.budget_yuan = data.budget_yuan
+    project.impact_assessment = _clean(data.impact_assessment)
+    project.updated_at = utcnow()
+
+
+def create(*, session: Session, actor: Any, data: ProjectIn) -> Project:
+    _check(session, data)
+    project = Project(name={}, department={}, created_by_id=actor.id)
+    _apply(project, data)
+    session.add(project)
+    audit.record(session, actor=actor, action="project.create", subject=project)
+    return project
+
+
+def update(*, session: Session, actor: Any, project: Project, data: ProjectIn) -> Project:
+    _check(session, data)
+    _apply(project, data)
+    session.add(project)
+    audit.record(session, actor=actor, action="project.update", subject=project)
+    return project
+
+
+def get(*, session: Session, project_id: int) -> Project:
+    project = session.get(Project, project_id)
+    if project is None:
+        raise NotFound()
+    return project
+
+
+def list_projects(*, session: Session, district_id: int | None = None, status: ProjectStatus | None = None) -> list[Project]:
+    """Newest first; filtered by district and status."""
+    query = select(Project).order_by(col(Project.id).desc())
+    if district_id is not None:
+        query = query.where(Project.district_id == district_id)
+    if status is not None:
+        query = query.where(Project.status == ProjectStatus(status).value)
+    return list(session.exec(query).all())
+
+
+def consultations_of(*, session: Session, project: Project) -> list[Consultation]:
+    return consultations.list_consultations(session=session, project_id=project.id)
