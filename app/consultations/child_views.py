@@ -1,5 +1,475 @@
-"""The child's pages: open consultations, the brief, questions one per screen, review, send, thanks with a receipt, results; and the official's preview as a child of each age band."""
+"""The child's pages: open consultations, the brief, questions one per screen, review, send, thanks with a
+receipt, results; and the official's preview as a child of each age band.
 
-from fastapi import APIRouter
+Nothing is stored before Send (PAR-03): the answers so far travel from screen to screen in hidden form
+fields, in the one encoding of `service.answers_from_form` (`q-<id>` / `skip-<id>`). Each step is a form
+post that renders the next screen (htmx swaps the `flow` block; without JavaScript the whole page). Every
+route that takes or shows the child's input stands behind the consent guard `ConsentingChild` (CON-04)."""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from app.accounts.deps import staff
+from app.accounts.models import StaffUser
+from app.accounts.permissions import Permission
+from app.consent import service as consent
+from app.consent.deps import ConsentingChild
+from app.consent.models import Purpose
+from app.consultations import service
+from app.consultations.models import (
+    PICTOGRAMS,
+    SCALE_FACES,
+    TEXT_LIMIT,
+    AnswerIn,
+    Channel,
+    Consultation,
+    Option,
+    Picture,
+    Question,
+    QuestionKind,
+    State,
+)
+from app.core.config import get_settings
+from app.core.db import SessionDep
+from app.core.errors import Conflict, NotFound, YimiError
+from app.core.i18n import N_, get_locale
+from app.core.templating import is_htmx, redirect, render
+from app.corps.deps import SignedInChild
+from app.corps.models import AVATARS, Child
 
 router = APIRouter(include_in_schema=False)
+
+Manager = Annotated[StaffUser, Depends(staff(Permission.CONSULTATIONS_MANAGE))]
+BANDS = service.BANDS
+FLOW = "consultations/child/flow.html"
+
+
+class ResultsNotYet(Conflict):
+    title = N_("Not yet")
+    detail = N_("You can see what children said after the questions close.")
+
+
+# ---- words for dates -------------------------------------------------------------------------------
+
+
+def day_in_words(value: dt.datetime | dt.date | None) -> str:
+    """A day as a child reads it: "Thursday, 12 June" / "6月12日 星期四" (in the city's time zone)."""
+    if value is None:
+        return ""
+    from babel.dates import format_date
+
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(ZoneInfo(get_settings().display_timezone)).date()
+    locale = get_locale()
+    pattern = "M月d日 EEEE" if locale == "zh_Hans" else "EEEE, d MMMM"
+    return format_date(value, pattern, locale=locale)
+
+
+# ---- the child's home screen: "My questions" (used by app.corps.tablet_views.child_home) ---------
+
+
+@dataclass
+class Card:
+    consultation: Consultation
+    title: str
+    state: State
+    closes: str
+    receipt_code: str | None = None
+
+
+def home_cards(*, session: Any, child: Child) -> dict[str, list[Card]]:
+    """The open consultations that ask the child, and those they answered (with the receipt code)."""
+    open_, answered = service.for_child(session=session, child=child)
+    now_open = [Card(c, service.text_of(c.title), c.state(), day_in_words(c.closes_at)) for c in open_]
+    done = []
+    for c in answered:
+        participation = service.participation_of(session=session, child=child, consultation=c)
+        done.append(Card(c, service.text_of(c.title), c.state(), day_in_words(c.closes_at), participation.receipt_code if participation else None))
+    return {"open_cards": now_open, "answered_cards": done}
+
+
+# ---- answers carried in the form -----------------------------------------------------------------
+
+
+def hidden_fields(answers: list[AnswerIn], *, leave_out: int | None = None) -> list[tuple[str, str]]:
+    """The hidden inputs that carry the answers so far, in the encoding `service.answers_from_form` reads."""
+    fields: list[tuple[str, str]] = []
+    for answer in answers:
+        qid = answer.question_id
+        if qid == leave_out:
+            continue
+        if answer.skip:
+            fields.append((f"skip-{qid}", "1"))
+        elif answer.option is not None:
+            fields.append((f"q-{qid}", str(answer.option)))
+        elif answer.options:
+            fields.extend((f"q-{qid}", str(o)) for o in answer.options)
+        elif answer.scale is not None:
+            fields.append((f"q-{qid}", str(answer.scale)))
+        elif answer.order:
+            fields.append((f"q-{qid}", ",".join(str(o) for o in answer.order)))
+        elif answer.text:
+            fields.append((f"q-{qid}", answer.text))
+    return fields
+
+
+def stored_answers(*, session: Any, child: Child, consultation: Consultation, questions: list[Question]) -> list[AnswerIn]:
+    """The child's stored answers as form answers, to prefill the questions until the close."""
+    stored = service.answers_of(session=session, child=child, consultation=consultation)
+    texts = {c.question_id: c.text for c in service.comments_of_child(session=session, child=child, consultation=consultation)}
+    found = []
+    for question in questions:
+        answer = stored.get(question.id)  # type: ignore[arg-type]
+        item = AnswerIn(question_id=question.id)  # type: ignore[arg-type]
+        if answer is not None:
+            value = answer.value or {}
+            item.skip = answer.skipped
+            item.option = value.get("option")
+            item.options = list(value.get("options", []))
+            item.scale = value.get("scale")
+            item.order = list(value.get("order", []))
+            if QuestionKind(question.kind) == QuestionKind.TEXT and not answer.skipped:
+                item.text = texts.get(question.id)
+        found.append(item)
+    return found
+
+
+def _is_empty(answer: AnswerIn) -> bool:
+    return answer.skip or not (answer.option is not None or answer.options or answer.scale is not None or answer.order or (answer.text or "").strip())
+
+
+# ---- one screen of the flow ------------------------------------------------------------------------
+
+
+@dataclass
+class Flow:
+    """What one screen of the flow needs: shared by the child's pages and the official's preview."""
+
+    consultation: Consultation
+    questions: list[Question]
+    options: dict[int, list[Option]]
+    band: str | None
+    answers: list[AnswerIn]
+    child: Child | None = None
+    preview: bool = False
+    answered_before: bool = False
+
+    @property
+    def total(self) -> int:
+        return len(self.questions)
+
+    def answer_of(self, question: Question) -> AnswerIn:
+        return next(a for a in self.answers if a.question_id == question.id)
+
+
+def _urls(consultation: Consultation, band: str | None, preview: bool) -> dict[str, str]:
+    if preview:
+        base = f"/consultations/{consultation.id}/preview"
+        return {"action": base, "method": "get", "picture": f"{base}/picture", "home": f"/consultations/{consultation.id}"}
+    base = f"/me/consultations/{consultation.id}"
+    return {"action": f"{base}/answer", "method": "post", "send": f"{base}/send", "picture": f"{base}/picture", "home": "/me"}
+
+
+def _summary(flow: Flow, question: Question, answer: AnswerIn) -> list[str]:
+    """The child's answer in words, for the review screen; empty when skipped."""
+    if _is_empty(answer):
+        return []
+    labels = {o.id: service.text_of(o.label) for o in flow.options.get(question.id, [])}  # type: ignore[arg-type]
+    kind = QuestionKind(question.kind)
+    if kind == QuestionKind.SINGLE:
+        return [labels.get(answer.option, "")]  # type: ignore[arg-type]
+    if kind == QuestionKind.MULTIPLE:
+        return [labels.get(o, "") for o in answer.options]
+    if kind == QuestionKind.SCALE:
+        from app.core.i18n import gettext
+
+        return [gettext(words) for value, _face, words in SCALE_FACES if value == answer.scale]
+    if kind == QuestionKind.RANKING:
+        return [f"{place}. {labels.get(o, '')}" for place, o in enumerate(answer.order, start=1)]
+    return [answer.text or ""]
+
+
+def render_step(
+    request: Request, flow: Flow, step: int, *, error: YimiError | None = None, from_review: bool = False, status_code: int = 200,
+    key: str | None = None,
+) -> Response:
+    """Render screen `step`: 0 the intro, 1…N a question, N+1 the review with Send."""
+    consultation = flow.consultation
+    step = max(0, min(step, flow.total + 1))
+    question = flow.questions[step - 1] if 1 <= step <= flow.total else None
+    brief = service.brief_for(consultation, flow.band)
+    screen = "intro" if step == 0 else "review" if question is None else "question"
+    if screen == "review" and not flow.preview and key is None and flow.child is not None:
+        key = service.new_key(child=flow.child, consultation=consultation)
+    context = {
+        "flow": flow,
+        "screen": screen,
+        "step": step,
+        "question": question,
+        "kind": QuestionKind(question.kind).value if question else None,
+        "current": flow.answer_of(question) if question else None,
+        "options": flow.options.get(question.id, []) if question else [],  # type: ignore[arg-type]
+        "hidden": hidden_fields(flow.answers, leave_out=question.id if question else None),
+        "all_hidden": hidden_fields(flow.answers),
+        "consultation": consultation,
+        "title": service.text_of(consultation.title),
+        "brief": service.text_of(brief),
+        "decider_role": service.text_of(consultation.decider_role),
+        "decider_body": service.text_of(consultation.decider_body),
+        "respond_by": day_in_words(consultation.respond_by),
+        "closes": day_in_words(consultation.closes_at),
+        "urls": _urls(consultation, flow.band, flow.preview),
+        "preview": flow.preview,
+        "band": flow.band,
+        "bands": BANDS,
+        "text_of": service.text_of,
+        "pictograms": PICTOGRAMS,
+        "faces": SCALE_FACES,
+        "text_limit": TEXT_LIMIT,
+        "reviewed": [(q, flow.answer_of(q), _summary(flow, q, flow.answer_of(q))) for q in flow.questions],
+        "error": error,
+        "from_review": from_review,
+        "key": key,
+        "avatars": AVATARS,
+    }
+    if flow.child is not None:
+        from app.corps.tablet_views import IDLE_SECONDS, WARN_SECONDS
+
+        context |= {"idle_seconds": IDLE_SECONDS, "warn_seconds": WARN_SECONDS}
+    if error is not None and is_htmx(request):
+        status_code = 200  # htmx swaps only 2xx answers; the screen itself says what to fix
+    return render(request, FLOW, context, block="flow", status_code=status_code)
+
+
+def _move(flow: Flow, values: Any) -> tuple[int, YimiError | None, bool]:
+    """Apply one navigation of the flow to `flow.answers`; returns the next step, an error to show on the
+    current step (nothing moves then), and whether the child came from the review screen."""
+    try:
+        at = int(str(values.get("at", "0")))
+    except ValueError:
+        at = 0
+    at = max(0, min(at, flow.total + 1))
+    from_review = values.get("from_review") == "1"
+    go = str(values.get("go", "next"))
+    question = flow.questions[at - 1] if 1 <= at <= flow.total else None
+    current = flow.answer_of(question) if question else None
+    if go == "start":
+        return 1, None, False
+    if go.startswith("to-") and go[3:].isdigit():  # "change" on the review screen (A11Y-13)
+        return int(go[3:]), None, True
+    if go == "review":
+        return flow.total + 1, None, False
+    if question is None or current is None:
+        return (at + 1 if go == "next" else max(at - 1, 0)), None, False
+    if go == "back":
+        return at - 1, None, from_review
+    if go == "skip":  # PAR-03: skipping is always allowed, with no penalty
+        flow.answers[flow.answers.index(current)] = AnswerIn(question_id=question.id, skip=True)  # type: ignore[arg-type]
+        return (flow.total + 1 if from_review else at + 1), None, from_review
+    if go == "again":  # ranking: start the order again
+        current.order = []
+        return at, None, from_review
+    if go.startswith("tap-") and go[4:].isdigit():  # ranking by tapping in order (A11Y-03: no dragging)
+        tapped = int(go[4:])
+        current.skip = False
+        if tapped in {o.id for o in flow.options.get(question.id, [])} and tapped not in current.order:  # type: ignore[arg-type]
+            current.order = [*current.order, tapped]
+        return at, None, from_review
+    try:
+        service.parse_answer(question, flow.options.get(question.id, []), current)  # type: ignore[arg-type]
+    except service.BadAnswer as exc:
+        return at, exc, from_review
+    return (flow.total + 1 if from_review else at + 1), None, from_review
+
+
+def _flow_of(session: Any, consultation: Consultation, *, band: str | None, child: Child | None = None, preview: bool = False) -> Flow:
+    questions = service.questions_of(session=session, consultation=consultation)
+    options = service.options_by_question(session=session, questions=questions)
+    return Flow(consultation, questions, options, band, [AnswerIn(question_id=q.id) for q in questions], child=child, preview=preview)  # type: ignore[arg-type]
+
+
+def _child_flow(session: Any, child: Child, consultation_id: int) -> Flow:
+    consultation = service.for_child_to_answer(session=session, child=child, consultation_id=consultation_id)
+    band = child.age_band()
+    flow = _flow_of(session, consultation, band=band.value if band else None, child=child)
+    flow.answered_before = service.participation_of(session=session, child=child, consultation=consultation) is not None
+    return flow
+
+
+async def _form(request: Request) -> FormData:
+    return await request.form()
+
+
+# ---- the child's pages -------------------------------------------------------------------------------
+
+
+@router.get("/me/consultations/{consultation_id}")
+def intro(request: Request, consultation_id: int, session: SessionDep, child: ConsentingChild) -> Response:
+    """Before answering (PAR-02): the brief of the child's age band, who will read the answers and when the
+    child hears back, that a grown-up reads written words first, that every question can be skipped."""
+    flow = _child_flow(session, child, consultation_id)
+    state = flow.consultation.state()
+    if state == State.CLOSED and flow.answered_before:
+        return redirect(f"/me/consultations/{consultation_id}/results")
+    service.ensure_open(flow.consultation)  # not yet open, or closed without the child: a kind page
+    flow.answers = stored_answers(session=session, child=child, consultation=flow.consultation, questions=flow.questions)
+    return render_step(request, flow, 0)
+
+
+@router.post("/me/consultations/{consultation_id}/answer")
+def answer_step(
+    request: Request, consultation_id: int, session: SessionDep, child: ConsentingChild, form: Annotated[FormData, Depends(_form)]
+) -> Response:
+    """One step of the questions: nothing is stored here (PAR-03); the answers travel in the form."""
+    flow = _child_flow(session, child, consultation_id)
+    try:
+        service.ensure_open(flow.consultation)
+    except service.NotOpen as exc:
+        if is_htmx(request):  # htmx swaps no 409: the whole page goes to the intro, which explains kindly
+            exc.headers["HX-Redirect"] = f"/me/consultations/{consultation_id}"
+        raise
+    flow.answers = service.answers_from_form(flow.questions, form)
+    step, error, from_review = _move(flow, form)
+    return render_step(request, flow, step, error=error, from_review=from_review, status_code=error.status_code if error else 200)
+
+
+@router.post("/me/consultations/{consultation_id}/send")
+def send(
+    request: Request, consultation_id: int, session: SessionDep, child: ConsentingChild, form: Annotated[FormData, Depends(_form)]
+) -> Response:
+    """Send: store every answer at once, commit, and only then say thank you (post → 303 → get). A retried
+    send with the same key shows the same thanks and counts once."""
+    flow = _child_flow(session, child, consultation_id)
+    key = str(form.get("key", ""))[:100]
+    try:
+        flow.answers = service.answers_from_form(flow.questions, form)
+        on_tablet = request.state.child_session.group_session_id is not None
+        sent = service.submit(
+            session=session, child=child, consultation=flow.consultation, answers=flow.answers, key=key,
+            channel=Channel.TABLET if on_tablet else Channel.PHONE,
+        )
+        session.commit()
+    except (service.NotOpen, service.BadAnswer, service.TamperedKey) as exc:
+        session.rollback()
+        # The same review screen with the answers kept and a fresh key; nothing partial was saved.
+        return render_step(request, flow, flow.total + 1, error=exc, status_code=exc.status_code)
+    if sent.told_a_grown_up:  # SG-05: what the child wrote went to a safeguarding officer; the calm screen at once
+        return redirect("/me/help/thanks")
+    return redirect(f"/me/consultations/{consultation_id}/thanks")
+
+
+@router.get("/me/consultations/{consultation_id}/thanks")
+def thanks(request: Request, consultation_id: int, session: SessionDep, child: ConsentingChild) -> Response:
+    consultation = service.for_child_to_answer(session=session, child=child, consultation_id=consultation_id)
+    participation = service.participation_of(session=session, child=child, consultation=consultation)
+    if participation is None:
+        return redirect(f"/me/consultations/{consultation_id}")
+    return _child_page(
+        request, "consultations/child/thanks.html", child,
+        {"consultation": consultation, "title": service.text_of(consultation.title), "receipt_code": participation.receipt_code,
+         "is_open": consultation.state() == State.OPEN, "respond_by": day_in_words(consultation.respond_by),
+         "closes": day_in_words(consultation.closes_at)},
+    )
+
+
+@dataclass
+class Chart:
+    """One question's result as a bar chart: rows of (words, count, bar length in the SVG)."""
+
+    question: Question
+    prompt: str
+    kind: str
+    rows: list[tuple[str, int, int, str | None]]
+    answered: int
+    suppressed: bool
+    comments: int
+
+
+CHART_WIDTH = 300  # the longest bar, in SVG units
+
+
+def _charts(results: list[service.QuestionResult]) -> list[Chart]:
+    from app.core.i18n import gettext
+
+    faces = {face: words for _value, face, words in SCALE_FACES}
+    charts = []
+    for result in results:
+        kind = QuestionKind(result.question.kind)
+        rows = []
+        for bar in result.bars:
+            if kind == QuestionKind.SCALE:
+                words, picture = gettext(faces[bar.label["key"]]), f"/static/img/faces/{bar.label['key']}.svg"
+            else:
+                words, picture = service.text_of(bar.label), f"/static/img/pictograms/{bar.pictogram}.svg" if bar.pictogram else None
+            rows.append((words, bar.count, round(bar.share * CHART_WIDTH), picture))
+        charts.append(Chart(result.question, service.text_of(result.question.prompt), kind.value, rows, result.answered, result.suppressed, result.comments))
+    return charts
+
+
+@router.get("/me/consultations/{consultation_id}/results")
+def results(request: Request, consultation_id: int, session: SessionDep, child: ConsentingChild) -> Response:
+    """After the close: what children said, for the questions this child answered, as bar charts drawn on
+    the server (readable without JavaScript); small groups are not shown (fewer than 5 answers)."""
+    consultation = service.for_child_to_answer(session=session, child=child, consultation_id=consultation_id)
+    closed = consultation.state() == State.CLOSED
+    charts: list[Chart] = []
+    if closed:
+        answered = {qid for qid, a in service.answers_of(session=session, child=child, consultation=consultation).items() if not a.skipped}
+        charts = _charts(service.results(session=session, consultation=consultation, question_ids=answered)) if answered else []
+    return _child_page(
+        request, "consultations/child/results.html", child,
+        {"consultation": consultation, "title": service.text_of(consultation.title), "closed": closed, "charts": charts,
+         "closes": day_in_words(consultation.closes_at), "respond_by": day_in_words(consultation.respond_by), "chart_width": CHART_WIDTH},
+    )
+
+
+@router.get("/me/consultations/{consultation_id}/picture")
+def child_picture(consultation_id: int, session: SessionDep, child: SignedInChild) -> Response:
+    """The consultation's picture, for a child it asks (shows nothing the child gave)."""
+    consultation = service.for_child_to_answer(session=session, child=child, consultation_id=consultation_id)
+    return _picture(session, consultation)
+
+
+def _picture(session: Any, consultation: Consultation) -> Response:
+    picture = session.get(Picture, consultation.picture_id) if consultation.picture_id else None
+    if picture is None:
+        raise NotFound()
+    return Response(picture.data, media_type=picture.content_type, headers={"Cache-Control": "private, max-age=3600"})
+
+
+def _child_page(request: Request, template: str, child: Child, extra: dict) -> Response:
+    from app.corps.tablet_views import IDLE_SECONDS, WARN_SECONDS
+
+    return render(request, template, {"idle_seconds": IDLE_SECONDS, "warn_seconds": WARN_SECONDS, "avatars": AVATARS, **extra})
+
+
+# ---- the official's preview as a child (nothing is saved) -------------------------------------------
+
+
+@router.get("/consultations/{consultation_id}/preview")
+def preview(request: Request, consultation_id: int, session: SessionDep, user: Manager, band: str = "6-9", step: int = 0) -> Response:
+    """Exactly the child's screens for an age band, with a "Preview — nothing is saved" banner. The forms
+    are GET forms to this route: the answers travel in the address and are never stored. Works for a draft."""
+    consultation = service.get(session=session, consultation_id=consultation_id)
+    flow = _flow_of(session, consultation, band=band if band in BANDS else BANDS[0], preview=True)
+    values = request.query_params
+    if "go" in values:
+        flow.answers = service.answers_from_form(flow.questions, values)
+        step, error, from_review = _move(flow, values)
+        return render_step(request, flow, step, error=error, from_review=from_review)
+    return render_step(request, flow, step)
+
+
+@router.get("/consultations/{consultation_id}/preview/picture")
+def preview_picture(consultation_id: int, session: SessionDep, user: Manager) -> Response:
+    return _picture(session, service.get(session=session, consultation_id=consultation_id))
+
+
+def taking_part(session: Any, child: Child) -> bool:
+    return consent.allows(session=session, child=child, purpose=Purpose.PARTICIPATE)

@@ -246,13 +246,19 @@ def child_home(request: Request, session: SessionDep, child: SignedInChild) -> R
         return redirect("/me/consent")
     if consent.assent_needed(session=session, child=child):
         return redirect("/me/assent")
+    from app.consultations.child_views import home_cards
+
+    state = _home_state(session, child)
+    # "My questions" lists consultations only while the child takes part (their answers are their input).
+    cards = home_cards(session=session, child=child) if state == "taking_part" else {"open_cards": [], "answered_cards": []}
     return render(
         request,
         "tablet/home.html",
         {
             "child": child,
             "avatars": AVATARS,
-            "state": _home_state(session, child),
+            "state": state,
+            **cards,
             "teen": consent.decides_for_themselves(child),
             "idle_seconds": IDLE_SECONDS,
             "warn_seconds": WARN_SECONDS,
