@@ -1,5 +1,121 @@
-"""A guardian's own view on consultations that target their children's groups, held for moderation."""
+"""Guardians' own views on a phone (PAR-05): the open consultations that ask their children's groups, the
+facts of each (the Lundy items: what it decides, who decides, what can and cannot change, the dates) and
+one comment of their own per consultation, labelled as a guardian's, held for a moderator and kept apart
+from children's answers in every count.
 
-from fastapi import APIRouter
+These are guardian pages: the guardian's cookie session (`load_guardian`) and its CSRF token, like the
+consent dashboard. They work without JavaScript (post → 303 → get)."""
+
+from typing import Annotated
+
+from babel.dates import format_date
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from app.consent import guardians
+from app.consent.models import Guardian
+from app.consent.views import SignedInGuardian
+from app.consultations import service
+from app.consultations.models import TEXT_LIMIT, CommentStatus, Consultation
+from app.core.db import SessionDep
+from app.core.errors import InvalidInput
+from app.core.i18n import N_, babel_locale
+from app.core.templating import NOTICES, redirect, render
+from app.corps.models import Child
 
 router = APIRouter(include_in_schema=False)
+
+NOTICES.update({
+    "guardian_comment_sent": N_("Thank you. Your view is sent. A moderator reads it before anyone else can see it."),
+})
+
+# What the guardian is told about their own comment (MOD-01): nobody but staff sees it until approved.
+COMMENT_STATE_LABELS: dict[str, str] = {
+    CommentStatus.PENDING.value: N_("Waiting for a moderator"),
+    CommentStatus.APPROVED.value: N_("Shown"),
+    CommentStatus.REDACTED.value: N_("Shown, with a small change by the moderator"),
+    CommentStatus.REJECTED.value: N_("Not shown"),
+}
+COMMENT_STATE_BADGES: dict[str, str] = {
+    CommentStatus.PENDING.value: "wait", CommentStatus.APPROVED.value: "ok",
+    CommentStatus.REDACTED.value: "ok", CommentStatus.REJECTED.value: "off",
+}
+
+
+def _children(session: SessionDep, guardian: Guardian) -> list[Child]:
+    return guardians.children_of(session=session, guardian=guardian)
+
+
+def _visible(session: SessionDep, guardian: Guardian, consultation_id: int) -> tuple[Consultation, list[Child]]:
+    """An open consultation that asks one of this guardian's children's groups; any other is 'not found'."""
+    children = _children(session, guardian)
+    for consultation in service.for_guardian(session=session, children=children):
+        if consultation.id == consultation_id:
+            return consultation, children
+    raise service.NotForYou(N_("We could not find this consultation for your children. It may have closed."))
+
+
+def _facts(consultation: Consultation) -> list[tuple[str, str]]:
+    """The Lundy items (PAR-01) as (label, text) pairs, in the page's language."""
+    text = service.text_of
+    decider = ", ".join(part for part in (text(consultation.decider_body), text(consultation.decider_role)) if part)
+    respond_by = format_date(consultation.respond_by, format="long", locale=babel_locale()) if consultation.respond_by else ""
+    return [
+        (N_("What this helps to decide"), text(consultation.decision)),
+        (N_("Who decides"), decider),
+        (N_("What can change"), text(consultation.can_change)),
+        (N_("What cannot change"), text(consultation.cannot_change)),
+        (N_("Children will hear back by"), respond_by),
+    ]
+
+
+def _detail(
+    request: Request, session: SessionDep, guardian: Guardian, consultation: Consultation, *, text: str | None = None,
+    error: InvalidInput | None = None,
+) -> Response:
+    comment = service.guardian_comment_of(session=session, guardian=guardian, consultation=consultation)
+    return render(request, "consultations/guardian/detail.html", {
+        "consultation": consultation, "title": service.text_of(consultation.title),
+        "description": service.text_of(consultation.description), "facts": _facts(consultation),
+        "comment": comment, "text": comment.text if text is None and comment else (text or ""), "limit": TEXT_LIMIT,
+        "state_labels": COMMENT_STATE_LABELS, "state_badges": COMMENT_STATE_BADGES,
+        **({"error": error.detail, "error_vars": error.variables} if error else {}),
+    }, status_code=error.status_code if error else 200)
+
+
+@router.get("/guardian/consultations")
+def consultations(request: Request, session: SessionDep, guardian: SignedInGuardian) -> Response:
+    found = service.for_guardian(session=session, children=_children(session, guardian))
+    rows = [
+        {"consultation": c, "title": service.text_of(c.title),
+         "comment": service.guardian_comment_of(session=session, guardian=guardian, consultation=c)}
+        for c in found
+    ]
+    return render(request, "consultations/guardian/list.html", {
+        "rows": rows, "state_labels": COMMENT_STATE_LABELS, "state_badges": COMMENT_STATE_BADGES,
+    })
+
+
+@router.get("/guardian/consultations/{consultation_id}")
+def consultation(request: Request, consultation_id: int, session: SessionDep, guardian: SignedInGuardian) -> Response:
+    found, _children_ = _visible(session, guardian, consultation_id)
+    return _detail(request, session, guardian, found)
+
+
+@router.post("/guardian/consultations/{consultation_id}/comment")
+def comment(
+    request: Request, consultation_id: int, session: SessionDep, guardian: SignedInGuardian,
+    text: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    """One view per guardian per consultation: a second send replaces the first and waits for a moderator
+    again (PAR-05, MOD-01). Audited by the service in the same transaction."""
+    found, children = _visible(session, guardian, consultation_id)
+    try:
+        service.guardian_comment(session=session, guardian=guardian, consultation=found, children=children, text=text)
+    except service.NotOpen:
+        raise
+    except InvalidInput as exc:
+        session.rollback()
+        return _detail(request, session, guardian, found, text=text, error=exc)
+    session.commit()
+    return redirect(f"/guardian/consultations/{consultation_id}?done=guardian_comment_sent")

@@ -1,5 +1,236 @@
-"""Paper responses (PAR-14): a facilitator enters the paper answers of consenting children of their group."""
+"""Paper responses (PAR-14): a facilitator enters, for a child of their own group who is taking part, the
+answers the child wrote on a paper form, all questions on one page, in the same `q-<id>`/`skip-<id>`
+encoding as the child's own pages. The answers are stored with the channel "paper" and the facilitator who
+entered them, audited, and may be corrected until the consultation closes.
 
-from fastapi import APIRouter
+Staff routes (CORPS_FACILITATE), scoped like every corps page: another facilitator's group is 'not found'.
+The consent guard is the service's own `consent.require` inside `service.submit` (these routes do not
+depend on a signed-in child, so `ConsentingChild` does not apply)."""
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from app.accounts.deps import staff
+from app.accounts.models import StaffUser
+from app.accounts.permissions import Permission
+from app.consent import service as consent
+from app.consent.models import CONSENT_STATUS_LABELS, ConsentStatus, Purpose
+from app.consultations import service
+from app.consultations.models import (
+    CHANNEL_LABELS,
+    QUESTION_KIND_LABELS,
+    SCALE_FACES,
+    TEXT_LIMIT,
+    Channel,
+    Consultation,
+    QuestionKind,
+)
+from app.core.db import SessionDep, utcnow
+from app.core.errors import InvalidInput, NotFound, YimiError
+from app.core.i18n import N_
+from app.core.templating import NOTICES, redirect, render
+from app.corps import service as corps
+from app.corps.models import Child, Group
 
 router = APIRouter(include_in_schema=False)
+
+Facilitator = Annotated[StaffUser, Depends(staff(Permission.CORPS_FACILITATE))]
+
+NOTICES.update({"paper_saved": N_("The paper answers are saved, marked as paper.")})
+
+NOT_TAKING_PART = N_("This child is not taking part now, so nothing was saved.")
+
+
+@dataclass
+class Row:
+    """One child of the group on the paper page: selectable, or greyed with the reason."""
+
+    child: Child
+    reason: str | None  # why the child cannot be chosen (a message id), or None
+    paper: bool = False  # paper answers already entered: the link corrects them
+
+
+def _group(session: SessionDep, user: StaffUser, group_id: int) -> Group:
+    group = corps.get_group(session=session, group_id=group_id, user=user)
+    if group.id not in corps.facilitator_group_ids(session=session, user=user):
+        raise NotFound()  # only the group's own facilitators enter paper answers
+    return group
+
+
+def _consultation(session: SessionDep, group: Group, consultation_id: int) -> Consultation:
+    for consultation in service.for_group(session=session, group=group):
+        if consultation.id == consultation_id:
+            return consultation
+    raise NotFound(N_("This consultation is not open for this group."))
+
+
+def _child(session: SessionDep, user: StaffUser, group: Group, child_id: int) -> Child:
+    child = corps.get_child(session=session, child_id=child_id, user=user)
+    if child.group_id != group.id:
+        raise NotFound()
+    return child
+
+
+def _why_not(session: SessionDep, child: Child, consultation: Consultation, group: Group) -> str | None:
+    """The reason a child cannot be chosen for paper entry, or None when they can."""
+    if not service.targets(consultation=consultation, child=child, group=group):
+        return N_("Not in the age bands this consultation asks")
+    if not consent.allows(session=session, child=child, purpose=Purpose.PARTICIPATE):
+        state = consent.state_of(session=session, child=child, purpose=Purpose.PARTICIPATE)
+        if state is None or state.status == ConsentStatus.NONE.value:
+            return N_("Not taking part: no consent yet")
+        if state.status != ConsentStatus.GRANTED.value:
+            return CONSENT_STATUS_LABELS[ConsentStatus(state.status)]
+        if state.expires_at is not None and state.expires_at <= utcnow():
+            return CONSENT_STATUS_LABELS[ConsentStatus.EXPIRED]
+        return N_("Not taking part: the child has not said yes")
+    participation = service.participation_of(session=session, child=child, consultation=consultation)
+    if participation is not None and participation.channel != Channel.PAPER.value:
+        return N_("Answered on their own (tablet or phone)")
+    return None
+
+
+def _rows(session: SessionDep, group: Group, consultation: Consultation) -> list[Row]:
+    rows = []
+    for child in corps.children_of(session=session, group=group):
+        participation = service.participation_of(session=session, child=child, consultation=consultation)
+        rows.append(Row(child, _why_not(session, child, consultation, group), paper=participation is not None and participation.channel == Channel.PAPER.value))
+    return rows
+
+
+def _children_page(
+    request: Request, session: SessionDep, group: Group, consultation: Consultation, *, error: str | None = None, status_code: int = 200,
+) -> Response:
+    return render(request, "consultations/paper/children.html", {
+        "group": group, "consultation": consultation, "title": service.text_of(consultation.title),
+        "rows": _rows(session, group, consultation), "error": error,
+        "paper_count": service.participation_counts(session=session, consultation=consultation).get(Channel.PAPER.value, 0),
+    }, status_code=status_code)
+
+
+def _prefill(session: SessionDep, child: Child, consultation: Consultation) -> dict[int, dict[str, Any]]:
+    """What is stored, in the form's terms: {question id: {"skip": bool, "values": [str], "text": str}}."""
+    found: dict[int, dict[str, Any]] = {}
+    for question_id, answer in service.answers_of(session=session, child=child, consultation=consultation).items():
+        value = answer.value
+        values = [value["option"]] if "option" in value else value.get("options") or value.get("order") or (
+            [value["scale"]] if "scale" in value else [])
+        found[question_id] = {"skip": answer.skipped, "values": [str(v) for v in values], "text": ""}
+    for comment in service.comments_of_child(session=session, child=child, consultation=consultation):
+        if comment.question_id in found:
+            found[comment.question_id]["text"] = comment.text
+    return found
+
+
+def _from_form(form: FormData) -> dict[int, dict[str, Any]]:
+    """What the facilitator typed, to show it again after a kind error (nothing was saved)."""
+    found: dict[int, dict[str, Any]] = {}
+    for name in set(form.keys()):
+        prefix, _, raw_id = name.partition("-")
+        if prefix not in ("q", "skip") or not raw_id.isdigit():
+            continue
+        entry = found.setdefault(int(raw_id), {"skip": False, "values": [], "text": ""})
+        if prefix == "skip":
+            entry["skip"] = True
+        else:
+            values = [v for v in form.getlist(name) if isinstance(v, str)]
+            entry["values"] = [v.strip() for v in ",".join(values).split(",") if v.strip()]
+            entry["text"] = values[0] if values else ""
+    return found
+
+
+def _form_page(
+    request: Request, session: SessionDep, group: Group, consultation: Consultation, child: Child, *,
+    filled: dict[int, dict[str, Any]], key: str | None = None, error: YimiError | None = None,
+) -> Response:
+    questions = service.questions_of(session=session, consultation=consultation)
+    options = service.options_by_question(session=session, questions=questions)
+    participation = service.participation_of(session=session, child=child, consultation=consultation)
+    return render(request, "consultations/paper/form.html", {
+        "group": group, "consultation": consultation, "title": service.text_of(consultation.title), "child": child,
+        "questions": [
+            {"question": q, "prompt": service.text_of(q.prompt), "kind": q.kind, "options": options[q.id],  # type: ignore[index]
+             "filled": filled.get(q.id, {"skip": False, "values": [], "text": ""})}  # type: ignore[arg-type]
+            for q in questions
+        ],
+        "key": key or service.new_key(child=child, consultation=consultation), "correcting": participation is not None,
+        "kinds": QUESTION_KIND_LABELS, "faces": SCALE_FACES, "limit": TEXT_LIMIT, "label_of": service.text_of,
+        "paper_label": CHANNEL_LABELS[Channel.PAPER], "QuestionKind": QuestionKind,
+        **({"error": error.detail, "error_vars": error.variables} if error else {}),
+    }, status_code=error.status_code if error else 200)
+
+
+@router.get("/corps/groups/{group_id}/paper")
+def paper_home(request: Request, group_id: int, session: SessionDep, user: Facilitator) -> Response:
+    group = _group(session, user, group_id)
+    consultations = service.for_group(session=session, group=group)
+    return render(request, "consultations/paper/list.html", {
+        "group": group,
+        "rows": [
+            {"consultation": c, "title": service.text_of(c.title),
+             "paper": service.participation_counts(session=session, consultation=c).get(Channel.PAPER.value, 0)}
+            for c in consultations
+        ],
+    })
+
+
+@router.get("/corps/groups/{group_id}/paper/{consultation_id}")
+def paper_children(request: Request, group_id: int, consultation_id: int, session: SessionDep, user: Facilitator) -> Response:
+    group = _group(session, user, group_id)
+    return _children_page(request, session, group, _consultation(session, group, consultation_id))
+
+
+@router.get("/corps/groups/{group_id}/paper/{consultation_id}/children/{child_id}")
+def paper_form(request: Request, group_id: int, consultation_id: int, child_id: int, session: SessionDep, user: Facilitator) -> Response:
+    group = _group(session, user, group_id)
+    consultation = _consultation(session, group, consultation_id)
+    child = _child(session, user, group, child_id)
+    reason = _why_not(session, child, consultation, group)
+    if reason is not None:
+        return _children_page(request, session, group, consultation, error=reason, status_code=409)
+    return _form_page(request, session, group, consultation, child, filled=_prefill(session, child, consultation))
+
+
+async def _posted_form(request: Request) -> FormData:
+    """The whole posted form: `q-<id>` and `skip-<id>` for every question, and the key."""
+    return await request.form()
+
+
+@router.post("/corps/groups/{group_id}/paper/{consultation_id}/children/{child_id}")
+def paper_submit(
+    request: Request, group_id: int, consultation_id: int, child_id: int, session: SessionDep, user: Facilitator,
+    form: Annotated[FormData, Depends(_posted_form)],
+) -> Response:
+    """All the child's paper answers at once, with the form's key: a retried send counts once. The service
+    checks the consent (refused: nothing stored), the dates and every answer, and audits the paper entry."""
+    group = _group(session, user, group_id)
+    consultation = _consultation(session, group, consultation_id)
+    child = _child(session, user, group, child_id)
+    participation = service.participation_of(session=session, child=child, consultation=consultation)
+    if participation is not None and participation.channel != Channel.PAPER.value:
+        # The child's own answers from a tablet or phone are never overwritten from paper.
+        return _children_page(request, session, group, consultation, error=N_("Answered on their own (tablet or phone)"), status_code=409)
+    key = str(form.get("key") or "")
+    try:
+        answers = service.answers_from_form(service.questions_of(session=session, consultation=consultation), form)
+        service.submit(
+            session=session, child=child, consultation=consultation, answers=answers, key=key, channel=Channel.PAPER, entered_by=user,
+        )
+    except consent.ConsentRequired:
+        session.rollback()
+        return _children_page(request, session, group, consultation, error=NOT_TAKING_PART, status_code=403)
+    except service.NotOpen:
+        session.rollback()
+        raise
+    except service.TamperedKey as exc:
+        session.rollback()
+        return _form_page(request, session, group, consultation, child, filled=_from_form(form), error=exc)
+    except InvalidInput as exc:
+        session.rollback()
+        return _form_page(request, session, group, consultation, child, filled=_from_form(form), key=key, error=exc)
+    session.commit()
+    return redirect(f"/corps/groups/{group.id}/paper/{consultation.id}?done=paper_saved")
