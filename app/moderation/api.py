@@ -1,0 +1,65 @@
+"""JSON API of moderation (staff tokens with MODERATE): the queue with findings, one decision, bulk approval.
+The same service as the pages; errors are RFC 9457 problems (409 when another moderator decided first)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from app.accounts.deps import api_staff
+from app.accounts.models import StaffUser
+from app.accounts.permissions import Permission
+from app.core.db import SessionDep
+from app.moderation import service
+from app.moderation.models import (
+    BulkApproveIn,
+    BulkApproveOut,
+    DecisionIn,
+    DecisionOut,
+    FindingOut,
+    QueueItemOut,
+)
+
+router = APIRouter(prefix="/api/v1/moderation", tags=["moderation"])
+
+Moderator = Annotated[StaffUser, Depends(api_staff(Permission.MODERATE))]
+
+
+def _out(item: service.QueueItem) -> QueueItemOut:
+    return QueueItemOut(
+        comment_id=item.comment.id, consultation_id=item.comment.consultation_id, question_id=item.comment.question_id,  # type: ignore[arg-type]
+        author_kind=item.comment.author_kind, pseudonym=item.pseudonym, age_band=item.age_band, group=item.group,
+        text=item.comment.text, findings=[FindingOut(**f) for f in item.review.findings], action=item.review.action,
+        risk=item.review.risk, look_again=item.review.look_again, queued_at=item.review.queued_at,
+    )
+
+
+@router.get("/queue", response_model=list[QueueItemOut])
+def queue(
+    session: SessionDep, user: Moderator,
+    consultation_id: Annotated[int | None, Query(description="only this consultation's comments")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[QueueItemOut]:
+    """Pending comments, highest risk first, then oldest; with the screening findings (spans, no identity)."""
+    items = service.queue(session=session, consultation_id=consultation_id, limit=limit)
+    session.commit()
+    return [_out(i) for i in items]
+
+
+@router.post("/comments/{comment_id}/decision", response_model=DecisionOut)
+def decide(comment_id: int, data: DecisionIn, session: SessionDep, user: Moderator) -> DecisionOut:
+    """Approve, redact (hide `spans`, by default the personal details found) and approve, reject with a
+    reason, or escalate to safeguarding. 409 if the comment was decided already: nothing is overwritten."""
+    decided = service.decide(
+        session=session, moderator=user, comment_id=comment_id, decision=data.decision, reason=data.reason,
+        note=data.note, spans=[(s.start, s.end) for s in data.spans],
+    )
+    session.commit()
+    return DecisionOut(comment_id=comment_id, decision=decided.decision, status=decided.comment.status, text=decided.comment.text)
+
+
+@router.post("/bulk-approve", response_model=BulkApproveOut)
+def bulk_approve(data: BulkApproveIn, session: SessionDep, user: Moderator) -> BulkApproveOut:
+    """Approve the listed comments that are pending and have no findings; the rest are skipped."""
+    approved, skipped = service.bulk_approve(session=session, moderator=user, comment_ids=data.comment_ids)
+    session.commit()
+    return BulkApproveOut(approved=approved, skipped=skipped)

@@ -1,0 +1,170 @@
+"""Moderation data (MOD-01, MOD-04, MOD-09, MOD-21): one review per comment and an append-only log of
+decisions. `comment.status` stays the one truth of what may be shown; these tables say why.
+
+* `moderation_review` — one row per comment (unique, ON DELETE CASCADE, so withdrawal and erasure of the
+  comment take it along): the screening findings (spans and categories only, never the matched words,
+  MOD-22), the action and the risk for ordering the queue, the latest decision with its reason, and the
+  look-again request (MOD-21) with the moderator whose decision is being looked at again.
+* `moderation_decision` — every decision, one row each, never updated (MOD-04); also cascades with the
+  comment, so nothing of an erased child stays behind (the audit log keeps who decided what, without text).
+
+The original words of a redacted comment are kept nowhere but `comment.text` until the decision; the
+decision overwrites them with the redacted version (MOD-09), so no copy needs erasing later."""
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Float, ForeignKey, Integer, Text
+from sqlmodel import Field, SQLModel
+
+from app.core.db import UTCDateTime, utcnow
+from app.core.i18n import N_
+
+
+def _values(enum: type[StrEnum]) -> str:
+    return ", ".join(f"'{member.value}'" for member in enum)
+
+
+class Decision(StrEnum):
+    APPROVED = "approved"
+    REDACTED = "redacted"  # parts hidden, then approved: the redacted words are all anyone else will see
+    REJECTED = "rejected"  # not shown, with a reason from the taxonomy
+    ESCALATED = "escalated"  # passed to safeguarding (SG-01): never published, out of the normal queue
+
+
+class Reason(StrEnum):
+    """The fixed taxonomy of reasons a comment is not shown (MOD-04, MOD-20)."""
+
+    PERSONAL_INFORMATION = "personal_information"
+    UNKIND = "unkind"
+    OFF_TOPIC = "off_topic"
+    UNCLEAR = "unclear"
+
+
+# For moderators: the name of each reason.
+REASON_LABELS: dict[Reason, str] = {
+    Reason.PERSONAL_INFORMATION: N_("Personal information"),
+    Reason.UNKIND: N_("Unkind words"),
+    Reason.OFF_TOPIC: N_("Not about the question"),
+    Reason.UNCLEAR: N_("Hard to understand"),
+}
+
+# For children: one short, kind sentence per reason (MOD-20); never the matched word (MOD-22).
+REASON_FOR_CHILDREN: dict[Reason, str] = {
+    Reason.PERSONAL_INFORMATION: N_("To keep you safe, we do not show names, phone numbers, schools or addresses."),
+    Reason.UNKIND: N_("We only show words that are kind to everyone."),
+    Reason.OFF_TOPIC: N_("We only show ideas about this question, so we kept this one back."),
+    Reason.UNCLEAR: N_("We could not understand it well. You are welcome to write it again."),
+}
+
+
+class ModerationReview(SQLModel, table=True):
+    __tablename__ = "moderation_review"
+    __table_args__ = (
+        CheckConstraint(f"decision IS NULL OR decision IN ({_values(Decision)})", name="decision_known"),
+        CheckConstraint(f"reason IS NULL OR reason IN ({_values(Reason)})", name="reason_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    comment_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("comment.id", ondelete="CASCADE"), nullable=False, unique=True)
+    )
+    # Screening on store (MOD-06, MOD-10, SG-02): Finding.to_dict() each — category, sub-kind, span, confidence.
+    findings: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    action: str = Field(default="clean", max_length=20)
+    risk: float = Field(default=0.0, sa_column=Column(Float, nullable=False, default=0.0))
+    # When the words entered the queue (stored, changed, or asked to be looked at again): the queue's age.
+    queued_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # MOD-21: the child asked for a person to look again; a different moderator must decide.
+    look_again: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    first_moderator_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
+    decision: str | None = Field(default=None, max_length=20)
+    reason: str | None = Field(default=None, max_length=30)
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    decided_by_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
+    decided_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ModerationDecision(SQLModel, table=True):
+    """Append-only: one row per decision (the application never updates or deletes one; the comment's
+    erasure cascades)."""
+
+    __tablename__ = "moderation_decision"
+    __table_args__ = (
+        CheckConstraint(f"decision IN ({_values(Decision)})", name="decision_known"),
+        CheckConstraint(f"reason IS NULL OR reason IN ({_values(Reason)})", name="reason_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    comment_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("comment.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    moderator_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
+    decision: str = Field(max_length=20)
+    reason: str | None = Field(default=None, max_length=30)
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    spans: list[list[int]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # redacted [start, end]
+    look_again: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# ---- API schemas ---------------------------------------------------------------------------------
+
+
+class FindingOut(BaseModel):
+    category: str
+    subkind: str | None = None
+    start: int
+    end: int
+    confidence: float
+
+
+class QueueItemOut(BaseModel):
+    """A comment waiting for a moderator: the pseudonym, age band and group only, never identity."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    comment_id: int
+    consultation_id: int
+    question_id: int | None
+    author_kind: str
+    pseudonym: str | None
+    age_band: str | None
+    group: str | None
+    text: str
+    findings: list[FindingOut]
+    action: str
+    risk: float
+    look_again: bool
+    queued_at: dt.datetime
+
+
+class Span(BaseModel):
+    start: int = PydanticField(ge=0)
+    end: int = PydanticField(ge=0)
+
+
+class DecisionIn(BaseModel):
+    decision: Decision
+    reason: Reason | None = PydanticField(default=None, description="required when the decision is `rejected`")
+    note: str | None = PydanticField(default=None, max_length=1000)
+    spans: list[Span] = PydanticField(default=[], description="`redacted` only: the parts to hide (default: the personal details found)")
+
+
+class DecisionOut(BaseModel):
+    comment_id: int
+    decision: Decision
+    status: str
+    text: str = PydanticField(description="the words as anyone else will see them (redacted where parts were hidden)")
+
+
+class BulkApproveIn(BaseModel):
+    comment_ids: list[int] = PydanticField(max_length=500)
+
+
+class BulkApproveOut(BaseModel):
+    approved: list[int]
+    skipped: list[int] = PydanticField(description="not pending, with findings, or asked to be looked at again: decide these one by one")

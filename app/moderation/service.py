@@ -1,0 +1,598 @@
+"""Pre-moderation (MOD-01): every comment is screened when it is stored, waits in a queue ordered by risk
+then age, and is decided by a person — approve, hide parts and approve, not shown with a reason, or pass
+to safeguarding. The HTML pages and the JSON API both call these functions; the caller commits.
+
+Rules that live here:
+* a decision is settled in the database: `UPDATE comment … WHERE id = … AND status = 'pending' AND text = …`
+  and the row count says whether this moderator won; a second moderator is told and nothing is overwritten;
+* a redaction overwrites `comment.text`, so the hidden words are kept nowhere afterwards (MOD-09);
+* a child's request to look again (MOD-21) puts the comment back in the queue, and the moderator who
+  decided it first may not decide it again;
+* bulk approval takes only pending comments without any finding (and not asked to be looked at again);
+* the transparency report gives counts only, children's and guardians' apart.
+"""
+
+import datetime as dt
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from app.accounts.models import StaffUser
+from app.accounts.permissions import Permission, can
+from app.consultations.models import AuthorKind, Comment, CommentStatus, Consultation, Question
+from app.core import audit
+from app.core.db import utcnow
+from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.core.i18n import N_
+from app.corps.models import Child, Group, localised
+from app.moderation.models import (
+    REASON_FOR_CHILDREN,
+    Decision,
+    ModerationDecision,
+    ModerationReview,
+    Reason,
+)
+from app.moderation.screening import MASK, PERSONAL_DETAILS, Action, Category, screen
+
+PAGE = 25  # comments shown at once in the queue
+
+
+# ---- errors ----------------------------------------------------------------------------------------
+
+
+class AlreadyDecided(Conflict):
+    title = N_("Already decided")
+    detail = N_("Another moderator has already decided this comment. Nothing was changed.")
+    slug = "already-decided"
+
+
+class WordsChanged(Conflict):
+    title = N_("The words have changed")
+    detail = N_("The author changed these words while you were reading them. Please read them again.")
+    slug = "words-changed"
+
+
+class AnotherModeratorNeeded(Forbidden):
+    title = N_("A second person decides")
+    detail = N_("The author asked for a person to look again, so a different moderator decides this comment.")
+    slug = "another-moderator-needed"
+
+
+class ReasonNeeded(InvalidInput):
+    detail = N_("Please choose why this comment is not shown.")
+
+
+class NothingToHide(InvalidInput):
+    detail = N_("Please choose the parts to hide.")
+
+
+class CannotLookAgain(Conflict):
+    title = N_("Not now")
+    detail = N_("A person is already looking at this one again.")
+    slug = "cannot-look-again"
+
+
+# ---- screening on store ----------------------------------------------------------------------------
+
+
+def hold(
+    *, session: Session, comment: Comment | None = None, question_id: int | None = None, child_id: int | None = None
+) -> ModerationReview:
+    """A comment was stored or its words changed: screen the words and (re)open its review in the queue.
+
+    Called by the consultations service right after it stores a child's short-text answer (by question and
+    child) or a guardian's view (with the comment). The comment's status is already `pending`."""
+    # The comment was written by an upsert (a Core statement): read it afresh, not from the identity map.
+    where = [Comment.id == comment.id] if comment is not None else [Comment.question_id == question_id, Comment.child_id == child_id]
+    comment = session.exec(select(Comment).where(*where).execution_options(populate_existing=True)).one()
+    result = screen(comment.text)
+    review = session.exec(select(ModerationReview).where(ModerationReview.comment_id == comment.id)).first()
+    review = review or ModerationReview(comment_id=comment.id)  # type: ignore[arg-type]
+    review.findings = [f.to_dict() for f in result.findings]
+    review.action = result.action.value
+    review.risk = result.risk
+    review.queued_at = utcnow()
+    review.look_again = False
+    review.first_moderator_id = None
+    review.decision = review.reason = review.note = None
+    review.decided_by_id = None
+    review.decided_at = None
+    session.add(review)
+    session.flush()
+    if result.action == Action.SAFEGUARDING:  # SG-01, SG-02: never a normal queue item
+        _open_case(session, comment, review, moderator=None, subkinds=[s.value for s in result.subkinds])
+    return review
+
+
+def _open_case(session: Session, comment: Comment, review: ModerationReview, *, moderator: StaffUser | None, subkinds: Sequence[str] = ()) -> None:
+    """The comment leaves the queue unpublished (`rejected`, decision `escalated`) and a safeguarding case
+    opens with the exact words, the child, their session and the consultation (SG-01, SG-03); the officers
+    are alerted in the same transaction."""
+    from app.corps.models import ChildSession
+    from app.safeguarding import service as safeguarding
+    from app.safeguarding.models import CaseSource
+
+    child = session.get(Child, comment.child_id) if comment.child_id is not None else None
+    child_session = None
+    if child is not None:
+        child_session = session.exec(
+            select(ChildSession).where(ChildSession.child_id == child.id, col(ChildSession.ended_at).is_(None))
+            .order_by(col(ChildSession.id).desc())
+        ).first()
+    safeguarding.open_case(
+        session=session, source=CaseSource.MODERATOR if moderator is not None else CaseSource.SCREENING, words=comment.text,
+        child=child, child_session_id=child_session.id if child_session else None,
+        group_session_id=child_session.group_session_id if child_session else None,
+        consultation_id=comment.consultation_id, comment_id=comment.id, subkinds=subkinds, actor=moderator,
+    )
+    if moderator is None:
+        _settle(session, comment, seen_text=comment.text, status=CommentStatus.REJECTED)
+        review.decision = Decision.ESCALATED.value
+        review.decided_at = utcnow()
+        session.add(review)
+        session.add(ModerationDecision(comment_id=comment.id, moderator_id=None, decision=Decision.ESCALATED.value,  # type: ignore[arg-type]
+                                       spans=[], look_again=False, at=review.decided_at))
+        audit.record(session, actor=None, action="moderation.escalated", subject=comment, automatic=True,
+                     consultation_id=comment.consultation_id)
+
+
+def escalated_by_screening(*, session: Session, comment_id: int) -> bool:
+    """Whether the screening sent this comment to safeguarding (the child then sees the calm screen, SG-05)."""
+    review = session.exec(select(ModerationReview).where(ModerationReview.comment_id == comment_id)).first()
+    return review is not None and review.action == Action.SAFEGUARDING.value
+
+
+def _ensure_reviews(session: Session, consultation_id: int | None = None) -> None:
+    """Pending comments stored before screening existed (or written around the service) are screened now."""
+    query = (
+        select(Comment)
+        .outerjoin(ModerationReview, col(ModerationReview.comment_id) == Comment.id)
+        .where(Comment.status == CommentStatus.PENDING.value, col(ModerationReview.id).is_(None))
+    )
+    if consultation_id is not None:
+        query = query.where(Comment.consultation_id == consultation_id)
+    for comment in session.exec(query).all():
+        hold(session=session, comment=comment)
+
+
+# ---- the queue --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Segment:
+    text: str
+    category: str | None = None  # a finding: shown as <mark> (always HTML-escaped)
+
+
+@dataclass
+class QueueItem:
+    comment: Comment
+    review: ModerationReview
+    consultation_title: str
+    question_prompt: str | None
+    pseudonym: str | None  # children only; never identity
+    age_band: str | None
+    group: str | None
+    segments: list[Segment] = field(default_factory=list)
+
+    @property
+    def has_findings(self) -> bool:
+        return bool(self.review.findings)
+
+    @property
+    def personal_spans(self) -> list[tuple[int, int, str]]:
+        """The personal details found, offered to hide (MOD-06)."""
+        return [(f["start"], f["end"], f["category"]) for f in self.review.findings if f["category"] in {c.value for c in PERSONAL_DETAILS}]
+
+
+def segments(text: str, findings: Iterable[dict[str, Any]]) -> list[Segment]:
+    """The text cut at every finding's edges, so a template can mark findings without ever building HTML."""
+    spans = sorted((max(0, f["start"]), min(len(text), f["end"]), f["category"]) for f in findings if f["end"] > f["start"])
+    cuts = sorted({0, len(text), *[s for s, _, _ in spans], *[e for _, e, _ in spans]})
+    out: list[Segment] = []
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        if start >= end:
+            continue
+        inside = [category for s, e, category in spans if s <= start and end <= e]
+        out.append(Segment(text[start:end], inside[0] if inside else None))
+    return out
+
+
+def _queue_query(consultation_id: int | None):  # noqa: ANN202
+    query = (
+        select(Comment, ModerationReview, Consultation, Question, Child, Group)
+        .join(ModerationReview, col(ModerationReview.comment_id) == Comment.id)
+        .join(Consultation, col(Consultation.id) == Comment.consultation_id)
+        .outerjoin(Question, col(Question.id) == Comment.question_id)
+        .outerjoin(Child, col(Child.id) == Comment.child_id)
+        .outerjoin(Group, col(Group.id) == Child.group_id)
+        .where(Comment.status == CommentStatus.PENDING.value)
+        .order_by(col(ModerationReview.risk).desc(), col(ModerationReview.queued_at), col(Comment.id))
+    )
+    if consultation_id is not None:
+        query = query.where(Comment.consultation_id == consultation_id)
+    return query
+
+
+def _item(row: Sequence[Any]) -> QueueItem:
+    comment, review, consultation, question, child, group = row
+    band = child.age_band() if child is not None else None
+    return QueueItem(
+        comment=comment, review=review, consultation_title=localised(consultation.title),
+        question_prompt=localised(question.prompt) if question is not None else None,
+        pseudonym=child.display_name if child is not None else None,
+        age_band=band.value if band is not None else None,
+        group=group.label if group is not None else None,
+        segments=segments(comment.text, review.findings),
+    )
+
+
+def queue(
+    *, session: Session, consultation_id: int | None = None, limit: int | None = PAGE, exclude: Iterable[int] = ()
+) -> list[QueueItem]:
+    """Pending comments, highest risk first, then oldest first (per consultation or overall)."""
+    _ensure_reviews(session, consultation_id)
+    query = _queue_query(consultation_id)
+    excluded = [i for i in exclude if i]
+    if excluded:
+        query = query.where(col(Comment.id).not_in(excluded))
+    if limit is not None:
+        query = query.limit(limit)
+    return [_item(row) for row in session.exec(query).all()]
+
+
+def queue_item(*, session: Session, comment_id: int) -> QueueItem:
+    row = session.exec(_queue_query(None).where(Comment.id == comment_id)).first()
+    if row is None:
+        raise NotFound()
+    return _item(row)
+
+
+@dataclass
+class Backlog:
+    waiting: int
+    oldest: dt.datetime | None
+
+    @property
+    def age_minutes(self) -> int:
+        return int((utcnow() - self.oldest).total_seconds() // 60) if self.oldest else 0
+
+
+def backlog(*, session: Session) -> Backlog:
+    """One COUNT/MIN query: the comments waiting and when the oldest entered the queue."""
+    waiting, oldest = session.exec(
+        select(func.count(col(Comment.id)), func.min(func.coalesce(ModerationReview.queued_at, Comment.created_at)))
+        .outerjoin(ModerationReview, col(ModerationReview.comment_id) == Comment.id)
+        .where(Comment.status == CommentStatus.PENDING.value)
+    ).one()
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=dt.UTC)
+    return Backlog(int(waiting or 0), oldest)
+
+
+def backlog_for(user: Any) -> Backlog | None:
+    """For the staff header: only for staff who may moderate (anyone else pays nothing)."""
+    if not isinstance(user, StaffUser) or not can(user, Permission.MODERATE):
+        return None
+    from app.core.db import new_session
+
+    with new_session() as session:
+        return backlog(session=session)
+
+
+# ---- decisions ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Decided:
+    comment: Comment
+    decision: Decision
+
+
+def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """Replace every span with MASK (overlapping or touching spans become one mask)."""
+    merged: list[list[int]] = []
+    for start, end in sorted((max(0, s), min(len(text), e)) for s, e in spans):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out, pos = [], 0
+    for start, end in merged:
+        out += [text[pos:start], MASK]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def spans_of_words(text: str, words: str) -> list[tuple[int, int]]:
+    """Every place the moderator's words (separated by commas or new lines) occur in the text."""
+    found = []
+    for word in {w.strip() for w in words.replace("，", ",").replace("\n", ",").split(",")}:
+        if not word:
+            continue
+        start = text.find(word)
+        while start != -1:
+            found.append((start, start + len(word)))
+            start = text.find(word, start + len(word))
+    return found
+
+
+def _review_of(session: Session, comment_id: int) -> tuple[Comment, ModerationReview]:
+    comment = session.get(Comment, comment_id, populate_existing=True)
+    if comment is None:
+        raise NotFound()
+    review = session.exec(
+        select(ModerationReview).where(ModerationReview.comment_id == comment_id).execution_options(populate_existing=True)
+    ).first()
+    if review is None:
+        review = hold(session=session, comment=comment) if comment.status == CommentStatus.PENDING.value else None
+    if review is None:
+        raise AlreadyDecided()
+    return comment, review
+
+
+def _settle(session: Session, comment: Comment, *, seen_text: str, status: CommentStatus, text: str | None = None) -> None:
+    """The one compare-and-swap that decides who wins: only a pending comment with the words the moderator
+    read changes; otherwise the moderator is told (someone else decided, or the author changed the words)."""
+    values: dict[str, Any] = {"status": status.value}
+    if text is not None:
+        values["text"] = text
+    result = session.execute(
+        update(Comment)
+        .where(col(Comment.id) == comment.id, col(Comment.status) == CommentStatus.PENDING.value, col(Comment.text) == seen_text)
+        .values(**values)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        current = session.exec(select(Comment).where(Comment.id == comment.id).execution_options(populate_existing=True)).first()
+        if current is not None and current.status == CommentStatus.PENDING.value:
+            raise WordsChanged()
+        raise AlreadyDecided()
+    session.refresh(comment)
+
+
+def _record(
+    session: Session, moderator: StaffUser, comment: Comment, review: ModerationReview, decision: Decision, *,
+    reason: Reason | None = None, note: str | None = None, spans: Sequence[tuple[int, int]] = (), bulk: bool = False,
+) -> None:
+    now = utcnow()
+    review.decision = decision.value
+    review.reason = reason.value if reason else None
+    review.note = note or None
+    review.decided_by_id = moderator.id
+    review.decided_at = now
+    session.add(review)
+    session.add(ModerationDecision(
+        comment_id=comment.id, moderator_id=moderator.id, decision=decision.value, reason=review.reason, note=review.note,  # type: ignore[arg-type]
+        spans=[[s, e] for s, e in spans], look_again=review.look_again, at=now,
+    ))
+    if not bulk:  # a bulk approval is audited once, with every comment id
+        audit.record(
+            session, actor=moderator, action=f"moderation.{decision.value}", subject=comment,
+            reason=review.reason, look_again=review.look_again, consultation_id=comment.consultation_id,
+        )
+
+
+def _check_moderator(moderator: StaffUser, review: ModerationReview) -> None:
+    if review.look_again and review.first_moderator_id == moderator.id:
+        raise AnotherModeratorNeeded()
+
+
+def decide(
+    *, session: Session, moderator: StaffUser, comment_id: int, decision: Decision, reason: Reason | None = None,
+    note: str | None = None, spans: Sequence[tuple[int, int]] | None = None, words: str = "", seen_text: str | None = None,
+) -> Decided:
+    """One moderator's decision on one comment (MOD-04). `seen_text`: the words the moderator read (the page
+    sends them back), so a decision never lands on words the author changed meanwhile. A redaction hides
+    `spans` and every place of `words`; with neither, the personal details found."""
+    comment, review = _review_of(session, comment_id)
+    if comment.status != CommentStatus.PENDING.value:
+        raise AlreadyDecided()
+    _check_moderator(moderator, review)
+    seen = comment.text if seen_text is None else seen_text
+    note = (note or "").strip()[:1000] or None
+    if decision == Decision.ESCALATED:
+        escalate(session=session, moderator=moderator, comment=comment, review=review, note=note, seen_text=seen)
+        return Decided(comment, decision)
+    if decision == Decision.REJECTED:
+        if reason is None:
+            raise ReasonNeeded()
+        _settle(session, comment, seen_text=seen, status=CommentStatus.REJECTED)
+        _record(session, moderator, comment, review, decision, reason=reason, note=note)
+    elif decision == Decision.REDACTED:
+        chosen = [*(spans or []), *spans_of_words(seen, words)] or [(f["start"], f["end"]) for f in review.findings if f["category"] in {c.value for c in PERSONAL_DETAILS}]
+        chosen = [(s, e) for s, e in chosen if 0 <= s < e <= len(seen)]
+        if not chosen:
+            raise NothingToHide()
+        _settle(session, comment, seen_text=seen, status=CommentStatus.REDACTED, text=mask(seen, chosen))
+        _record(session, moderator, comment, review, decision, note=note, spans=chosen)
+    else:
+        _settle(session, comment, seen_text=seen, status=CommentStatus.APPROVED)
+        _record(session, moderator, comment, review, Decision.APPROVED, note=note)
+    return Decided(comment, decision)
+
+
+def escalate(
+    *, session: Session, moderator: StaffUser, comment: Comment, review: ModerationReview, note: str | None = None,
+    seen_text: str | None = None,
+) -> None:
+    """Pass a comment to safeguarding (SG-01): never published (`rejected` is a status that is never shown),
+    out of the normal queue, the decision `escalated` recorded and audited. The child's exact words stay on
+    the comment for the safeguarding officer (SG-03). The safeguarding domain extends this function: it
+    opens the case and alerts the officers in the same transaction."""
+    _settle(session, comment, seen_text=comment.text if seen_text is None else seen_text, status=CommentStatus.REJECTED)
+    _record(session, moderator, comment, review, Decision.ESCALATED, note=note)
+    _open_case(session, comment, review, moderator=moderator)
+
+
+def bulk_approve(*, session: Session, moderator: StaffUser, comment_ids: Iterable[int]) -> tuple[list[int], list[int]]:
+    """Approve the chosen comments that are pending, have no finding at all and were not asked to be looked
+    at again; every other one is skipped (to be decided one by one). Each is settled by its own
+    compare-and-swap, so one decided by someone else meanwhile is skipped, not overwritten."""
+    wanted = sorted({int(i) for i in comment_ids})
+    eligible = session.exec(
+        select(Comment, ModerationReview)
+        .join(ModerationReview, col(ModerationReview.comment_id) == Comment.id)
+        .where(
+            col(Comment.id).in_(wanted), Comment.status == CommentStatus.PENDING.value,
+            ModerationReview.action == Action.CLEAN.value, col(ModerationReview.look_again).is_(False),
+        )
+    ).all() if wanted else []
+    approved = []
+    for comment, review in eligible:
+        if review.findings:
+            continue
+        result = session.execute(
+            update(Comment).where(col(Comment.id) == comment.id, col(Comment.status) == CommentStatus.PENDING.value)
+            .values(status=CommentStatus.APPROVED.value)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            _record(session, moderator, comment, review, Decision.APPROVED, bulk=True)
+            approved.append(comment.id)
+    if approved:
+        audit.record(session, actor=moderator, action="moderation.bulk_approved", subject=None, comment_ids=approved)
+    return approved, [i for i in wanted if i not in approved]
+
+
+# ---- the child's side: My comments and "look again" (MOD-20, MOD-21, DP-16) ------------------------
+
+
+class ChildState:
+    WAITING = "waiting"
+    LOOKING_AGAIN = "looking_again"
+    SHOWN = "shown"
+    CHANGED = "changed"
+    NOT_SHOWN = "not_shown"
+    WITH_HELPER = "with_helper"  # escalated: a person whose job is to keep children safe reads it
+
+
+@dataclass
+class MyComment:
+    comment: Comment
+    consultation_title: str
+    question_prompt: str | None
+    state: str
+    reason: str | None = None  # the kind sentence of the reason category (MOD-20), never the matched word
+    can_look_again: bool = False
+
+
+def _child_state(comment: Comment, review: ModerationReview | None) -> MyComment:
+    status = CommentStatus(comment.status)
+    item = MyComment(comment, "", None, ChildState.WAITING)
+    if status == CommentStatus.PENDING:
+        item.state = ChildState.LOOKING_AGAIN if review is not None and review.look_again else ChildState.WAITING
+    elif status == CommentStatus.APPROVED:
+        item.state = ChildState.SHOWN
+    elif status == CommentStatus.REDACTED:
+        item.state = ChildState.CHANGED
+    elif review is not None and review.decision == Decision.ESCALATED.value:
+        item.state = ChildState.WITH_HELPER
+    else:
+        item.state = ChildState.NOT_SHOWN
+        if review is not None and review.reason:
+            item.reason = REASON_FOR_CHILDREN[Reason(review.reason)]
+        item.can_look_again = review is not None and not review.look_again
+    return item
+
+
+def my_comments(*, session: Session, child: Child) -> list[MyComment]:
+    """The child's own comments, newest first, each with its state in child words."""
+    rows = session.exec(
+        select(Comment, ModerationReview, Consultation, Question)
+        .outerjoin(ModerationReview, col(ModerationReview.comment_id) == Comment.id)
+        .join(Consultation, col(Consultation.id) == Comment.consultation_id)
+        .outerjoin(Question, col(Question.id) == Comment.question_id)
+        .where(Comment.child_id == child.id)
+        .order_by(col(Comment.created_at).desc(), col(Comment.id).desc())
+    ).all()
+    found = []
+    for comment, review, consultation, question in rows:
+        item = _child_state(comment, review)
+        item.consultation_title = localised(consultation.title)
+        item.question_prompt = localised(question.prompt) if question is not None else None
+        found.append(item)
+    return found
+
+
+def ask_look_again(*, session: Session, child: Child, comment_id: int) -> None:
+    """MOD-21 / DP-16: a "not shown" comment goes back to the queue, flagged, for a different moderator."""
+    comment = session.get(Comment, comment_id, populate_existing=True)
+    if comment is None or comment.child_id != child.id:
+        raise NotFound()
+    review = session.exec(select(ModerationReview).where(ModerationReview.comment_id == comment_id)).first()
+    if review is None or review.decision != Decision.REJECTED.value or review.look_again:
+        raise CannotLookAgain()
+    result = session.execute(
+        update(Comment).where(col(Comment.id) == comment.id, col(Comment.status) == CommentStatus.REJECTED.value)
+        .values(status=CommentStatus.PENDING.value)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise CannotLookAgain()
+    review.look_again = True
+    review.first_moderator_id = review.decided_by_id
+    review.queued_at = utcnow()
+    review.decision = review.reason = review.note = None
+    review.decided_by_id = None
+    review.decided_at = None
+    session.add(review)
+    audit.record(session, actor=child, action="moderation.look_again_asked", subject=comment)
+
+
+# ---- transparency (counts only, never texts) --------------------------------------------------------
+
+
+@dataclass
+class Counts:
+    received: int = 0
+    waiting: int = 0
+    approved: int = 0
+    changed: int = 0
+    not_shown: int = 0
+    not_shown_by_reason: dict[str, int] = field(default_factory=dict)  # reason code, or "other" (safeguarding)
+    median_minutes: float | None = None
+
+
+def transparency(*, session: Session, consultation: Consultation) -> dict[str, Counts]:
+    """For one consultation, children's and guardians' comments counted apart: received, approved,
+    approved with a change, not shown by reason, and the median time from queue to decision."""
+    rows = session.exec(
+        select(Comment.author_kind, Comment.status, ModerationReview.decision, ModerationReview.reason,
+               ModerationReview.queued_at, ModerationReview.decided_at)
+        .outerjoin(ModerationReview, col(ModerationReview.comment_id) == Comment.id)
+        .where(Comment.consultation_id == consultation.id)
+    ).all()
+    report = {AuthorKind.CHILD.value: Counts(), AuthorKind.GUARDIAN.value: Counts()}
+    minutes: dict[str, list[float]] = {k: [] for k in report}
+    reasons: dict[str, Counter[str]] = {k: Counter() for k in report}
+    for kind, status, decision, reason, queued_at, decided_at in rows:
+        counts = report[kind]
+        counts.received += 1
+        if status == CommentStatus.PENDING.value:
+            counts.waiting += 1
+        elif status == CommentStatus.APPROVED.value:
+            counts.approved += 1
+        elif status == CommentStatus.REDACTED.value:
+            counts.changed += 1
+        else:
+            counts.not_shown += 1
+            reasons[kind][reason if decision == Decision.REJECTED.value and reason else "other"] += 1
+        if status != CommentStatus.PENDING.value and queued_at is not None and decided_at is not None:
+            minutes[kind].append(max(0.0, (decided_at - queued_at).total_seconds() / 60))
+    for kind, counts in report.items():
+        counts.not_shown_by_reason = {r.value: reasons[kind][r.value] for r in Reason} | {"other": reasons[kind]["other"]}
+        counts.median_minutes = round(statistics.median(minutes[kind]), 1) if minutes[kind] else None
+    return report
+
+
+__all__ = [
+    "PAGE", "AlreadyDecided", "AnotherModeratorNeeded", "Backlog", "Category", "ChildState", "Decided", "MyComment",
+    "QueueItem", "ReasonNeeded", "Segment", "WordsChanged", "ask_look_again", "backlog", "backlog_for", "bulk_approve",
+    "decide", "escalate", "hold", "mask", "my_comments", "queue", "queue_item", "segments", "spans_of_words", "transparency",
+]

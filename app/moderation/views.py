@@ -1,0 +1,212 @@
+"""Moderation pages: the queue (per consultation and overall) with in-place decisions and bulk approval,
+the child's "My comments" with "look again" (MOD-20, MOD-21), the transparency page of a consultation, and
+the moderators' backlog alert in the staff header.
+
+Every page works without JavaScript (one form per comment, post → 303 → get); with htmx the decided row is
+replaced by the next one. Comment texts are only ever put into templates as text (autoescaped), the
+findings as <mark> around escaped segments."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from app.accounts.deps import staff
+from app.accounts.models import StaffUser
+from app.accounts.permissions import Permission
+from app.consent.deps import ConsentingChild
+from app.consent.views import SignedInGuardian
+from app.consultations import service as consultations
+from app.consultations.models import AuthorKind
+from app.core.db import SessionDep
+from app.core.errors import NotFound, YimiError
+from app.core.i18n import N_
+from app.core.templating import NOTICES, environment, is_htmx, redirect, render
+from app.corps.deps import SignedInChild
+from app.moderation import service
+from app.moderation.models import REASON_FOR_CHILDREN, REASON_LABELS, Decision, Reason
+from app.moderation.screening import Category
+
+router = APIRouter(include_in_schema=False)
+
+Moderator = Annotated[StaffUser, Depends(staff(Permission.MODERATE))]
+Staff = Annotated[StaffUser, Depends(staff(Permission.STAFF_AREA))]
+QUEUE = "moderation/queue.html"
+
+NOTICES.update({
+    "decided": N_("Decision saved."),
+    "bulk_approved": N_("The selected comments without findings are approved."),
+    "look_again": N_("Thank you. A different grown-up will read it again."),
+})
+
+CATEGORY_LABELS: dict[str, str] = {
+    Category.PHONE.value: N_("Phone number"),
+    Category.EMAIL.value: N_("E-mail address"),
+    Category.URL.value: N_("Web address"),
+    Category.QQ.value: N_("QQ number"),
+    Category.SOCIAL_ID.value: N_("Social media account"),
+    Category.ID_NUMBER.value: N_("ID number"),
+    Category.ADDRESS.value: N_("Address"),
+    Category.SCHOOL.value: N_("School or class"),
+    Category.NAME.value: N_("Name"),
+    Category.UNKIND.value: N_("Unkind words"),
+    Category.SAFEGUARDING.value: N_("Safeguarding concern"),
+}
+
+# The moderators' backlog alert in the staff header (templates/moderation/_backlog.html): one query, and
+# only for staff who hold MODERATE.
+environment().globals["moderation_backlog"] = service.backlog_for
+
+
+async def _form(request: Request) -> FormData:
+    return await request.form()
+
+
+def _labels() -> dict:
+    return {"category_labels": CATEGORY_LABELS, "reason_labels": REASON_LABELS, "reasons": list(Reason)}
+
+
+def _queue_url(consultation_id: int | None) -> str:
+    return f"/moderation/consultations/{consultation_id}" if consultation_id else "/moderation"
+
+
+def _queue_page(request: Request, session, consultation_id: int | None) -> Response:  # noqa: ANN001
+    consultation = consultations.get(session=session, consultation_id=consultation_id) if consultation_id else None
+    items = service.queue(session=session, consultation_id=consultation_id)
+    session.commit()  # reviews screened on first sight (comments stored before screening) are kept
+    return render(request, QUEUE, {
+        "items": items, "consultation": consultation, "consultation_id": consultation_id,
+        "shown": ",".join(str(i.comment.id) for i in items), "backlog": service.backlog(session=session),
+        "text_of": consultations.text_of, **_labels(),
+    })
+
+
+@router.get("/moderation")
+def queue_page(request: Request, session: SessionDep, user: Moderator) -> Response:
+    """Every consultation's comments waiting, highest risk first, then oldest (MOD-01)."""
+    return _queue_page(request, session, None)
+
+
+@router.get("/moderation/consultations/{consultation_id}")
+def consultation_queue_page(request: Request, consultation_id: int, session: SessionDep, user: Moderator) -> Response:
+    return _queue_page(request, session, consultation_id)
+
+
+def _spans(form: FormData) -> list[tuple[int, int]]:
+    spans = []
+    for raw in form.getlist("span"):
+        start, _, end = str(raw).partition("-")
+        if start.isdigit() and end.isdigit():
+            spans.append((int(start), int(end)))
+    return spans
+
+
+def _int(value: object) -> int | None:
+    text = str(value or "")
+    return int(text) if text.isdigit() else None
+
+
+@router.post("/moderation/comments/{comment_id}/decide")
+def decide(
+    request: Request, comment_id: int, session: SessionDep, user: Moderator, form: Annotated[FormData, Depends(_form)]
+) -> Response:
+    """One decision. htmx: the row is replaced by the next comment (or by why nothing changed)."""
+    consultation_id = _int(form.get("consultation_id"))
+    seen = form.get("seen")
+    try:
+        decision = Decision(str(form.get("decision", "")))
+    except ValueError:
+        decision = None
+    reason_raw = str(form.get("reason", ""))
+    reason = Reason(reason_raw) if reason_raw in {r.value for r in Reason} else None
+    error: YimiError | None = None
+    try:
+        if decision is None:
+            raise service.ReasonNeeded(N_("Please choose a decision."))
+        service.decide(
+            session=session, moderator=user, comment_id=comment_id, decision=decision, reason=reason,
+            note=str(form.get("note", "")), spans=_spans(form), words=str(form.get("words", "")),
+            seen_text=str(seen) if seen is not None else None,
+        )
+        session.commit()
+    except YimiError as exc:  # nothing was written: the compare-and-swap matched no row, or a check refused first
+        if not is_htmx(request):
+            raise
+        error = exc
+    if not is_htmx(request):
+        return redirect(f"{_queue_url(consultation_id)}?done=decided")
+    shown = [i for i in (_int(x) for x in str(form.get("shown", "")).split(",")) if i]
+    context = {"consultation_id": consultation_id, "text_of": consultations.text_of, **_labels()}
+    if error is not None and not isinstance(error, service.AlreadyDecided | service.WordsChanged):
+        # Something to fix on this comment (a reason, the parts to hide, another moderator): the same row, with why.
+        context.update(items=[service.queue_item(session=session, comment_id=comment_id)], error=error, shown=",".join(map(str, shown)))
+        return render(request, QUEUE, context, block="swap")
+    if isinstance(error, service.WordsChanged):
+        nexts = [service.queue_item(session=session, comment_id=comment_id)]
+    else:
+        nexts = service.queue(session=session, consultation_id=consultation_id, limit=1, exclude=[*shown, comment_id])
+    session.commit()
+    shown = [i for i in shown if i != comment_id] + [i.comment.id for i in nexts if i.comment.id not in shown]
+    context.update(items=nexts, error=error, decided=decision if error is None else None, shown=",".join(map(str, shown)),
+                   backlog=service.backlog(session=session), swapped=True)
+    return render(request, QUEUE, context, block="swap")
+
+
+@router.post("/moderation/bulk-approve")
+def bulk_approve(request: Request, session: SessionDep, user: Moderator, form: Annotated[FormData, Depends(_form)]) -> Response:
+    """Approve every selected comment that has no finding; the others stay in the queue."""
+    ids = [i for i in (_int(x) for x in form.getlist("comment_id")) if i]
+    service.bulk_approve(session=session, moderator=user, comment_ids=ids)
+    session.commit()
+    return redirect(f"{_queue_url(_int(form.get('consultation_id')))}?done=bulk_approved")
+
+
+# ---- the child's side --------------------------------------------------------------------------------
+
+
+@router.get("/me/comments")
+def my_comments(request: Request, session: SessionDep, child: ConsentingChild) -> Response:
+    """MOD-03, MOD-20, MOD-21: the child's own comments and what became of each, in child words."""
+    return render(request, "moderation/my_comments.html", {
+        "comments": service.my_comments(session=session, child=child), "states": service.ChildState,
+    })
+
+
+@router.post("/me/comments/{comment_id}/look-again")
+def look_again(request: Request, comment_id: int, session: SessionDep, child: ConsentingChild) -> Response:
+    """MOD-21 / DP-16: ask for a person to look again; a different moderator decides."""
+    service.ask_look_again(session=session, child=child, comment_id=comment_id)
+    session.commit()
+    return redirect("/me/comments?done=look_again")
+
+
+# ---- transparency: counts only, for anyone signed in (staff, child, guardian) -------------------------
+
+
+def _transparency(request: Request, session, consultation_id: int, *, staff_view: bool, back: str) -> Response:  # noqa: ANN001
+    consultation = consultations.get(session=session, consultation_id=consultation_id)
+    if not staff_view and consultation.scheduled_at is None:
+        raise NotFound()  # a draft is nobody's business but staff's
+    report = service.transparency(session=session, consultation=consultation)
+    return render(request, "moderation/transparency.html", {
+        "consultation": consultation, "title": consultations.text_of(consultation.title), "back": back,
+        "children": report[AuthorKind.CHILD.value], "guardians": report[AuthorKind.GUARDIAN.value],
+        "reason_labels": REASON_LABELS, "reason_sentences": REASON_FOR_CHILDREN, "reasons": list(Reason),
+    })
+
+
+@router.get("/consultations/{consultation_id}/transparency")
+def staff_transparency(request: Request, consultation_id: int, session: SessionDep, user: Staff) -> Response:
+    return _transparency(request, session, consultation_id, staff_view=True, back=f"/consultations/{consultation_id}")
+
+
+@router.get("/me/consultations/{consultation_id}/transparency")
+def child_transparency(request: Request, consultation_id: int, session: SessionDep, child: SignedInChild) -> Response:
+    """Counts only — nobody's words — so any signed-in child may see them (no consent guard needed)."""
+    return _transparency(request, session, consultation_id, staff_view=False, back="/me/comments")
+
+
+@router.get("/guardian/consultations/{consultation_id}/transparency")
+def guardian_transparency(request: Request, consultation_id: int, session: SessionDep, guardian: SignedInGuardian) -> Response:
+    return _transparency(request, session, consultation_id, staff_view=False, back=f"/guardian/consultations/{consultation_id}")
