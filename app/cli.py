@@ -25,6 +25,8 @@ consent_app = typer.Typer(help="Consent: purposes and versioned notices from the
 app.add_typer(consent_app, name="consent")
 moderation_app = typer.Typer(help="Moderation: the automated text screening of children's comments.", no_args_is_help=True)
 app.add_typer(moderation_app, name="moderation")
+safeguarding_app = typer.Typer(help="Safeguarding: alerts and their escalation (SG-01).", no_args_is_help=True)
+app.add_typer(safeguarding_app, name="safeguarding")
 console = Console()
 err = Console(stderr=True)
 
@@ -393,6 +395,7 @@ def worker(
             stop.wait(max(interval, 5.0))
             continue
         total += result
+        _escalate_safeguarding(False)
         if result.claimed and not once:
             console.print(f"Sent {result.sent}, to retry later {result.retrying}, failed {result.failed}.")
         if result.claimed < batch:
@@ -400,6 +403,35 @@ def worker(
                 break
             stop.wait(interval)
     console.print(f"{'Done' if once else 'Worker stopped'}: sent {total.sent}, to retry later {total.retrying}, failed {total.failed}.")
+
+
+def _escalate_safeguarding(once: bool) -> int:
+    """Each worker round: safeguarding cases nobody acknowledged in time go to the administrators (idempotent)."""
+    from app.core.db import new_session
+    from app.safeguarding import service as safeguarding
+
+    try:
+        with new_session() as session:
+            escalated = safeguarding.escalate_due(session=session)
+    except OperationalError:
+        if once:
+            raise
+        return 0
+    if escalated:
+        console.print(f"[red]{escalated} safeguarding case(s) escalated to administrators.[/red]")
+    return escalated
+
+
+@safeguarding_app.command("escalate")
+def safeguarding_escalate() -> None:
+    """Escalate to administrators every safeguarding case not acknowledged within YIMI_SAFEGUARDING_ACK_MINUTES
+    (idempotent: each case once). `yimi worker` does this every round."""
+    _settings()
+    try:
+        escalated = _escalate_safeguarding(True)
+    except OperationalError as exc:
+        raise _database_down(exc) from exc
+    console.print(f"{escalated} safeguarding case(s) escalated.")
 
 
 @moderation_app.command("screen")

@@ -23,6 +23,8 @@ class Permission(StrEnum):
     CONSULTATIONS_MANAGE = "consultations.manage"
     MODERATE = "moderation.decide"
     SAFEGUARD = "safeguarding.act"
+    # Read safeguarding cases and the re-identification log, never act on them (administrators, SG-03).
+    SAFEGUARDING_OVERSEE = "safeguarding.oversee"
     INSIGHTS_READ = "insights.read"
     RIGHTS_HANDLE = "consent.rights"  # guardians' rights requests: read and answer them with reasons
 
@@ -34,11 +36,11 @@ BASE: frozenset[Permission] = frozenset({Permission.STAFF_AREA})
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(
         {Permission.USERS_MANAGE, Permission.AUDIT_READ, Permission.OUTBOX_READ, Permission.CORPS_ADMIN, Permission.IDENTITY_READ,
-         Permission.RIGHTS_HANDLE}
+         Permission.RIGHTS_HANDLE, Permission.SAFEGUARDING_OVERSEE}
     ),
     Role.OFFICIAL: frozenset({Permission.CONSULTATIONS_MANAGE, Permission.INSIGHTS_READ}),
     Role.MODERATOR: frozenset({Permission.MODERATE}),
-    Role.SAFEGUARDING_OFFICER: frozenset({Permission.SAFEGUARD, Permission.IDENTITY_READ}),
+    Role.SAFEGUARDING_OFFICER: frozenset({Permission.SAFEGUARD, Permission.SAFEGUARDING_OVERSEE, Permission.IDENTITY_READ}),
     Role.FACILITATOR: frozenset({Permission.CORPS_FACILITATE}),
     Role.ANALYST: frozenset({Permission.INSIGHTS_READ}),
 }
@@ -54,6 +56,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.CONSULTATIONS_MANAGE: N_("Run consultations and publish responses"),
     Permission.MODERATE: N_("Moderate children's comments"),
     Permission.SAFEGUARD: N_("Act on safeguarding concerns"),
+    Permission.SAFEGUARDING_OVERSEE: N_("Read safeguarding cases and who re-identified a child"),
     Permission.INSIGHTS_READ: N_("Read results and insights"),
     Permission.RIGHTS_HANDLE: N_("Answer guardians' requests about their children's data"),
 }

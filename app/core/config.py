@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     # Shown on the help page (A11Y-10, CON-15, SG-06): the youth hotline and the police.
     help_hotline: str = "12355"
     help_police: str = "110"
+    # SG-01: a safeguarding alert not acknowledged within this many minutes escalates to administrators.
+    safeguarding_ack_minutes: int = Field(default=15, ge=1)
+    # The "I need help" button, per IP address (so that it cannot flood the officers).
+    rate_limit_help: str = "5/10minute"
 
     # Origins besides the server's own that may post forms (e.g. behind a proxy with another name).
     trusted_origins: list[str] = Field(default_factory=list)

@@ -1,0 +1,96 @@
+"""The safeguarding JSON API (SG-01, SG-03, SG-04): staff tokens. Reading needs SAFEGUARDING_OVERSEE
+(officers and, read-only, administrators); acting needs SAFEGUARD (officers only). Same service as the pages."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlmodel import Session
+
+from app.accounts.deps import api_staff
+from app.accounts.models import StaffUser
+from app.accounts.permissions import Permission
+from app.core.db import SessionDep
+from app.safeguarding import service
+from app.safeguarding.models import (
+    Acknowledged,
+    ActionIn,
+    ActionOut,
+    CaseOut,
+    CaseState,
+    CaseSummary,
+    CloseIn,
+    IdentityOut,
+    ReidentificationOut,
+    ReidentifyIn,
+    SafeguardingCase,
+)
+
+router = APIRouter(prefix="/api/v1/safeguarding", tags=["safeguarding"])
+
+Officer = Annotated[StaffUser, Depends(api_staff(Permission.SAFEGUARD))]
+Overseer = Annotated[StaffUser, Depends(api_staff(Permission.SAFEGUARDING_OVERSEE))]
+
+
+def _summary(case: SafeguardingCase) -> CaseSummary:
+    return CaseSummary(
+        number=case.number, id=case.id, source=case.source, subkinds=case.subkinds, state=case.state,  # type: ignore[arg-type]
+        created_at=case.created_at, acknowledged_at=case.acknowledged_at, escalated_at=case.escalated_at, closed_at=case.closed_at,
+    )
+
+
+def _full(session: Session, case: SafeguardingCase) -> CaseOut:
+    return CaseOut(
+        **_summary(case).model_dump(), words=case.words, child_id=case.child_id, pseudonym=service.pseudonym_of(session=session, case=case),
+        group_id=case.group_id, child_session_id=case.child_session_id, group_session_id=case.group_session_id,
+        consultation_id=case.consultation_id, comment_id=case.comment_id, acknowledged_by_id=case.acknowledged_by_id,
+        assessment=case.assessment, outcome=case.outcome,  # type: ignore[arg-type]
+        actions=[ActionOut.model_validate(a) for a in service.actions_of(session=session, case=case)],
+    )
+
+
+@router.get("/cases", response_model=list[CaseSummary])
+def list_cases(session: SessionDep, user: Overseer, state: Annotated[CaseState | None, Query()] = None) -> list[CaseSummary]:
+    """Open cases first (new, then acknowledged), then closed ones."""
+    return [_summary(c) for c in service.list_cases(session=session, state=state)]
+
+
+@router.get("/cases/{case_id}", response_model=CaseOut)
+def get_case(case_id: int, session: SessionDep, user: Overseer) -> CaseOut:
+    """The case with the child's exact words and every recorded step (never the child's identity)."""
+    return _full(session, service.get_case(session=session, case_id=case_id))
+
+
+@router.post("/cases/{case_id}/acknowledge", response_model=Acknowledged)
+def acknowledge(case_id: int, session: SessionDep, user: Officer) -> Acknowledged:
+    """The first officer takes the case; a later one gets `first: false` and who acknowledged first."""
+    done = service.acknowledge(session=session, officer=user, case=service.get_case(session=session, case_id=case_id))
+    return Acknowledged(case=_summary(done.case), first=done.first, acknowledged_by=done.by)
+
+
+@router.post("/cases/{case_id}/actions", response_model=ActionOut, status_code=201)
+def add_action(case_id: int, data: ActionIn, session: SessionDep, user: Officer) -> ActionOut:
+    """Record a step (assessed, facilitator_contacted, emergency_110/120, report_police/civil_affairs/education
+    with `reference`, guardian_contacted / guardian_not_contacted, note)."""
+    case = service.get_case(session=session, case_id=case_id)
+    action = service.add_action(session=session, officer=user, case=case, kind=data.kind, reference=data.reference, note=data.note, assessment=data.assessment)
+    return ActionOut.model_validate(action)
+
+
+@router.post("/cases/{case_id}/close", response_model=CaseOut)
+def close(case_id: int, data: CloseIn, session: SessionDep, user: Officer) -> CaseOut:
+    case = service.close(session=session, officer=user, case=service.get_case(session=session, case_id=case_id), outcome=data.outcome, note=data.note)
+    return _full(session, case)
+
+
+@router.post("/cases/{case_id}/reidentify", response_model=IdentityOut)
+def reidentify(case_id: int, data: ReidentifyIn, session: SessionDep, user: Officer) -> IdentityOut:
+    """The child's identity record behind an open case, with a reason; every view is logged (SG-03)."""
+    found = service.reidentify(session=session, officer=user, case=service.get_case(session=session, case_id=case_id), reason=data.reason)
+    return IdentityOut(case_id=found.case.id, child_id=found.child.id, pseudonym=found.child.display_name,  # type: ignore[arg-type]
+                       real_name=found.real_name, notes=found.notes)
+
+
+@router.get("/reidentifications", response_model=list[ReidentificationOut])
+def reidentifications(session: SessionDep, user: Overseer) -> list[ReidentificationOut]:
+    """Every re-identification: case, officer, reason, time."""
+    return [ReidentificationOut(**vars(r)) for r in service.reidentifications(session=session)]

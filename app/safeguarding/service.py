@@ -1,0 +1,573 @@
+"""Every rule of safeguarding (SG-01 … SG-07, MP-06, MP-07, CON-15): open a case, alert the officers at once,
+escalate to administrators when nobody acknowledges in time, the officer's workflow, re-identification.
+
+`open_case` is the one entry point of every source (screening, a moderator's escalation, the "I need help"
+button, a facilitator's concern). It works in the caller's transaction and the caller commits, so the case,
+its alerts and its audit events are stored together or not at all. The workflow functions commit
+themselves. Settled-once steps (acknowledgement, escalation, closing) are conditional UPDATEs: the
+database decides who was first, whatever the number of workers.
+
+Alerts never carry the child's words or nickname (only the case number): a phone's lock screen is not an
+access-restricted record (SG-03)."""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from app.accounts.models import StaffUser
+from app.accounts.permissions import Permission, can
+from app.core import audit
+from app.core.config import get_settings
+from app.core.db import utcnow
+from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.core.i18n import N_, get_locale
+from app.corps.models import Child, ChildIdentity, ChildSession, GroupSession
+from app.notifications import service as notifications
+from app.safeguarding.models import (
+    RECORDABLE,
+    REPORTS,
+    ActionKind,
+    AlertChannel,
+    Assessment,
+    CaseSource,
+    CaseState,
+    Outcome,
+    Reidentification,
+    SafeguardingAction,
+    SafeguardingCase,
+    SafeguardingDuty,
+    Subkind,
+)
+
+MAX_WORDS = 4000
+HELP_TEXT_MAX = 500
+ALERT_KIND = "safeguarding_alert"
+ESCALATION_KIND = "safeguarding_escalation"
+
+
+class CaseClosed(Conflict):
+    title = N_("This case is closed")
+    detail = N_("A closed case cannot change. Open a new case if there is a new concern.")
+    slug = "case-closed"
+
+
+class NotAcknowledged(Conflict):
+    title = N_("Acknowledge the case first")
+    detail = N_("Acknowledge the case, so that everyone knows who is handling it, then record what you did.")
+    slug = "case-not-acknowledged"
+
+
+class ReferenceNeeded(InvalidInput):
+    detail = N_("A mandatory report needs the reference number the authority gave you.")
+
+
+class ReasonNeeded(InvalidInput):
+    detail = N_("Please say why you need to see who this child is (at least 5 characters).")
+
+
+class NoChild(Conflict):
+    title = N_("No child to identify")
+    detail = N_("This case came from someone who did not sign in, so there is nobody to identify.")
+    slug = "case-no-child"
+
+
+class ReidentificationRefused(Forbidden):
+    detail = N_("Only a safeguarding officer may see who the child is, and only while the case is open.")
+
+
+class ContactNeeded(InvalidInput):
+    detail = N_("Enter the phone number or e-mail address where alerts should reach you.")
+
+
+# ---- opening a case (SG-01, SG-02, SG-03) ------------------------------------------------------------
+
+
+def _subkinds(values: Sequence[str]) -> list[str]:
+    known = {s.value for s in Subkind}
+    return sorted({v for v in values if v in known})
+
+
+def subkinds_of(text: str) -> list[str]:
+    """The safeguarding sub-kinds the screening engine finds in `text` (for the help button's words)."""
+    from app.moderation.screening import screen
+
+    if not text.strip():
+        return []
+    return _subkinds([str(f.subkind) for f in screen(text).findings if f.subkind is not None])
+
+
+def open_case(
+    *,
+    session: Session,
+    source: CaseSource,
+    words: str,
+    child: Child | None,
+    child_session_id: int | None = None,
+    group_session_id: int | None = None,
+    consultation_id: int | None = None,
+    comment_id: int | None = None,
+    subkinds: Sequence[str] = (),
+    actor: Any = None,
+) -> SafeguardingCase:
+    """Open a case and alert the officers, in the caller's transaction (the caller commits).
+
+    The child's words are kept exactly (encrypted at rest); the caller never publishes them."""
+    source = CaseSource(source)
+    group_id = child.group_id if child is not None else None
+    if group_session_id is not None:
+        group_session = session.get(GroupSession, group_session_id)
+        if group_session is not None:
+            group_id = group_session.group_id
+    case = SafeguardingCase(
+        source=source.value,
+        subkinds=_subkinds(subkinds),
+        words=(words or "")[:MAX_WORDS],
+        child_id=child.id if child is not None else None,
+        child_session_id=child_session_id,
+        group_session_id=group_session_id,
+        group_id=group_id,
+        consultation_id=consultation_id,
+        comment_id=comment_id,
+        opened_by_id=actor.id if isinstance(actor, StaffUser) else None,
+        created_at=utcnow(),
+    )
+    session.add(case)
+    session.flush()
+    # The audit event names the case, never the words (they are in the encrypted record only).
+    audit.record(
+        session, actor=actor if actor is not None else (child if child is not None else audit.ANONYMOUS),
+        action="safeguarding.case_opened", subject=case, source=source.value, subkinds=case.subkinds,
+        consultation_id=consultation_id, comment_id=comment_id,
+    )
+    alerted = alert_officers(session=session, case=case)
+    audit.record(session, actor=None, action="safeguarding.alerted", subject=case, recipients=alerted)
+    return case
+
+
+def help_request(
+    *, session: Session, text: str, child: Child | None, child_session: ChildSession | None = None,
+    group_session: GroupSession | None = None,
+) -> SafeguardingCase:
+    """The "I need help" button (SG-06, CON-15): works for anyone, whatever the consent; commits."""
+    text = (text or "").strip()[:HELP_TEXT_MAX]
+    if child_session is not None and group_session is None and child_session.group_session_id is not None:
+        group_session = session.get(GroupSession, child_session.group_session_id)
+    case = open_case(
+        session=session, source=CaseSource.HELP_REQUEST, words=text, child=child,
+        child_session_id=child_session.id if child_session is not None else None,
+        group_session_id=group_session.id if group_session is not None else None,
+        subkinds=subkinds_of(text),
+    )
+    session.commit()
+    return case
+
+
+# ---- who is on duty, alerts -------------------------------------------------------------------------
+
+
+def _active_with(session: Session, permission: Permission) -> list[StaffUser]:
+    users = session.exec(select(StaffUser).where(col(StaffUser.is_active).is_(True)).order_by(col(StaffUser.id))).all()
+    return [u for u in users if can(u, permission)]
+
+
+def officers(*, session: Session) -> list[StaffUser]:
+    return [u for u in _active_with(session, Permission.SAFEGUARD)]
+
+
+def administrators(*, session: Session) -> list[StaffUser]:
+    return [u for u in _active_with(session, Permission.SAFEGUARDING_OVERSEE) if not can(u, Permission.SAFEGUARD)]
+
+
+def duties(*, session: Session, user_ids: Sequence[int]) -> dict[int, SafeguardingDuty]:
+    if not user_ids:
+        return {}
+    rows = session.exec(select(SafeguardingDuty).where(col(SafeguardingDuty.user_id).in_(list(user_ids)))).all()
+    return {row.user_id: row for row in rows}
+
+
+def duty_of(*, session: Session, user: StaffUser) -> SafeguardingDuty | None:
+    return session.exec(select(SafeguardingDuty).where(SafeguardingDuty.user_id == user.id)).first()
+
+
+def set_duty(
+    *, session: Session, user: StaffUser, on_duty: bool, alert_channel: str, alert_contact: str | None
+) -> SafeguardingDuty:
+    """An officer's duty and alert contact; an administrator's escalation contact (on duty means nothing for
+    them). Commits."""
+    try:
+        channel = AlertChannel(alert_channel)
+    except ValueError as exc:
+        raise InvalidInput(errors=[{"loc": ["alert_channel"], "msg": "unknown channel", "type": "value_error"}]) from exc
+    contact = (alert_contact or "").strip()[:200] or None
+    if contact is not None and channel == AlertChannel.EMAIL and "@" not in contact:
+        raise ContactNeeded()
+    if contact is not None and channel == AlertChannel.SMS and sum(c.isdigit() for c in contact) < 5:
+        raise ContactNeeded()
+    if on_duty and contact is None:
+        raise ContactNeeded()
+    duty = duty_of(session=session, user=user) or SafeguardingDuty(user_id=user.id)  # type: ignore[arg-type]
+    duty.on_duty = bool(on_duty) and can(user, Permission.SAFEGUARD)
+    duty.alert_channel = channel.value
+    duty.alert_contact = contact
+    duty.updated_at = utcnow()
+    session.add(duty)
+    audit.record(session, actor=user, action="safeguarding.duty_set", subject=duty, on_duty=duty.on_duty,
+                 channel=channel.value, has_contact=contact is not None)
+    session.commit()
+    return duty
+
+
+def alert_recipients(*, session: Session) -> list[tuple[StaffUser, SafeguardingDuty]]:
+    """The officers on duty with a contact; if none is on duty, every active officer with a contact."""
+    everyone = officers(session=session)
+    found = duties(session=session, user_ids=[u.id for u in everyone if u.id is not None])
+    with_contact = [(u, found[u.id]) for u in everyone if u.id in found and found[u.id].alert_contact]  # type: ignore[index]
+    on_duty = [(u, d) for u, d in with_contact if d.on_duty]
+    return on_duty or with_contact
+
+
+def _alert_text(case: SafeguardingCase, *, escalation: bool) -> tuple[str, str]:
+    """Subject and body: the case number only, never the child's words or nickname."""
+    from app.core.i18n import gettext
+
+    if escalation:
+        subject = gettext("Yimi: safeguarding case %(number)s not acknowledged", number=case.number)
+        body = gettext(
+            "Safeguarding case %(number)s has not been acknowledged by any officer in time. Please open Yimi now "
+            "and make sure someone acts on it.", number=case.number,
+        )
+    else:
+        subject = gettext("Yimi: new safeguarding case %(number)s", number=case.number)
+        body = gettext("A new safeguarding case needs you now: open Yimi (case %(number)s).", number=case.number)
+    return subject, body
+
+
+def _enqueue(session: Session, case: SafeguardingCase, duty: SafeguardingDuty, *, kind: str, escalation: bool) -> None:
+    subject, body = _alert_text(case, escalation=escalation)
+    notifications.enqueue(
+        session=session, channel=duty.alert_channel, recipient=duty.alert_contact or "", kind=kind,
+        locale=get_locale(), subject=subject, body=body,
+        idempotency_key=f"{kind}:{case.id}:{duty.user_id}",
+    )
+
+
+def alert_officers(*, session: Session, case: SafeguardingCase) -> list[int]:
+    """Every chosen officer at once (SG-01): the in-app banner needs nothing stored; the notifier a message each."""
+    recipients = alert_recipients(session=session)
+    for _user, duty in recipients:
+        _enqueue(session, case, duty, kind=ALERT_KIND, escalation=False)
+    return [u.id for u, _ in recipients if u.id is not None]
+
+
+# ---- escalation (SG-01: not acknowledged in time) ----------------------------------------------------
+
+
+def escalate_due(*, session: Session, now: dt.datetime | None = None) -> int:
+    """Escalate every case nobody acknowledged within YIMI_SAFEGUARDING_ACK_MINUTES to the administrators
+    (in-app banner and a message to each administrator with a contact in the duty table). Idempotent: the
+    conditional UPDATE settles each escalation once, whatever the number of workers. Commits."""
+    now = now or utcnow()
+    cutoff = now - dt.timedelta(minutes=get_settings().safeguarding_ack_minutes)
+    due = session.exec(
+        select(SafeguardingCase.id).where(
+            col(SafeguardingCase.escalated_at).is_(None), col(SafeguardingCase.acknowledged_at).is_(None),
+            col(SafeguardingCase.closed_at).is_(None), col(SafeguardingCase.created_at) <= cutoff,
+        ).order_by(col(SafeguardingCase.id))
+    ).all()
+    escalated = 0
+    for case_id in due:
+        moved = session.execute(
+            update(SafeguardingCase)
+            .where(
+                col(SafeguardingCase.id) == case_id, col(SafeguardingCase.escalated_at).is_(None),
+                col(SafeguardingCase.acknowledged_at).is_(None), col(SafeguardingCase.closed_at).is_(None),
+                col(SafeguardingCase.created_at) <= cutoff,
+            )
+            .values(escalated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            continue
+        case = session.get_one(SafeguardingCase, case_id)
+        session.refresh(case)
+        admins = administrators(session=session)
+        found = duties(session=session, user_ids=[a.id for a in admins if a.id is not None])
+        told = []
+        for admin in admins:
+            duty = found.get(admin.id)  # type: ignore[arg-type]
+            if duty is not None and duty.alert_contact:
+                _enqueue(session, case, duty, kind=ESCALATION_KIND, escalation=True)
+                told.append(admin.id)
+        session.add(SafeguardingAction(case_id=case_id, kind=ActionKind.ESCALATED.value, at=now))
+        audit.record(session, actor=None, action="safeguarding.escalated", subject=case, administrators=told,
+                     minutes=get_settings().safeguarding_ack_minutes)
+        session.commit()
+        escalated += 1
+    return escalated
+
+
+# ---- the in-app banner ------------------------------------------------------------------------------
+
+
+@dataclass
+class Banner:
+    count: int
+    escalated: bool  # for administrators: cases escalated to them
+
+
+def banner(*, session: Session, user: StaffUser) -> Banner | None:
+    """One COUNT: unacknowledged open cases (officers) or escalated unacknowledged cases (administrators)."""
+    query = select(func.count(col(SafeguardingCase.id))).where(
+        col(SafeguardingCase.acknowledged_at).is_(None), col(SafeguardingCase.closed_at).is_(None)
+    )
+    if can(user, Permission.SAFEGUARD):
+        return Banner(int(session.exec(query).one() or 0), False)
+    if can(user, Permission.SAFEGUARDING_OVERSEE):
+        return Banner(int(session.exec(query.where(col(SafeguardingCase.escalated_at).is_not(None))).one() or 0), True)
+    return None
+
+
+def banner_for(user: Any) -> Banner | None:
+    """For the staff header: only staff who may see cases pay for the query."""
+    if not isinstance(user, StaffUser) or not (can(user, Permission.SAFEGUARD) or can(user, Permission.SAFEGUARDING_OVERSEE)):
+        return None
+    from app.core.db import new_session
+
+    with new_session() as session:
+        found = banner(session=session, user=user)
+    return found if found and found.count else None
+
+
+# ---- reading cases ------------------------------------------------------------------------------------
+
+
+def list_cases(*, session: Session, state: CaseState | None = None, limit: int = 200) -> list[SafeguardingCase]:
+    """Open cases first (new before acknowledged), oldest first; then closed cases, newest first."""
+    query = select(SafeguardingCase)
+    if state == CaseState.NEW:
+        query = query.where(col(SafeguardingCase.acknowledged_at).is_(None), col(SafeguardingCase.closed_at).is_(None))
+    elif state == CaseState.ACKNOWLEDGED:
+        query = query.where(col(SafeguardingCase.acknowledged_at).is_not(None), col(SafeguardingCase.closed_at).is_(None))
+    elif state == CaseState.CLOSED:
+        query = query.where(col(SafeguardingCase.closed_at).is_not(None))
+    cases = list(session.exec(query.order_by(col(SafeguardingCase.id).desc()).limit(limit)).all())
+    order = {CaseState.NEW: 0, CaseState.ACKNOWLEDGED: 1, CaseState.CLOSED: 2}
+    return sorted(cases, key=lambda c: (order[c.state], c.created_at.timestamp() * (-1 if c.state == CaseState.CLOSED else 1)))
+
+
+def get_case(*, session: Session, case_id: int) -> SafeguardingCase:
+    case = session.get(SafeguardingCase, case_id)
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def actions_of(*, session: Session, case: SafeguardingCase) -> list[SafeguardingAction]:
+    return list(session.exec(select(SafeguardingAction).where(SafeguardingAction.case_id == case.id).order_by(col(SafeguardingAction.id))).all())
+
+
+def pseudonym_of(*, session: Session, case: SafeguardingCase) -> str | None:
+    if case.child_id is None:
+        return None
+    child = session.get(Child, case.child_id)
+    return child.display_name if child else None
+
+
+def names(*, session: Session, user_ids: Sequence[int | None]) -> dict[int, str]:
+    ids = sorted({i for i in user_ids if i is not None})
+    if not ids:
+        return {}
+    return {u.id: u.display_name for u in session.exec(select(StaffUser).where(col(StaffUser.id).in_(ids))).all()}  # type: ignore[misc]
+
+
+def audit_trail(*, session: Session, case: SafeguardingCase) -> list[audit.AuditEvent]:
+    return list(session.exec(
+        select(audit.AuditEvent).where(audit.AuditEvent.subject_type == "safeguarding_case", audit.AuditEvent.subject_id == str(case.id))
+        .order_by(col(audit.AuditEvent.id))
+    ).all())
+
+
+# ---- the officer's workflow (SG-04, MP-07) -----------------------------------------------------------
+
+
+@dataclass
+class Acknowledgement:
+    case: SafeguardingCase
+    first: bool  # False: another officer acknowledged first
+    by: str  # who acknowledged first
+
+
+def _open(case: SafeguardingCase) -> None:
+    if case.closed_at is not None:
+        raise CaseClosed()
+
+
+def acknowledge(*, session: Session, officer: StaffUser, case: SafeguardingCase) -> Acknowledgement:
+    """The first officer to acknowledge takes the case (a conditional UPDATE); the second is told who. Commits."""
+    _open(case)
+    now = utcnow()
+    moved = session.execute(
+        update(SafeguardingCase)
+        .where(col(SafeguardingCase.id) == case.id, col(SafeguardingCase.acknowledged_at).is_(None))
+        .values(acknowledged_at=now, acknowledged_by_id=officer.id)
+        .execution_options(synchronize_session=False)
+    )
+    first = moved.rowcount == 1  # type: ignore[attr-defined]
+    if first:
+        session.add(SafeguardingAction(case_id=case.id, kind=ActionKind.ACKNOWLEDGED.value, actor_id=officer.id, at=now))  # type: ignore[arg-type]
+        audit.record(session, actor=officer, action="safeguarding.acknowledged", subject=("safeguarding_case", case.id))
+    session.commit()
+    session.refresh(case)
+    by = names(session=session, user_ids=[case.acknowledged_by_id]).get(case.acknowledged_by_id or 0, "")
+    return Acknowledgement(case, first, by)
+
+
+def add_action(
+    *, session: Session, officer: StaffUser, case: SafeguardingCase, kind: ActionKind | str,
+    reference: str | None = None, note: str | None = None, assessment: Assessment | str | None = None,
+) -> SafeguardingAction:
+    """Record one step: an assessment, a call, a mandatory report (with its reference), a guardian decision,
+    a note. Appended, never changed. Commits."""
+    _open(case)
+    if case.acknowledged_at is None:
+        raise NotAcknowledged()
+    try:
+        kind = ActionKind(kind)
+    except ValueError as exc:
+        raise InvalidInput(errors=[{"loc": ["kind"], "msg": "unknown action", "type": "value_error"}]) from exc
+    reference = (reference or "").strip()[:100] or None
+    note = (note or "").strip()[:4000] or None
+    chosen: Assessment | None = None
+    if kind == ActionKind.ASSESSED:
+        try:
+            chosen = Assessment(assessment or "")
+        except ValueError as exc:
+            raise InvalidInput(N_("Choose how serious the concern is."), errors=[{"loc": ["assessment"], "msg": "required", "type": "value_error"}]) from exc
+    elif kind not in RECORDABLE:
+        raise InvalidInput(errors=[{"loc": ["kind"], "msg": "not recordable", "type": "value_error"}])
+    if kind in REPORTS and not reference:
+        raise ReferenceNeeded(errors=[{"loc": ["reference"], "msg": "reference required", "type": "value_error"}])
+    if kind == ActionKind.NOTE and not note:
+        raise InvalidInput(N_("Write the note."), errors=[{"loc": ["note"], "msg": "note required", "type": "value_error"}])
+    now = utcnow()
+    action = SafeguardingAction(
+        case_id=case.id, kind=kind.value, reference=reference, assessment=chosen.value if chosen else None,  # type: ignore[arg-type]
+        note=note, actor_id=officer.id, at=now,
+    )
+    session.add(action)
+    if chosen is not None:
+        case.assessment = chosen.value
+        case.assessed_at = now
+        session.add(case)
+    session.flush()
+    audit.record(session, actor=officer, action=f"safeguarding.{kind.value}", subject=case, action_id=action.id,
+                 reference=reference, assessment=chosen.value if chosen else None, with_note=note is not None)
+    session.commit()
+    return action
+
+
+def close(*, session: Session, officer: StaffUser, case: SafeguardingCase, outcome: Outcome | str, note: str | None = None) -> SafeguardingCase:
+    """Close with an outcome, once (a conditional UPDATE). Commits."""
+    _open(case)
+    if case.acknowledged_at is None:
+        raise NotAcknowledged()
+    try:
+        outcome = Outcome(outcome)
+    except ValueError as exc:
+        raise InvalidInput(N_("Choose the outcome of the case."), errors=[{"loc": ["outcome"], "msg": "required", "type": "value_error"}]) from exc
+    now = utcnow()
+    moved = session.execute(
+        update(SafeguardingCase)
+        .where(col(SafeguardingCase.id) == case.id, col(SafeguardingCase.closed_at).is_(None))
+        .values(closed_at=now, closed_by_id=officer.id, outcome=outcome.value)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise CaseClosed()
+    note = (note or "").strip()[:4000] or None
+    session.add(SafeguardingAction(case_id=case.id, kind=ActionKind.CLOSED.value, note=note, reference=outcome.value, actor_id=officer.id, at=now))  # type: ignore[arg-type]
+    audit.record(session, actor=officer, action="safeguarding.closed", subject=("safeguarding_case", case.id), outcome=outcome.value)
+    session.commit()
+    session.refresh(case)
+    return case
+
+
+# ---- re-identification (SG-03) --------------------------------------------------------------------
+
+
+@dataclass
+class Identity:
+    case: SafeguardingCase
+    child: Child
+    real_name: str | None
+    notes: str | None
+
+
+def reidentify(*, session: Session, officer: StaffUser, case: SafeguardingCase, reason: str) -> Identity:
+    """Only a safeguarding officer, only on an open case, only with a reason; every view logged. Commits."""
+    if not can(officer, Permission.SAFEGUARD) or case.closed_at is not None:
+        raise ReidentificationRefused()
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ReasonNeeded(errors=[{"loc": ["reason"], "msg": "reason required", "type": "value_error"}])
+    if case.child_id is None:
+        raise NoChild()
+    child = session.get_one(Child, case.child_id)
+    identity = session.exec(select(ChildIdentity).where(ChildIdentity.child_id == child.id)).first()
+    row = Reidentification(case_id=case.id, officer_id=officer.id, reason=reason[:1000], at=utcnow())  # type: ignore[arg-type]
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=officer, action="safeguarding.reidentified", subject=case, reidentification_id=row.id,
+                 child_id=child.id, reason=reason[:1000])
+    session.commit()
+    return Identity(case, child, identity.real_name if identity else None, identity.notes if identity else None)
+
+
+@dataclass
+class ReidentificationRow:
+    id: int
+    case_id: int
+    case_number: str
+    officer_id: int | None
+    officer: str | None
+    reason: str
+    at: dt.datetime
+
+
+def reidentifications(*, session: Session, limit: int = 500) -> list[ReidentificationRow]:
+    rows = session.exec(select(Reidentification).order_by(col(Reidentification.id).desc()).limit(limit)).all()
+    who = names(session=session, user_ids=[r.officer_id for r in rows])
+    return [
+        ReidentificationRow(r.id, r.case_id, f"SG-{r.case_id:05d}", r.officer_id, who.get(r.officer_id or 0), r.reason, r.at)  # type: ignore[arg-type]
+        for r in rows
+    ]
+
+
+# ---- erasure (records kept by law) -----------------------------------------------------------------
+
+
+def cases_of_child(*, session: Session, child: Child) -> int:
+    """Cases kept through a guardian's erasure (ROMO Art. 38(2), MPL Art. 80; PIPL Art. 47)."""
+    return int(session.exec(select(func.count()).select_from(SafeguardingCase).where(SafeguardingCase.child_id == child.id)).one())
+
+
+def open_cases_of_child(*, session: Session, child: Child) -> int:
+    return int(session.exec(
+        select(func.count()).select_from(SafeguardingCase).where(SafeguardingCase.child_id == child.id, col(SafeguardingCase.closed_at).is_(None))
+    ).one())
+
+
+
+
+def note_erasure(*, session: Session, child: Child) -> list[int]:
+    """A guardian erased the child's data: the child's cases stay (kept by law), each told in the audit log
+    (the officer may need to know). Nothing of this reaches the guardian's receipt. In the caller's transaction."""
+    ids = list(session.exec(select(SafeguardingCase.id).where(SafeguardingCase.child_id == child.id)).all())
+    for case_id in ids:
+        audit.record(session, actor=None, action="safeguarding.kept_through_erasure", subject=("safeguarding_case", case_id))
+    return [i for i in ids if i is not None]

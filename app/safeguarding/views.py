@@ -1,0 +1,249 @@
+"""Safeguarding pages: the child's "I need help" and calm screen (SG-05, SG-06, CON-15: no sign-in, no
+consent needed), and the officers' cases, workflow, duty and re-identification log (SG-01, SG-03, SG-04).
+
+Reading cases needs SAFEGUARDING_OVERSEE (officers and, read-only, administrators); acting on them needs
+SAFEGUARD (officers only)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from app.accounts.deps import staff
+from app.accounts.models import StaffUser
+from app.accounts.permissions import Permission, can
+from app.core.config import get_settings
+from app.core.db import SessionDep
+from app.core.errors import Conflict, InvalidInput, TooManyRequests
+from app.core.i18n import N_
+from app.core.ratelimit import client_address, hit
+from app.core.templating import NOTICES, environment, redirect, render
+from app.corps.deps import SignedInChild
+from app.safeguarding import service
+from app.safeguarding.models import (
+    ACTION_LABELS,
+    ASSESSMENT_LABELS,
+    CHANNEL_LABELS,
+    OUTCOME_LABELS,
+    RECORDABLE,
+    REPORTS,
+    SOURCE_LABELS,
+    STATE_LABELS,
+    SUBKIND_LABELS,
+    AlertChannel,
+    Assessment,
+    CaseState,
+    Outcome,
+)
+
+router = APIRouter(include_in_schema=False)
+
+NOTICES.update({
+    "case_acknowledged": N_("You have the case. Assess it, act, and record each step."),
+    "action_recorded": N_("Recorded."),
+    "case_closed": N_("The case is closed."),
+    "duty_saved": N_("Saved. Alerts reach you as you chose."),
+})
+
+Officer = Annotated[StaffUser, Depends(staff(Permission.SAFEGUARD))]
+Overseer = Annotated[StaffUser, Depends(staff(Permission.SAFEGUARDING_OVERSEE))]
+
+# The alert banner in the staff header (templates/safeguarding/_banner.html): one COUNT, only for staff who
+# may see cases.
+environment().globals["safeguarding_banner"] = service.banner_for
+
+
+def _labels() -> dict[str, object]:
+    return {
+        "source_labels": SOURCE_LABELS, "subkind_labels": SUBKIND_LABELS, "state_labels": STATE_LABELS,
+        "action_labels": ACTION_LABELS, "assessment_labels": ASSESSMENT_LABELS, "outcome_labels": OUTCOME_LABELS,
+        "channel_labels": CHANNEL_LABELS, "recordable": RECORDABLE, "reports": REPORTS, "assessments": list(Assessment),
+        "outcomes": list(Outcome), "channels": list(AlertChannel), "states": list(CaseState),
+    }
+
+
+def _error(exc: InvalidInput | Conflict) -> dict[str, object]:
+    return {"error": exc.detail, "error_vars": exc.variables}
+
+
+# ---- the child's side: "I need help" and the calm screen (SG-05, SG-06, CON-15) ----------------------
+
+
+def _help_limit(request: Request) -> None:
+    """So that the button cannot flood the officers: per child when signed in (a classroom shares one
+    address), per address otherwise. The address is only a rate-limit key: it is never stored."""
+    child = getattr(request.state, "child", None)
+    key = f"child:{child.id}" if child is not None else f"ip:{client_address(request)}"
+    hit(get_settings().rate_limit_help, "help-request", key)
+
+
+def _calm(request: Request, *, again: bool = False, status_code: int = 200) -> Response:
+    child = getattr(request.state, "child", None)
+    return render(request, "safeguarding/child_calm.html", {"again": again, "back": "/me" if child else "/"}, status_code=status_code)
+
+
+@router.get("/help/request")
+def help_request_page(request: Request) -> Response:
+    child = getattr(request.state, "child", None)
+    return render(request, "safeguarding/help_request.html", {"action": "/me/help" if child else "/help/request", "limit": service.HELP_TEXT_MAX})
+
+
+def _send_help(request: Request, session: SessionDep, text: str) -> Response:
+    try:
+        _help_limit(request)
+    except TooManyRequests:
+        # Never an error page for a child asking for help: the calm screen, saying a grown-up was already told.
+        return _calm(request, again=True, status_code=429)
+    child = getattr(request.state, "child", None)
+    service.help_request(
+        session=session, text=text, child=child, child_session=getattr(request.state, "child_session", None) if child else None,
+        group_session=getattr(request.state, "group_session", None),
+    )
+    return redirect("/me/help/thanks" if child else "/help/thanks")
+
+
+@router.post("/help/request")
+def help_request_send(request: Request, session: SessionDep, text: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    """Anyone, signed in or not, whatever the consent (SG-06): an anonymous case when nobody is signed in."""
+    return _send_help(request, session, text)
+
+
+@router.post("/me/help")
+def child_help_send(request: Request, session: SessionDep, child: SignedInChild, text: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    """The signed-in child's "I need help": linked to the pseudonymous child and their session; never
+    behind the consent guard (SG-06, CON-15)."""
+    return _send_help(request, session, text)
+
+
+@router.get("/help/thanks")
+def help_thanks(request: Request) -> Response:
+    return _calm(request)
+
+
+@router.get("/me/help/thanks")
+def child_help_thanks(request: Request, child: SignedInChild) -> Response:
+    """The calm screen for a signed-in child, whatever the consent state (SG-05, SG-06)."""
+    return _calm(request)
+
+
+# ---- the officers' side ---------------------------------------------------------------------------
+
+
+@router.get("/safeguarding")
+def cases_page(request: Request, session: SessionDep, user: Overseer, state: str = "") -> Response:
+    chosen = CaseState(state) if state in {s.value for s in CaseState} else None
+    cases = service.list_cases(session=session, state=chosen)
+    return render(request, "safeguarding/cases.html", {"cases": cases, "state": chosen, "can_act": can(user, Permission.SAFEGUARD), **_labels()})
+
+
+def _case_page(request: Request, session: SessionDep, user: StaffUser, case_id: int, status_code: int = 200, **extra: object) -> Response:
+    case = service.get_case(session=session, case_id=case_id)
+    actions = service.actions_of(session=session, case=case)
+    who = service.names(session=session, user_ids=[a.actor_id for a in actions] + [case.acknowledged_by_id, case.opened_by_id])
+    return render(
+        request, "safeguarding/case.html",
+        {"case": case, "actions": actions, "who": who, "pseudonym": service.pseudonym_of(session=session, case=case),
+         "can_act": can(user, Permission.SAFEGUARD), "ack_minutes": get_settings().safeguarding_ack_minutes, **_labels(), **extra},
+        status_code=status_code,
+    )
+
+
+@router.get("/safeguarding/cases/{case_id}")
+def case_page(request: Request, case_id: int, session: SessionDep, user: Overseer) -> Response:
+    return _case_page(request, session, user, case_id)
+
+
+@router.post("/safeguarding/cases/{case_id}/acknowledge")
+def case_acknowledge(request: Request, case_id: int, session: SessionDep, user: Officer) -> Response:
+    case = service.get_case(session=session, case_id=case_id)
+    try:
+        done = service.acknowledge(session=session, officer=user, case=case)
+    except Conflict as exc:
+        return _case_page(request, session, user, case_id, status_code=exc.status_code, **_error(exc))
+    if not done.first:
+        return _case_page(request, session, user, case_id, status_code=409, already_by=done.by)
+    return redirect(f"/safeguarding/cases/{case_id}?done=case_acknowledged")
+
+
+@router.post("/safeguarding/cases/{case_id}/actions")
+def case_action(
+    request: Request, case_id: int, session: SessionDep, user: Officer,
+    kind: Annotated[str, Form(max_length=40)] = "", reference: Annotated[str, Form(max_length=200)] = "",
+    note: Annotated[str, Form(max_length=8000)] = "", assessment: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    case = service.get_case(session=session, case_id=case_id)
+    try:
+        service.add_action(session=session, officer=user, case=case, kind=kind, reference=reference, note=note, assessment=assessment or None)
+    except (InvalidInput, Conflict) as exc:
+        form = {"kind": kind, "reference": reference, "note": note, "assessment": assessment}
+        return _case_page(request, session, user, case_id, status_code=exc.status_code, form=form, **_error(exc))
+    return redirect(f"/safeguarding/cases/{case_id}?done=action_recorded#actions")
+
+
+@router.post("/safeguarding/cases/{case_id}/close")
+def case_close(
+    request: Request, case_id: int, session: SessionDep, user: Officer,
+    outcome: Annotated[str, Form(max_length=40)] = "", note: Annotated[str, Form(max_length=8000)] = "",
+) -> Response:
+    case = service.get_case(session=session, case_id=case_id)
+    try:
+        service.close(session=session, officer=user, case=case, outcome=outcome, note=note)
+    except (InvalidInput, Conflict) as exc:
+        return _case_page(request, session, user, case_id, status_code=exc.status_code, close_form={"outcome": outcome, "note": note}, **_error(exc))
+    return redirect(f"/safeguarding/cases/{case_id}?done=case_closed")
+
+
+def _identity_page(request: Request, session: SessionDep, case_id: int, status_code: int = 200, **extra: object) -> Response:
+    case = service.get_case(session=session, case_id=case_id)
+    return render(request, "safeguarding/identity.html", {"case": case, **extra}, status_code=status_code)
+
+
+@router.get("/safeguarding/cases/{case_id}/identity")
+def identity_page(request: Request, case_id: int, session: SessionDep, user: Officer) -> Response:
+    case = service.get_case(session=session, case_id=case_id)
+    if case.closed_at is not None:
+        raise service.ReidentificationRefused()
+    return _identity_page(request, session, case_id)
+
+
+@router.post("/safeguarding/cases/{case_id}/identity")
+def identity_read(request: Request, case_id: int, session: SessionDep, user: Officer, reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    case = service.get_case(session=session, case_id=case_id)
+    try:
+        found = service.reidentify(session=session, officer=user, case=case, reason=reason)
+    except (InvalidInput, Conflict) as exc:
+        return _identity_page(request, session, case_id, status_code=exc.status_code, reason=reason, **_error(exc))
+    return _identity_page(request, session, case_id, identity=found)
+
+
+@router.get("/safeguarding/reidentifications")
+def reidentifications_page(request: Request, session: SessionDep, user: Overseer) -> Response:
+    return render(request, "safeguarding/reidentifications.html", {"rows": service.reidentifications(session=session)})
+
+
+def _duty_page(request: Request, session: SessionDep, user: StaffUser, status_code: int = 200, **extra: object) -> Response:
+    duty = service.duty_of(session=session, user=user)
+    return render(
+        request, "safeguarding/duty.html",
+        {"duty": duty, "is_officer": can(user, Permission.SAFEGUARD), **_labels(), **extra}, status_code=status_code,
+    )
+
+
+@router.get("/safeguarding/duty")
+def duty_page(request: Request, session: SessionDep, user: Overseer) -> Response:
+    return _duty_page(request, session, user)
+
+
+@router.post("/safeguarding/duty")
+def duty_save(
+    request: Request, session: SessionDep, user: Overseer, on_duty: Annotated[str, Form(max_length=10)] = "",
+    alert_channel: Annotated[str, Form(max_length=10)] = "sms", alert_contact: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    try:
+        service.set_duty(session=session, user=user, on_duty=on_duty == "1", alert_channel=alert_channel, alert_contact=alert_contact)
+    except InvalidInput as exc:
+        form = {"on_duty": on_duty == "1", "alert_channel": alert_channel, "alert_contact": alert_contact}
+        return _duty_page(request, session, user, status_code=exc.status_code, form=form, **_error(exc))
+    return redirect("/safeguarding/duty?done=duty_saved")
+
+
