@@ -29,10 +29,14 @@ from app.corps import api as corps_api
 from app.corps import tablet_views as corps_tablet_views
 from app.corps import views as corps_views
 from app.corps.deps import load_child
+from app.moderation import api as moderation_api
+from app.moderation import views as moderation_views
 from app.notifications import api as notifications_api
 from app.notifications import views as notifications_views
 from app.projects import api as projects_api
 from app.projects import views as projects_views
+from app.safeguarding import api as safeguarding_api
+from app.safeguarding import views as safeguarding_views
 from app.site import api as site_api
 from app.site import views as site_views
 
@@ -61,6 +65,10 @@ ROUTERS = (
     consultations_api.router,
     projects_views.router,
     projects_api.router,
+    moderation_views.router,
+    moderation_api.router,
+    safeguarding_views.router,
+    safeguarding_api.router,
 )
 
 

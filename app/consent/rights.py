@@ -386,6 +386,11 @@ def erase(*, session: Session, child: Child, requested_by: str, actor: audit.Act
     # First hold the consent state, so that answers being sent right now either land before this erasure
     # (and are erased with it) or find the consent gone (and are refused): never stored after it.
     consent.hold(session=session, child=child, purpose=Purpose.PARTICIPATE)
+    # Safeguarding cases are kept by law (ROMO Art. 38(2), MPL Art. 80; PIPL Art. 47) and never listed on the
+    # guardian's receipt: a guardian may be the source of harm (SG-04). Their officers are told in the audit log.
+    from app.safeguarding import service as safeguarding
+
+    safeguarding.note_erasure(session=session, child=child)
     counts.update(consultations.erase_child(session=session, child=child))
     guardians = _guardians_of(session, child)
     leaving = [g for g in guardians if not _has_other_children(session, g, child)]

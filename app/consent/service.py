@@ -66,7 +66,10 @@ def decides_for_themselves(child: Child, day: dt.date | None = None) -> bool:
 
 
 def state_of(*, session: Session, child: Child, purpose: Purpose) -> ConsentState | None:
-    return session.exec(select(ConsentState).where(ConsentState.child_id == child.id, ConsentState.purpose == purpose.value)).first()
+    """Read from the database every time (`populate_existing`): a state object the request loaded earlier
+    must never hide a withdrawal that committed since (CON-07, see `hold`)."""
+    query = select(ConsentState).where(ConsentState.child_id == child.id, ConsentState.purpose == purpose.value)
+    return session.exec(query.execution_options(populate_existing=True)).first()
 
 
 def states_of(*, session: Session, child: Child) -> dict[Purpose, ConsentState | None]:

@@ -402,6 +402,9 @@ class Receipt(BaseModel):
     receipt_code: str
     answers: int
     repeated: bool = PydanticField(description="true when this key was already sent: nothing was stored twice")
+    told_a_grown_up: bool = PydanticField(
+        default=False, description="true when a written answer was passed to a safeguarding officer: show the calm screen (SG-05)"
+    )
 
 
 class GuardianCommentIn(BaseModel):

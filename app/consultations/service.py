@@ -53,6 +53,7 @@ from app.core.db import utcnow
 from app.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from app.core.i18n import N_, get_locale, gettext
 from app.corps.models import AgeBand, Child, Group
+from app.moderation import service as moderation
 
 DATA = Path(__file__).parent / "data"
 LOCALES = ("zh_Hans", "en")
@@ -234,6 +235,11 @@ def _check_values(session: Session, data: ConsultationIn) -> None:
             raise InvalidInput(N_("Please choose a project from the list."))
     if not _filled(data.title):
         raise InvalidInput(N_("Please give the consultation a title in Chinese."))
+    # Bad dates are refused at once, even in a draft (the Lundy gate would only list them later).
+    if data.opens_at is not None and data.closes_at is not None and data.closes_at <= data.opens_at:
+        raise InvalidInput(N_("The closing time must be after the opening time."))
+    if data.respond_by is not None and data.closes_at is not None and data.respond_by < data.closes_at.date():
+        raise InvalidInput(N_("The date children get a response must be on or after the closing date."))
 
 
 def _apply(consultation: Consultation, data: ConsultationIn) -> None:
@@ -401,6 +407,8 @@ def options_by_question(*, session: Session, questions: Iterable[Question]) -> d
 def _check_question(data: QuestionIn) -> None:
     if not _filled(data.prompt):
         raise InvalidInput(N_("Please write the question in Chinese."))
+    if any(not _filled(o.label) and (o.pictogram or any(v.strip() for v in o.label.values())) for o in data.options):
+        raise InvalidInput(N_("Each option needs its words in Chinese."))
     needs_options = data.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.RANKING)
     options = [o for o in data.options if _filled(o.label)]
     if needs_options and len(options) < 2:
@@ -527,7 +535,29 @@ def set_picture(*, session: Session, actor: Any, consultation: Consultation, pic
     audit.record(session, actor=actor, action="consultation.picture_set", subject=consultation, picture_id=consultation.picture_id)
 
 
+def picture_to_show(*, session: Session, picture_id: int, staff: bool) -> Picture:
+    """A consultation's picture: anyone may see it once its consultation is scheduled (children's pages on
+    the tablet and phone, guardians' pages, paper forms); before that only staff. Otherwise 'not found'."""
+    picture = session.get(Picture, picture_id)
+    if picture is None:
+        raise NotFound()
+    if not staff:
+        shown = session.exec(
+            select(Consultation.id).where(Consultation.picture_id == picture_id, col(Consultation.scheduled_at).is_not(None)).limit(1)
+        ).first()
+        if shown is None:
+            raise NotFound()
+    return picture
+
+
 # ---- targeting: which children a consultation asks ---------------------------------------------------
+
+
+def target_choices(*, session: Session) -> tuple[list[Any], list[Group]]:
+    """Every district and group an official may target (all of them: officials do not look after groups)."""
+    from app.corps import service as corps
+
+    return corps.list_districts(session=session), list(session.exec(select(Group).order_by(col(Group.district_id), col(Group.code))).all())
 
 
 def targets(*, consultation: Consultation, child: Child, group: Group, now: dt.datetime | None = None) -> bool:
@@ -720,6 +750,7 @@ class Sent:
     participation: Participation
     answers: int
     repeated: bool  # this key had been sent before: nothing new was stored
+    told_a_grown_up: bool = False  # a text was passed to safeguarding: the child sees the calm screen (SG-05)
 
 
 def submit(
@@ -755,32 +786,41 @@ def submit(
         consultation_id=consultation.id, child_id=child.id, receipt_code=_receipt_code(), channel=channel.value,
         created_at=now, updated_at=now,
     )
-    session.execute(statement.on_conflict_do_update(index_elements=["consultation_id", "child_id"], set_={"updated_at": now}))
-    answer_table = Answer.__table__  # type: ignore[attr-defined]
+    row = session.execute(
+        statement.on_conflict_do_update(index_elements=["consultation_id", "child_id"], set_={"updated_at": now})
+        .returning(*table.c)
+    ).one()
+    participation = Participation.model_validate(row._asdict())  # what the database holds, without another read
+    told = False
+    if parsed:
+        # One statement for all the answers: one row per child per question, updated in place when re-sent.
+        answer_table = Answer.__table__  # type: ignore[attr-defined]
+        rows = [
+            {
+                "consultation_id": consultation.id, "question_id": item.question.id, "child_id": child.id,
+                "channel": channel.value, "skipped": item.skipped, "value": item.value,
+                "entered_by_id": entered_by.id if entered_by is not None else None, "created_at": now, "updated_at": now,
+            }
+            for item in parsed
+        ]
+        upsert = insert(answer_table).values(rows)
+        changes = {name: upsert.excluded[name] for name in ("channel", "skipped", "value", "entered_by_id", "updated_at")}
+        session.execute(upsert.on_conflict_do_update(index_elements=["question_id", "child_id"], set_=changes))
     for item in parsed:
-        values = {
-            "consultation_id": consultation.id, "question_id": item.question.id, "child_id": child.id,
-            "channel": channel.value, "skipped": item.skipped, "value": item.value,
-            "entered_by_id": entered_by.id if entered_by is not None else None, "created_at": now, "updated_at": now,
-        }
-        changes = {k: values[k] for k in ("channel", "skipped", "value", "entered_by_id", "updated_at")}
-        session.execute(insert(answer_table).values(**values).on_conflict_do_update(index_elements=["question_id", "child_id"], set_=changes))
         if QuestionKind(item.question.kind) == QuestionKind.TEXT:
-            _child_comment(session, child, consultation, item, channel, now)
-    participation = participation_of(session=session, child=child, consultation=consultation)
-    assert participation is not None
+            told = _child_comment(session, child, consultation, item, channel, now) or told
     if entered_by is not None:
         audit.record(session, actor=entered_by, action="consultation.paper_entry", subject=consultation, child_id=child.id, answers=len(parsed))
-    return Sent(participation, len(parsed), repeated=False)
+    return Sent(participation, len(parsed), repeated=False, told_a_grown_up=told)
 
 
-def _child_comment(session: Session, child: Child, consultation: Consultation, item: Parsed, channel: Channel, now: dt.datetime) -> None:
+def _child_comment(session: Session, child: Child, consultation: Consultation, item: Parsed, channel: Channel, now: dt.datetime) -> bool:
     """A short-text answer becomes the child's comment on that question, held for moderation (MOD-01).
     A changed text goes back to the queue; a skipped one is removed (the child took it back)."""
     table = Comment.__table__  # type: ignore[attr-defined]
     if item.skipped or item.text is None:
         session.execute(delete(Comment).where(col(Comment.question_id) == item.question.id, col(Comment.child_id) == child.id))
-        return
+        return False
     values = {
         "consultation_id": consultation.id, "question_id": item.question.id, "author_kind": AuthorKind.CHILD.value,
         "child_id": child.id, "channel": channel.value, "text": item.text, "status": CommentStatus.PENDING.value,
@@ -788,9 +828,11 @@ def _child_comment(session: Session, child: Child, consultation: Consultation, i
     }
     existing = session.exec(select(Comment).where(Comment.question_id == item.question.id, Comment.child_id == child.id)).first()
     if existing is not None and existing.text == item.text:
-        return  # the same words sent again: the moderator's decision stands
+        return False  # the same words sent again: the moderator's decision stands
     changes = {"text": item.text, "status": CommentStatus.PENDING.value, "channel": channel.value, "updated_at": now}
     session.execute(_insert(session)(table).values(**values).on_conflict_do_update(index_elements=["question_id", "child_id"], set_=changes))
+    review = moderation.hold(session=session, question_id=item.question.id, child_id=child.id)  # screened on store (MOD-06)
+    return moderation.escalated_by_screening(session=session, comment_id=review.comment_id)
 
 
 def participation_of(*, session: Session, child: Child, consultation: Consultation) -> Participation | None:
@@ -911,12 +953,26 @@ def guardian_comment(*, session: Session, guardian: Any, consultation: Consultat
     changes = {"text": text, "status": CommentStatus.PENDING.value, "updated_at": now}
     session.execute(_insert(session)(table).values(**values).on_conflict_do_update(index_elements=["consultation_id", "guardian_id"], set_=changes))
     comment = session.exec(select(Comment).where(Comment.consultation_id == consultation.id, Comment.guardian_id == guardian.id)).one()
+    moderation.hold(session=session, comment=comment)  # screened on store (MOD-06)
     audit.record(session, actor=guardian, action="consultation.guardian_comment", subject=consultation, comment_id=comment.id)
     return comment
 
 
 def guardian_comment_of(*, session: Session, guardian: Any, consultation: Consultation) -> Comment | None:
     return session.exec(select(Comment).where(Comment.consultation_id == consultation.id, Comment.guardian_id == guardian.id)).first()
+
+
+# ---- paper responses (PAR-14) ------------------------------------------------------------------------
+
+
+def for_group(*, session: Session, group: Group) -> list[Consultation]:
+    """Open consultations that ask this group (by group and district), for a facilitator's paper entry."""
+    now = utcnow()
+    return [
+        c for c in _live(session)
+        if c.state(now) == State.OPEN and (not c.district_ids or group.district_id in c.district_ids)
+        and (not c.group_ids or group.id in c.group_ids)
+    ]
 
 
 # ---- results ------------------------------------------------------------------------------------------

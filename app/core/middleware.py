@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.config import get_settings
@@ -182,6 +183,22 @@ def _lang() -> str:
     return HTML_LANG[get_locale()]
 
 
+class StaticGZipMiddleware:
+    """Compress the static files (htmx, CSS, JS, SVG) for browsers that accept gzip: the child's page stays
+    within its weight budget on a classroom's shared Wi-Fi. Pages themselves are not compressed: they carry
+    the CSRF token next to what a user typed, and compressing the two together leaks the token (BREACH)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=500)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/static/"):
+            await self.gzip(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
 def middleware_stack() -> list[Any]:
     """Outermost first."""
-    return [SecurityHeadersMiddleware, LocaleMiddleware, BodyGuardMiddleware]
+    return [StaticGZipMiddleware, SecurityHeadersMiddleware, LocaleMiddleware, BodyGuardMiddleware]

@@ -106,3 +106,97 @@
   document.addEventListener("htmx:afterSwap", function (event) { setUpPictureCode(document); });
   document.addEventListener("htmx:afterSwap", function (event) { setUpReadAloud(event.target); });
 })();
+
+// The child's questions (app/consultations/child_views.py): a live character count for short texts, a kind
+// message when a tap goes beyond the most choices, and focus on the new screen's heading after htmx swaps
+// it. Without JavaScript the server does the same on each step.
+(function () {
+  "use strict";
+  function setUpQuestions(root) {
+    root.querySelectorAll("textarea[data-count]").forEach(function (area) {
+      if (area.dataset.bound) { return; }
+      area.dataset.bound = "1";
+      var out = document.getElementById(area.dataset.count);
+      if (!out) { return; }
+      var template = out.dataset.template || "{used}";
+      area.addEventListener("input", function () {
+        out.textContent = template.replace("{used}", String(area.value.length));
+      });
+    });
+    root.querySelectorAll("fieldset[data-max]").forEach(function (set) {
+      if (set.dataset.bound) { return; }
+      set.dataset.bound = "1";
+      var max = parseInt(set.dataset.max, 10);
+      var message = set.parentNode.querySelector("[data-max-message]");
+      set.addEventListener("change", function (event) {
+        var box = event.target;
+        if (box.type !== "checkbox") { return; }
+        var chosen = set.querySelectorAll("input[type=checkbox]:checked").length;
+        if (box.checked && chosen > max) {
+          box.checked = false;
+          if (message) { message.hidden = false; }
+        } else if (message) {
+          message.hidden = true;
+        }
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { setUpQuestions(document); });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    setUpQuestions(document);
+    if (event.target && event.target.id === "flow") {
+      var heading = document.getElementById("flow-title");
+      if (heading) { heading.focus(); }
+    }
+  });
+})();
+
+/* ---- Moderation queue: keyboard shortcuts (a approve, r not shown, e safeguarding, j/k next/previous) ---- */
+(function () {
+  "use strict";
+  function items() { return Array.prototype.slice.call(document.querySelectorAll("[data-queue-item]")); }
+  function current() {
+    var active = document.activeElement;
+    var item = active && active.closest ? active.closest("[data-queue-item]") : null;
+    return item || items()[0] || null;
+  }
+  function move(step) {
+    var list = items();
+    if (!list.length) { return; }
+    var index = list.indexOf(current());
+    var next = list[Math.max(0, Math.min(list.length - 1, index + step))];
+    next.focus();
+    next.scrollIntoView({ block: "nearest" });
+  }
+  function press(key) {
+    var item = current();
+    if (!item) { return; }
+    if (key === "r") {
+      var reason = item.querySelector("[data-reason]");
+      if (reason && !reason.value) { reason.focus(); return; }  // a reason first (MOD-04)
+    }
+    var button = item.querySelector('button[data-key="' + key + '"]');
+    if (button) { button.click(); }
+  }
+  document.addEventListener("keydown", function (event) {
+    if (!document.getElementById("queue-list")) { return; }
+    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    var target = event.target;
+    if (target && target.matches && target.matches("input, select, textarea, [contenteditable]")) { return; }
+    var key = event.key;
+    if (key === "j") { move(1); } else if (key === "k") { move(-1); } else if (key === "a" || key === "r" || key === "e") { press(key); } else { return; }
+    event.preventDefault();
+  });
+  // After a decision the row is replaced by the next comment: keep the keyboard at the same place in the list.
+  var position = 0;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var row = event.target && event.target.closest ? event.target.closest("[data-queue-item]") : null;
+    if (row) { position = items().indexOf(row); }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!document.getElementById("queue-list")) { return; }
+    var list = items();
+    var next = list[Math.min(position, list.length - 1)] || document.getElementById("queue-status");
+    if (next) { next.setAttribute("tabindex", "-1"); next.focus(); }
+  });
+})();

@@ -18,6 +18,15 @@ PUBLIC = {"/", "/help", "/language", "/signin", "/signout", "/healthz", "/readyz
 # session instead of a staff permission (tests/corps/test_tablet.py checks them for staff and children).
 TABLET = {"/tablet", "/tablet/child/{child_id}", "/tablet/end", "/young"}
 CHILD = {"/me", "/me/done", "/me/still-here", "/me/assent", "/me/stop", "/me/consent"}
+# The child's consultations (tests/consultations/test_child.py, test_child_api.py check them): the child's
+# session and the consent guard instead of a staff permission; the JSON API by the child's cookie and CSRF header.
+CHILD |= {
+    "/me/consultations/{consultation_id}", "/me/consultations/{consultation_id}/answer",
+    "/me/consultations/{consultation_id}/send", "/me/consultations/{consultation_id}/thanks",
+    "/me/consultations/{consultation_id}/results", "/me/consultations/{consultation_id}/picture",
+    "/api/v1/me/consultations", "/api/v1/me/consultations/{consultation_id}",
+    "/api/v1/me/consultations/{consultation_id}/answers", "/api/v1/me/consultations/{consultation_id}/results",
+}
 # The guardian's path: guarded by the letter code, the one-time code and the guardian's own session
 # (tests/consent/test_guardian_path.py checks them).
 GUARDIAN = {
@@ -27,8 +36,20 @@ GUARDIAN = {
     # receipt is found by its random reference only and shows counts, never who the child was.
     "/guardian/home", "/guardian/children/{child_id}/withdraw", "/guardian/children/{child_id}/export.json",
     "/guardian/children/{child_id}/rights", "/guardian/children/{child_id}/erase", "/guardian/erased/{ref}",
+    # Guardians' own views on consultations (tests/consultations/test_guardian_input.py checks them).
+    "/guardian/consultations", "/guardian/consultations/{consultation_id}", "/guardian/consultations/{consultation_id}/comment",
 }
-PUBLIC |= TABLET | CHILD | GUARDIAN
+# Moderation (tests/moderation/): the child's "My comments" and "look again" (child's session and the consent
+# guard); a consultation's transparency page (counts only) for a signed-in child or guardian.
+CHILD |= {"/me/comments", "/me/comments/{comment_id}/look-again", "/me/consultations/{consultation_id}/transparency"}
+GUARDIAN |= {"/guardian/consultations/{consultation_id}/transparency"}
+# A consultation's picture: anyone once the consultation is scheduled, staff only before (tests/consultations/test_official.py).
+PICTURES = {"/consultations/pictures/{picture_id}"}
+# Safeguarding for children and visitors (tests/safeguarding/test_help.py): "I need help" and the calm screen,
+# without sign-in or consent (SG-05, SG-06, CON-15).
+PUBLIC |= {"/help/request", "/help/thanks"}
+CHILD |= {"/me/help", "/me/help/thanks"}
+PUBLIC |= TABLET | CHILD | GUARDIAN | PICTURES
 
 
 def _permission_of(route) -> Permission | None:
@@ -40,7 +61,9 @@ def _permission_of(route) -> Permission | None:
 def _concrete(path: str, user_id: int, group_id: int = 999999, child_id: int = 999999) -> str:
     return re.sub(r"\{user_id\}", str(user_id), path).replace("{session_id}", "999999").replace(
         "{token_id}", "999999"
-    ).replace("{role}", "moderator").replace("{group_id}", str(group_id)).replace("{child_id}", str(child_id))
+    ).replace("{role}", "moderator").replace("{group_id}", str(group_id)).replace("{child_id}", str(child_id)).replace("{consultation_id}", "999999").replace(
+        "{question_id}", "999999"
+    ).replace("{project_id}", "999999").replace("{case_id}", "999999")
 
 
 def _group_with_a_child(session, user) -> tuple[int, int]:

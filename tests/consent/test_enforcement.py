@@ -43,12 +43,23 @@ ALLOWED_WITHOUT_GUARD = {
     "/me/assent": "the child's own yes or no (CON-08): the consent decision itself",
     "/me/stop": "the child stops taking part: withdrawing must always work",
     "/me/consent": "a young person's own decisions (CON-09): the consent decision itself",
+    "/me/help": "safeguarding never depends on consent (SG-06, CON-15): the child's \"I need help\" opens a case",
 }
 
 # GET routes that SHOW a child's input (their answers, comments, what became of their ideas) must use the
 # guard too. There are none yet: the child's home only says which consent state the child is in. When the
 # consultations bring such pages, add their paths here; the test below then requires the guard on them.
-SHOWS_CHILD_INPUT: set[str] = set()
+SHOWS_CHILD_INPUT: set[str] = {
+    # The child's consultations (app/consultations/child_views.py and the child's JSON API): the intro with the
+    # stored answers prefilled, the thanks with the receipt, the results of the questions the child answered,
+    # and the list of consultations the child answered.
+    "/me/consultations/{consultation_id}", "/me/consultations/{consultation_id}/thanks",
+    "/me/consultations/{consultation_id}/results",
+    "/api/v1/me/consultations", "/api/v1/me/consultations/{consultation_id}",
+    "/api/v1/me/consultations/{consultation_id}/results",
+    # The child's own comments and what became of them (app/moderation/views.py, MOD-21).
+    "/me/comments",
+}
 
 
 def _dependencies(dependant) -> list:  # noqa: ANN001

@@ -102,10 +102,13 @@ def test_a_consultation_cannot_be_scheduled_until_the_lundy_gate_holds(session, 
 def test_dates_must_be_in_order_and_two_ways_to_answer_are_needed(session):
     actor = official(session)
     now = utcnow()
-    backwards = service.create(session=session, actor=actor, data=ready(opens_at=now, closes_at=now - dt.timedelta(days=1),
-                                                                       respond_by=(now - dt.timedelta(days=3)).date()))
-    assert {"closes_at", "respond_by", "questions"} <= set(service.lundy_missing(session=session, consultation=backwards))
+    with pytest.raises(service.InvalidInput):  # refused at once, even in a draft
+        service.create(session=session, actor=actor, data=ready(opens_at=now, closes_at=now - dt.timedelta(days=1)))
+    with pytest.raises(service.InvalidInput):
+        service.create(session=session, actor=actor, data=ready(respond_by=(now - dt.timedelta(days=3)).date()))
+    session.rollback()
     one_kind = service.create(session=session, actor=actor, data=ready())
+    assert "questions" in service.lundy_missing(session=session, consultation=one_kind)
     service.add_question(session=session, actor=actor, consultation=one_kind, data=every_kind()[0])
     assert service.lundy_missing(session=session, consultation=one_kind) == ["two_modes"]  # PAR-04
     service.add_question(session=session, actor=actor, consultation=one_kind, data=every_kind()[-1])

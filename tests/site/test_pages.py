@@ -208,3 +208,13 @@ def test_cli_reports_a_database_that_is_down(settings, monkeypatch):
     result = CliRunner().invoke(cli, ["db", "upgrade"])
     assert result.exit_code == 3
     assert "Cannot reach the database" in result.output and "secretpw" not in result.output
+
+
+def test_static_files_are_compressed_and_pages_are_not(client):
+    """The child's page weight budget (issue 5): htmx and CSS travel gzipped; pages, which carry the CSRF
+    token next to what a user typed, are never compressed (BREACH)."""
+    htmx = client.get("/static/vendor/htmx-2.0.11.min.js", headers={"Accept-Encoding": "gzip"})
+    assert htmx.status_code == 200 and htmx.headers["content-encoding"] == "gzip"
+    assert int(htmx.headers["content-length"]) < 20_000
+    page = client.get("/help", headers={"Accept-Encoding": "gzip"})
+    assert page.status_code == 200 and "content-encoding" not in page.headers
