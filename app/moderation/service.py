@@ -414,6 +414,13 @@ def decide(
         _settle(session, comment, seen_text=seen, status=CommentStatus.REDACTED, text=mask(seen, chosen))
         _record(session, moderator, comment, review, decision, note=note, spans=chosen)
     else:
+        found = [(f["start"], f["end"]) for f in review.findings if f["category"] in {c.value for c in PERSONAL_DETAILS}]
+        if found and seen == comment.text:
+            # MOD-08: the child sent personal details anyway; whatever is shown beyond moderators has them
+            # hidden, so a plain approval of such words is a redaction of what the screening found.
+            _settle(session, comment, seen_text=seen, status=CommentStatus.REDACTED, text=mask(seen, found))
+            _record(session, moderator, comment, review, Decision.REDACTED, note=note, spans=found)
+            return Decided(comment, Decision.REDACTED)
         _settle(session, comment, seen_text=seen, status=CommentStatus.APPROVED)
         _record(session, moderator, comment, review, Decision.APPROVED, note=note)
     return Decided(comment, decision)

@@ -193,6 +193,16 @@ def test_redact_hides_the_parts_and_keeps_no_trace_of_the_original(app, scene):
         assert "13800138000" not in str(event.data)
 
 
+def test_a_plain_approval_never_publishes_personal_details_the_screening_found(scene):
+    """MOD-08: the child sent a phone number anyway; approving shows the words with the number hidden."""
+    comment = scene.comment(scene.children[0], PHONE)
+    decided = service.decide(session=scene.session, moderator=scene.moderator, comment_id=comment.id, decision=Decision.APPROVED)
+    scene.session.commit()
+    after = scene.fresh(comment)
+    assert decided.decision == Decision.REDACTED and after.status == CommentStatus.REDACTED.value
+    assert "13800138000" not in after.text and MASK in after.text
+
+
 def test_redact_with_words_typed_by_the_moderator(scene):
     comment = scene.comment(scene.children[0], "我和小明一起去公园，小明喜欢秋千")
     service.decide(session=scene.session, moderator=scene.moderator, comment_id=comment.id, decision=Decision.REDACTED, words="小明")
