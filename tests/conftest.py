@@ -201,16 +201,20 @@ def served_app(settings):  # noqa: ANN201
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # two workers import the app; a busy 2-core machine is slow to start them
+        last = None
         while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"yimi serve exited with {process.returncode}: {process.stdout.read().decode(errors='replace')[-2000:]}")
             try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                last = httpx.get(f"{base}/readyz", timeout=2)
+                if last.status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             time.sleep(0.2)
         else:
-            pytest.fail("yimi serve did not become ready")
+            pytest.fail(f"yimi serve did not become ready (last answer: {last.status_code if last else 'none'} {last.text[:300] if last else ''})")
         yield base
     finally:
         os.killpg(process.pid, signal.SIGTERM)

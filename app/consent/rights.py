@@ -51,6 +51,7 @@ from app.core.db import utcnow
 from app.core.errors import Conflict, InvalidInput, NotFound, YimiError
 from app.core.i18n import N_
 from app.corps.models import Child, ChildIdentity, ChildSession, ChildStatus, Group
+from app.moderation import service as moderation
 from app.notifications import service as notifications
 from app.notifications.models import Channel, OutboxMessage
 
@@ -324,6 +325,7 @@ ERASURE_CATEGORIES: dict[str, str] = {
     "comments": N_("Comments and short-text answers"),
     "participations": N_("Receipt codes of consultations answered"),
     "submissions": N_("Records of when answers were sent"),
+    "reports": N_("Reports the child made about comments"),
     "pseudonym": N_("Nickname and picture code (replaced by a neutral placeholder)"),
 }
 
@@ -370,6 +372,7 @@ def erasure_preview(*, session: Session, child: Child) -> dict[str, int]:
         "outbox_messages": sum(len(_messages_about(session, g, child)) for g in guardians),
         "guardian_accounts": sum(1 for g in guardians if not _has_other_children(session, g, child)),
         **consultations.input_counts(session=session, child=child),
+        "reports": moderation.erase_reports_by(session=session, child=child, count_only=True),
         "pseudonym": 1,
     }
 
@@ -392,6 +395,7 @@ def erase(*, session: Session, child: Child, requested_by: str, actor: audit.Act
 
     safeguarding.note_erasure(session=session, child=child)
     counts.update(consultations.erase_child(session=session, child=child))
+    counts["reports"] = moderation.erase_reports_by(session=session, child=child)
     guardians = _guardians_of(session, child)
     leaving = [g for g in guardians if not _has_other_children(session, g, child)]
     for guardian in guardians:

@@ -7,7 +7,7 @@ post that renders the next screen (htmx swaps the `flow` block; without JavaScri
 route that takes or shows the child's input stands behind the consent guard `ConsentingChild` (CON-04)."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -38,10 +38,11 @@ from app.consultations.models import (
 from app.core.config import get_settings
 from app.core.db import SessionDep
 from app.core.errors import Conflict, NotFound, YimiError
-from app.core.i18n import N_, get_locale
+from app.core.i18n import N_, get_locale, gettext
 from app.core.templating import is_htmx, redirect, render
 from app.corps.deps import SignedInChild
 from app.corps.models import AVATARS, Child
+from app.moderation import service as moderation
 
 router = APIRouter(include_in_schema=False)
 
@@ -97,13 +98,16 @@ def home_cards(*, session: Any, child: Child) -> dict[str, list[Card]]:
 # ---- answers carried in the form -----------------------------------------------------------------
 
 
-def hidden_fields(answers: list[AnswerIn], *, leave_out: int | None = None) -> list[tuple[str, str]]:
-    """The hidden inputs that carry the answers so far, in the encoding `service.answers_from_form` reads."""
+def hidden_fields(answers: list[AnswerIn], *, leave_out: int | None = None, kept: set[int] | None = None) -> list[tuple[str, str]]:
+    """The hidden inputs that carry the answers so far, in the encoding `service.answers_from_form` reads,
+    and `keep-<id>` for a text the child chose to send with personal details after the prompt."""
     fields: list[tuple[str, str]] = []
     for answer in answers:
         qid = answer.question_id
         if qid == leave_out:
             continue
+        if kept and qid in kept and answer.text and not answer.skip:
+            fields.append((f"keep-{qid}", "1"))
         if answer.skip:
             fields.append((f"skip-{qid}", "1"))
         elif answer.option is not None:
@@ -159,6 +163,8 @@ class Flow:
     child: Child | None = None
     preview: bool = False
     answered_before: bool = False
+    kept: set[int] = field(default_factory=set)  # text questions whose personal details the child chose to keep
+    prompt: list[str] = field(default_factory=list)  # categories of personal details to ask about (MOD-08)
 
     @property
     def total(self) -> int:
@@ -173,7 +179,7 @@ def _urls(consultation: Consultation, band: str | None, preview: bool) -> dict[s
         base = f"/consultations/{consultation.id}/preview"
         return {"action": base, "method": "get", "picture": f"{base}/picture", "home": f"/consultations/{consultation.id}"}
     base = f"/me/consultations/{consultation.id}"
-    return {"action": f"{base}/answer", "method": "post", "send": f"{base}/send", "picture": f"{base}/picture", "home": "/me"}
+    return {"action": f"{base}/answer", "method": "post", "send": f"{base}/send", "check": f"{base}/check", "picture": f"{base}/picture", "home": "/me"}
 
 
 def _summary(flow: Flow, question: Question, answer: AnswerIn) -> list[str]:
@@ -215,8 +221,9 @@ def render_step(
         "kind": QuestionKind(question.kind).value if question else None,
         "current": flow.answer_of(question) if question else None,
         "options": flow.options.get(question.id, []) if question else [],  # type: ignore[arg-type]
-        "hidden": hidden_fields(flow.answers, leave_out=question.id if question else None),
-        "all_hidden": hidden_fields(flow.answers),
+        "hidden": hidden_fields(flow.answers, leave_out=question.id if question else None, kept=flow.kept),
+        "all_hidden": hidden_fields(flow.answers, kept=flow.kept),
+        "prompt": [gettext(moderation.PERSONAL_DETAIL_WORDS[c]) for c in flow.prompt],
         "consultation": consultation,
         "title": service.text_of(consultation.title),
         "brief": service.text_of(brief),
@@ -275,6 +282,9 @@ def _move(flow: Flow, values: Any) -> tuple[int, YimiError | None, bool]:
     if go == "again":  # ranking: start the order again
         current.order = []
         return at, None, from_review
+    if go == "keep":  # after the prompt, the child sends the words as they are (MOD-08: the choice is theirs)
+        flow.kept.add(question.id)  # type: ignore[arg-type]
+        go = "next"
     if go.startswith("tap-") and go[4:].isdigit():  # ranking by tapping in order (A11Y-03: no dragging)
         tapped = int(go[4:])
         current.skip = False
@@ -285,7 +295,22 @@ def _move(flow: Flow, values: Any) -> tuple[int, YimiError | None, bool]:
         service.parse_answer(question, flow.options.get(question.id, []), current)  # type: ignore[arg-type]
     except service.BadAnswer as exc:
         return at, exc, from_review
+    if _needs_prompt(flow, question, current):
+        return at, None, from_review
     return (flow.total + 1 if from_review else at + 1), None, from_review
+
+
+def _kept(values: Any) -> set[int]:
+    return {int(name[5:]) for name in values if isinstance(name, str) and name.startswith("keep-") and name[5:].isdigit()}
+
+
+def _needs_prompt(flow: Flow, question: Question, answer: AnswerIn) -> bool:
+    """MOD-08, MOD-22: personal details in a written answer bring a friendly prompt before it moves on,
+    naming what kind of detail, never the words; once the child chooses to keep it, they are not asked again."""
+    if QuestionKind(question.kind) != QuestionKind.TEXT or answer.skip or not (answer.text or "").strip() or question.id in flow.kept:
+        return False
+    flow.prompt = moderation.personal_details_in(answer.text or "")
+    return bool(flow.prompt)
 
 
 def _flow_of(session: Any, consultation: Consultation, *, band: str | None, child: Child | None = None, preview: bool = False) -> Flow:
@@ -335,8 +360,28 @@ def answer_step(
             exc.headers["HX-Redirect"] = f"/me/consultations/{consultation_id}"
         raise
     flow.answers = service.answers_from_form(flow.questions, form)
+    flow.kept = _kept(form)
     step, error, from_review = _move(flow, form)
     return render_step(request, flow, step, error=error, from_review=from_review, status_code=error.status_code if error else 200)
+
+
+@router.post("/me/consultations/{consultation_id}/check")
+def check_text(
+    request: Request, consultation_id: int, session: SessionDep, child: ConsentingChild, form: Annotated[FormData, Depends(_form)]
+) -> Response:
+    """While the child writes (htmx, debounced): the friendly prompt about personal details, or nothing.
+    Stores nothing."""
+    flow = _child_flow(session, child, consultation_id)
+    flow.answers = service.answers_from_form(flow.questions, form)
+    flow.kept = _kept(form)
+    try:
+        at = int(str(form.get("at", "0")))
+    except ValueError:
+        at = 0
+    question = flow.questions[at - 1] if 1 <= at <= flow.total else None
+    if question is not None:
+        _needs_prompt(flow, question, flow.answer_of(question))
+    return render(request, "consultations/child/_check.html", {"prompt": [gettext(moderation.PERSONAL_DETAIL_WORDS[c]) for c in flow.prompt]})
 
 
 @router.post("/me/consultations/{consultation_id}/send")
@@ -349,6 +394,10 @@ def send(
     key = str(form.get("key", ""))[:100]
     try:
         flow.answers = service.answers_from_form(flow.questions, form)
+        flow.kept = _kept(form)
+        for step, question in enumerate(flow.questions, start=1):  # and again on sending (MOD-08)
+            if _needs_prompt(flow, question, flow.answer_of(question)):
+                return render_step(request, flow, step, from_review=True)
         on_tablet = request.state.child_session.group_session_id is not None
         sent = service.submit(
             session=session, child=child, consultation=flow.consultation, answers=flow.answers, key=key,
@@ -412,6 +461,9 @@ def _charts(results: list[service.QuestionResult]) -> list[Chart]:
     return charts
 
 
+BAND_WORDS = {"6-9": "6–9", "10-13": "10–13", "14-17": "14–17"}  # age bands as shown to people (MOD-12 labels)
+
+
 @router.get("/me/consultations/{consultation_id}/results")
 def results(request: Request, consultation_id: int, session: SessionDep, child: ConsentingChild) -> Response:
     """After the close: what children said, for the questions this child answered, as bar charts drawn on
@@ -422,10 +474,20 @@ def results(request: Request, consultation_id: int, session: SessionDep, child: 
     if closed:
         answered = {qid for qid, a in service.answers_of(session=session, child=child, consultation=consultation).items() if not a.skipped}
         charts = _charts(service.results(session=session, consultation=consultation, question_ids=answered)) if answered else []
+    # MOD-12: under each text question, what other children wrote (approved, with their QUOTE consent) and
+    # the child's own comment, each with a small "Report" form.
+    from app.moderation.models import REPORT_REASON_LABELS, ReportReason
+
+    shown: dict[int | None, list] = {}
+    if charts:
+        for c in moderation.shown_comments(session=session, consultation=consultation, for_public=True, viewer_child_id=child.id):
+            if c.author_kind == "child":
+                shown.setdefault(c.question_id, []).append(c)
     return _child_page(
         request, "consultations/child/results.html", child,
         {"consultation": consultation, "title": service.text_of(consultation.title), "closed": closed, "charts": charts,
-         "closes": day_in_words(consultation.closes_at), "respond_by": day_in_words(consultation.respond_by), "chart_width": CHART_WIDTH},
+         "closes": day_in_words(consultation.closes_at), "respond_by": day_in_words(consultation.respond_by), "chart_width": CHART_WIDTH,
+         "shown": shown, "report_reasons": list(ReportReason), "report_reason_labels": REPORT_REASON_LABELS, "age_bands": BAND_WORDS},
     )
 
 

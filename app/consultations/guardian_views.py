@@ -21,7 +21,9 @@ from app.core.db import SessionDep
 from app.core.errors import InvalidInput
 from app.core.i18n import N_, babel_locale
 from app.core.templating import NOTICES, redirect, render
-from app.corps.models import Child
+from app.corps.models import AgeBand, Child
+from app.moderation import service as moderation
+from app.moderation.models import REPORT_REASON_LABELS, ReporterKind, ReportReason
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,7 +76,12 @@ def _detail(
     error: InvalidInput | None = None,
 ) -> Response:
     comment = service.guardian_comment_of(session=session, guardian=guardian, consultation=consultation)
+    # MOD-12: children's comments their QUOTE consent allows, and other guardians' approved views.
+    shown = [c for c in moderation.shown_comments(session=session, consultation=consultation, for_public=True)
+             if not (comment is not None and c.id == comment.id)]
     return render(request, "consultations/guardian/detail.html", {
+        "shown": shown, "report_reasons": list(ReportReason), "report_reason_labels": REPORT_REASON_LABELS,
+        "age_bands": {b.value: b.value.replace("-", "–") for b in AgeBand},
         "consultation": consultation, "title": service.text_of(consultation.title),
         "description": service.text_of(consultation.description), "facts": _facts(consultation),
         "comment": comment, "text": comment.text if text is None and comment else (text or ""), "limit": TEXT_LIMIT,
@@ -119,3 +126,18 @@ def comment(
         return _detail(request, session, guardian, found, text=text, error=exc)
     session.commit()
     return redirect(f"/guardian/consultations/{consultation_id}?done=guardian_comment_sent")
+
+
+@router.post("/guardian/comments/{comment_id}/report")
+def report(
+    request: Request, comment_id: int, session: SessionDep, guardian: SignedInGuardian,
+    consultation_id: Annotated[int, Form()] = 0, reason: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """MOD-12: a guardian reports a comment shown on the consultation's page; it is hidden at once."""
+    found, _children_ = _visible(session, guardian, consultation_id)
+    outcome = moderation.report(
+        session=session, consultation=found, comment_id=comment_id, reporter_kind=ReporterKind.GUARDIAN,
+        reporter_id=guardian.id, reason=moderation.report_reason(reason),  # type: ignore[arg-type]
+    )
+    session.commit()
+    return redirect(f"/guardian/consultations/{consultation_id}?done={outcome}#shown-title")

@@ -568,10 +568,18 @@ def _question_change(request: Request, session: SessionDep, user: StaffUser, con
 def consultation_results(request: Request, consultation_id: int, session: SessionDep, user: Reader) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
     by_channel = service.participation_counts(session=session, consultation=consultation)
+    # MOD-12: every shown comment for analysis (not a quote): age band and group, guardians' apart.
+    from app.moderation import service as moderation
+    from app.moderation.models import REPORT_REASON_LABELS, ReportReason
+
+    shown: dict[int | None, list] = {}
+    for c in moderation.shown_comments(session=session, consultation=consultation, for_public=False):
+        shown.setdefault(c.question_id if c.author_kind == "child" else None, []).append(c)
     return render(
         request,
         "consultations/staff/results.html",
         {
+            "shown": shown, "report_reasons": list(ReportReason), "report_reason_labels": REPORT_REASON_LABELS,
             "consultation": consultation,
             "state": consultation.state(),
             "results": service.results(session=session, consultation=consultation),

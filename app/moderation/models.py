@@ -17,7 +17,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Float, ForeignKey, Integer, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from app.core.db import UTCDateTime, utcnow
@@ -86,6 +96,60 @@ class ModerationReview(SQLModel, table=True):
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     decided_by_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
     decided_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # MOD-12: when a published comment was last reported (and so hidden again); a report newer than the
+    # queue entry puts the comment first in the queue.
+    reported_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ReporterKind(StrEnum):
+    CHILD = "child"
+    GUARDIAN = "guardian"
+    STAFF = "staff"
+
+
+class ReportReason(StrEnum):
+    """The short list a reporter chooses from (MOD-12)."""
+
+    UNKIND = "unkind"
+    PERSONAL_INFORMATION = "personal_information"
+    WORRIED = "worried"
+    OTHER = "other"
+
+
+# For the reporter (child words) and for the queue.
+REPORT_REASON_LABELS: dict[ReportReason, str] = {
+    ReportReason.UNKIND: N_("It is unkind"),
+    ReportReason.PERSONAL_INFORMATION: N_("It tells personal information"),
+    ReportReason.WORRIED: N_("It makes me worried"),
+    ReportReason.OTHER: N_("Something else"),
+}
+REPORTER_LABELS: dict[ReporterKind, str] = {
+    ReporterKind.CHILD: N_("reported by a child"),
+    ReporterKind.GUARDIAN: N_("reported by a guardian"),
+    ReporterKind.STAFF: N_("reported by a staff member"),
+}
+
+
+class ModerationReport(SQLModel, table=True):
+    """MOD-12: one report of a published comment by one person (a child, a guardian or a staff member),
+    with a reason from the short list. The reporter is kept as kind and id only. Cascades with the comment,
+    so a withdrawn or erased comment takes its reports along. One report per person per comment."""
+
+    __tablename__ = "moderation_report"
+    __table_args__ = (
+        UniqueConstraint("comment_id", "reporter_kind", "reporter_id"),
+        CheckConstraint(f"reporter_kind IN ({_values(ReporterKind)})", name="reporter_kind_known"),
+        CheckConstraint(f"reason IN ({_values(ReportReason)})", name="reason_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    comment_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("comment.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    reporter_kind: str = Field(max_length=10)
+    reporter_id: int
+    reason: str = Field(max_length=30)
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
 class ModerationDecision(SQLModel, table=True):

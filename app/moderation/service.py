@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import case, func, update
 from sqlmodel import Session, col, select
 
 from app.accounts.models import StaffUser
@@ -34,8 +34,11 @@ from app.moderation.models import (
     REASON_FOR_CHILDREN,
     Decision,
     ModerationDecision,
+    ModerationReport,
     ModerationReview,
     Reason,
+    ReporterKind,
+    ReportReason,
 )
 from app.moderation.screening import MASK, PERSONAL_DETAILS, Action, Category, screen
 
@@ -160,6 +163,28 @@ def _ensure_reviews(session: Session, consultation_id: int | None = None) -> Non
         hold(session=session, comment=comment)
 
 
+# ---- the child's prompt while writing (MOD-08, MOD-22) ----------------------------------------------
+
+# The category in a child's words, never the matched text: "To keep you safe, we don't share …".
+PERSONAL_DETAIL_WORDS: dict[str, str] = {
+    Category.PHONE.value: N_("phone numbers"),
+    Category.EMAIL.value: N_("e-mail addresses"),
+    Category.URL.value: N_("web addresses"),
+    Category.QQ.value: N_("QQ numbers"),
+    Category.SOCIAL_ID.value: N_("WeChat or other app accounts"),
+    Category.ID_NUMBER.value: N_("ID card numbers"),
+    Category.ADDRESS.value: N_("where someone lives"),
+    Category.SCHOOL.value: N_("names of schools or classes"),
+    Category.NAME.value: N_("people's full names"),
+}
+
+
+def personal_details_in(text: str) -> list[str]:
+    """The categories of personal details in `text`, in a fixed order (for the prompt before sending)."""
+    found = {f.category.value for f in screen(text).findings if f.category in PERSONAL_DETAILS}
+    return [category for category in PERSONAL_DETAIL_WORDS if category in found]
+
+
 # ---- the queue --------------------------------------------------------------------------------------
 
 
@@ -179,6 +204,7 @@ class QueueItem:
     age_band: str | None
     group: str | None
     segments: list[Segment] = field(default_factory=list)
+    reports: list[tuple[str, str]] = field(default_factory=list)  # MOD-12: (reporter kind, reason) of each report
 
     @property
     def has_findings(self) -> bool:
@@ -212,11 +238,28 @@ def _queue_query(consultation_id: int | None):  # noqa: ANN202
         .outerjoin(Child, col(Child.id) == Comment.child_id)
         .outerjoin(Group, col(Group.id) == Child.group_id)
         .where(Comment.status == CommentStatus.PENDING.value)
-        .order_by(col(ModerationReview.risk).desc(), col(ModerationReview.queued_at), col(Comment.id))
+        .order_by(_reported_first(), col(ModerationReview.risk).desc(), col(ModerationReview.queued_at), col(Comment.id))
     )
     if consultation_id is not None:
         query = query.where(Comment.consultation_id == consultation_id)
     return query
+
+
+def _reported_first():  # noqa: ANN202
+    """MOD-12: a published comment hidden again by a report comes first (its report is newer than its queue entry)."""
+    reported = col(ModerationReview.reported_at).is_not(None) & (col(ModerationReview.reported_at) >= col(ModerationReview.queued_at))
+    return case((reported, 0), else_=1)
+
+
+def _with_reports(session: Session, items: list[QueueItem]) -> list[QueueItem]:
+    ids = [i.comment.id for i in items if i.review.reported_at is not None]
+    if ids:
+        rows = session.exec(
+            select(ModerationReport).where(col(ModerationReport.comment_id).in_(ids)).order_by(col(ModerationReport.at), col(ModerationReport.id))
+        ).all()
+        for item in items:
+            item.reports = [(r.reporter_kind, r.reason) for r in rows if r.comment_id == item.comment.id]
+    return items
 
 
 def _item(row: Sequence[Any]) -> QueueItem:
@@ -243,14 +286,14 @@ def queue(
         query = query.where(col(Comment.id).not_in(excluded))
     if limit is not None:
         query = query.limit(limit)
-    return [_item(row) for row in session.exec(query).all()]
+    return _with_reports(session, [_item(row) for row in session.exec(query).all()])
 
 
 def queue_item(*, session: Session, comment_id: int) -> QueueItem:
     row = session.exec(_queue_query(None).where(Comment.id == comment_id)).first()
     if row is None:
         raise NotFound()
-    return _item(row)
+    return _with_reports(session, [_item(row)])[0]
 
 
 @dataclass
@@ -552,6 +595,144 @@ def ask_look_again(*, session: Session, child: Child, comment_id: int) -> None:
     audit.record(session, actor=child, action="moderation.look_again_asked", subject=comment)
 
 
+# ---- where approved comments are shown, and reports of them (MOD-12) --------------------------------------
+
+SHOWN = (CommentStatus.APPROVED.value, CommentStatus.REDACTED.value)  # never pending or rejected words
+PUBLIC_LIMIT = 20  # at most this many children's comments per question on a child's or guardian's page
+STAFF_LIMIT = 500
+
+
+@dataclass
+class ShownComment:
+    """One comment as others may see it: the stored text (a redaction already has the mask), the age band
+    and, for staff, the group name — never a nickname or identity."""
+
+    id: int
+    question_id: int | None
+    author_kind: str
+    text: str
+    age_band: str | None
+    group: str | None
+    created_at: dt.datetime
+    mine: bool = False
+
+
+def shown_comments(
+    *, session: Session, consultation: Consultation, question_id: int | None = None, for_public: bool,
+    viewer_child_id: int | None = None,
+) -> list[ShownComment]:
+    """The one query behind every page that shows comments (the child's results, the guardian's page, the
+    staff results): approved or redacted comments only, newest first.
+
+    `for_public` (children's and guardians' pages): a child's comment is quoted only while the child's QUOTE
+    consent allows it now (checked by `consent.allows`), at most PUBLIC_LIMIT per question, labelled with the
+    age band only; the viewing child's own comment (`viewer_child_id`) is always theirs to see. Staff analysis
+    (`for_public=False`) is not a quote: every shown comment, with age band and group name. Guardians'
+    comments (approved) come with both, labelled apart by `author_kind`."""
+    from app.consent import service as consent
+    from app.consent.models import Purpose
+
+    query = (
+        select(Comment, Child, Group)
+        .outerjoin(Child, col(Child.id) == Comment.child_id)
+        .outerjoin(Group, col(Group.id) == Child.group_id)
+        .where(Comment.consultation_id == consultation.id, col(Comment.status).in_(SHOWN))
+        .order_by(col(Comment.created_at).desc(), col(Comment.id).desc())
+    )
+    if question_id is not None:
+        query = query.where(Comment.question_id == question_id)
+    limit = PUBLIC_LIMIT if for_public else STAFF_LIMIT
+    allowed: dict[int, bool] = {}
+    per_question: Counter[int | None] = Counter()
+    found = []
+    for comment, child, group in session.exec(query).all():
+        mine = viewer_child_id is not None and comment.child_id == viewer_child_id
+        if comment.author_kind == AuthorKind.CHILD.value and for_public and not mine:
+            if child.id not in allowed:
+                allowed[child.id] = consent.allows(session=session, child=child, purpose=Purpose.QUOTE)
+            if not allowed[child.id]:
+                continue
+        if comment.author_kind == AuthorKind.CHILD.value:
+            if per_question[comment.question_id] >= limit:
+                continue
+            per_question[comment.question_id] += 1
+        band = child.age_band() if child is not None else None
+        found.append(ShownComment(
+            id=comment.id, question_id=comment.question_id, author_kind=comment.author_kind, text=comment.text,  # type: ignore[arg-type]
+            age_band=band.value if band is not None else None, group=group.label if group is not None and not for_public else None,
+            created_at=comment.created_at, mine=mine,
+        ))
+    return found
+
+
+class ReportOutcome:
+    REPORTED = "reported"
+    ALREADY_HIDDEN = "already_hidden"  # someone reported it first: it is hidden already
+    ALREADY_REPORTED = "already_reported"  # this person reported it before (nothing is counted twice)
+
+
+class ReportReasonNeeded(InvalidInput):
+    detail = N_("Please choose why you are telling us about it.")
+
+
+def report_reason(raw: object) -> ReportReason:
+    """The reason a form sent, from the short list (MOD-12)."""
+    try:
+        return ReportReason(str(raw or ""))
+    except ValueError:
+        raise ReportReasonNeeded() from None
+
+
+def report(
+    *, session: Session, consultation: Consultation, comment_id: int, reporter_kind: ReporterKind, reporter_id: int,
+    reason: ReportReason, for_public: bool = True, viewer_child_id: int | None = None,
+) -> str:
+    """MOD-12: anyone signed in reports a comment shown to them; it is hidden at once. In the caller's
+    transaction: a conditional UPDATE puts the comment back to `pending` (only if it is approved or redacted
+    now), the report is stored, the review is flagged `reported` (first in the queue) and the report is
+    audited with the reporter's kind and id only. `consultation` is one the caller checked the reporter may
+    see; a comment not shown to this reporter there (pending, not shown, or not quoted) is "not found"."""
+    comment = session.get(Comment, comment_id, populate_existing=True)
+    if comment is None or comment.consultation_id != consultation.id:
+        raise NotFound()
+    reports = session.exec(select(ModerationReport).where(ModerationReport.comment_id == comment_id)).all()
+    if any(r.reporter_kind == reporter_kind.value and r.reporter_id == reporter_id for r in reports):
+        return ReportOutcome.ALREADY_REPORTED
+    if comment.status in SHOWN and comment_id not in {
+        c.id for c in shown_comments(session=session, consultation=consultation, question_id=comment.question_id,
+                                     for_public=for_public, viewer_child_id=viewer_child_id)
+        if c.author_kind == comment.author_kind
+    }:
+        raise NotFound()
+    result = session.execute(
+        update(Comment).where(col(Comment.id) == comment_id, col(Comment.status).in_(SHOWN))
+        .values(status=CommentStatus.PENDING.value)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        if reports:  # hidden by an earlier report (and perhaps decided since): say so, count nothing
+            return ReportOutcome.ALREADY_HIDDEN
+        raise NotFound()  # pending or not shown: nobody but its author and moderators knows it exists
+    session.refresh(comment)
+    now = utcnow()
+    session.add(ModerationReport(comment_id=comment_id, reporter_kind=reporter_kind.value, reporter_id=reporter_id, reason=reason.value, at=now))
+    review = session.exec(select(ModerationReview).where(ModerationReview.comment_id == comment_id)).first()
+    review = review or ModerationReview(comment_id=comment_id)
+    result_of_screen = screen(comment.text)  # the words as shown (a redaction's mask included): spans fit the text
+    review.findings = [f.to_dict() for f in result_of_screen.findings]
+    review.action = result_of_screen.action.value
+    review.risk = result_of_screen.risk
+    review.queued_at = review.reported_at = now
+    review.look_again = False
+    review.first_moderator_id = None
+    review.decision = review.reason = review.note = None
+    review.decided_by_id = None
+    review.decided_at = None
+    session.add(review)
+    audit.record(session, actor=(reporter_kind.value, str(reporter_id)), action="moderation.reported", subject=comment,
+                 reason=reason.value, consultation_id=comment.consultation_id)
+    return ReportOutcome.REPORTED
+
+
 # ---- transparency (counts only, never texts) --------------------------------------------------------
 
 
@@ -599,7 +780,18 @@ def transparency(*, session: Session, consultation: Consultation) -> dict[str, C
 
 
 __all__ = [
-    "PAGE", "AlreadyDecided", "AnotherModeratorNeeded", "Backlog", "Category", "ChildState", "Decided", "MyComment",
+    "PAGE", "PUBLIC_LIMIT", "AlreadyDecided", "ReportOutcome", "ReportReasonNeeded", "ShownComment", "report", "report_reason", "shown_comments", "AnotherModeratorNeeded", "Backlog", "Category", "ChildState", "Decided", "MyComment",
     "QueueItem", "ReasonNeeded", "Segment", "WordsChanged", "ask_look_again", "backlog", "backlog_for", "bulk_approve",
     "decide", "escalate", "hold", "mask", "my_comments", "queue", "queue_item", "segments", "spans_of_words", "transparency",
 ]
+
+
+def erase_reports_by(*, session: Session, child: Child, count_only: bool = False) -> int:
+    """Erasure: the reports a child made (kept by kind and id, with no foreign key, because the erased
+    child's row stays pseudonymised). Returns how many."""
+    where = (col(ModerationReport.reporter_kind) == ReporterKind.CHILD.value, col(ModerationReport.reporter_id) == child.id)
+    if count_only:
+        return int(session.exec(select(func.count()).select_from(ModerationReport).where(*where)).one())
+    from sqlalchemy import delete
+
+    return int(session.execute(delete(ModerationReport).where(*where)).rowcount or 0)  # type: ignore[attr-defined]

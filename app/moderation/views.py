@@ -25,7 +25,15 @@ from app.core.i18n import N_
 from app.core.templating import NOTICES, environment, is_htmx, redirect, render
 from app.corps.deps import SignedInChild
 from app.moderation import service
-from app.moderation.models import REASON_FOR_CHILDREN, REASON_LABELS, Decision, Reason
+from app.moderation.models import (
+    REASON_FOR_CHILDREN,
+    REASON_LABELS,
+    REPORT_REASON_LABELS,
+    REPORTER_LABELS,
+    Decision,
+    Reason,
+    ReporterKind,
+)
 from app.moderation.screening import Category
 
 router = APIRouter(include_in_schema=False)
@@ -38,6 +46,10 @@ NOTICES.update({
     "decided": N_("Decision saved."),
     "bulk_approved": N_("The selected comments without findings are approved."),
     "look_again": N_("Thank you. A different grown-up will read it again."),
+    # MOD-12: after a report (the same words for children, guardians and staff).
+    service.ReportOutcome.REPORTED: N_("Thank you. A grown-up will look at it."),
+    service.ReportOutcome.ALREADY_HIDDEN: N_("Thank you. Someone told us already, so it is hidden while a grown-up looks at it."),
+    service.ReportOutcome.ALREADY_REPORTED: N_("Thank you. You told us about this one already, and a grown-up has looked at it."),
 })
 
 CATEGORY_LABELS: dict[str, str] = {
@@ -64,7 +76,8 @@ async def _form(request: Request) -> FormData:
 
 
 def _labels() -> dict:
-    return {"category_labels": CATEGORY_LABELS, "reason_labels": REASON_LABELS, "reasons": list(Reason)}
+    return {"category_labels": CATEGORY_LABELS, "reason_labels": REASON_LABELS, "reasons": list(Reason),
+            "reporter_labels": REPORTER_LABELS, "report_reason_labels": REPORT_REASON_LABELS}
 
 
 def _queue_url(consultation_id: int | None) -> str:
@@ -171,6 +184,34 @@ def my_comments(request: Request, session: SessionDep, child: ConsentingChild) -
     return render(request, "moderation/my_comments.html", {
         "comments": service.my_comments(session=session, child=child), "states": service.ChildState,
     })
+
+
+@router.post("/me/comments/{comment_id}/report")
+def child_report(
+    request: Request, comment_id: int, session: SessionDep, child: ConsentingChild, form: Annotated[FormData, Depends(_form)]
+) -> Response:
+    """MOD-12: a child reports a comment shown on their results page; it is hidden at once."""
+    consultation = consultations.for_child_to_answer(session=session, child=child, consultation_id=_int(form.get("consultation_id")) or 0)
+    outcome = service.report(
+        session=session, consultation=consultation, comment_id=comment_id, reporter_kind=ReporterKind.CHILD,
+        reporter_id=child.id, reason=service.report_reason(form.get("reason")), viewer_child_id=child.id,  # type: ignore[arg-type]
+    )
+    session.commit()
+    return redirect(f"/me/consultations/{consultation.id}/results?done={outcome}")
+
+
+@router.post("/moderation/comments/{comment_id}/report")
+def staff_report(
+    request: Request, comment_id: int, session: SessionDep, user: Staff, form: Annotated[FormData, Depends(_form)]
+) -> Response:
+    """MOD-12: a staff member reports a shown comment (staff results page); it is hidden at once."""
+    consultation = consultations.get(session=session, consultation_id=_int(form.get("consultation_id")) or 0)
+    outcome = service.report(
+        session=session, consultation=consultation, comment_id=comment_id, reporter_kind=ReporterKind.STAFF,
+        reporter_id=user.id, reason=service.report_reason(form.get("reason")), for_public=False,  # type: ignore[arg-type]
+    )
+    session.commit()
+    return redirect(f"/consultations/{consultation.id}/results?done={outcome}")
 
 
 @router.post("/me/comments/{comment_id}/look-again")

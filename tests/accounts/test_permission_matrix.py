@@ -22,7 +22,7 @@ CHILD = {"/me", "/me/done", "/me/still-here", "/me/assent", "/me/stop", "/me/con
 # session and the consent guard instead of a staff permission; the JSON API by the child's cookie and CSRF header.
 CHILD |= {
     "/me/consultations/{consultation_id}", "/me/consultations/{consultation_id}/answer",
-    "/me/consultations/{consultation_id}/send", "/me/consultations/{consultation_id}/thanks",
+    "/me/consultations/{consultation_id}/send", "/me/consultations/{consultation_id}/check", "/me/consultations/{consultation_id}/thanks",
     "/me/consultations/{consultation_id}/results", "/me/consultations/{consultation_id}/picture",
     "/api/v1/me/consultations", "/api/v1/me/consultations/{consultation_id}",
     "/api/v1/me/consultations/{consultation_id}/answers", "/api/v1/me/consultations/{consultation_id}/results",
@@ -49,6 +49,10 @@ PICTURES = {"/consultations/pictures/{picture_id}"}
 # without sign-in or consent (SG-05, SG-06, CON-15).
 PUBLIC |= {"/help/request", "/help/thanks"}
 CHILD |= {"/me/help", "/me/help/thanks"}
+# Reports of shown comments (MOD-12, tests/moderation/test_reports.py): the child's session and the consent
+# guard; the guardian's own session.
+CHILD |= {"/me/comments/{comment_id}/report"}
+GUARDIAN |= {"/guardian/comments/{comment_id}/report"}
 PUBLIC |= TABLET | CHILD | GUARDIAN | PICTURES
 
 

@@ -81,6 +81,15 @@ def test_an_official_prepares_and_schedules_a_consultation(page: Page, context: 
     expect(page.locator("#lundy .missing")).to_have_count(0)
     tour.check("consultation-ready")
 
+    # Preview as a child of 6-9, exactly as the tablet shows it; nothing is stored.
+    page.locator("a[href$='/preview?band=6-9']").click()
+    expect(page.locator("#flow-title")).to_be_visible()
+    tour.check("consultation-preview-intro")
+    page.goto(f"{consultation_url}/preview?band=6-9&step=1")
+    expect(page.locator("#flow-progress-text")).to_be_visible()
+    tour.check("consultation-preview-question")
+    page.goto(consultation_url)
+
     page.locator("form[action$='/schedule'] button").click()
     expect(page.locator(".badge.state-scheduled")).to_be_visible()
     expect(page.locator("form[action$='/unschedule']")).to_be_visible()

@@ -470,3 +470,34 @@ def test_a_disclosure_in_a_written_answer_goes_to_safeguarding_and_the_child_see
     case = session.exec(select(SafeguardingCase)).one()
     assert (case.source, case.child_id, case.comment_id, case.consultation_id) == ("screening", child.id, comment.id, consultation.id)
     assert case.words == "爸爸喝了酒就打我，我很害怕" and case.child_session_id is not None and case.group_session_id is not None
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_personal_details_bring_a_friendly_prompt_before_sending(client, session, htmx):
+    """MOD-08, MOD-22: a phone number in a written answer stops the step with a prompt that names the kind of
+    detail, never the number; the child takes it out, or keeps it on purpose; the send checks again."""
+    room, child = signed_in_taking_part(client, session)
+    consultation = open_consultation(session)
+    text, _ = _questions(session, consultation)["text"]
+    words = "有事打我电话 138 0013 8000"
+    page = _step(client, consultation, {"at": "5", "go": "next", f"q-{text.id}": words}, htmx=htmx)
+    assert page.status_code == 200 and "we don't share phone numbers" in page.text
+    assert "138 0013 8000" not in page.text.split('name="q-')[0]  # the prompt never repeats the number
+    assert "Question 5 of 5" in page.text  # still on the same question
+    # The live check while writing says the same, and nothing when the words are fine.
+    check = _post(client, f"/me/consultations/{consultation.id}/check", [("csrf_token", _token(client)), ("at", "5"), (f"q-{text.id}", words)], HX)
+    assert check.status_code == 200 and "phone numbers" in check.text and "138" not in check.text
+    fine = _post(client, f"/me/consultations/{consultation.id}/check", [("csrf_token", _token(client)), ("at", "5"), (f"q-{text.id}", "多种树")], HX)
+    assert fine.status_code == 200 and "we don't share" not in fine.text
+    # A send that skips the step is asked again; nothing stored.
+    review = _step(client, consultation, {"at": "5", "go": "review", f"q-{text.id}": words})
+    sent = _send(client, consultation, _send_fields(review.text))
+    assert sent.status_code == 200 and "we don't share phone numbers" in sent.text
+    assert session.exec(select(Comment).where(Comment.child_id == child.id)).first() is None
+    # Keeping it on purpose moves on, and the send goes through (the moderator will hide the number).
+    kept = _step(client, consultation, [*_hidden(page.text), ("go", "keep"), (f"q-{text.id}", words)], htmx=htmx)
+    assert "Check my answers" in kept.text or "Send" in kept.text
+    response = _send(client, consultation, _send_fields(kept.text))
+    assert response.status_code == 303 and response.headers["location"].endswith("/thanks")
+    session.expire_all()
+    assert session.exec(select(Comment).where(Comment.child_id == child.id)).one().status == "pending"

@@ -1,6 +1,7 @@
 """Who sees which words (MOD-01, MOD-09): a visibility matrix over every page and API that can show
 comments — the child's own consultation pages (intro with stored answers, thanks, results), "My comments",
-the transparency pages, the staff results page, the moderation queue and its API.
+the transparency pages, the staff results page, the moderation queue and its API; and the pages that show
+approved comments (MOD-12): the child's results, the guardian's consultation page, the staff results.
 
 Nothing unapproved is visible to anyone but its author (their own words) and moderators; the original
 words of a redacted comment are visible to nobody at all after the decision; texts are always escaped."""
@@ -154,3 +155,38 @@ def test_a_draft_has_no_transparency_page_for_children(world):
     world.session.commit()
     with world.child_client(world.other, world.other_code) as client:
         assert client.get(f"/me/consultations/{draft.id}/transparency").status_code == 404
+
+
+def test_the_pages_that_show_approved_comments(world):
+    """MOD-12: the child's results (after the close), the guardian's consultation page and the staff results
+    show approved words — here the author's redacted comment, quoted with the author's QUOTE consent — and
+    never pending or rejected words, never the redacted original, always escaped."""
+    from app.consent import service as consent
+    from app.consent.models import DecidedBy, Purpose
+    from app.consent.models import Decision as ConsentDecision
+
+    consent.record(session=world.session, child=world.author, purpose=Purpose.QUOTE, decision=ConsentDecision.GRANTED,
+                   decided_by=DecidedBy.GUARDIAN, channel="web", guardian=world.guardian)
+    world.session.commit()
+    cid = world.consultation.id
+    seen: dict[str, str] = {}
+    with signed_in_guardian(world.app, world.session, world.guardian) as client:
+        seen["guardian"] = client.get(f"/guardian/consultations/{cid}").text
+    with world.staff_client(world.official) as client:
+        seen["official"] = client.get(f"/consultations/{cid}/results").text
+    consultations.close_early(session=world.session, actor=world.official, consultation=world.consultation, reason="测试")
+    world.session.commit()
+    # Another child's approved words on the same question, without their QUOTE consent: never quoted.
+    q3 = consultations.questions_of(session=world.session, consultation=world.consultation)[3]
+    world.session.add(Comment(consultation_id=cid, question_id=q3.id, author_kind="child", child_id=world.other.id,
+                              channel="tablet", text="我也想要ZQXOTHERS", status="approved"))
+    world.session.commit()
+    with world.child_client(world.author, world.author_code) as client:
+        seen["author"] = client.get(f"/me/consultations/{cid}/results").text
+    for who, html in seen.items():
+        assert "ZQXREDACTED" in html, who
+        assert ORIGINAL_PHONE not in html and "ZQXPENDING" not in html and "ZQXREJECTED" not in html, who
+        assert "<script>alert(" not in html, who
+    assert "you wrote this" in seen["author"]
+    assert "ZQXOTHERS" not in seen["author"]  # the other child gave no QUOTE consent
+    assert "ZQXGUARDIAN" not in seen["official"].replace("ZQXGUARDIANSHOWN", "")  # the guardian's view is still pending
