@@ -378,6 +378,7 @@ def _child_page(request: Request, session: SessionDep, user: StaffUser, child: C
             "statuses": list(ChildStatus),
             "is_teen": child.age_band() == AgeBand.TEEN,
             "can_read_identity": can(user, Permission.IDENTITY_READ),
+            "can_raise_concern": can(user, Permission.CORPS_FACILITATE),
             **_labels(),
             **extra,
         },

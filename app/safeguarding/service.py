@@ -564,6 +564,20 @@ def open_cases_of_child(*, session: Session, child: Child) -> int:
 
 
 
+def facilitator_concern(*, session: Session, facilitator: StaffUser, child: Child, text: str) -> SafeguardingCase:
+    """SG-07: a facilitator's concern about a child of their group, with the child's current tablet session
+    if they are signed in; in the caller's transaction."""
+    from app.corps.models import ChildSession
+
+    current = session.exec(
+        select(ChildSession).where(ChildSession.child_id == child.id, col(ChildSession.ended_at).is_(None)).order_by(col(ChildSession.id).desc())
+    ).first()
+    return open_case(
+        session=session, source=CaseSource.FACILITATOR, words=text, child=child, actor=facilitator,
+        child_session_id=current.id if current else None, group_session_id=current.group_session_id if current else None,
+    )
+
+
 def note_erasure(*, session: Session, child: Child) -> list[int]:
     """A guardian erased the child's data: the child's cases stay (kept by law), each told in the audit log
     (the officer may need to know). Nothing of this reaches the guardian's receipt. In the caller's transaction."""

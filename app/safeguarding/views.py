@@ -39,6 +39,7 @@ from app.safeguarding.models import (
 router = APIRouter(include_in_schema=False)
 
 NOTICES.update({
+    "concern_sent": N_("Thank you. The safeguarding officers have been told and will follow up."),
     "case_acknowledged": N_("You have the case. Assess it, act, and record each step."),
     "action_recorded": N_("Recorded."),
     "case_closed": N_("The case is closed."),
@@ -113,6 +114,24 @@ def child_help_send(request: Request, session: SessionDep, child: SignedInChild,
     """The signed-in child's "I need help": linked to the pseudonymous child and their session; never
     behind the consent guard (SG-06, CON-15)."""
     return _send_help(request, session, text)
+
+
+@router.post("/corps/children/{child_id}/concern")
+def facilitator_concern(
+    request: Request, child_id: int, session: SessionDep, user: Annotated[StaffUser, Depends(staff(Permission.CORPS_FACILITATE))],
+    text: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """SG-07: an on-site facilitator raises a concern about a child of their own group; it opens a case and
+    alerts the officers at once, like a child's own words would."""
+    from app.corps import service as corps
+    from app.corps.models import Child
+
+    child: Child = corps.get_child(session=session, child_id=child_id, user=user)  # another group's child: "not found"
+    if not text.strip():
+        raise InvalidInput(N_("Please say in a few words what worries you."))
+    service.facilitator_concern(session=session, facilitator=user, child=child, text=text.strip())
+    session.commit()
+    return redirect(f"/corps/children/{child_id}?done=concern_sent")
 
 
 @router.get("/help/thanks")
