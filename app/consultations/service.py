@@ -832,7 +832,7 @@ def _child_comment(session: Session, child: Child, consultation: Consultation, i
     changes = {"text": item.text, "status": CommentStatus.PENDING.value, "channel": channel.value, "updated_at": now}
     session.execute(_insert(session)(table).values(**values).on_conflict_do_update(index_elements=["question_id", "child_id"], set_=changes))
     review = moderation.hold(session=session, question_id=item.question.id, child_id=child.id)  # screened on store (MOD-06)
-    return moderation.escalated_by_screening(session=session, comment_id=review.comment_id)
+    return moderation.went_to_safeguarding(review)
 
 
 def participation_of(*, session: Session, child: Child, consultation: Consultation) -> Participation | None:

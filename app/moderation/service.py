@@ -144,10 +144,9 @@ def _open_case(session: Session, comment: Comment, review: ModerationReview, *, 
                      consultation_id=comment.consultation_id)
 
 
-def escalated_by_screening(*, session: Session, comment_id: int) -> bool:
+def went_to_safeguarding(review: ModerationReview) -> bool:
     """Whether the screening sent this comment to safeguarding (the child then sees the calm screen, SG-05)."""
-    review = session.exec(select(ModerationReview).where(ModerationReview.comment_id == comment_id)).first()
-    return review is not None and review.action == Action.SAFEGUARDING.value
+    return review.action == Action.SAFEGUARDING.value
 
 
 def _ensure_reviews(session: Session, consultation_id: int | None = None) -> None:
