@@ -188,3 +188,27 @@ def test_a_child_answers_every_kind_without_javascript_in_english(browser: Brows
         _results(page, live_server, session, consultation, "en-nojs-consultation", js=False)
     finally:
         context.close()
+
+
+def test_a_child_sees_the_personal_details_prompt_while_writing_and_takes_it_out(page: Page, live_server: str, session: Session) -> None:
+    """MOD-08, MOD-22 (issue 6): a phone number in the text brings, while the child writes, a friendly prompt
+    naming the kind of detail (never the number); the child takes it out, the prompt goes, and the answer moves on."""
+    room, consultation = _seed(session)
+    _sign_in_on_tablet(page, live_server, room, "zh_Hans")
+    page.goto(f"{live_server}/me/consultations/{consultation.id}")
+    page.get_by_role("button", name=msg("Start", "zh_Hans")).click()
+    for _ in range(4):
+        page.get_by_role("button", name=msg("Skip this question", "zh_Hans")).click()
+    box = page.locator("textarea")
+    box.click()
+    box.press_sequentially("有事打我电话 138 0013 8000")  # typed key by key, as a child does
+    prompt = page.locator(".personal-prompt")
+    expect(prompt).to_be_visible()  # the live check (htmx, debounced) while writing
+    expect(prompt).to_contain_text(msg("phone numbers", "zh_Hans"))
+    expect(prompt).not_to_contain_text("138")
+    assert_accessible(page, "zh_Hans-consultation-personal-prompt")
+    box.fill("")
+    box.press_sequentially("希望公园里多一些秋千")
+    expect(prompt).to_have_count(0)
+    page.get_by_role("button", name=msg("Check my answers", "zh_Hans")).click()
+    expect(page.locator("#review-list")).to_contain_text("希望公园里多一些秋千")
