@@ -13,8 +13,6 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import func, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from app.consent import service as consent
@@ -31,7 +29,7 @@ from app.consent.models import (
     Purpose,
 )
 from app.core import audit, crypto
-from app.core.db import utcnow
+from app.core.db import dialect_insert, utcnow
 from app.core.errors import NotFound, YimiError
 from app.core.i18n import N_, gettext
 from app.core.security import new_token, token_hash
@@ -295,14 +293,12 @@ def _count_try(session: Session, flow: GuardianOtp) -> int | None:
     return attempts
 
 
-def _insert(session: Session):  # noqa: ANN202
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def _find_or_create_guardian(session: Session, flow: GuardianOtp, locale: str) -> Guardian:
     table = Guardian.__table__  # type: ignore[attr-defined]
     session.execute(
-        _insert(session)(table)
+        dialect_insert(session)(table)
         .values(contact_kind=flow.contact_kind, contact=flow.contact, contact_hash=flow.contact_hash, locale=locale,
                 verified_at=utcnow(), created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["contact_hash"])
@@ -356,7 +352,7 @@ def verify_otp(*, session: Session, flow: GuardianOtp, code: str, locale: str) -
     child = session.get_one(Child, code_row.child_id)
     link_table = Guardianship.__table__  # type: ignore[attr-defined]
     session.execute(
-        _insert(session)(link_table).values(guardian_id=guardian.id, child_id=child.id, created_at=now)
+        dialect_insert(session)(link_table).values(guardian_id=guardian.id, child_id=child.id, created_at=now)
         .on_conflict_do_nothing(index_elements=["guardian_id", "child_id"])
     )
     guardians = session.exec(select(func.count()).select_from(Guardianship).where(Guardianship.child_id == child.id)).one()

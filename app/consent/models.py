@@ -9,7 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, Strin
 from sqlmodel import Field, SQLModel
 
 from app.core.crypto import EncryptedText
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, enum_values, utcnow
 from app.core.i18n import N_
 
 
@@ -64,8 +64,6 @@ CONSENT_STATUS_LABELS = {
 }
 
 
-def _values(enum: type[StrEnum]) -> str:
-    return ", ".join(f"'{member.value}'" for member in enum)
 
 
 # ---- notices (loaded by `yimi consent sync`, immutable once loaded) --------------------------------
@@ -91,7 +89,7 @@ class NoticeText(SQLModel, table=True):
     __tablename__ = "notice_text"
     __table_args__ = (
         UniqueConstraint("version_id", "audience", "locale"),
-        CheckConstraint(f"audience IN ({_values(Audience)})", name="audience_known"),
+        CheckConstraint(f"audience IN ({enum_values(Audience)})", name="audience_known"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -161,9 +159,9 @@ class ConsentEvent(SQLModel, table=True):
 
     __tablename__ = "consent_event"
     __table_args__ = (
-        CheckConstraint(f"purpose IN ({_values(Purpose)})", name="purpose_known"),
-        CheckConstraint(f"decision IN ({_values(Decision)})", name="decision_known"),
-        CheckConstraint(f"decided_by IN ({_values(DecidedBy)})", name="decided_by_known"),
+        CheckConstraint(f"purpose IN ({enum_values(Purpose)})", name="purpose_known"),
+        CheckConstraint(f"decision IN ({enum_values(Decision)})", name="decision_known"),
+        CheckConstraint(f"decided_by IN ({enum_values(DecidedBy)})", name="decided_by_known"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -187,8 +185,8 @@ class ConsentState(SQLModel, table=True):
     __tablename__ = "consent_state"
     __table_args__ = (
         UniqueConstraint("child_id", "purpose"),
-        CheckConstraint(f"status IN ({_values(ConsentStatus)})", name="status_known"),
-        CheckConstraint(f"assent IN ({_values(ConsentStatus)})", name="assent_known"),
+        CheckConstraint(f"status IN ({enum_values(ConsentStatus)})", name="status_known"),
+        CheckConstraint(f"assent IN ({enum_values(ConsentStatus)})", name="assent_known"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -271,8 +269,8 @@ class RightsRequest(SQLModel, table=True):
 
     __tablename__ = "rights_request"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_values(RightsKind)})", name="kind_known"),
-        CheckConstraint(f"status IN ({_values(RightsStatus)})", name="status_known"),
+        CheckConstraint(f"kind IN ({enum_values(RightsKind)})", name="kind_known"),
+        CheckConstraint(f"status IN ({enum_values(RightsStatus)})", name="status_known"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

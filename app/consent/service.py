@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
 
 from app.consent.files import NoticeVersionFile
@@ -26,7 +24,7 @@ from app.consent.models import (
 )
 from app.core import audit
 from app.core.config import get_settings
-from app.core.db import utcnow
+from app.core.db import dialect_insert, utcnow
 from app.core.errors import YimiError
 from app.core.i18n import N_
 from app.corps.models import AgeBand, Child
@@ -109,9 +107,6 @@ def hold(*, session: Session, child: Child, purpose: Purpose) -> None:
     )
 
 
-def _insert(session: Session):  # noqa: ANN202
-    """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL alike)."""
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def _guardians_status(session: Session, event: ConsentEvent) -> str:
@@ -162,7 +157,7 @@ def _upsert_state(session: Session, event: ConsentEvent, expires_at: dt.datetime
         }
         insert_values = {"assent": ConsentStatus.NONE.value, **values}
     table = ConsentState.__table__  # type: ignore[attr-defined]
-    statement = _insert(session)(table).values(child_id=event.child_id, purpose=event.purpose, **insert_values)
+    statement = dialect_insert(session)(table).values(child_id=event.child_id, purpose=event.purpose, **insert_values)
     session.execute(statement.on_conflict_do_update(index_elements=["child_id", "purpose"], set_=values))
 
 
@@ -203,7 +198,7 @@ def record(
         "idempotency_key": idempotency_key,
     }
     table = ConsentEvent.__table__  # type: ignore[attr-defined]
-    statement = _insert(session)(table).values(**values)
+    statement = dialect_insert(session)(table).values(**values)
     if idempotency_key is not None:
         # The database decides whether this is a repeat: no savepoint, no read-then-write.
         statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"])

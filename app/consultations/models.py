@@ -27,14 +27,12 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, enum_values, utcnow
 from app.core.i18n import N_
 
 TEXT_LIMIT = 280  # characters of a short-text answer or a guardian's comment
 
 
-def _values(enum: type[StrEnum]) -> str:
-    return ", ".join(f"'{member.value}'" for member in enum)
 
 
 class State(StrEnum):
@@ -145,7 +143,7 @@ class Picture(SQLModel, table=True):
 
 
 class Consultation(SQLModel, table=True):
-    __table_args__ = (CheckConstraint(f"cycle_stage IN ({_values(CycleStage)})", name="cycle_stage_known"),)
+    __table_args__ = (CheckConstraint(f"cycle_stage IN ({enum_values(CycleStage)})", name="cycle_stage_known"),)
 
     id: int | None = Field(default=None, primary_key=True)
     title: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
@@ -194,7 +192,7 @@ class Consultation(SQLModel, table=True):
 
 
 class Question(SQLModel, table=True):
-    __table_args__ = (CheckConstraint(f"kind IN ({_values(QuestionKind)})", name="kind_known"),)
+    __table_args__ = (CheckConstraint(f"kind IN ({enum_values(QuestionKind)})", name="kind_known"),)
 
     id: int | None = Field(default=None, primary_key=True)
     consultation_id: int = Field(
@@ -249,7 +247,7 @@ class Answer(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("question_id", "child_id"),
-        CheckConstraint(f"channel IN ({_values(Channel)})", name="channel_known"),
+        CheckConstraint(f"channel IN ({enum_values(Channel)})", name="channel_known"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -274,8 +272,8 @@ class Comment(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("question_id", "child_id"),
         UniqueConstraint("consultation_id", "guardian_id"),
-        CheckConstraint(f"author_kind IN ({_values(AuthorKind)})", name="author_kind_known"),
-        CheckConstraint(f"status IN ({_values(CommentStatus)})", name="status_known"),
+        CheckConstraint(f"author_kind IN ({enum_values(AuthorKind)})", name="author_kind_known"),
+        CheckConstraint(f"status IN ({enum_values(CommentStatus)})", name="status_known"),
         CheckConstraint(
             "(author_kind = 'child' AND child_id IS NOT NULL AND guardian_id IS NULL)"
             " OR (author_kind = 'guardian' AND guardian_id IS NOT NULL AND child_id IS NULL)",

@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from app.consent import service as consent
@@ -49,7 +47,7 @@ from app.consultations.models import (
 )
 from app.core import audit
 from app.core.config import get_settings
-from app.core.db import utcnow
+from app.core.db import dialect_insert, utcnow
 from app.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from app.core.i18n import N_, get_locale, gettext
 from app.corps.models import AgeBand, Child, Group
@@ -633,8 +631,6 @@ def check_key(key: str, *, child: Child, consultation: Consultation) -> None:
 # ---- answers ---------------------------------------------------------------------------------------
 
 
-def _insert(session: Session):  # noqa: ANN202
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 @dataclass
@@ -768,7 +764,7 @@ def submit(
     ensure_open(consultation)
     parsed = parse_answers(session=session, consultation=consultation, answers=answers)
     now = utcnow()
-    insert = _insert(session)
+    insert = dialect_insert(session)
     submission = Submission.__table__  # type: ignore[attr-defined]
     new_id = session.execute(
         insert(submission)
@@ -830,7 +826,7 @@ def _child_comment(session: Session, child: Child, consultation: Consultation, i
     if existing is not None and existing.text == item.text:
         return False  # the same words sent again: the moderator's decision stands
     changes = {"text": item.text, "status": CommentStatus.PENDING.value, "channel": channel.value, "updated_at": now}
-    session.execute(_insert(session)(table).values(**values).on_conflict_do_update(index_elements=["question_id", "child_id"], set_=changes))
+    session.execute(dialect_insert(session)(table).values(**values).on_conflict_do_update(index_elements=["question_id", "child_id"], set_=changes))
     review = moderation.hold(session=session, question_id=item.question.id, child_id=child.id)  # screened on store (MOD-06)
     return moderation.went_to_safeguarding(review)
 
@@ -951,7 +947,7 @@ def guardian_comment(*, session: Session, guardian: Any, consultation: Consultat
         "channel": Channel.PHONE.value, "text": text, "status": CommentStatus.PENDING.value, "created_at": now, "updated_at": now,
     }
     changes = {"text": text, "status": CommentStatus.PENDING.value, "updated_at": now}
-    session.execute(_insert(session)(table).values(**values).on_conflict_do_update(index_elements=["consultation_id", "guardian_id"], set_=changes))
+    session.execute(dialect_insert(session)(table).values(**values).on_conflict_do_update(index_elements=["consultation_id", "guardian_id"], set_=changes))
     comment = session.exec(select(Comment).where(Comment.consultation_id == consultation.id, Comment.guardian_id == guardian.id)).one()
     moderation.hold(session=session, comment=comment)  # screened on store (MOD-06)
     audit.record(session, actor=guardian, action="consultation.guardian_comment", subject=consultation, comment_id=comment.id)

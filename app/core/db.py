@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterator
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Depends
 from sqlalchemy import DateTime, Engine, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
@@ -98,6 +101,16 @@ def dispose_engines() -> None:
 def safe_url(url: str) -> str:
     """The database URL with any password hidden, for messages."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+def dialect_insert(session: Session):  # noqa: ANN201
+    """The dialect's INSERT, which knows ON CONFLICT (upserts and idempotency keys on SQLite and PostgreSQL alike)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def enum_values(enum: type[StrEnum]) -> str:
+    """The members of an enum as SQL literals, for a CHECK constraint: `status IN (…)`."""
+    return ", ".join(f"'{member.value}'" for member in enum)
 
 
 def flush_or_conflict(session: Session, message: str, **variables: Any) -> None:

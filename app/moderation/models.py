@@ -30,12 +30,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, enum_values, utcnow
 from app.core.i18n import N_
-
-
-def _values(enum: type[StrEnum]) -> str:
-    return ", ".join(f"'{member.value}'" for member in enum)
 
 
 class Decision(StrEnum):
@@ -74,8 +70,8 @@ REASON_FOR_CHILDREN: dict[Reason, str] = {
 class ModerationReview(SQLModel, table=True):
     __tablename__ = "moderation_review"
     __table_args__ = (
-        CheckConstraint(f"decision IS NULL OR decision IN ({_values(Decision)})", name="decision_known"),
-        CheckConstraint(f"reason IS NULL OR reason IN ({_values(Reason)})", name="reason_known"),
+        CheckConstraint(f"decision IS NULL OR decision IN ({enum_values(Decision)})", name="decision_known"),
+        CheckConstraint(f"reason IS NULL OR reason IN ({enum_values(Reason)})", name="reason_known"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -138,8 +134,8 @@ class ModerationReport(SQLModel, table=True):
     __tablename__ = "moderation_report"
     __table_args__ = (
         UniqueConstraint("comment_id", "reporter_kind", "reporter_id"),
-        CheckConstraint(f"reporter_kind IN ({_values(ReporterKind)})", name="reporter_kind_known"),
-        CheckConstraint(f"reason IN ({_values(ReportReason)})", name="reason_known"),
+        CheckConstraint(f"reporter_kind IN ({enum_values(ReporterKind)})", name="reporter_kind_known"),
+        CheckConstraint(f"reason IN ({enum_values(ReportReason)})", name="reason_known"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -158,8 +154,8 @@ class ModerationDecision(SQLModel, table=True):
 
     __tablename__ = "moderation_decision"
     __table_args__ = (
-        CheckConstraint(f"decision IN ({_values(Decision)})", name="decision_known"),
-        CheckConstraint(f"reason IS NULL OR reason IN ({_values(Reason)})", name="reason_known"),
+        CheckConstraint(f"decision IN ({enum_values(Decision)})", name="decision_known"),
+        CheckConstraint(f"reason IS NULL OR reason IN ({enum_values(Reason)})", name="reason_known"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

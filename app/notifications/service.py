@@ -13,14 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from app.core import audit, crypto
 from app.core.config import get_settings
-from app.core.db import utcnow
+from app.core.db import dialect_insert, utcnow
 from app.notifications import adapters
 from app.notifications.adapters import DeliveryFailed
 from app.notifications.models import Channel, OutboxMessage, OutboxStatus
@@ -100,7 +98,7 @@ def enqueue(
     }
     # One statement settles a race on the key (the database waits for the other insert to commit or roll
     # back). Not a SAVEPOINT: pysqlite commits a savepoint opened as a transaction's first write.
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     new_id = session.execute(
         insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(col(OutboxMessage.id))
     ).scalar_one_or_none()

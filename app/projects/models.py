@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, ForeignKey, Integer
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, enum_values, utcnow
 from app.core.i18n import N_
 
 
@@ -26,14 +26,12 @@ PROJECT_STATUS_LABELS: dict[ProjectStatus, str] = {
 }
 
 
-def _values(enum: type[StrEnum]) -> str:
-    return ", ".join(f"'{member.value}'" for member in enum)
 
 
 class Project(SQLModel, table=True):
     """Texts written by staff are stored per locale ({"zh_Hans": …, "en": …}) and fall back to zh_Hans."""
 
-    __table_args__ = (CheckConstraint(f"status IN ({_values(ProjectStatus)})", name="status_known"),)
+    __table_args__ = (CheckConstraint(f"status IN ({enum_values(ProjectStatus)})", name="status_known"),)
 
     id: int | None = Field(default=None, primary_key=True)
     name: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))

@@ -23,12 +23,8 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Column, ForeignKey, Integ
 from sqlmodel import Field, SQLModel
 
 from app.core.crypto import EncryptedText
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, enum_values, utcnow
 from app.core.i18n import N_
-
-
-def _values(enum: type[StrEnum]) -> str:
-    return ", ".join(f"'{member.value}'" for member in enum)
 
 
 class CaseSource(StrEnum):
@@ -151,9 +147,9 @@ CHANNEL_LABELS: dict[AlertChannel, str] = {AlertChannel.SMS: N_("SMS"), AlertCha
 class SafeguardingCase(SQLModel, table=True):
     __tablename__ = "safeguarding_case"
     __table_args__ = (
-        CheckConstraint(f"source IN ({_values(CaseSource)})", name="source_known"),
-        CheckConstraint(f"assessment IS NULL OR assessment IN ({_values(Assessment)})", name="assessment_known"),
-        CheckConstraint(f"outcome IS NULL OR outcome IN ({_values(Outcome)})", name="outcome_known"),
+        CheckConstraint(f"source IN ({enum_values(CaseSource)})", name="source_known"),
+        CheckConstraint(f"assessment IS NULL OR assessment IN ({enum_values(Assessment)})", name="assessment_known"),
+        CheckConstraint(f"outcome IS NULL OR outcome IN ({enum_values(Outcome)})", name="outcome_known"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -198,7 +194,7 @@ class SafeguardingAction(SQLModel, table=True):
     """Append-only (the database refuses UPDATE and DELETE)."""
 
     __tablename__ = "safeguarding_action"
-    __table_args__ = (CheckConstraint(f"kind IN ({_values(ActionKind)})", name="kind_known"),)
+    __table_args__ = (CheckConstraint(f"kind IN ({enum_values(ActionKind)})", name="kind_known"),)
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(
@@ -214,7 +210,7 @@ class SafeguardingAction(SQLModel, table=True):
 
 class SafeguardingDuty(SQLModel, table=True):
     __tablename__ = "safeguarding_duty"
-    __table_args__ = (CheckConstraint(f"alert_channel IN ({_values(AlertChannel)})", name="alert_channel_known"),)
+    __table_args__ = (CheckConstraint(f"alert_channel IN ({enum_values(AlertChannel)})", name="alert_channel_known"),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(
