@@ -77,8 +77,22 @@ def states_of(*, session: Session, child: Child) -> dict[Purpose, ConsentState |
 
 def allows(*, session: Session, child: Child, purpose: Purpose, now: dt.datetime | None = None) -> bool:
     """Whether the consent state lets Yimi process this child's data for this purpose right now."""
+    return _state_allows(state_of(session=session, child=child, purpose=purpose), child, purpose, now or utcnow())
+
+
+def allowed_among(*, session: Session, children: list[Child], purpose: Purpose, now: dt.datetime | None = None) -> set[int]:
+    """The ids of the children whose consent lets Yimi process their data for `purpose` now: `allows` for many
+    children at once, in one query (a page that quotes many children)."""
+    ids = [c.id for c in children if c.id is not None]
+    if not ids:
+        return set()
     now = now or utcnow()
-    state = state_of(session=session, child=child, purpose=purpose)
+    query = select(ConsentState).where(col(ConsentState.child_id).in_(ids), ConsentState.purpose == purpose.value)
+    states = {s.child_id: s for s in session.exec(query.execution_options(populate_existing=True))}
+    return {c.id for c in children if c.id is not None and _state_allows(states.get(c.id), c, purpose, now)}
+
+
+def _state_allows(state: ConsentState | None, child: Child, purpose: Purpose, now: dt.datetime) -> bool:
     if state is None or state.status != ConsentStatus.GRANTED.value:
         return False
     if state.expires_at is not None and state.expires_at <= now:

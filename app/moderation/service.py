@@ -641,16 +641,15 @@ def shown_comments(
     if question_id is not None:
         query = query.where(Comment.question_id == question_id)
     limit = PUBLIC_LIMIT if for_public else STAFF_LIMIT
-    allowed: dict[int, bool] = {}
+    rows = session.exec(query).all()
+    # One query for the quote consent of every author (not one per comment).
+    quotable = consent.allowed_among(session=session, children=[c for _m, c, _g in rows if c is not None], purpose=Purpose.QUOTE) if for_public else set()
     per_question: Counter[int | None] = Counter()
     found = []
-    for comment, child, group in session.exec(query).all():
+    for comment, child, group in rows:
         mine = viewer_child_id is not None and comment.child_id == viewer_child_id
-        if comment.author_kind == AuthorKind.CHILD.value and for_public and not mine:
-            if child.id not in allowed:
-                allowed[child.id] = consent.allows(session=session, child=child, purpose=Purpose.QUOTE)
-            if not allowed[child.id]:
-                continue
+        if comment.author_kind == AuthorKind.CHILD.value and for_public and not mine and child.id not in quotable:
+            continue
         if comment.author_kind == AuthorKind.CHILD.value:
             if per_question[comment.question_id] >= limit:
                 continue
