@@ -260,20 +260,20 @@ class ChildResult(_BaseModel):
     bars: list[ChildBar]
 
 
-def _child_summary(session, child, consultation) -> ChildConsultation:  # noqa: ANN001
-    participation = _service.participation_of(session=session, child=child, consultation=consultation)
+def _child_summary(consultation, receipts: dict[int, str]) -> ChildConsultation:  # noqa: ANN001
     return ChildConsultation(
         id=consultation.id, title=consultation.title, state=consultation.state(), closes_at=consultation.closes_at,
         respond_by=consultation.respond_by, has_picture=consultation.picture_id is not None,
-        receipt_code=participation.receipt_code if participation else None,
+        receipt_code=receipts.get(consultation.id),
     )
 
 
 @router.get("/me/consultations", response_model=ChildConsultations, summary="The child's consultations: open ones and answered ones")
 def child_consultations(session: _SessionDep, _session: ChildApiSession, child: ConsentingChild) -> ChildConsultations:
     open_, answered = _service.for_child(session=session, child=child)
+    receipts = _service.receipts_of(session=session, child=child)
     return ChildConsultations(
-        open=[_child_summary(session, child, c) for c in open_], answered=[_child_summary(session, child, c) for c in answered]
+        open=[_child_summary(c, receipts) for c in open_], answered=[_child_summary(c, receipts) for c in answered]
     )
 
 
@@ -284,7 +284,7 @@ def child_consultation(consultation_id: int, session: _SessionDep, _session: Chi
     options = _service.options_by_question(session=session, questions=questions)
     band = child.age_band()
     return ChildForm(
-        **_child_summary(session, child, consultation).model_dump(),
+        **_child_summary(consultation, _service.receipts_of(session=session, child=child)).model_dump(),
         brief=_service.brief_for(consultation, band.value if band else None),
         decider_body=consultation.decider_body, decider_role=consultation.decider_role,
         questions=[

@@ -88,10 +88,8 @@ def home_cards(*, session: Any, child: Child) -> dict[str, list[Card]]:
     """The open consultations that ask the child, and those they answered (with the receipt code)."""
     open_, answered = service.for_child(session=session, child=child)
     now_open = [Card(c, service.text_of(c.title), c.state(), day_in_words(c.closes_at)) for c in open_]
-    done = []
-    for c in answered:
-        participation = service.participation_of(session=session, child=child, consultation=c)
-        done.append(Card(c, service.text_of(c.title), c.state(), day_in_words(c.closes_at), participation.receipt_code if participation else None))
+    receipts = service.receipts_of(session=session, child=child)
+    done = [Card(c, service.text_of(c.title), c.state(), day_in_words(c.closes_at), receipts.get(c.id)) for c in answered]  # type: ignore[arg-type]
     return {"open_cards": now_open, "answered_cards": done}
 
 

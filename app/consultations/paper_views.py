@@ -27,6 +27,7 @@ from app.consultations.models import (
     TEXT_LIMIT,
     Channel,
     Consultation,
+    Participation,
     QuestionKind,
 )
 from app.core.db import SessionDep, utcnow
@@ -75,11 +76,13 @@ def _child(session: SessionDep, user: StaffUser, group: Group, child_id: int) ->
     return child
 
 
-def _why_not(session: SessionDep, child: Child, consultation: Consultation, group: Group) -> str | None:
+def _why_not(
+    session: SessionDep, child: Child, consultation: Consultation, group: Group, *, taking_part: bool, participation: Participation | None
+) -> str | None:
     """The reason a child cannot be chosen for paper entry, or None when they can."""
     if not service.targets(consultation=consultation, child=child, group=group):
         return N_("Not in the age bands this consultation asks")
-    if not consent.allows(session=session, child=child, purpose=Purpose.PARTICIPATE):
+    if not taking_part:
         state = consent.state_of(session=session, child=child, purpose=Purpose.PARTICIPATE)
         if state is None or state.status == ConsentStatus.NONE.value:
             return N_("Not taking part: no consent yet")
@@ -88,17 +91,27 @@ def _why_not(session: SessionDep, child: Child, consultation: Consultation, grou
         if state.expires_at is not None and state.expires_at <= utcnow():
             return CONSENT_STATUS_LABELS[ConsentStatus.EXPIRED]
         return N_("Not taking part: the child has not said yes")
-    participation = service.participation_of(session=session, child=child, consultation=consultation)
     if participation is not None and participation.channel != Channel.PAPER.value:
         return N_("Answered on their own (tablet or phone)")
     return None
 
 
+def _reason_for(session: SessionDep, child: Child, consultation: Consultation, group: Group) -> str | None:
+    taking_part = consent.allows(session=session, child=child, purpose=Purpose.PARTICIPATE)
+    participation = service.participation_of(session=session, child=child, consultation=consultation)
+    return _why_not(session, child, consultation, group, taking_part=taking_part, participation=participation)
+
+
 def _rows(session: SessionDep, group: Group, consultation: Consultation) -> list[Row]:
+    """Every child of the group, with consent and participations read in one query each (not per child)."""
+    children = corps.children_of(session=session, group=group)
+    taking_part = consent.allowed_among(session=session, children=children, purpose=Purpose.PARTICIPATE)
+    participations = service.participations_of(session=session, consultation=consultation, children=children)
     rows = []
-    for child in corps.children_of(session=session, group=group):
-        participation = service.participation_of(session=session, child=child, consultation=consultation)
-        rows.append(Row(child, _why_not(session, child, consultation, group), paper=participation is not None and participation.channel == Channel.PAPER.value))
+    for child in children:
+        participation = participations.get(child.id)  # type: ignore[arg-type]
+        reason = _why_not(session, child, consultation, group, taking_part=child.id in taking_part, participation=participation)
+        rows.append(Row(child, reason, paper=participation is not None and participation.channel == Channel.PAPER.value))
     return rows
 
 
@@ -189,7 +202,7 @@ def paper_form(request: Request, group_id: int, consultation_id: int, child_id: 
     group = _group(session, user, group_id)
     consultation = _consultation(session, group, consultation_id)
     child = _child(session, user, group, child_id)
-    reason = _why_not(session, child, consultation, group)
+    reason = _reason_for(session, child, consultation, group)
     if reason is not None:
         return _children_page(request, session, group, consultation, error=reason, status_code=409)
     return _form_page(request, session, group, consultation, child, filled=_prefill(session, child, consultation))

@@ -837,6 +837,20 @@ def participation_of(*, session: Session, child: Child, consultation: Consultati
     ).first()
 
 
+def participations_of(*, session: Session, consultation: Consultation, children: list[Child]) -> dict[int, Participation]:
+    """The participations of many children in one consultation, by child id, in one query."""
+    ids = [c.id for c in children]
+    if not ids:
+        return {}
+    query = select(Participation).where(Participation.consultation_id == consultation.id, col(Participation.child_id).in_(ids))
+    return {p.child_id: p for p in session.exec(query)}
+
+
+def receipts_of(*, session: Session, child: Child) -> dict[int, str]:
+    """The child's receipt codes by consultation, in one query (for the home screen and the API)."""
+    return dict(session.exec(select(Participation.consultation_id, Participation.receipt_code).where(Participation.child_id == child.id)).all())
+
+
 def answers_of(*, session: Session, child: Child, consultation: Consultation) -> dict[int, Answer]:
     """The child's stored answers by question, to show them again and change them until the close."""
     rows = session.exec(select(Answer).where(Answer.child_id == child.id, Answer.consultation_id == consultation.id)).all()
