@@ -674,6 +674,13 @@ def end_child_session(*, session: Session, child_session: ChildSession, child: C
     session.commit()
 
 
+def current_session_of(*, session: Session, child: Child) -> ChildSession | None:
+    """The child's newest session not yet ended (where a safeguarding case records where the child was)."""
+    return session.exec(
+        select(ChildSession).where(ChildSession.child_id == child.id, col(ChildSession.ended_at).is_(None)).order_by(col(ChildSession.id).desc())
+    ).first()
+
+
 def _end_child_sessions(session: Session, child: Child, *, reason: str) -> None:
     session.execute(
         update(ChildSession)

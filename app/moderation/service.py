@@ -116,22 +116,13 @@ def _open_case(session: Session, comment: Comment, review: ModerationReview, *, 
     """The comment leaves the queue unpublished (`rejected`, decision `escalated`) and a safeguarding case
     opens with the exact words, the child, their session and the consultation (SG-01, SG-03); the officers
     are alerted in the same transaction."""
-    from app.corps.models import ChildSession
     from app.safeguarding import service as safeguarding
     from app.safeguarding.models import CaseSource
 
     child = session.get(Child, comment.child_id) if comment.child_id is not None else None
-    child_session = None
-    if child is not None:
-        child_session = session.exec(
-            select(ChildSession).where(ChildSession.child_id == child.id, col(ChildSession.ended_at).is_(None))
-            .order_by(col(ChildSession.id).desc())
-        ).first()
     safeguarding.open_case(
         session=session, source=CaseSource.MODERATOR if moderator is not None else CaseSource.SCREENING, words=comment.text,
-        child=child, child_session_id=child_session.id if child_session else None,
-        group_session_id=child_session.group_session_id if child_session else None,
-        consultation_id=comment.consultation_id, comment_id=comment.id, subkinds=subkinds, actor=moderator,
+        child=child, consultation_id=comment.consultation_id, comment_id=comment.id, subkinds=subkinds, actor=moderator,
     )
     if moderator is None:
         _settle(session, comment, seen_text=comment.text, status=CommentStatus.REJECTED)

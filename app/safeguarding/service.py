@@ -117,6 +117,12 @@ def open_case(
 
     The child's words are kept exactly (encrypted at rest); the caller never publishes them."""
     source = CaseSource(source)
+    if child is not None and child_session_id is None:  # where the child is now, if signed in (SG-03)
+        from app.corps import service as corps
+
+        current = corps.current_session_of(session=session, child=child)
+        if current is not None:
+            child_session_id, group_session_id = current.id, group_session_id or current.group_session_id
     group_id = child.group_id if child is not None else None
     if group_session_id is not None:
         group_session = session.get(GroupSession, group_session_id)
@@ -565,17 +571,8 @@ def open_cases_of_child(*, session: Session, child: Child) -> int:
 
 
 def facilitator_concern(*, session: Session, facilitator: StaffUser, child: Child, text: str) -> SafeguardingCase:
-    """SG-07: a facilitator's concern about a child of their group, with the child's current tablet session
-    if they are signed in; in the caller's transaction."""
-    from app.corps.models import ChildSession
-
-    current = session.exec(
-        select(ChildSession).where(ChildSession.child_id == child.id, col(ChildSession.ended_at).is_(None)).order_by(col(ChildSession.id).desc())
-    ).first()
-    return open_case(
-        session=session, source=CaseSource.FACILITATOR, words=text, child=child, actor=facilitator,
-        child_session_id=current.id if current else None, group_session_id=current.group_session_id if current else None,
-    )
+    """SG-07: a facilitator's concern about a child of their group; in the caller's transaction."""
+    return open_case(session=session, source=CaseSource.FACILITATOR, words=text, child=child, actor=facilitator)
 
 
 def note_erasure(*, session: Session, child: Child) -> list[int]:
