@@ -631,8 +631,6 @@ def check_key(key: str, *, child: Child, consultation: Consultation) -> None:
 # ---- answers ---------------------------------------------------------------------------------------
 
 
-
-
 @dataclass
 class Parsed:
     question: Question
@@ -863,13 +861,6 @@ def comments_of_child(*, session: Session, child: Child, consultation: Consultat
     if consultation is not None:
         query = query.where(Comment.consultation_id == consultation.id)
     return list(session.exec(query).all())
-
-
-def by_receipt(*, session: Session, code: str) -> Participation | None:
-    code = code.strip().upper().replace(" ", "").replace("-", "")
-    if not code or len(code) > 12:
-        return None
-    return session.exec(select(Participation).where(Participation.receipt_code == code)).first()
 
 
 # ---- consent: withdrawal and erasure (issue 4) -----------------------------------------------------

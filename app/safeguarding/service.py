@@ -557,19 +557,6 @@ def reidentifications(*, session: Session, limit: int = 500) -> list[Reidentific
 # ---- erasure (records kept by law) -----------------------------------------------------------------
 
 
-def cases_of_child(*, session: Session, child: Child) -> int:
-    """Cases kept through a guardian's erasure (ROMO Art. 38(2), MPL Art. 80; PIPL Art. 47)."""
-    return int(session.exec(select(func.count()).select_from(SafeguardingCase).where(SafeguardingCase.child_id == child.id)).one())
-
-
-def open_cases_of_child(*, session: Session, child: Child) -> int:
-    return int(session.exec(
-        select(func.count()).select_from(SafeguardingCase).where(SafeguardingCase.child_id == child.id, col(SafeguardingCase.closed_at).is_(None))
-    ).one())
-
-
-
-
 def facilitator_concern(*, session: Session, facilitator: StaffUser, child: Child, text: str) -> SafeguardingCase:
     """SG-07: a facilitator's concern about a child of their group; in the caller's transaction."""
     return open_case(session=session, source=CaseSource.FACILITATOR, words=text, child=child, actor=facilitator)
