@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import Depends, status
 
 from app.accounts import service
 from app.accounts.deps import api_staff
@@ -21,8 +21,9 @@ from app.accounts.models import (
 )
 from app.accounts.permissions import Permission
 from app.core.db import SessionDep
+from app.core.routing import Router
 
-router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
+router = Router(prefix="/api/v1/accounts", tags=["accounts"])
 
 Me = Annotated[StaffUser, Depends(api_staff(Permission.STAFF_AREA))]
 Admin = Annotated[StaffUser, Depends(api_staff(Permission.USERS_MANAGE))]

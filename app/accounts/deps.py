@@ -3,8 +3,10 @@
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
 from app.accounts import service
 from app.accounts.models import StaffUser
@@ -35,8 +37,9 @@ class PasswordChangeRequired(YimiError):
     redirect_to = "/account/password?required=1"
 
 
-def load_principal(request: Request, session: SessionDep) -> None:
-    """App-wide: find the signed-in staff user from the session cookie (never on the JSON API)."""
+async def load_principal(request: Request, session: SessionDep) -> None:
+    """App-wide: find the signed-in staff user from the session cookie (never on the JSON API). Async, so
+    that a request without the cookie costs no thread hop; the database is read in the thread pool."""
     request.state.user = None
     request.state.staff_session = None
     request.state.session_csrf = None
@@ -44,8 +47,11 @@ def load_principal(request: Request, session: SessionDep) -> None:
     if request.url.path.startswith("/api/"):
         return
     token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        return
+    if token:
+        await run_in_threadpool(_load_staff, request, session, token)
+
+
+def _load_staff(request: Request, session: Session, token: str) -> None:
     try:
         found = service.resolve_session(session=session, token=token)
     except OperationalError:

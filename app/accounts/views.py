@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import Response
 
 from app.accounts import service
@@ -14,9 +14,10 @@ from app.core.db import SessionDep, utcnow
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.i18n import N_
 from app.core.ratelimit import client_address, hit
+from app.core.routing import Router
 from app.core.templating import NOTICES, redirect, render, safe_next
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 NOTICES.update(
     {

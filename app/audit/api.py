@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from pydantic import BaseModel, ConfigDict
 
 from app.accounts.deps import api_staff
@@ -11,8 +11,9 @@ from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
 from app.core import audit
 from app.core.db import SessionDep
+from app.core.routing import Router
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = Router(prefix="/api/v1/audit", tags=["audit"])
 
 Auditor = Annotated[StaffUser, Depends(api_staff(Permission.AUDIT_READ))]
 

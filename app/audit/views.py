@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 
 from app.accounts.deps import staff
@@ -10,9 +10,10 @@ from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
 from app.core import audit
 from app.core.db import SessionDep
+from app.core.routing import Router
 from app.core.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 Auditor = Annotated[StaffUser, Depends(staff(Permission.AUDIT_READ))]
 PAGE_SIZE = 50

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from app.accounts.deps import api_staff
 from app.accounts.models import StaffUser
@@ -10,8 +10,9 @@ from app.accounts.permissions import Permission
 from app.consent import rights
 from app.consent.models import RightsAnswer, RightsKind, RightsRequest, RightsRequestPublic, RightsStatus
 from app.core.db import SessionDep, utcnow
+from app.core.routing import Router
 
-router = APIRouter(prefix="/api/v1/consent", tags=["consent"])
+router = Router(prefix="/api/v1/consent", tags=["consent"])
 
 RightsHandler = Annotated[StaffUser, Depends(api_staff(Permission.RIGHTS_HANDLE))]
 

@@ -103,9 +103,13 @@ def _state_allows(state: ConsentState | None, child: Child, purpose: Purpose, no
     return True
 
 
-def require(*, session: Session, child: Child, purpose: Purpose) -> None:
-    """The one consent check (CON-04): raise ConsentRequired unless the purpose is allowed now."""
-    if not allows(session=session, child=child, purpose=purpose):
+def require(*, session: Session, child: Child, purpose: Purpose, hold: bool = False) -> None:
+    """The one consent check (CON-04): raise ConsentRequired unless the purpose is allowed now.
+
+    With `hold=True` the check also holds the state for the rest of the caller's transaction (see `hold`),
+    reading the state from the same statement that holds it."""
+    state = _hold(session, child, purpose) if hold else state_of(session=session, child=child, purpose=purpose)
+    if not _state_allows(state, child, purpose, utcnow()):
         raise ConsentRequired(purpose)
 
 
@@ -113,14 +117,21 @@ def hold(*, session: Session, child: Child, purpose: Purpose) -> None:
     """Hold the child's consent state for the rest of the caller's transaction (CON-07).
 
     A no-op UPDATE of the state row: on PostgreSQL it takes the row's lock, so a withdrawal that commits
-    meanwhile either waits for this transaction or is seen by the `require` that follows; on SQLite it takes
+    meanwhile either waits for this transaction or is seen by the check that follows; on SQLite it takes
     the database's write lock, so writers take turns. Either way, input is never stored after a withdrawal."""
+    _hold(session, child, purpose)
+
+
+def _hold(session: Session, child: Child, purpose: Purpose) -> ConsentState | None:
+    """The no-op UPDATE of `hold`, returning the state row as it is once held (UPDATE … RETURNING)."""
     table = ConsentState.__table__  # type: ignore[attr-defined]
-    session.execute(
-        update(table).where(table.c.child_id == child.id, table.c.purpose == purpose.value).values(updated_at=table.c.updated_at)
-    )
-
-
+    row = session.execute(
+        update(table)
+        .where(table.c.child_id == child.id, table.c.purpose == purpose.value)
+        .values(updated_at=table.c.updated_at)
+        .returning(*table.c)
+    ).first()
+    return ConsentState.model_validate(row._asdict()) if row is not None else None
 
 
 def _guardians_status(session: Session, event: ConsentEvent) -> str:

@@ -10,12 +10,13 @@ import re
 from typing import Annotated
 
 import segno
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from app.accounts.deps import staff
 from app.accounts.models import StaffUser
@@ -40,11 +41,12 @@ from app.core.db import SessionDep, utcnow
 from app.core.errors import YimiError
 from app.core.i18n import N_, get_locale
 from app.core.ratelimit import client_address, hit
+from app.core.routing import Router
 from app.core.templating import NOTICES, redirect, render
 from app.corps import service as corps
 from app.corps.models import Child, Group
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 GUARDIAN_COOKIE = "yimi_guardian"
 Staff = Annotated[StaffUser, Depends(staff(Permission.STAFF_AREA))]
@@ -63,16 +65,20 @@ class GuardianSignInNeeded(YimiError):
     redirect_to = "/guardian?expired=1"
 
 
-def load_guardian(request: Request, session: SessionDep) -> None:
+async def load_guardian(request: Request, session: SessionDep) -> None:
     """App-wide, after the staff and tablet loaders and before the CSRF check: on guardian pages, the
-    guardian behind the cookie; their page never acts as staff and carries the guardian's CSRF token."""
+    guardian behind the cookie; their page never acts as staff and carries the guardian's CSRF token
+    (async, like `load_principal`: no thread hop without a cookie)."""
     request.state.guardian = None
     request.state.guardian_session = None
     if not request.url.path.startswith("/guardian") or getattr(request.state, "database_down", False):
         return
     raw = request.cookies.get(GUARDIAN_COOKIE)
-    if not raw:
-        return
+    if raw:
+        await run_in_threadpool(_load_guardian, request, session, raw)
+
+
+def _load_guardian(request: Request, session: Session, raw: str) -> None:
     try:
         found = guardians.resolve_session(session=session, raw=raw)
     except OperationalError:

@@ -5,7 +5,7 @@ officials' pages. No staff route writes a child's answer: answers come only thro
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import Depends, Response, status
 from pydantic import BaseModel
 
 from app.accounts.deps import api_staff
@@ -15,8 +15,9 @@ from app.consultations import models, service
 from app.consultations.models import CloseEarly, Consultation, ConsultationIn, ConsultationPublic, QuestionIn
 from app.core.db import SessionDep
 from app.core.i18n import gettext
+from app.core.routing import Router
 
-router = APIRouter(prefix="/api/v1", tags=["consultations"])
+router = Router(prefix="/api/v1", tags=["consultations"])
 
 # ==== Staff: /api/v1/consultations (officials and analysts) ===========================================
 
@@ -280,8 +281,8 @@ def child_consultations(session: _SessionDep, _session: ChildApiSession, child: 
 @router.get("/me/consultations/{consultation_id}", response_model=ChildForm, summary="One consultation to answer, with the child's stored answers and a fresh key")
 def child_consultation(consultation_id: int, session: _SessionDep, _session: ChildApiSession, child: ConsentingChild) -> ChildForm:
     consultation = _service.for_child_to_answer(session=session, child=child, consultation_id=consultation_id)
-    questions = _service.questions_of(session=session, consultation=consultation)
-    options = _service.options_by_question(session=session, questions=questions)
+    form = _service.form_of(session=session, consultation=consultation)
+    questions, options = form.questions, form.options
     band = child.age_band()
     return ChildForm(
         **_child_summary(consultation, _service.receipts_of(session=session, child=child)).model_dump(),

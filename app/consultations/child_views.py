@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
@@ -39,12 +39,13 @@ from app.core.config import get_settings
 from app.core.db import SessionDep
 from app.core.errors import Conflict, NotFound, YimiError
 from app.core.i18n import N_, get_locale, gettext
+from app.core.routing import Router
 from app.core.templating import is_htmx, redirect, render
 from app.corps.deps import SignedInChild
 from app.corps.models import AVATARS, Child
 from app.moderation import service as moderation
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 Manager = Annotated[StaffUser, Depends(staff(Permission.CONSULTATIONS_MANAGE))]
 BANDS = service.BANDS
@@ -312,8 +313,8 @@ def _needs_prompt(flow: Flow, question: Question, answer: AnswerIn) -> bool:
 
 
 def _flow_of(session: Any, consultation: Consultation, *, band: str | None, child: Child | None = None, preview: bool = False) -> Flow:
-    questions = service.questions_of(session=session, consultation=consultation)
-    options = service.options_by_question(session=session, questions=questions)
+    form = service.form_of(session=session, consultation=consultation)
+    questions, options = form.questions, form.options
     return Flow(consultation, questions, options, band, [AnswerIn(question_id=q.id) for q in questions], child=child, preview=preview)  # type: ignore[arg-type]
 
 

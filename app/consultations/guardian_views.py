@@ -9,7 +9,7 @@ consent dashboard. They work without JavaScript (post → 303 → get)."""
 from typing import Annotated
 
 from babel.dates import format_date
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import Response
 
 from app.consent import guardians
@@ -20,12 +20,13 @@ from app.consultations.models import TEXT_LIMIT, CommentStatus, Consultation
 from app.core.db import SessionDep
 from app.core.errors import InvalidInput
 from app.core.i18n import N_, babel_locale
+from app.core.routing import Router
 from app.core.templating import NOTICES, redirect, render
 from app.corps.models import AgeBand, Child
 from app.moderation import service as moderation
 from app.moderation.models import REPORT_REASON_LABELS, ReporterKind, ReportReason
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 NOTICES.update({
     "guardian_comment_sent": N_("Thank you. Your view is sent. A moderator reads it before anyone else can see it."),

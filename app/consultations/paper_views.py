@@ -10,7 +10,7 @@ depend on a signed-in child, so `ConsentingChild` does not apply)."""
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
@@ -33,11 +33,12 @@ from app.consultations.models import (
 from app.core.db import SessionDep, utcnow
 from app.core.errors import InvalidInput, NotFound, YimiError
 from app.core.i18n import N_
+from app.core.routing import Router
 from app.core.templating import NOTICES, redirect, render
 from app.corps import service as corps
 from app.corps.models import Child, Group
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 Facilitator = Annotated[StaffUser, Depends(staff(Permission.CORPS_FACILITATE))]
 

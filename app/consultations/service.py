@@ -4,7 +4,7 @@ are never lost or counted twice, comments held for moderation, results with smal
 Concurrency is settled by the database: one answer per child per question (unique constraint, written by
 an upsert), one participation and receipt per child per consultation (upsert), and a submission key that
 makes a retried send count once (INSERT … ON CONFLICT DO NOTHING). A child's consent is held for the
-whole write (`consent.hold`), so an answer is never stored after a withdrawal that commits meanwhile.
+whole write (`consent.require(hold=True)`), so an answer is never stored after a withdrawal that commits meanwhile.
 """
 
 import datetime as dt
@@ -402,6 +402,37 @@ def options_by_question(*, session: Session, questions: Iterable[Question]) -> d
     return found
 
 
+@dataclass(frozen=True)
+class Form:
+    """A consultation's questions in order, and each question's options: what a child answers."""
+
+    questions: list[Question]
+    options: dict[int, list[Option]]
+
+
+_FORMS: dict[tuple[int, dt.datetime], Form] = {}
+_FORMS_KEPT = 256
+
+
+def form_of(*, session: Session, consultation: Consultation) -> Form:
+    """The questions and options the child's pages and API read on every step and every send, kept in this
+    process under (consultation, its `updated_at`): every change to the questions goes through
+    `_lock_questions`, which moves `updated_at`, so each worker reads them again after a change. The objects
+    are detached from the session (read them, never change them)."""
+    key = (consultation.id, consultation.updated_at)
+    found = _FORMS.get(key)  # type: ignore[arg-type]
+    if found is None:
+        questions = questions_of(session=session, consultation=consultation)
+        options = options_by_question(session=session, questions=questions)
+        for item in [*questions, *(o for opts in options.values() for o in opts)]:
+            session.expunge(item)
+        found = Form(questions, options)  # type: ignore[arg-type]
+        if len(_FORMS) >= _FORMS_KEPT:
+            _FORMS.clear()
+        _FORMS[key] = found  # type: ignore[index]
+    return found
+
+
 def _check_question(data: QuestionIn) -> None:
     if not _filled(data.prompt):
         raise InvalidInput(N_("Please write the question in Chinese."))
@@ -420,8 +451,11 @@ def _check_question(data: QuestionIn) -> None:
 
 
 def _lock_questions(session: Session, consultation: Consultation) -> None:
+    """Questions change only before the first answer; a change moves `updated_at` (see `form_of`)."""
     if has_answers(session=session, consultation=consultation):
         raise QuestionsLocked()
+    consultation.updated_at = utcnow()
+    session.add(consultation)
 
 
 def _write_question(session: Session, question: Question, data: QuestionIn) -> None:
@@ -688,8 +722,9 @@ def parse_answer(question: Question, options: list[Option], raw: AnswerIn) -> Pa
 
 def parse_answers(*, session: Session, consultation: Consultation, answers: list[AnswerIn]) -> list[Parsed]:
     """Every answer checked before anything is written; a question of another consultation is refused."""
-    questions = {q.id: q for q in questions_of(session=session, consultation=consultation)}
-    options = options_by_question(session=session, questions=questions.values())
+    form = form_of(session=session, consultation=consultation)
+    questions = {q.id: q for q in form.questions}
+    options = form.options
     parsed: dict[int, Parsed] = {}
     for raw in answers:
         question = questions.get(raw.question_id)
@@ -747,59 +782,88 @@ class Sent:
     told_a_grown_up: bool = False  # a text was passed to safeguarding: the child sees the calm screen (SG-05)
 
 
+@dataclass(frozen=True)
+class _Writes:
+    """The statements of a send, built once per dialect: a send runs them with its values, so that
+    SQLAlchemy neither builds nor compiles them again (the classroom burst, PAR-03)."""
+
+    submission: Any  # the key, once (ON CONFLICT DO NOTHING)
+    participation: Any  # one per child and consultation, the receipt code kept (upsert)
+    answers: Any  # one per child and question, updated in place (upsert, many rows)
+    comment: Any  # a short text, back to the queue only when its words changed (upsert … WHERE)
+
+
+_WRITES: dict[str, _Writes] = {}
+
+
+def _writes(session: Session) -> _Writes:
+    dialect = session.get_bind().dialect.name
+    found = _WRITES.get(dialect)
+    if found is None:
+        insert = dialect_insert(session)
+        submission = Submission.__table__  # type: ignore[attr-defined]
+        participation = Participation.__table__  # type: ignore[attr-defined]
+        answers = insert(Answer.__table__)  # type: ignore[attr-defined]
+        comment = Comment.__table__  # type: ignore[attr-defined]
+        comments = insert(comment)
+        found = _WRITES[dialect] = _Writes(
+            submission=insert(submission).on_conflict_do_nothing(index_elements=["key"]).returning(submission.c.id),
+            participation=insert(participation)
+            .on_conflict_do_update(index_elements=["consultation_id", "child_id"], set_={"updated_at": insert(participation).excluded.updated_at})
+            .returning(*participation.c),
+            answers=answers.on_conflict_do_update(
+                index_elements=["question_id", "child_id"],
+                set_={name: answers.excluded[name] for name in ("channel", "skipped", "value", "entered_by_id", "updated_at")},
+            ),
+            comment=comments.on_conflict_do_update(
+                index_elements=["question_id", "child_id"],
+                set_={name: comments.excluded[name] for name in ("text", "status", "channel", "updated_at")},
+                where=comment.c.text != comments.excluded.text,  # the same words sent again: the moderator's decision stands
+            ).returning(comment.c.id),
+        )
+    return found
+
+
 def submit(
     *, session: Session, child: Child, consultation: Consultation, answers: list[AnswerIn], key: str, channel: Channel,
     entered_by: Any = None,
 ) -> Sent:
     """Store a child's answers in one transaction; the caller commits, and says "thank you" only after.
 
-    Order matters: consent is held first (so a withdrawal waits for this write or this write sees the
-    withdrawal), then the consultation must be open, then every answer is checked, then the key decides
-    whether this is a retry, then answers and the participation are upserted."""
+    Order matters: consent is held first and checked in the same statement (so a withdrawal waits for this
+    write or this write sees the withdrawal, CON-07), then the consultation must be open, then every answer
+    is checked, then the key decides whether this is a retry, then answers and the participation are upserted."""
     check_key(key, child=child, consultation=consultation)
-    consent.hold(session=session, child=child, purpose=Purpose.PARTICIPATE)
-    consent.require(session=session, child=child, purpose=Purpose.PARTICIPATE)
+    consent.require(session=session, child=child, purpose=Purpose.PARTICIPATE, hold=True)
     ensure_open(consultation)
     parsed = parse_answers(session=session, consultation=consultation, answers=answers)
     now = utcnow()
-    insert = dialect_insert(session)
-    submission = Submission.__table__  # type: ignore[attr-defined]
+    writes = _writes(session)
     new_id = session.execute(
-        insert(submission)
-        .values(key=key, consultation_id=consultation.id, child_id=child.id, at=now)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(submission.c.id)
+        writes.submission, {"key": key, "consultation_id": consultation.id, "child_id": child.id, "at": now}
     ).scalar_one_or_none()
     if new_id is None:
         participation = participation_of(session=session, child=child, consultation=consultation)
         if participation is None:  # the key was sent, but by a transaction that did not commit
             raise TamperedKey()
         return Sent(participation, len(parsed), repeated=True)
-    table = Participation.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values(
-        consultation_id=consultation.id, child_id=child.id, receipt_code=_receipt_code(), channel=channel.value,
-        created_at=now, updated_at=now,
-    )
-    row = session.execute(
-        statement.on_conflict_do_update(index_elements=["consultation_id", "child_id"], set_={"updated_at": now})
-        .returning(*table.c)
-    ).one()
+    row = session.execute(writes.participation, {
+        "consultation_id": consultation.id, "child_id": child.id, "receipt_code": _receipt_code(), "channel": channel.value,
+        "created_at": now, "updated_at": now,
+    }).one()
     participation = Participation.model_validate(row._asdict())  # what the database holds, without another read
     told = False
     if parsed:
         # One statement for all the answers: one row per child per question, updated in place when re-sent.
-        answer_table = Answer.__table__  # type: ignore[attr-defined]
-        rows = [
+        entered_by_id = entered_by.id if entered_by is not None else None
+        session.execute(writes.answers, [
             {
                 "consultation_id": consultation.id, "question_id": item.question.id, "child_id": child.id,
                 "channel": channel.value, "skipped": item.skipped, "value": item.value,
-                "entered_by_id": entered_by.id if entered_by is not None else None, "created_at": now, "updated_at": now,
+                "entered_by_id": entered_by_id, "created_at": now, "updated_at": now,
             }
             for item in parsed
-        ]
-        upsert = insert(answer_table).values(rows)
-        changes = {name: upsert.excluded[name] for name in ("channel", "skipped", "value", "entered_by_id", "updated_at")}
-        session.execute(upsert.on_conflict_do_update(index_elements=["question_id", "child_id"], set_=changes))
+        ])
     for item in parsed:
         if QuestionKind(item.question.kind) == QuestionKind.TEXT:
             told = _child_comment(session, child, consultation, item, channel, now) or told
@@ -810,23 +874,19 @@ def submit(
 
 def _child_comment(session: Session, child: Child, consultation: Consultation, item: Parsed, channel: Channel, now: dt.datetime) -> bool:
     """A short-text answer becomes the child's comment on that question, held for moderation (MOD-01).
-    A changed text goes back to the queue; a skipped one is removed (the child took it back)."""
-    table = Comment.__table__  # type: ignore[attr-defined]
+    A changed text goes back to the queue; a skipped one is removed (the child took it back). Returns whether
+    the words went to safeguarding."""
     if item.skipped or item.text is None:
         session.execute(delete(Comment).where(col(Comment.question_id) == item.question.id, col(Comment.child_id) == child.id))
         return False
-    values = {
+    comment_id = session.execute(_writes(session).comment, {
         "consultation_id": consultation.id, "question_id": item.question.id, "author_kind": AuthorKind.CHILD.value,
         "child_id": child.id, "channel": channel.value, "text": item.text, "status": CommentStatus.PENDING.value,
         "created_at": now, "updated_at": now,
-    }
-    existing = session.exec(select(Comment).where(Comment.question_id == item.question.id, Comment.child_id == child.id)).first()
-    if existing is not None and existing.text == item.text:
-        return False  # the same words sent again: the moderator's decision stands
-    changes = {"text": item.text, "status": CommentStatus.PENDING.value, "channel": channel.value, "updated_at": now}
-    session.execute(dialect_insert(session)(table).values(**values).on_conflict_do_update(index_elements=["question_id", "child_id"], set_=changes))
-    review = moderation.hold(session=session, question_id=item.question.id, child_id=child.id)  # screened on store (MOD-06)
-    return moderation.went_to_safeguarding(review)
+    }).scalar_one_or_none()
+    if comment_id is None:
+        return False  # the same words sent again: nothing changed
+    return moderation.hold(session=session, comment_id=comment_id, text=item.text)  # screened on store (MOD-06)
 
 
 def participation_of(*, session: Session, child: Child, consultation: Consultation) -> Participation | None:
@@ -953,8 +1013,10 @@ def guardian_comment(*, session: Session, guardian: Any, consultation: Consultat
     }
     changes = {"text": text, "status": CommentStatus.PENDING.value, "updated_at": now}
     session.execute(dialect_insert(session)(table).values(**values).on_conflict_do_update(index_elements=["consultation_id", "guardian_id"], set_=changes))
-    comment = session.exec(select(Comment).where(Comment.consultation_id == consultation.id, Comment.guardian_id == guardian.id)).one()
-    moderation.hold(session=session, comment=comment)  # screened on store (MOD-06)
+    comment = session.exec(
+        select(Comment).where(Comment.consultation_id == consultation.id, Comment.guardian_id == guardian.id).execution_options(populate_existing=True)
+    ).one()
+    moderation.hold(session=session, comment_id=comment.id, text=comment.text)  # type: ignore[arg-type]  # screened on store (MOD-06)
     audit.record(session, actor=guardian, action="consultation.guardian_comment", subject=consultation, comment_id=comment.id)
     return comment
 

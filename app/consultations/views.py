@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import Depends, File, Request, UploadFile
 from fastapi.responses import Response
 from jinja2_fragments import render_block
 from starlette.datastructures import FormData
@@ -44,10 +44,11 @@ from app.core.config import get_settings
 from app.core.db import SessionDep
 from app.core.errors import Conflict, InvalidInput, PayloadTooLarge, YimiError
 from app.core.i18n import N_
+from app.core.routing import Router
 from app.core.templating import NOTICES, context_for, environment, is_htmx, redirect, render
 from app.projects import service as projects
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 NOTICES.update(
     {

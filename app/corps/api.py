@@ -6,7 +6,7 @@ and a reason, and is logged (SEC-02, SEC-03)."""
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import Depends, Request, Response, status
 from pydantic import BaseModel
 
 from app.accounts.deps import api_staff
@@ -14,6 +14,7 @@ from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
 from app.core.db import SessionDep
 from app.core.errors import InvalidInput
+from app.core.routing import Router
 from app.corps import importing, service
 from app.corps.models import (
     Child,
@@ -35,7 +36,7 @@ from app.corps.models import (
     ParticipationPublic,
 )
 
-router = APIRouter(prefix="/api/v1/corps", tags=["corps"])
+router = Router(prefix="/api/v1/corps", tags=["corps"])
 
 CorpsAdmin = Annotated[StaffUser, Depends(api_staff(Permission.CORPS_ADMIN))]
 # Administrators and facilitators: the service narrows it to the groups each may see.

@@ -4,7 +4,9 @@ signed in on it (another cookie, cleared when the child is done: nothing about t
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
 from app.core.db import SessionDep
 from app.core.errors import YimiError
@@ -32,14 +34,20 @@ class TabletNotOpen(YimiError):
     redirect_to = "/tablet"
 
 
-def load_child(request: Request, session: SessionDep) -> None:
-    """App-wide, after the staff loader: the tablet's group session and the signed-in child, if any."""
+async def load_child(request: Request, session: SessionDep) -> None:
+    """App-wide, after the staff loader: the tablet's group session and the signed-in child, if any (async,
+    like `load_principal`: no thread hop without a cookie)."""
     request.state.group_session = None
     request.state.child = None
     request.state.child_session = None
     request.state.tablet_expired = False
     if request.url.path.startswith("/api/") or getattr(request.state, "database_down", False):
         return
+    if request.cookies.get(TABLET_COOKIE) or request.cookies.get(CHILD_COOKIE):
+        await run_in_threadpool(_load_child, request, session)
+
+
+def _load_child(request: Request, session: Session) -> None:
     try:
         raw_tablet = request.cookies.get(TABLET_COOKIE)
         if raw_tablet:

@@ -6,7 +6,7 @@ import re
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 from starlette.datastructures import FormData
@@ -31,12 +31,13 @@ from app.core.db import SessionDep
 from app.core.errors import InvalidInput
 from app.core.i18n import DEFAULT_LOCALE, N_, get_locale, gettext
 from app.core.ratelimit import client_address, hit
+from app.core.routing import Router
 from app.core.templating import NOTICES, redirect, render
 from app.corps import service
 from app.corps.deps import CHILD_COOKIE, TABLET_COOKIE, OpenTablet, SignedInChild
 from app.corps.models import AVATARS, CODE_LENGTH, PICTURES, AgeBand, Group
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 NOTICES.update(
     {

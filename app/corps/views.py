@@ -7,7 +7,7 @@ import base64
 import binascii
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from app.accounts.deps import staff
@@ -16,6 +16,7 @@ from app.accounts.permissions import Permission, can
 from app.core.db import SessionDep, utcnow
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.i18n import N_
+from app.core.routing import Router
 from app.core.templating import NOTICES, is_htmx, redirect, render
 from app.corps import importing, service
 from app.corps.models import (
@@ -31,7 +32,7 @@ from app.corps.models import (
     GroupKind,
 )
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 NOTICES.update(
     {

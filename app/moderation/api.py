@@ -3,12 +3,13 @@ The same service as the pages; errors are RFC 9457 problems (409 when another mo
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from app.accounts.deps import api_staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
 from app.core.db import SessionDep
+from app.core.routing import Router
 from app.moderation import service
 from app.moderation.models import (
     BulkApproveIn,
@@ -19,7 +20,7 @@ from app.moderation.models import (
     QueueItemOut,
 )
 
-router = APIRouter(prefix="/api/v1/moderation", tags=["moderation"])
+router = Router(prefix="/api/v1/moderation", tags=["moderation"])
 
 Moderator = Annotated[StaffUser, Depends(api_staff(Permission.MODERATE))]
 

@@ -26,7 +26,7 @@ from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission, can
 from app.consultations.models import AuthorKind, Comment, CommentStatus, Consultation, Question
 from app.core import audit
-from app.core.db import utcnow
+from app.core.db import dialect_insert, utcnow
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.core.i18n import N_
 from app.corps.models import Child, Group, localised
@@ -83,33 +83,45 @@ class CannotLookAgain(Conflict):
 # ---- screening on store ----------------------------------------------------------------------------
 
 
-def hold(
-    *, session: Session, comment: Comment | None = None, question_id: int | None = None, child_id: int | None = None
-) -> ModerationReview:
-    """A comment was stored or its words changed: screen the words and (re)open its review in the queue.
+_REVIEW_UPSERTS: dict[str, Any] = {}
+_REQUEUED = ("findings", "action", "risk", "queued_at", "look_again", "first_moderator_id", "decision", "reason", "note",
+             "decided_by_id", "decided_at")
 
-    Called by the consultations service right after it stores a child's short-text answer (by question and
-    child) or a guardian's view (with the comment). The comment's status is already `pending`."""
-    # The comment was written by an upsert (a Core statement): read it afresh, not from the identity map.
-    where = [Comment.id == comment.id] if comment is not None else [Comment.question_id == question_id, Comment.child_id == child_id]
-    comment = session.exec(select(Comment).where(*where).execution_options(populate_existing=True)).one()
-    result = screen(comment.text)
-    review = session.exec(select(ModerationReview).where(ModerationReview.comment_id == comment.id)).first()
-    review = review or ModerationReview(comment_id=comment.id)  # type: ignore[arg-type]
-    review.findings = [f.to_dict() for f in result.findings]
-    review.action = result.action.value
-    review.risk = result.risk
-    review.queued_at = utcnow()
-    review.look_again = False
-    review.first_moderator_id = None
-    review.decision = review.reason = review.note = None
-    review.decided_by_id = None
-    review.decided_at = None
-    session.add(review)
-    session.flush()
-    if result.action == Action.SAFEGUARDING:  # SG-01, SG-02: never a normal queue item
-        _open_case(session, comment, review, moderator=None, subkinds=[s.value for s in result.subkinds])
-    return review
+
+def _review_upsert(session: Session) -> Any:
+    """The review's upsert, built once per dialect (it runs on every stored comment)."""
+    dialect = session.get_bind().dialect.name
+    found = _REVIEW_UPSERTS.get(dialect)
+    if found is None:
+        table = ModerationReview.__table__  # type: ignore[attr-defined]
+        upsert = dialect_insert(session)(table)
+        found = _REVIEW_UPSERTS[dialect] = upsert.on_conflict_do_update(
+            index_elements=["comment_id"], set_={name: upsert.excluded[name] for name in _REQUEUED}
+        ).returning(table.c.id)
+    return found
+
+
+def hold(*, session: Session, comment_id: int, text: str) -> bool:
+    """A comment was stored or its words changed: screen the words and (re)open its review in the queue, in
+    one upsert on the review's unique comment. Returns whether the words went to safeguarding instead (the
+    child then sees the calm screen, SG-05).
+
+    Called by the consultations service right after it stores a child's short-text answer or a guardian's
+    view, with the words it stored. The comment's status is already `pending`."""
+    result = screen(text)
+    review_id = session.execute(_review_upsert(session), {
+        "comment_id": comment_id, "findings": [f.to_dict() for f in result.findings], "action": result.action.value,
+        "risk": result.risk, "queued_at": utcnow(), "look_again": False, "first_moderator_id": None,
+        "decision": None, "reason": None, "note": None, "decided_by_id": None, "decided_at": None,
+    }).scalar_one()
+    if result.action != Action.SAFEGUARDING:
+        return False
+    # SG-01, SG-02: never a normal queue item. Rows written by Core statements: read them afresh.
+    comment = session.get(Comment, comment_id, populate_existing=True)
+    review = session.get(ModerationReview, review_id, populate_existing=True)
+    assert comment is not None and review is not None
+    _open_case(session, comment, review, moderator=None, subkinds=[s.value for s in result.subkinds])
+    return True
 
 
 def _open_case(session: Session, comment: Comment, review: ModerationReview, *, moderator: StaffUser | None, subkinds: Sequence[str] = ()) -> None:
@@ -135,11 +147,6 @@ def _open_case(session: Session, comment: Comment, review: ModerationReview, *, 
                      consultation_id=comment.consultation_id)
 
 
-def went_to_safeguarding(review: ModerationReview) -> bool:
-    """Whether the screening sent this comment to safeguarding (the child then sees the calm screen, SG-05)."""
-    return review.action == Action.SAFEGUARDING.value
-
-
 def _ensure_reviews(session: Session, consultation_id: int | None = None) -> None:
     """Pending comments stored before screening existed (or written around the service) are screened now."""
     query = (
@@ -150,7 +157,7 @@ def _ensure_reviews(session: Session, consultation_id: int | None = None) -> Non
     if consultation_id is not None:
         query = query.where(Comment.consultation_id == consultation_id)
     for comment in session.exec(query).all():
-        hold(session=session, comment=comment)
+        hold(session=session, comment_id=comment.id, text=comment.text)  # type: ignore[arg-type]
 
 
 # ---- the child's prompt while writing (MOD-08, MOD-22) ----------------------------------------------
@@ -365,8 +372,9 @@ def _review_of(session: Session, comment_id: int) -> tuple[Comment, ModerationRe
     review = session.exec(
         select(ModerationReview).where(ModerationReview.comment_id == comment_id).execution_options(populate_existing=True)
     ).first()
-    if review is None:
-        review = hold(session=session, comment=comment) if comment.status == CommentStatus.PENDING.value else None
+    if review is None and comment.status == CommentStatus.PENDING.value:
+        hold(session=session, comment_id=comment_id, text=comment.text)
+        review = session.exec(select(ModerationReview).where(ModerationReview.comment_id == comment_id)).first()
     if review is None:
         raise AlreadyDecided()
     return comment, review

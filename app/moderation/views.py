@@ -8,7 +8,7 @@ findings as <mark> around escaped segments."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
@@ -22,6 +22,7 @@ from app.consultations.models import AuthorKind
 from app.core.db import SessionDep
 from app.core.errors import NotFound, YimiError
 from app.core.i18n import N_
+from app.core.routing import Router
 from app.core.templating import NOTICES, environment, is_htmx, redirect, render
 from app.corps.deps import SignedInChild
 from app.moderation import service
@@ -36,7 +37,7 @@ from app.moderation.models import (
 )
 from app.moderation.screening import Category
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 Moderator = Annotated[StaffUser, Depends(staff(Permission.MODERATE))]
 Staff = Annotated[StaffUser, Depends(staff(Permission.STAFF_AREA))]

@@ -2,16 +2,17 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from app.accounts.deps import api_staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
 from app.core.db import SessionDep
+from app.core.routing import Router
 from app.notifications import service
 from app.notifications.models import Channel, OutboxMessage, OutboxMessagePublic, OutboxStatus
 
-router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
+router = Router(prefix="/api/v1/notifications", tags=["notifications"])
 
 OutboxReader = Annotated[StaffUser, Depends(api_staff(Permission.OUTBOX_READ))]
 

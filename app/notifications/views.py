@@ -3,18 +3,19 @@ production also each message's subject and text, so the demo can be followed wit
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 
 from app.accounts.deps import staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
 from app.core.db import SessionDep
+from app.core.routing import Router
 from app.core.templating import render
 from app.notifications import service
 from app.notifications.models import CHANNEL_LABELS, STATUS_LABELS, OutboxStatus
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 OutboxReader = Annotated[StaffUser, Depends(staff(Permission.OUTBOX_READ))]
 PAGE_SIZE = 50

@@ -4,16 +4,17 @@ completed, so the consultations that fed it keep their link."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import Depends, status
 
 from app.accounts.deps import api_staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
 from app.core.db import SessionDep
+from app.core.routing import Router
 from app.projects import service
 from app.projects.models import ProjectIn, ProjectPublic, ProjectStatus
 
-router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
+router = Router(prefix="/api/v1/projects", tags=["projects"])
 
 Manager = Annotated[StaffUser, Depends(api_staff(Permission.CONSULTATIONS_MANAGE))]
 Reader = Annotated[StaffUser, Depends(api_staff(Permission.INSIGHTS_READ))]

@@ -5,7 +5,7 @@ and analysts) reads the library and each project with the consultations linked t
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
@@ -17,12 +17,13 @@ from app.consultations.service import text_of
 from app.core.db import SessionDep
 from app.core.errors import InvalidInput
 from app.core.i18n import N_
+from app.core.routing import Router
 from app.core.templating import NOTICES, redirect, render
 from app.corps import service as corps
 from app.projects import service
 from app.projects.models import PROJECT_STATUS_LABELS, Project, ProjectIn, ProjectStatus
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 NOTICES.update(
     {

@@ -3,13 +3,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from sqlmodel import Session
 
 from app.accounts.deps import api_staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
 from app.core.db import SessionDep
+from app.core.routing import Router
 from app.safeguarding import service
 from app.safeguarding.models import (
     Acknowledged,
@@ -25,7 +26,7 @@ from app.safeguarding.models import (
     SafeguardingCase,
 )
 
-router = APIRouter(prefix="/api/v1/safeguarding", tags=["safeguarding"])
+router = Router(prefix="/api/v1/safeguarding", tags=["safeguarding"])
 
 Officer = Annotated[StaffUser, Depends(api_staff(Permission.SAFEGUARD))]
 Overseer = Annotated[StaffUser, Depends(api_staff(Permission.SAFEGUARDING_OVERSEE))]

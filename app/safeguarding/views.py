@@ -6,7 +6,7 @@ SAFEGUARD (officers only)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import Response
 
 from app.accounts.deps import staff
@@ -17,6 +17,7 @@ from app.core.db import SessionDep
 from app.core.errors import Conflict, InvalidInput, TooManyRequests
 from app.core.i18n import N_
 from app.core.ratelimit import client_address, hit
+from app.core.routing import Router
 from app.core.templating import NOTICES, environment, redirect, render
 from app.corps.deps import SignedInChild
 from app.safeguarding import service
@@ -36,7 +37,7 @@ from app.safeguarding.models import (
     Outcome,
 )
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 NOTICES.update({
     "concern_sent": N_("Thank you. The safeguarding officers have been told and will follow up."),

@@ -1,6 +1,6 @@
 """Health probes and the help contacts as JSON."""
 
-from fastapi import APIRouter
+
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -10,8 +10,9 @@ from app.core.config import get_settings
 from app.core.db import get_engine
 from app.core.i18n import get_locale, gettext
 from app.core.migrate import at_head
+from app.core.routing import Router
 
-router = APIRouter(tags=["site"])
+router = Router(tags=["site"])
 
 
 class Health(BaseModel):

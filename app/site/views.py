@@ -2,15 +2,16 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 
 from app.core.config import get_settings
 from app.core.errors import BadRequest
 from app.core.i18n import LOCALE_COOKIE, LOCALES, N_
+from app.core.routing import Router
 from app.core.templating import redirect, render, safe_next
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 class UnknownLanguage(BadRequest):
