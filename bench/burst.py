@@ -17,6 +17,11 @@ text), and 25 tablet group sessions opened through the facilitator's form. Then 
 Afterwards, a submission-only burst: every child sends a corrected set of answers again (fresh keys fetched
 beforehand, not measured), 50 at once, to measure submissions per second on their own.
 
+Last, classes sending at once: 50 children press Send at the same moment (their keys fetched beforehand),
+the next 50 once the class before has been answered, for every child. This is the classroom's moment:
+"Send now, everyone". The two bursts above keep 50 sends in flight back to back, which measures the
+server saturated (a queue of 1,000); a wave measures how long a child waits when the whole class sends.
+
 It prints the total time, requests/s, p50/p95/p99 per step, errors by kind, the server's CPU, and a check
 that the answers in the database are exactly the answers the server acknowledged (0 lost, 0 duplicated).
 Figures are printed, never asserted. Targets: the burst under 90 s with 0 errors; submission p95 under
@@ -37,6 +42,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from run import Database, machine, postgres_database, sqlite_database, terminate_as_exit
@@ -161,6 +167,7 @@ class Burst:
     server_cpu: float = 0.0  # CPU seconds of both workers during the burst
     load_cpu: float = 0.0  # CPU seconds of this load generator during the burst
     submit_only: dict[str, float] = field(default_factory=dict)
+    waves: dict[str, float] = field(default_factory=dict)
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -299,6 +306,24 @@ async def submission_burst(seeded: dict, kids: list[Child], result: Burst, concu
     result.submit_only.update({"submissions": sent, "seconds": elapsed, "per_second": sent / elapsed if elapsed else 0.0})
 
 
+async def class_waves(seeded: dict, kids: list[Child], result: Burst, size: int) -> None:
+    """Classes of `size` children press Send at the same moment, one class after another (each class's keys
+    fetched just before, not timed)."""
+    consultation_id = seeded["consultation_id"]
+    ready = [kid for kid in kids if kid.csrf]
+    elapsed = 0.0
+    waves = 0
+    for first in range(0, len(ready), size):
+        members = ready[first:first + size]
+        keys = await asyncio.gather(*(kid.key(consultation_id, step="key (wave)") for kid in members))
+        started = time.perf_counter()
+        await asyncio.gather(*(kid.submit(consultation_id, key, answers_for(seeded, kid.n, round_=2), step="submit (wave)")
+                               for kid, key in zip(members, keys, strict=True) if key))
+        elapsed += time.perf_counter() - started
+        waves += 1
+    result.waves.update({"waves": waves, "size": size, "seconds": elapsed, "per_second": len(result.latencies["submit (wave)"]) / elapsed})
+
+
 # ---- checking the database against what was acknowledged ------------------------------------------
 
 
@@ -348,8 +373,21 @@ def check(url: str, seeded: dict, result: Burst) -> dict[str, int]:
 # ---- running and printing -------------------------------------------------------------------------
 
 
+def run_loop(main: Any) -> Any:
+    """The load generator's event loop: uvloop (installed with uvicorn[standard]) where there is one, because
+    the load generator shares the two CPUs with the server, and asyncio's own loop costs it more CPU."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
+
+
 def measure(database: Database, workdir: Path, args: argparse.Namespace) -> list[str]:
     env = {**server_env(database.url, workdir / "var"), **LIGHT_ARGON2}
+    if args.connections:
+        env["YIMI_DB_CONNECTIONS"] = str(args.connections)
+
     print(f"[{database.name}] yimi db upgrade, yimi consent sync ...", flush=True)
     run_cli(["db", "upgrade"], env)
     run_cli(["consent", "sync"], env)
@@ -361,7 +399,7 @@ def measure(database: Database, workdir: Path, args: argparse.Namespace) -> list
         server.wait_ready()
         tablets = open_tablets(server.base_url, seeded)
         print(f"[{database.name}] {len(tablets)} tablets open; the burst: {args.children} children, {args.concurrency} at once ...", flush=True)
-        result = asyncio.run(_both(server, database, seeded, tablets, args))
+        result = run_loop(_both(server, database, seeded, tablets, args))
         if server.process is not None and server.process.poll() is not None:
             raise ServerError(f"`yimi serve` died during the burst:\n{server.log_tail()}")
     checked = check(database.url, seeded, result)
@@ -382,6 +420,8 @@ async def _both(server: Server, database: Database, seeded: dict, tablets: dict[
             await submission_burst(seeded, kids, result, args.concurrency)
             result.submit_only["load_cpu"] = time.process_time() - cpu
         result.submit_only["server_cpu"] = sampler.cpu_seconds()
+        print(f"[{database.name}] classes sending at once: {args.concurrency} children press Send together, class after class ...", flush=True)
+        await class_waves(seeded, kids, result, args.concurrency)
     finally:
         await asyncio.gather(*(kid.client.aclose() for kid in kids))
     return result
@@ -400,7 +440,7 @@ def report(database: Database, args: argparse.Namespace, r: Burst, checked: dict
         f"{submits} submissions, {submits / r.duration:.1f} submissions/s during the burst; "
         f"CPU: server {100 * r.server_cpu / r.duration:.0f} %, load generator {100 * r.load_cpu / r.duration:.0f} % of one CPU",
     ]
-    for step in (*STEPS, "key (again)", "submit (again)"):
+    for step in (*STEPS, "key (again)", "submit (again)", "submit (wave)"):
         values = r.latencies.get(step, [])
         if values:
             lines.append(f"  {step:<15} n={len(values):>5}  p50 {_ms(percentile(values, 50)):>5} ms  "
@@ -410,6 +450,11 @@ def report(database: Database, args: argparse.Namespace, r: Burst, checked: dict
                      f"{r.submit_only['per_second']:.0f} submissions/s (target >= 250); submission p95 target < 150 ms; "
                      f"server CPU {r.submit_only['server_cpu'] / max(r.submit_only['submissions'], 1) * 1000:.1f} ms per submission "
                      f"(keys fetched in the same window), load generator {100 * r.submit_only['load_cpu'] / r.submit_only['seconds']:.0f} %")
+    if r.waves:
+        wave = r.latencies.get("submit (wave)", [])
+        lines.append(f"  classes sending at once: {r.waves['waves']:.0f} classes of {r.waves['size']:.0f}, each child's wait from Send to "
+                     f"thank-you p50 {_ms(percentile(wave, 50))} ms, p95 {_ms(percentile(wave, 95))} ms (target < 150 ms), "
+                     f"slowest {_ms(max(wave) if wave else None)} ms; {r.waves['per_second']:.0f} submissions/s")
     errors = sum(r.errors.values())
     lines.append(f"  errors: {errors}" + (" (" + ", ".join(f"{k}: {n}" for k, n in sorted(r.errors.items())) + ")" if errors else ""))
     lines.append("  database check: " + ", ".join(f"{k} {v}" for k, v in checked.items()))
@@ -425,6 +470,8 @@ def main() -> int:
     parser.add_argument("--groups", type=int, default=25, help="groups, one tablet each (default 25)")
     parser.add_argument("--concurrency", type=int, default=50, help="children at once (default 50)")
     parser.add_argument("--only", choices=["sqlite", "postgres"], help="measure one database only")
+    parser.add_argument("--connections", type=int, help="YIMI_DB_CONNECTIONS: requests inside each worker at once (default: the server's own)")
+
     args = parser.parse_args()
     if not 1 <= args.groups <= args.children <= 20000 or not 1 <= args.concurrency <= 500:
         parser.error("need 1 <= groups <= children <= 20000 and 1 <= concurrency <= 500")

@@ -671,6 +671,7 @@ class Parsed:
     skipped: bool
     value: dict[str, Any] = field(default_factory=dict)
     text: str | None = None
+    screened: Any = None  # the moderation screening of `text`, done before the write (`submit`)
 
 
 def clean_text(text: str) -> str:
@@ -830,13 +831,17 @@ def submit(
 ) -> Sent:
     """Store a child's answers in one transaction; the caller commits, and says "thank you" only after.
 
-    Order matters: consent is held first and checked in the same statement (so a withdrawal waits for this
-    write or this write sees the withdrawal, CON-07), then the consultation must be open, then every answer
-    is checked, then the key decides whether this is a retry, then answers and the participation are upserted."""
+    Order matters: the key, the dates and every answer are checked and the words screened before anything is
+    written; then consent is held and checked in the same statement (so a withdrawal waits for this write or
+    this write sees the withdrawal, CON-07); then the key decides whether this is a retry; then answers and
+    the participation are upserted."""
     check_key(key, child=child, consultation=consultation)
-    consent.require(session=session, child=child, purpose=Purpose.PARTICIPATE, hold=True)
     ensure_open(consultation)
     parsed = parse_answers(session=session, consultation=consultation, answers=answers)
+    for item in parsed:  # screened before the write begins, so that the write (and its lock) stays short
+        if item.text is not None and not item.skipped:
+            item.screened = moderation.screen_words(item.text)
+    consent.require(session=session, child=child, purpose=Purpose.PARTICIPATE, hold=True)
     now = utcnow()
     writes = _writes(session)
     new_id = session.execute(
@@ -886,7 +891,7 @@ def _child_comment(session: Session, child: Child, consultation: Consultation, i
     }).scalar_one_or_none()
     if comment_id is None:
         return False  # the same words sent again: nothing changed
-    return moderation.hold(session=session, comment_id=comment_id, text=item.text)  # screened on store (MOD-06)
+    return moderation.hold(session=session, comment_id=comment_id, text=item.text, screened=item.screened)  # MOD-06
 
 
 def participation_of(*, session: Session, child: Child, consultation: Consultation) -> Participation | None:

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     rate_limit_sign_in: str = "20/minute"
     rate_limit_api: str = "600/minute"
     max_body_bytes: int = 2 * 1024 * 1024
+    # Database connections per worker, and so requests per worker at once; more requests wait in line,
+    # holding nothing (app.core.middleware.InFlightLimit). The pool holds up to twice this (see db._pool):
+    # PostgreSQL needs workers × 2 × this under max_connections.
+    db_connections: int = Field(default=4, ge=1, le=500)
 
     # Shown on the help page (A11Y-10, CON-15, SG-06): the youth hotline and the police.
     help_hotline: str = "12355"

@@ -76,10 +76,18 @@ def make_engine(url: str) -> Engine:
             from pathlib import Path
 
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(url, **_pool(), connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args={"connect_timeout": 5})
+    return create_engine(url, pool_pre_ping=True, **_pool(), connect_args={"connect_timeout": 5})
+
+
+def _pool() -> dict[str, int]:
+    """`YIMI_DB_CONNECTIONS` requests are inside a worker at once (`InFlightLimit`), and a request holds at most
+    two connections at a time (its session, and the staff header's counts): twice as many connections, so
+    that a request inside always finds one."""
+    size = get_settings().db_connections
+    return {"pool_size": size, "max_overflow": size}
 
 
 def get_engine(url: str | None = None) -> Engine:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from http.cookies import SimpleCookie
 from typing import Any
@@ -199,6 +200,35 @@ class StaticGZipMiddleware:
             await self.app(scope, receive, send)
 
 
+class InFlightLimit:
+    """At most `db_connections` requests of this worker are inside the application at once; the others wait
+    here, holding nothing, and go in as soon as one finishes (first come, first served).
+
+    A request's session keeps one pooled connection from its first query to its end, and a request moves
+    between threads (each sync dependency and the route is a hop). With more requests inside than
+    connections, every thread could wait for a connection while the requests holding the connections wait
+    for a thread: the classroom burst found that deadlock (bench/README.md). Inside this limit a request
+    always finds a free connection. Static files do not touch the database and pass by."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._gate: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _gate_of_this_loop(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if self._gate is None or self._loop is not loop:  # a semaphore belongs to one event loop (tests run several)
+            self._gate, self._loop = asyncio.Semaphore(get_settings().db_connections), loop
+        return self._gate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+        async with self._gate_of_this_loop():
+            await self.app(scope, receive, send)
+
+
 def middleware_stack() -> list[Any]:
-    """Outermost first."""
-    return [StaticGZipMiddleware, SecurityHeadersMiddleware, LocaleMiddleware, BodyGuardMiddleware]
+    """Outermost first. The body is read before a request takes its place inside (a slow upload waits outside)."""
+    return [StaticGZipMiddleware, SecurityHeadersMiddleware, LocaleMiddleware, BodyGuardMiddleware, InFlightLimit]

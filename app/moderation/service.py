@@ -40,7 +40,7 @@ from app.moderation.models import (
     ReporterKind,
     ReportReason,
 )
-from app.moderation.screening import MASK, PERSONAL_DETAILS, Action, Category, screen
+from app.moderation.screening import MASK, PERSONAL_DETAILS, Action, Category, Result, screen
 
 PAGE = 25  # comments shown at once in the queue
 
@@ -83,6 +83,11 @@ class CannotLookAgain(Conflict):
 # ---- screening on store ----------------------------------------------------------------------------
 
 
+def screen_words(text: str) -> Result:
+    """Screen words without storing anything (MOD-06): for `hold(screened=…)`."""
+    return screen(text)
+
+
 _REVIEW_UPSERTS: dict[str, Any] = {}
 _REQUEUED = ("findings", "action", "risk", "queued_at", "look_again", "first_moderator_id", "decision", "reason", "note",
              "decided_by_id", "decided_at")
@@ -101,14 +106,15 @@ def _review_upsert(session: Session) -> Any:
     return found
 
 
-def hold(*, session: Session, comment_id: int, text: str) -> bool:
+def hold(*, session: Session, comment_id: int, text: str, screened: Result | None = None) -> bool:
     """A comment was stored or its words changed: screen the words and (re)open its review in the queue, in
     one upsert on the review's unique comment. Returns whether the words went to safeguarding instead (the
     child then sees the calm screen, SG-05).
 
     Called by the consultations service right after it stores a child's short-text answer or a guardian's
-    view, with the words it stored. The comment's status is already `pending`."""
-    result = screen(text)
+    view, with the words it stored. The comment's status is already `pending`. A caller that screened the
+    words before its write began passes the result (`screen_words`), so the write stays short."""
+    result = screened or screen(text)
     review_id = session.execute(_review_upsert(session), {
         "comment_id": comment_id, "findings": [f.to_dict() for f in result.findings], "action": result.action.value,
         "risk": result.risk, "queued_at": utcnow(), "look_again": False, "first_moderator_id": None,

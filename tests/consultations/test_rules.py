@@ -149,6 +149,25 @@ def test_questions_cannot_change_once_a_child_answered(session, room):
     assert copy.state() == State.DRAFT and len(service.questions_of(session=session, consultation=copy)) == 5
 
 
+def test_a_child_sees_questions_changed_before_the_first_answer_at_once(session):
+    """The questions a child answers are kept per worker (`form_of`); an official's change moves the
+    consultation's `updated_at`, so the next child's screen (read in another session) shows the change."""
+    consultation = open_consultation(session)
+    actor = official(session, "editor")
+    before = service.form_of(session=session, consultation=consultation)
+    question = before.questions[0]
+    changed = every_kind()[0].model_copy(update={"prompt": {"zh_Hans": "你最喜欢公园的哪里？", "en": "What do you like best?"}})
+    service.update_question(session=session, actor=actor, consultation=consultation, question=session.get(type(question), question.id),
+                            data=changed)
+    service.add_question(session=session, actor=actor, consultation=consultation, data=every_kind()[2])
+    session.commit()
+    with Session(session.get_bind()) as other:  # another request: the consultation read afresh
+        fresh = other.get(type(consultation), consultation.id)
+        after = service.form_of(session=other, consultation=fresh)
+    assert after.questions[0].prompt["zh_Hans"] == "你最喜欢公园的哪里？"
+    assert len(after.questions) == len(before.questions) + 1
+
+
 # ---- targeting ---------------------------------------------------------------------------------------
 
 
