@@ -56,8 +56,7 @@ class App:
             if not delivered:
                 delivered = True
                 return {"type": "http.request", "body": body, "more_body": False}
-            await asyncio.Event().wait()  # the client never goes away
-            return {}
+            return {"type": "http.disconnect"}  # asked only once the response is sent
 
         async def send(message: dict) -> None:
             sent.append(message)
