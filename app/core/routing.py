@@ -1,11 +1,12 @@
 """The one router class of every domain: FastAPI's APIRouter, told to say "no match" at once for a path
-whose first segment none of its routes can have.
+none of its routes can match.
 
 FastAPI (0.16x) tries every route of every included router in turn, and the router it picks once more, on
 every request: with two dozen routers that walk cost about a millisecond per request before any of our
-code ran (measured in bench/README.md, "Classroom burst"). Comparing the path's first segment with the
-first segments of the router's routes answers "no" for most routers in a few hundred nanoseconds. A router
-with a route whose first segment is a path parameter is always asked in full.
+code ran (docs/decisions.md). A route's path can only match a request path that equals it (no parameter)
+or starts with its text before the first parameter (`/api/v1/me/consultations/{consultation_id}` →
+`/api/v1/me/consultations/`). Checking that for all of a router's routes is one set lookup and one
+`str.startswith` over a tuple; only a router that may match is then asked in full.
 """
 
 from __future__ import annotations
@@ -17,30 +18,32 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 
-def first_segment(path: str) -> str:
-    """`/me/consultations/3` → `me`; `/` → ``."""
-    return path.split("/", 2)[1] if path.startswith("/") else ""
+class Paths:
+    """What the paths of a router's routes can match: exact paths, and prefixes before a first parameter."""
+
+    def __init__(self, paths: list[str]) -> None:
+        self.exact = frozenset(p for p in paths if "{" not in p)
+        self.prefixes = tuple(sorted({p.split("{", 1)[0] for p in paths if "{" in p}))
+
+    def may_match(self, path: str) -> bool:
+        return path in self.exact or path.startswith(self.prefixes)
 
 
 class Router(APIRouter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._segments: tuple[int, frozenset[str] | None] | None = None
+        self._paths: tuple[int, Paths] | None = None
 
-    def first_segments(self) -> frozenset[str] | None:
-        """The first segments of this router's routes, or None when one of them is a path parameter."""
-        if self._segments is None or self._segments[0] != len(self.routes):
-            found = {first_segment(getattr(route, "path", "/")) for route in self.routes}
-            self._segments = (len(self.routes), None if any(s.startswith("{") for s in found) else frozenset(found))
-        return self._segments[1]
+    def paths(self) -> Paths:
+        if self._paths is None or self._paths[0] != len(self.routes):  # routes are added at import time
+            self._paths = (len(self.routes), Paths([getattr(route, "path", "/") for route in self.routes]))
+        return self._paths[1]
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        segments = self.first_segments()
-        if segments is not None:
-            path: str = scope.get("path", "")
-            root: str = scope.get("root_path", "")
-            if root and path.startswith(root):
-                path = path[len(root):]
-            if first_segment(path) not in segments:
-                return Match.NONE, {}
+        path: str = scope.get("path", "")
+        root: str = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root):]
+        if not self.paths().may_match(path):
+            return Match.NONE, {}
         return super().matches(scope)
