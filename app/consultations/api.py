@@ -284,8 +284,9 @@ def child_consultation(consultation_id: int, session: _SessionDep, _session: Chi
     form = _service.form_of(session=session, consultation=consultation)
     questions, options = form.questions, form.options
     band = child.age_band()
+    receipts = _service.receipts_of(session=session, child=child)
     return ChildForm(
-        **_child_summary(consultation, _service.receipts_of(session=session, child=child)).model_dump(),
+        **_child_summary(consultation, receipts).model_dump(),
         brief=_service.brief_for(consultation, band.value if band else None),
         decider_body=consultation.decider_body, decider_role=consultation.decider_role,
         questions=[
@@ -293,7 +294,9 @@ def child_consultation(consultation_id: int, session: _SessionDep, _session: Chi
                            options=[OptionPublic.model_validate(o) for o in options[q.id]])  # type: ignore[index]
             for q in questions
         ],
-        answers=stored_answers(session=session, child=child, consultation=consultation, questions=questions),
+        # Nothing stored before the first send (no receipt yet): no need to look.
+        answers=stored_answers(session=session, child=child, consultation=consultation, questions=questions)
+        if consultation.id in receipts else [AnswerIn(question_id=q.id) for q in questions],  # type: ignore[arg-type]
         key=_service.new_key(child=child, consultation=consultation),
     )
 

@@ -342,7 +342,8 @@ def intro(request: Request, consultation_id: int, session: SessionDep, child: Co
     if state == State.CLOSED and flow.answered_before:
         return redirect(f"/me/consultations/{consultation_id}/results")
     service.ensure_open(flow.consultation)  # not yet open, or closed without the child: a kind page
-    flow.answers = stored_answers(session=session, child=child, consultation=flow.consultation, questions=flow.questions)
+    if flow.answered_before:  # nothing is stored before the first send
+        flow.answers = stored_answers(session=session, child=child, consultation=flow.consultation, questions=flow.questions)
     return render_step(request, flow, 0)
 
 

@@ -624,10 +624,14 @@ def for_child_to_answer(*, session: Session, child: Child, consultation_id: int)
     group = session.get(Group, child.group_id)
     if consultation is None or group is None or consultation.scheduled_at is None:
         raise NotForYou()
+    if targets(consultation=consultation, child=child, group=group):
+        return consultation
+    # No longer targeted (a birthday moved the child's age band, or the child changed group): a child who
+    # answered still sees their answers and the results.
     answered = session.exec(
         select(Participation.id).where(Participation.child_id == child.id, Participation.consultation_id == consultation.id)
     ).first()
-    if answered is None and not targets(consultation=consultation, child=child, group=group):
+    if answered is None:
         raise NotForYou()
     return consultation
 

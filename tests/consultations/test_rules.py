@@ -193,6 +193,24 @@ def test_children_see_only_consultations_that_target_their_age_band_district_and
     assert [c.id for c in open_] == [for_my_group.id] and [c.id for c in answered] == [for_all.id]
 
 
+def test_a_child_who_answered_keeps_their_answers_after_the_consultation_stops_targeting_them(session, room):
+    """Targeting is checked first; only a child it no longer reaches is asked whether they answered."""
+    child = room.children[0][0]
+    other_district = corps.ensure_district(session=session, actor=None, code="district-c", name={"zh_Hans": "五华区", "en": "Wuhua"})
+    other_group = corps.create_group(session=session, actor=None, district_id=other_district.id, code="class-c",
+                                     name={"zh_Hans": "四年级一班", "en": "Class 4-1"}, kind=GroupKind.SCHOOL_CLASS)
+    answered = open_consultation(session, group_ids=[room.group.id])
+    not_answered = open_consultation(session, group_ids=[room.group.id])
+    _send(session, child, answered, [AnswerIn(question_id=_questions(session, answered)[0][2].id, scale=4)])
+    for consultation in (answered, not_answered):
+        consultation.group_ids = [other_group.id]
+        session.add(consultation)
+    session.commit()
+    assert service.for_child_to_answer(session=session, child=child, consultation_id=answered.id).id == answered.id
+    with pytest.raises(NotFound):
+        service.for_child_to_answer(session=session, child=child, consultation_id=not_answered.id)
+
+
 # ---- answers -----------------------------------------------------------------------------------------
 
 
