@@ -808,14 +808,15 @@ def _writes(session: Session) -> _Writes:
         insert = dialect_insert(session)
         submission = Submission.__table__  # type: ignore[attr-defined]
         participation = Participation.__table__  # type: ignore[attr-defined]
+        participations = insert(participation)
         answers = insert(Answer.__table__)  # type: ignore[attr-defined]
         comment = Comment.__table__  # type: ignore[attr-defined]
         comments = insert(comment)
         found = _WRITES[dialect] = _Writes(
             submission=insert(submission).on_conflict_do_nothing(index_elements=["key"]).returning(submission.c.id),
-            participation=insert(participation)
-            .on_conflict_do_update(index_elements=["consultation_id", "child_id"], set_={"updated_at": insert(participation).excluded.updated_at})
-            .returning(*participation.c),
+            participation=participations.on_conflict_do_update(
+                index_elements=["consultation_id", "child_id"], set_={"updated_at": participations.excluded.updated_at}
+            ).returning(*participation.c),
             answers=answers.on_conflict_do_update(
                 index_elements=["question_id", "child_id"],
                 set_={name: answers.excluded[name] for name in ("channel", "skipped", "value", "entered_by_id", "updated_at")},

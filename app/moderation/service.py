@@ -114,7 +114,7 @@ def hold(*, session: Session, comment_id: int, text: str, screened: Result | Non
     Called by the consultations service right after it stores a child's short-text answer or a guardian's
     view, with the words it stored. The comment's status is already `pending`. A caller that screened the
     words before its write began passes the result (`screen_words`), so the write stays short."""
-    result = screened or screen(text)
+    result = screened if screened is not None else screen(text)
     review_id = session.execute(_review_upsert(session), {
         "comment_id": comment_id, "findings": [f.to_dict() for f in result.findings], "action": result.action.value,
         "risk": result.risk, "queued_at": utcnow(), "look_again": False, "first_moderator_id": None,
