@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from load import CLIENT_TLS
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -57,7 +58,7 @@ def open_tablet(base_url: str, seeded: dict) -> dict[str, str]:
 
 async def _one_child(base_url: str, cookies: dict[str, str], child: dict) -> float | None:
     started = time.perf_counter()
-    async with httpx.AsyncClient(base_url=base_url, cookies=cookies, timeout=60.0) as client:
+    async with httpx.AsyncClient(base_url=base_url, cookies=cookies, timeout=60.0, verify=CLIENT_TLS) as client:
         page = await client.get(f"/tablet/child/{child['id']}")
         token = CSRF_FIELD.search(page.text).group(1)
         entered: list[str] = []
