@@ -73,7 +73,8 @@ class staff:  # noqa: N801 - used like a function: Depends(staff(Permission.X))
         self.permission = permission
         self.allow_pending_password = allow_pending_password
 
-    def __call__(self, request: Request) -> StaffUser:
+    async def __call__(self, request: Request) -> StaffUser:
+        """Async: it reads only what `load_principal` put on request.state, so no thread hop."""
         user: StaffUser | None = getattr(request.state, "user", None)
         if getattr(request.state, "database_down", False):
             raise ServiceUnavailable()

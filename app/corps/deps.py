@@ -68,14 +68,16 @@ def _load_child(request: Request, session: Session) -> None:
         request.state.database_down = True
 
 
-def current_child(request: Request) -> Child:
+# The two below read only what `load_child` put on request.state: async, so FastAPI runs them without a
+# thread hop (it runs a plain `def` dependency in the thread pool).
+async def current_child(request: Request) -> Child:
     child: Child | None = getattr(request.state, "child", None)
     if child is None:
         raise ChildSignInNeeded()
     return child
 
 
-def current_group_session(request: Request) -> GroupSession:
+async def current_group_session(request: Request) -> GroupSession:
     group_session: GroupSession | None = getattr(request.state, "group_session", None)
     if group_session is None:
         raise TabletNotOpen()
