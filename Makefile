@@ -52,7 +52,7 @@ lint: install
 # Extract every message from code and templates, merge into both catalogs, compile.
 i18n: $(STAMP)
 	$(BIN)/pybabel extract --no-location --sort-output --ignore-dirs '.* node_modules' -F babel.cfg -k _ -k N_ -k ngettext:1,2 -o app/locales/messages.pot --project=yimi .
-	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i app/locales/messages.pot -d app/locales -D messages
+	$(BIN)/pybabel update --no-wrap --no-fuzzy-matching --ignore-obsolete -i app/locales/messages.pot -d app/locales -D messages
 	$(MAKE) i18n-compile
 
 # htmx from the npm registry, copied into static/vendor with its version in the name (the file is committed).

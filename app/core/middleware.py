@@ -154,9 +154,23 @@ MESSAGES = {
 }
 
 
+# A picture upload's form (…/picture) that is too large says so, with the limit, and leads back to the page
+# the form is on (PAR-13 bad input: "a picture that is huge gets a clear, kind message"); the rest of that
+# page was saved before, as the upload is a form of its own.
+PICTURE_TOO_LARGE = (
+    N_("This picture is too large"),
+    N_("A picture can be up to %(mb)s MB. Please choose a smaller picture, or make this one smaller, then upload it again."),
+)
+
+
 async def _refuse(scope: Scope, send: Send, status: int) -> None:
     """A clear answer in the user's language: problem details on /api, a short page elsewhere."""
     title, detail = (gettext(m) for m in MESSAGES[status])
+    back = None
+    if status == 413 and scope["path"].endswith("/picture"):
+        limit_mb = get_settings().max_body_bytes // (1024 * 1024)
+        title, detail = gettext(PICTURE_TOO_LARGE[0]), gettext(PICTURE_TOO_LARGE[1], mb=limit_mb)
+        back = scope["path"].removesuffix("/picture") + "#picture"
     if scope["path"].startswith("/api/"):
         body = json.dumps(
             {"type": "/problems/bad-body", "title": title, "status": status, "detail": detail, "instance": scope["path"]},
@@ -166,7 +180,7 @@ async def _refuse(scope: Scope, send: Send, status: int) -> None:
     else:
         from app.core.templating import environment
 
-        body = environment().get_template("errors/plain.html").render(title=title, detail=detail, html_lang=_lang()).encode()
+        body = environment().get_template("errors/plain.html").render(title=title, detail=detail, html_lang=_lang(), back=back).encode()
         content_type = b"text/html; charset=utf-8"
     await send(
         {

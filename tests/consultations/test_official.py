@@ -449,11 +449,18 @@ def test_a_text_file_named_jpg_is_refused_and_nothing_changes(official_client, s
     assert consultation.picture_id is None and count(session, Picture) == 0
 
 
-def test_an_oversized_upload_is_refused(official_client, session):
+def test_an_oversized_upload_is_refused_with_the_limit_and_the_way_back(official_client, session):
+    """Issue 5, bad input: a huge picture gets a clear, kind message naming the limit (the body guard refuses
+    it before any route reads it) and a link back to the consultation; nothing is saved."""
     consultation = draft(session)
     huge = b"\xff\xd8\xff" + b"0" * (3 * 1024 * 1024)
     response = upload(official_client, consultation.id, "huge.jpg", huge)
-    assert response.status_code == 413 and "too large" in response.text
+    assert response.status_code == 413
+    assert "This picture is too large" in response.text and "up to 2 MB" in response.text
+    assert f'href="/consultations/{consultation.id}#picture"' in response.text
+    official_client.cookies.set("yimi_locale", "zh_Hans")
+    chinese = upload(official_client, consultation.id, "huge.jpg", huge)
+    assert chinese.status_code == 413 and "这张图片太大了" in chinese.text and "最大 2 MB" in chinese.text
     session.refresh(consultation)
     assert consultation.picture_id is None and count(session, Picture) == 0
 
