@@ -5,7 +5,7 @@ officials' pages. No staff route writes a child's answer: answers come only thro
 
 from typing import Annotated
 
-from fastapi import Depends, Response, status
+from fastapi import Depends, File, Response, UploadFile, status
 from pydantic import BaseModel
 
 from app.accounts.deps import api_staff
@@ -147,6 +147,25 @@ def consultation_duplicate(consultation_id: int, session: SessionDep, user: Mana
     return _detail(session, copy)
 
 
+@router.put("/consultations/{consultation_id}/picture", response_model=ConsultationDetail,
+            summary="Upload the consultation's picture: JPEG, PNG or WebP, checked by content and re-encoded (metadata removed)")
+def consultation_picture_put(
+    consultation_id: int, picture: Annotated[UploadFile, File(description="up to 2 MB (the request body limit)")], session: SessionDep, user: Manager
+) -> ConsultationDetail:
+    consultation = service.get(session=session, consultation_id=consultation_id)
+    service.replace_picture(session=session, actor=user, consultation=consultation, data=picture.file.read(service.PICTURE_MAX_BYTES + 1))
+    session.commit()
+    return _detail(session, consultation)
+
+
+@router.delete("/consultations/{consultation_id}/picture", response_model=ConsultationDetail, summary="Remove the consultation's picture")
+def consultation_picture_delete(consultation_id: int, session: SessionDep, user: Manager) -> ConsultationDetail:
+    consultation = service.get(session=session, consultation_id=consultation_id)
+    service.set_picture(session=session, actor=user, consultation=consultation, picture=None)
+    session.commit()
+    return _detail(session, consultation)
+
+
 @router.post("/consultations/{consultation_id}/questions", response_model=models.QuestionPublic, status_code=status.HTTP_201_CREATED,
              summary="Add a question (refused once any child answered)")
 def question_add(consultation_id: int, data: QuestionIn, session: SessionDep, user: Manager) -> models.QuestionPublic:
@@ -202,6 +221,7 @@ import datetime as _dt  # noqa: E402
 
 from fastapi import Request  # noqa: E402
 from pydantic import BaseModel as _BaseModel  # noqa: E402
+from pydantic import Field  # noqa: E402
 
 from app.consent.deps import ConsentingChild  # noqa: E402
 from app.consultations import service as _service  # noqa: E402
@@ -239,6 +259,7 @@ class ChildForm(ChildConsultation):
     """Everything a child's app needs to show the questions (PAR-02: who reads and when children hear back)."""
 
     brief: dict[str, str]
+    picture_alt: dict[str, str] = Field(description="the picture in words (its alt text, A11Y-04); empty without a picture")
     decider_body: dict[str, str]
     decider_role: dict[str, str]
     questions: list[QuestionPublic]
@@ -288,6 +309,7 @@ def child_consultation(consultation_id: int, session: _SessionDep, _session: Chi
     return ChildForm(
         **_child_summary(consultation, receipts).model_dump(),
         brief=_service.brief_for(consultation, band.value if band else None),
+        picture_alt=consultation.picture_alt if consultation.picture_id is not None else {},
         decider_body=consultation.decider_body, decider_role=consultation.decider_role,
         questions=[
             QuestionPublic(id=q.id, position=q.position, kind=QuestionKind(q.kind), prompt=q.prompt, max_choices=q.max_choices,  # type: ignore[arg-type]

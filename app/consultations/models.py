@@ -152,6 +152,8 @@ class Consultation(SQLModel, table=True):
     picture_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("picture.id", ondelete="SET NULL"), nullable=True)
     )
+    # The picture in words, per locale: its alt text for children who cannot see it (A11Y-04, WCAG 1.1.1).
+    picture_alt: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     topic: str = Field(default="", max_length=60)
     cycle_stage: str = Field(default=CycleStage.SITUATION_ANALYSIS.value, max_length=30)
     # Targeting: age bands ("6-9", "10-13", "14-17"); districts and groups (empty: all of them).
@@ -344,6 +346,9 @@ class ConsultationIn(BaseModel):
     title: dict[str, str]
     description: dict[str, str] = {}
     briefs: dict[str, dict[str, str]] = {}
+    picture_alt: dict[str, str] = PydanticField(
+        default={}, description="the picture in words, for children who cannot see it (its alt text, A11Y-04)"
+    )
     topic: str = ""
     cycle_stage: CycleStage = CycleStage.SITUATION_ANALYSIS
     age_bands: list[str] = []

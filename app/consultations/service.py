@@ -242,7 +242,7 @@ def _check_values(session: Session, data: ConsultationIn) -> None:
 
 def _apply(consultation: Consultation, data: ConsultationIn) -> None:
     consultation.title = _clean_locales(data.title)
-    for name in ("description", "decision", "decider_body", "decider_role", "can_change", "cannot_change"):
+    for name in ("description", "picture_alt", "decision", "decider_body", "decider_role", "can_change", "cannot_change"):
         setattr(consultation, name, _clean_locales(getattr(data, name)))
     consultation.briefs = {band: _clean_locales(text) for band, text in data.briefs.items() if band in BANDS and _clean_locales(text)}
     consultation.topic = data.topic
@@ -325,7 +325,7 @@ def duplicate(*, session: Session, actor: Any, consultation: Consultation) -> Co
     copy = Consultation(
         title={loc: f"{text} ({'副本' if loc == 'zh_Hans' else 'copy'})" for loc, text in consultation.title.items()},
         description=dict(consultation.description), briefs={k: dict(v) for k, v in consultation.briefs.items()},
-        picture_id=consultation.picture_id, topic=consultation.topic, cycle_stage=consultation.cycle_stage,
+        picture_id=consultation.picture_id, picture_alt=dict(consultation.picture_alt), topic=consultation.topic, cycle_stage=consultation.cycle_stage,
         age_bands=list(consultation.age_bands), district_ids=list(consultation.district_ids),
         group_ids=list(consultation.group_ids), project_id=consultation.project_id,
         decision=dict(consultation.decision), decider_body=dict(consultation.decider_body),
@@ -558,6 +558,15 @@ def store_picture(*, session: Session, actor: Any, data: bytes) -> Picture:
     session.add(picture)
     audit.record(session, actor=actor, action="consultation.picture_upload", subject=picture, bytes=len(encoded))
     return picture
+
+
+def replace_picture(*, session: Session, actor: Any, consultation: Consultation, data: bytes) -> Picture:
+    """The official's upload (page and API): checked, stored and set in one go; nothing is kept if refused."""
+    if not data:
+        raise InvalidInput(N_("Please choose a picture to upload."))
+    stored = store_picture(session=session, actor=actor, data=data)
+    set_picture(session=session, actor=actor, consultation=consultation, picture=stored)
+    return stored
 
 
 def set_picture(*, session: Session, actor: Any, consultation: Consultation, picture: Picture | None) -> None:

@@ -70,7 +70,7 @@ Reader = Annotated[StaffUser, Depends(staff(Permission.INSIGHTS_READ))]
 
 LOCALE_FIELDS = {"zh": "zh_Hans", "en": "en"}
 AGE_BANDS = {"6-9": "6–9", "10-13": "10–13", "14-17": "14–17"}
-TEXT_FIELDS = ("title", "description", "decision", "decider_body", "decider_role", "can_change", "cannot_change")
+TEXT_FIELDS = ("title", "description", "picture_alt", "decision", "decider_body", "decider_role", "can_change", "cannot_change")
 OPTION_ROWS_MAX = 12
 OPTION_ROWS_EMPTY = 6  # without JavaScript the form offers empty rows; blank ones are ignored
 
@@ -411,10 +411,7 @@ def consultation_picture_upload(
     consultation = service.get(session=session, consultation_id=consultation_id)
     data = picture.file.read(service.PICTURE_MAX_BYTES + 1) if picture is not None else b""
     try:
-        if not data:
-            raise InvalidInput(N_("Please choose a picture to upload."))
-        stored = service.store_picture(session=session, actor=user, data=data)
-        service.set_picture(session=session, actor=user, consultation=consultation, picture=stored)
+        service.replace_picture(session=session, actor=user, consultation=consultation, data=data)
         session.commit()
     except (InvalidInput, PayloadTooLarge) as exc:
         session.rollback()

@@ -53,6 +53,7 @@ def test_the_child_lists_gets_answers_and_sees_a_receipt(client, session):
     assert form["questions"][0]["options"][0]["pictogram"] == "playground"
     assert form["decider_role"]["en"] == "Head of the park project" and form["respond_by"]  # PAR-02
     assert form["key"] and all(not a["skip"] and a["option"] is None for a in form["answers"])
+    assert form["has_picture"] is False and form["picture_alt"] == {}
 
     body = {"key": form["key"], "answers": _answers(session, consultation)}
     sent = client.post(f"{BASE}/{consultation.id}/answers", json=body, headers=headers)
@@ -157,6 +158,22 @@ def test_a_withdrawn_child_is_refused_by_the_guard(client, session):
     for response in (client.get(BASE, headers=headers), client.get(f"{BASE}/{consultation.id}", headers=headers),
                      client.post(f"{BASE}/{consultation.id}/answers", json={"key": "x.y", "answers": []}, headers=headers)):
         assert response.status_code == 403 and response.json()["type"] == "/problems/consent-required"
+
+
+def test_the_childs_form_carries_the_picture_in_words(client, session):
+    """A11Y-04: an app showing the picture has its alt text too."""
+    from tests.consultations.test_official import jpeg_with_gps
+
+    signed_in_taking_part(client, session)
+    consultation = open_consultation(session)
+    actor = make_user(session, "picture.official", [Role.OFFICIAL])
+    service.set_picture(session=session, actor=actor, consultation=consultation,
+                        picture=service.store_picture(session=session, actor=actor, data=jpeg_with_gps()))
+    consultation.picture_alt = {"zh_Hans": "湖边的草地", "en": "A lawn by the lake"}
+    session.add(consultation)
+    session.commit()
+    form = client.get(f"{BASE}/{consultation.id}", headers=_headers(client)).json()
+    assert form["has_picture"] is True and form["picture_alt"] == {"zh_Hans": "湖边的草地", "en": "A lawn by the lake"}
 
 
 def test_the_child_api_is_in_the_openapi_schema(client):

@@ -424,6 +424,32 @@ def test_an_uploaded_photo_loses_its_exif_and_gps(official_client, session, clie
     assert f'src="/consultations/pictures/{picture.id}"' in official_client.get(f"/consultations/{consultation.id}").text
 
 
+def test_the_picture_in_words_is_its_alt_text_on_the_childs_screen(official_client, session):
+    """A11Y-04 (WCAG 1.1.1): the picture tells younger children what is being decided, so a child who cannot
+    see it hears it in words. Until the official writes them, the consultation's page says they are missing."""
+    consultation = draft(session)
+    assert upload(official_client, consultation.id, "park.jpg", jpeg_with_gps()).status_code == 303
+    page = official_client.get(f"/consultations/{consultation.id}").text
+    assert 'id="picture-alt-missing"' in page
+    assert 'class="flow-picture" src="/consultations/' in official_client.get(f"/consultations/{consultation.id}/preview").text
+    assert 'alt=""' in re.search(r'<img class="flow-picture"[^>]*>', official_client.get(f"/consultations/{consultation.id}/preview").text).group(0)
+
+    words = {"picture_alt_zh": "湖边的一块空草地，旁边有两棵大树。", "picture_alt_en": "An empty lawn by the lake, with two big trees."}
+    response = post_form(official_client, f"/consultations/{consultation.id}/edit", form_for(**words), page=f"/consultations/{consultation.id}/edit")
+    assert response.status_code == 303
+    session.refresh(consultation)
+    assert consultation.picture_alt == {"zh_Hans": words["picture_alt_zh"], "en": words["picture_alt_en"]}
+    assert 'id="picture-alt-missing"' not in official_client.get(f"/consultations/{consultation.id}").text
+    shown = re.search(r'<img class="flow-picture"[^>]*>', official_client.get(f"/consultations/{consultation.id}/preview").text).group(0)
+    assert f'alt="{words["picture_alt_en"]}"' in shown  # the official's client reads English
+    official_client.cookies.set("yimi_locale", "zh_Hans")
+    shown = re.search(r'<img class="flow-picture"[^>]*>', official_client.get(f"/consultations/{consultation.id}/preview").text).group(0)
+    assert f'alt="{words["picture_alt_zh"]}"' in shown
+    # A duplicate keeps the picture and its words together.
+    copy = service.duplicate(session=session, actor=official_client.user, consultation=consultation)
+    assert copy.picture_id == consultation.picture_id and copy.picture_alt == consultation.picture_alt
+
+
 def test_a_draft_picture_is_staff_only_a_scheduled_one_is_for_everyone(app, session):
     from tests.conftest import english_client
 

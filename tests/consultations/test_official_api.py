@@ -15,7 +15,7 @@ from app.consultations.models import Answer, Consultation
 from app.core.db import utcnow
 from tests.conftest import make_user
 from tests.consultations.helpers import every_kind, official, open_consultation, ready
-from tests.consultations.test_official import MISSING, answered_by_one_child, draft
+from tests.consultations.test_official import MISSING, answered_by_one_child, draft, jpeg_with_gps
 
 
 def token_for(session, user) -> dict[str, str]:  # noqa: ANN001
@@ -155,3 +155,31 @@ def test_the_staff_routes_are_in_the_openapi_schema(client):
     assert "/api/v1/consultations/{consultation_id}/schedule" in schema["paths"]
     assert schema["paths"]["/api/v1/consultations"]["post"]["tags"] == ["consultations"]
     assert "/api/v1/projects/{project_id}" in schema["paths"]
+    assert {"put", "delete"} <= set(schema["paths"]["/api/v1/consultations/{consultation_id}/picture"])
+    assert "picture_alt" in schema["components"]["schemas"]["ConsultationIn"]["properties"]
+
+
+def test_the_picture_and_its_words_through_the_api(client, session, headers):
+    """The picture as on the page (checked by content, re-encoded) and its alt text (A11Y-04) in the
+    consultation's own body; a file that is not a picture, and one too large, get clear problems."""
+    consultation = draft(session)
+    put = client.put(f"/api/v1/consultations/{consultation.id}/picture", headers=headers,
+                     files={"picture": ("park.jpg", jpeg_with_gps(), "image/jpeg")})
+    assert put.status_code == 200, put.text
+    picture_id = put.json()["picture_id"]
+    assert picture_id is not None
+    words = body(picture_alt={"zh_Hans": "湖边的草地", "en": "A lawn by the lake"})
+    updated = client.put(f"/api/v1/consultations/{consultation.id}", json=words, headers=headers)
+    assert updated.status_code == 200 and updated.json()["picture_alt"] == {"zh_Hans": "湖边的草地", "en": "A lawn by the lake"}
+    assert updated.json()["picture_id"] == picture_id
+
+    text = client.put(f"/api/v1/consultations/{consultation.id}/picture", headers=headers,
+                      files={"picture": ("park.jpg", b"not a picture at all" * 10, "image/jpeg")})
+    assert text.status_code == 422 and text.headers["content-type"].startswith("application/problem+json")
+    huge = client.put(f"/api/v1/consultations/{consultation.id}/picture", headers=headers,
+                      files={"picture": ("huge.jpg", b"\xff\xd8\xff" + b"0" * (3 * 1024 * 1024), "image/jpeg")})
+    assert huge.status_code == 413 and huge.json()["title"] == "This picture is too large" and "2 MB" in huge.json()["detail"]
+    assert client.get(f"/api/v1/consultations/{consultation.id}", headers=headers).json()["picture_id"] == picture_id  # unchanged
+
+    removed = client.delete(f"/api/v1/consultations/{consultation.id}/picture", headers=headers)
+    assert removed.status_code == 200 and removed.json()["picture_id"] is None
