@@ -117,7 +117,16 @@ def measure_here(children: int, groups: int, rounds_: int) -> list[str]:
     """Run inside a process whose environment names the database (see `measure`)."""
     seeded = json.loads(os.environ["YIMI_BENCH_SEEDED"])
     signed = sign_in(seeded)[:children]
-    found = asyncio.run(rounds(App(), seeded, signed, rounds_))
+    app = App()
+    profile_to = os.environ.get("YIMI_BENCH_PROFILE")
+    if profile_to:  # --profile: the measured rounds under cProfile (slower; the figures are then not comparable)
+        import cProfile
+
+        with cProfile.Profile() as profiler:
+            found = asyncio.run(rounds(app, seeded, signed, rounds_))
+        profiler.dump_stats(profile_to)
+    else:
+        found = asyncio.run(rounds(app, seeded, signed, rounds_))
     lines = []
     for name, values in found.items():
         wall, cpu = values["wall"], values["cpu"]
@@ -137,7 +146,7 @@ def measure(name: str, workdir: Path, args: argparse.Namespace) -> list[str]:
     run_cli(["consent", "sync"], env)
     seeded = run_seed(env, args.children, args.groups)
     done = subprocess.run([sys.executable, __file__, "--here", str(args.children), str(args.groups), str(args.rounds)],
-                          env={**env, "YIMI_BENCH_SEEDED": json.dumps(seeded)}, capture_output=True, text=True, timeout=1800, check=False)
+                          env={**env, "YIMI_BENCH_SEEDED": json.dumps(seeded), **({"YIMI_BENCH_PROFILE": args.profile} if args.profile else {})}, capture_output=True, text=True, timeout=1800, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{name}: the measurement failed:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
     return [f"{database.name} ({database.version}): {args.children} children, {args.rounds} rounds, one request at a time, in process",
@@ -153,6 +162,7 @@ def main() -> int:
     parser.add_argument("--groups", type=int, default=5, help="groups (default 5)")
     parser.add_argument("--rounds", type=int, default=3, help="counted rounds (default 3, after one warm-up round)")
     parser.add_argument("--only", choices=["sqlite", "postgres"], help="measure one database only")
+    parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the rounds to FILE (use with --only)")
     args = parser.parse_args()
     lines = machine()
     with tempfile.TemporaryDirectory(prefix="yimi-cost-") as tmp:
