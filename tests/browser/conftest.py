@@ -148,3 +148,26 @@ def assert_accessible(page: Page, name: str) -> None:
     """Zero axe violations on this page (and a screenshot saved as test-results/screenshots/<name>.png)."""
     problems = accessibility_problems(page, name)
     assert not problems, f"axe found violations on {page.url}:\n{problems}"
+
+
+# A11Y-01 and A11Y-06: touch targets and reflow, checked on any page.
+MIN_TARGET = 44  # CSS px; the design asks for 44 at least (48 in the stylesheet)
+TARGETS = "a, button, input:not([type=hidden]), select, textarea, summary"
+
+
+def small_targets(page: Page) -> list[str]:
+    """Visible controls smaller than 44x44 CSS px; inline text links inside paragraphs are exempt. A radio
+    button or checkbox inside its label is tapped anywhere on the label, so the label is what is measured."""
+    return page.evaluate(
+        """([selector, min]) => Array.from(document.querySelectorAll(selector))
+            .filter(el => !(el.matches('a') && el.closest('p') && !el.matches('.button')))
+            .filter(el => el.checkVisibility())
+            .map(el => [el, (el.matches('input[type=radio], input[type=checkbox]') && el.closest('label') || el).getBoundingClientRect()])
+            .filter(([el, r]) => r.width < min || r.height < min)
+            .map(([el, r]) => `${el.outerHTML.slice(0, 80)} is ${Math.round(r.width)}x${Math.round(r.height)}`)""",
+        [TARGETS, MIN_TARGET],
+    )
+
+
+def horizontal_overflow(page: Page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

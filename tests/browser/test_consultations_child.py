@@ -13,7 +13,15 @@ from sqlmodel import Session
 from app.consultations import service
 from app.consultations.models import AnswerIn, Channel, Consultation
 from app.core.db import utcnow
-from tests.browser.conftest import SCREENSHOTS, TABLET, assert_accessible, msg, sign_in
+from tests.browser.conftest import (
+    SCREENSHOTS,
+    TABLET,
+    assert_accessible,
+    horizontal_overflow,
+    msg,
+    sign_in,
+    small_targets,
+)
 from tests.consultations.helpers import load_notices, open_consultation, take_part
 from tests.corps.tablet_helpers import classroom
 
@@ -78,6 +86,15 @@ def _check(page: Page, name: str, js: bool) -> None:
                 " document.documentElement.clientWidth + 1).map(e => e.tagName + '.' + e.className).slice(0, 5)"
             )
             assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), (name, size, wide)
+        page.set_viewport_size(TABLET)
+        # A11Y-06 (WCAG 1.4.4): at 200 % text, in portrait and landscape, nothing needs sideways scrolling and
+        # every control stays big enough to tap.
+        page.evaluate("document.documentElement.style.fontSize = '200%'")
+        for size in (TABLET, {"width": TABLET["height"], "height": TABLET["width"]}):
+            page.set_viewport_size(size)
+            assert horizontal_overflow(page) <= 0, (name, size, "sideways scrolling at 200 % text")
+            assert small_targets(page) == [], (name, size, "small targets at 200 % text")
+        page.evaluate("document.documentElement.style.fontSize = ''")
         page.set_viewport_size(TABLET)
     else:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
