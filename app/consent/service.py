@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, func, select
 
 from app.consent.files import NoticeVersionFile
@@ -63,11 +63,18 @@ def decides_for_themselves(child: Child, day: dt.date | None = None) -> bool:
     return child.age_band(day) == AgeBand.TEEN
 
 
+# Built once (the guard runs it on every child request): construction and cache key cost more than the query.
+_STATE = (
+    select(ConsentState)
+    .where(ConsentState.child_id == bindparam("child_id"), ConsentState.purpose == bindparam("purpose"))
+    .execution_options(populate_existing=True)
+)
+
+
 def state_of(*, session: Session, child: Child, purpose: Purpose) -> ConsentState | None:
     """Read from the database every time (`populate_existing`): a state object the request loaded earlier
     must never hide a withdrawal that committed since (CON-07, see `hold`)."""
-    query = select(ConsentState).where(ConsentState.child_id == child.id, ConsentState.purpose == purpose.value)
-    return session.exec(query.execution_options(populate_existing=True)).first()
+    return session.exec(_STATE, params={"child_id": child.id, "purpose": purpose.value}).first()  # type: ignore[call-overload]
 
 
 def states_of(*, session: Session, child: Child) -> dict[Purpose, ConsentState | None]:

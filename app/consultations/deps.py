@@ -34,6 +34,7 @@ def child_api_session(request: Request, session: SessionDep) -> None:
         raise CsrfFailed()
     request.state.child = found.child
     request.state.child_session = found.child_session
+    request.state.child_group = found.group  # kept for the request: see ChildLookup.group
     request.state.user = None  # a child's request never acts as staff
 
 

@@ -59,6 +59,7 @@ def _load_child(request: Request, session: Session) -> None:
             if found.child is not None and found.child_session is not None:
                 request.state.child = found.child
                 request.state.child_session = found.child_session
+                request.state.child_group = found.group  # kept for the request: see ChildLookup.group
                 # A child's page never acts as staff, and carries the child's own CSRF token.
                 request.state.user = None
                 request.state.session_csrf = found.child_session.csrf_token

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import and_, case, func, literal, or_, update
+from sqlalchemy import and_, bindparam, case, func, literal, or_, update
 from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts
@@ -629,20 +629,27 @@ class ChildLookup:
     child_session: ChildSession | None
     child: Child | None
     expired: bool = False
+    # The child's group, loaded with them. Whoever keeps the lookup for the request keeps the group alive in
+    # the session's identity map (which holds objects weakly), so `session.get(Group, …)` later costs no query.
+    group: Group | None = None
+
+
+# Built once: the statement's construction and cache key cost more than running it (SQLite).
+_CHILD_LOOKUP = (
+    select(ChildSession, Child, Group, GroupSession)
+    .where(ChildSession.token_hash == bindparam("token_hash"))
+    .outerjoin(Child, col(Child.id) == col(ChildSession.child_id))
+    .outerjoin(Group, col(Group.id) == col(Child.group_id))
+    .outerjoin(GroupSession, col(GroupSession.id) == col(ChildSession.group_session_id))
+)
 
 
 def resolve_child_session(*, session: Session, raw: str) -> ChildLookup:
-    """The child behind a session cookie, in one query: the session, the child, their group (so that later
-    `session.get(Group, …)` in the request costs nothing) and the tablet's group session, if any."""
+    """The child behind a session cookie, in one query: the session, the child, their group (see
+    `ChildLookup.group`) and the tablet's group session, if any."""
     now = utcnow()
-    row = session.exec(
-        select(ChildSession, Child, Group, GroupSession)
-        .where(ChildSession.token_hash == token_hash(raw))
-        .outerjoin(Child, col(Child.id) == col(ChildSession.child_id))
-        .outerjoin(Group, col(Group.id) == col(Child.group_id))
-        .outerjoin(GroupSession, col(GroupSession.id) == col(ChildSession.group_session_id))
-    ).first()
-    child_session, child, _group, group_session = row if row is not None else (None, None, None, None)
+    row = session.exec(_CHILD_LOOKUP, params={"token_hash": token_hash(raw)}).first()  # type: ignore[call-overload]
+    child_session, child, group, group_session = row if row is not None else (None, None, None, None)
     if child_session is None or child_session.ended_at is not None:
         return ChildLookup(None, None, expired=child_session is not None)
     reason = None
@@ -662,7 +669,7 @@ def resolve_child_session(*, session: Session, raw: str) -> ChildLookup:
         child_session.last_seen_at = now
         session.add(child_session)
         session.commit()
-    return ChildLookup(child_session, child)
+    return ChildLookup(child_session, child, group=group)
 
 
 def still_here(*, session: Session, child_session: ChildSession) -> ChildSession:
