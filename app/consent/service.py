@@ -129,15 +129,18 @@ def hold(*, session: Session, child: Child, purpose: Purpose) -> None:
     _hold(session, child, purpose)
 
 
+_STATE_TABLE = ConsentState.__table__  # type: ignore[attr-defined]
+_HOLD = (
+    update(_STATE_TABLE)
+    .where(_STATE_TABLE.c.child_id == bindparam("held_child_id"), _STATE_TABLE.c.purpose == bindparam("held_purpose"))
+    .values(updated_at=_STATE_TABLE.c.updated_at)
+    .returning(*_STATE_TABLE.c)
+)
+
+
 def _hold(session: Session, child: Child, purpose: Purpose) -> ConsentState | None:
-    """The no-op UPDATE of `hold`, returning the state row as it is once held (UPDATE … RETURNING)."""
-    table = ConsentState.__table__  # type: ignore[attr-defined]
-    row = session.execute(
-        update(table)
-        .where(table.c.child_id == child.id, table.c.purpose == purpose.value)
-        .values(updated_at=table.c.updated_at)
-        .returning(*table.c)
-    ).first()
+    """The no-op UPDATE of `hold`, returning the state row as it is once held (UPDATE … RETURNING; built once)."""
+    row = session.execute(_HOLD, {"held_child_id": child.id, "held_purpose": purpose.value}).first()
     return ConsentState.model_validate(row._asdict()) if row is not None else None
 
 
