@@ -213,7 +213,29 @@ def lundy_missing(*, session: Session, consultation: Consultation) -> list[str]:
     return missing
 
 
+# The longest text each field takes, in any language: the form's `maxlength`, checked again here for the API
+# and for browsers that ignore it. The labels are the form's own.
+TEXT_LIMITS = {
+    "title": (N_("Title"), 200), "description": (N_("Description for staff and guardians"), 5000),
+    "picture_alt": (N_("The picture in words"), 300), "decision": (N_("The decision it feeds"), 2000),
+    "decider_body": (N_("Who decides: the body"), 300), "decider_role": (N_("Who decides: the role of the person"), 300),
+    "can_change": (N_("What children's views can change"), 2000), "cannot_change": (N_("What cannot change, and why"), 2000),
+}
+BRIEF_LIMIT = 2000
+TOO_LONG = N_("“%(field)s” is too long: at most %(max)s characters. Please shorten it. Nothing was saved yet.")
+
+
+def _check_lengths(data: ConsultationIn) -> None:
+    for name, (label, limit) in TEXT_LIMITS.items():
+        if any(len(text) > limit for text in getattr(data, name).values()):
+            raise InvalidInput(TOO_LONG, field=gettext(label), max=limit)
+    for band, texts in data.briefs.items():
+        if any(len(text) > BRIEF_LIMIT for text in texts.values()):
+            raise InvalidInput(TOO_LONG, field=gettext(N_("Brief for children aged %(band)s"), band=band.replace("-", "–")), max=BRIEF_LIMIT)
+
+
 def _check_values(session: Session, data: ConsultationIn) -> None:
+    _check_lengths(data)
     if data.topic and data.topic not in topics():
         raise InvalidInput(N_("Please choose a topic from the list."))
     if any(band not in BANDS for band in data.age_bands):

@@ -157,6 +157,10 @@ def test_a_draft_needs_only_its_chinese_title(official_client, session):
         ({"project_id": "999"}, "Please choose a project from the list."),
         ({"age_bands": ["3-5"]}, "Please choose age bands from the list."),
         ({"cycle_stage": "dreaming"}, "Please choose a stage of the cycle from the list."),
+        # The form's maxlength, checked again on the server (a browser may ignore it).
+        ({"title_en": "x" * 201}, "“Title” is too long: at most 200 characters."),
+        ({"brief_6-9_zh": "长" * 2001}, "“Brief for children aged 6–9” is too long: at most 2000 characters."),
+        ({"picture_alt_zh": "图" * 301}, "“The picture in words” is too long: at most 300 characters."),
     ],
 )
 def test_bad_input_is_refused_in_words_and_nothing_is_saved(official_client, session, changes, message):

@@ -82,9 +82,13 @@ def test_update_close_and_duplicate(client, session, headers):
 def test_bad_dates_and_unknown_ids_are_refused(client, session, headers):
     later = utcnow() + dt.timedelta(days=3)
     for changes in ({"opens_at": later.isoformat(), "closes_at": (later - dt.timedelta(days=1)).isoformat()},
-                    {"district_ids": [999]}, {"group_ids": [999]}, {"topic": "nowhere"}, {"project_id": 999}):
+                    {"district_ids": [999]}, {"group_ids": [999]}, {"topic": "nowhere"}, {"project_id": 999},
+                    {"decision": {"zh_Hans": "长" * 2001}}, {"briefs": {"10-13": {"en": "x" * 2001}}}):
         response = client.post("/api/v1/consultations", json=body() | changes, headers=headers)
         assert response.status_code == 422, changes
+        assert response.headers["content-type"].startswith("application/problem+json")
+    too_long = client.post("/api/v1/consultations", json=body(title={"zh_Hans": "长" * 201}), headers=headers).json()
+    assert too_long["detail"] == "“Title” is too long: at most 200 characters. Please shorten it. Nothing was saved yet."
     assert session.exec(select(Consultation)).first() is None
 
 
