@@ -455,9 +455,16 @@ def form_of(*, session: Session, consultation: Consultation) -> Form:
     return found
 
 
+PROMPT_LIMIT, OPTION_LIMIT = 500, 100  # the question form's maxlength
+
+
 def _check_question(data: QuestionIn) -> None:
     if not _filled(data.prompt):
         raise InvalidInput(N_("Please write the question in Chinese."))
+    if any(len(text) > PROMPT_LIMIT for text in data.prompt.values()):
+        raise InvalidInput(TOO_LONG, field=gettext(N_("The question, in the words children read")), max=PROMPT_LIMIT)
+    if any(len(text) > OPTION_LIMIT for option in data.options for text in option.label.values()):
+        raise InvalidInput(TOO_LONG, field=gettext(N_("Options (for “Choose one”, “Choose several” and “Put in order”: 2 to 12)")), max=OPTION_LIMIT)
     if any(not _filled(o.label) and (o.pictogram or any(v.strip() for v in o.label.values())) for o in data.options):
         raise InvalidInput(N_("Each option needs its words in Chinese."))
     needs_options = data.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.RANKING)

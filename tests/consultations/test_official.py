@@ -339,6 +339,8 @@ def test_htmx_moves_a_question_in_place_with_the_checklist(official_client, sess
         ({"kind": "multiple", "max_choices": "5"}, "The most choices must be between 1 and the number of options."),
         ({"option_0_pictogram": "dragon"}, "Please choose pictures from the list."),
         ({f"option_{i}_zh": f"选项{i}" for i in range(13)}, "Please give at most 12 options"),
+        ({"prompt_en": "x" * 501}, "is too long: at most 500 characters."),
+        ({"option_1_zh": "长" * 101}, "is too long: at most 100 characters."),
     ],
 )
 def test_a_bad_question_is_refused_and_what_was_typed_comes_back(official_client, session, changes, message):
