@@ -213,8 +213,8 @@ def lundy_missing(*, session: Session, consultation: Consultation) -> list[str]:
     return missing
 
 
-# The longest text each field takes, in any language: the form's `maxlength`, checked again here for the API
-# and for browsers that ignore it. The labels are the form's own.
+# The longest text each field takes, in any language: the form's `maxlength` (MAX_LENGTHS), checked again
+# here for the API and for browsers that ignore it. The labels are the form's own.
 TEXT_LIMITS = {
     "title": (N_("Title"), 200), "description": (N_("Description for staff and guardians"), 5000),
     "picture_alt": (N_("The picture in words"), 300), "decision": (N_("The decision it feeds"), 2000),
@@ -455,7 +455,10 @@ def form_of(*, session: Session, consultation: Consultation) -> Form:
     return found
 
 
-PROMPT_LIMIT, OPTION_LIMIT = 500, 100  # the question form's maxlength
+PROMPT_LIMIT, OPTION_LIMIT = 500, 100
+# The forms' `maxlength`, from the same numbers the service checks.
+MAX_LENGTHS = {**{name: limit for name, (_label, limit) in TEXT_LIMITS.items()},
+               "brief": BRIEF_LIMIT, "prompt": PROMPT_LIMIT, "option": OPTION_LIMIT}
 
 
 def _check_question(data: QuestionIn) -> None:

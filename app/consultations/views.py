@@ -201,7 +201,7 @@ def _labels() -> dict[str, Any]:
     return {
         "state_labels": STATE_LABELS, "kind_labels": QUESTION_KIND_LABELS, "stage_labels": CYCLE_STAGE_LABELS,
         "channel_labels": CHANNEL_LABELS, "pictograms": PICTOGRAMS, "scale_faces": SCALE_FACES, "age_bands": AGE_BANDS,
-        "lundy_items": service.LUNDY_ITEMS, "text_of": service.text_of, "topics": service.topics(), "State": State,
+        "lundy_items": service.LUNDY_ITEMS, "max_lengths": service.MAX_LENGTHS, "text_of": service.text_of, "topics": service.topics(), "State": State,
     }
 
 

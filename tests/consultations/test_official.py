@@ -171,6 +171,15 @@ def test_bad_input_is_refused_in_words_and_nothing_is_saved(official_client, ses
     assert count(session, Consultation) == 0
 
 
+def test_the_forms_maxlength_is_the_length_the_server_checks(official_client, session):
+    new = official_client.get("/consultations/new").text
+    assert 'id="title_zh" name="title_zh" lang="zh-Hans" maxlength="200"' in new
+    assert 'id="picture_alt_en" name="picture_alt_en" lang="en" maxlength="300"' in new
+    detail = official_client.get(f"/consultations/{draft(session, questions=[]).id}").text
+    assert 'id="prompt_zh" name="prompt_zh" lang="zh-Hans" rows="2" maxlength="500"' in detail
+    assert 'name="option_0_zh" lang="zh-Hans" maxlength="100"' in detail
+
+
 def test_an_edit_that_is_refused_changes_nothing(official_client, session):
     consultation = draft(session)
     response = post_form(official_client, f"/consultations/{consultation.id}/edit", form_for(title_zh="新标题", closes_at="2030-08-01T09:00"),
