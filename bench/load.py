@@ -67,8 +67,11 @@ async def run_load(
     cookies: dict[str, str] | None = None,
     max_requests: int = MAX_REQUESTS,
     client_per_connection: bool = False,
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
 ) -> LoadResult:
-    """GET `url` from `concurrency` workers until `duration` seconds pass (or `max_requests` were sent).
+    """GET `url` (or POST `body` as JSON) from `concurrency` workers until `duration` seconds pass (or
+    `max_requests` were sent).
 
     By default the workers share one client whose pool holds `concurrency` connections. httpcore's pool
     costs much more CPU per request as it grows (encode/httpx#3215); with `client_per_connection` every
@@ -78,7 +81,10 @@ async def run_load(
     check_loopback(url)
     result = LoadResult(duration=0.0)
     sent = 0
-    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in (cookies or {}).items())} if cookies else {}
+    headers = {**(headers or {}), **({"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {})}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    method = "GET" if body is None else "POST"
 
     def client(connections: int) -> httpx.AsyncClient:
         limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
@@ -90,7 +96,7 @@ async def run_load(
             sent += 1
             started = time.perf_counter()
             try:
-                response = await client.get(url, headers=headers)
+                response = await client.request(method, url, headers=headers, content=body)
             except httpx.HTTPError as exc:
                 result.errors += 1
                 kind = type(exc).__name__

@@ -62,10 +62,12 @@ def run_cli(args: list[str], env: dict[str, str], timeout: float = 300) -> None:
 
 
 class Server:
-    """`yimi serve` in its own process group; a context manager that always stops it."""
+    """`yimi serve` (or another uvicorn `command`, given without its port) in its own process group; a
+    context manager that always stops it."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, workers: int = 2) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, workers: int = 2, command: list[str] | None = None) -> None:
         self.env = env
+        self.command = command
         self.log_path = log_path
         self.workers = workers
         self.port = free_port()
@@ -80,7 +82,7 @@ class Server:
         self.stop()
 
     def start(self) -> None:
-        args = [
+        args = [*self.command, "--port", str(self.port)] if self.command else [
             yimi_command(), "serve",
             "--host", "127.0.0.1", "--port", str(self.port),
             "--workers", str(self.workers), "--no-access-log",
