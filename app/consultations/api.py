@@ -219,7 +219,7 @@ def consultation_results(consultation_id: int, session: SessionDep, user: Reader
 
 import datetime as _dt  # noqa: E402
 
-from fastapi import Request  # noqa: E402
+from fastapi import Request, Response  # noqa: E402
 from pydantic import BaseModel as _BaseModel  # noqa: E402
 from pydantic import Field  # noqa: E402
 
@@ -238,6 +238,7 @@ from app.consultations.models import (  # noqa: E402
     State,
 )
 from app.core.db import SessionDep as _SessionDep  # noqa: E402
+from app.core.routing import model_response  # noqa: E402
 
 
 class ChildConsultation(_BaseModel):
@@ -300,13 +301,13 @@ def child_consultations(session: _SessionDep, _session: ChildApiSession, child: 
 
 
 @router.get("/me/consultations/{consultation_id}", response_model=ChildForm, summary="One consultation to answer, with the child's stored answers and a fresh key")
-def child_consultation(consultation_id: int, session: _SessionDep, _session: ChildApiSession, child: ConsentingChild) -> ChildForm:
+def child_consultation(consultation_id: int, session: _SessionDep, _session: ChildApiSession, child: ConsentingChild) -> Response:
     consultation = _service.for_child_to_answer(session=session, child=child, consultation_id=consultation_id)
     form = _service.form_of(session=session, consultation=consultation)
     questions, options = form.questions, form.options
     band = child.age_band()
     receipts = _service.receipts_of(session=session, child=child)
-    return ChildForm(
+    return model_response(ChildForm(
         **_child_summary(consultation, receipts).model_dump(),
         brief=_service.brief_for(consultation, band.value if band else None),
         picture_alt=consultation.picture_alt if consultation.picture_id is not None else {},
@@ -320,13 +321,13 @@ def child_consultation(consultation_id: int, session: _SessionDep, _session: Chi
         answers=stored_answers(session=session, child=child, consultation=consultation, questions=questions)
         if consultation.id in receipts else [AnswerIn(question_id=q.id) for q in questions],  # type: ignore[arg-type]
         key=_service.new_key(child=child, consultation=consultation),
-    )
+    ))
 
 
 @router.post("/me/consultations/{consultation_id}/answers", response_model=Receipt, summary="Send the child's answers (idempotent by key)")
 def child_answers(
     request: Request, consultation_id: int, data: AnswersIn, session: _SessionDep, _session: ChildApiSession, child: ConsentingChild
-) -> Receipt:
+) -> Response:
     """All answers are checked before anything is stored; a retry with the same key counts once (PAR-03)."""
     consultation = _service.for_child_to_answer(session=session, child=child, consultation_id=consultation_id)
     on_tablet = request.state.child_session.group_session_id is not None
@@ -335,8 +336,8 @@ def child_answers(
         channel=Channel.TABLET if on_tablet else Channel.PHONE,
     )
     session.commit()
-    return Receipt(consultation_id=consultation.id, receipt_code=sent.participation.receipt_code, answers=sent.answers, repeated=sent.repeated,
-                   told_a_grown_up=sent.told_a_grown_up)  # type: ignore[arg-type]
+    return model_response(Receipt(consultation_id=consultation.id, receipt_code=sent.participation.receipt_code, answers=sent.answers,  # type: ignore[arg-type]
+                                  repeated=sent.repeated, told_a_grown_up=sent.told_a_grown_up))
 
 
 @router.get("/me/consultations/{consultation_id}/results", response_model=list[ChildResult], summary="What children said, for the questions this child answered (after the close)")

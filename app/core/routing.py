@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
+from pydantic import BaseModel
 from starlette.routing import Match
 from starlette.types import Scope
 
@@ -47,3 +48,11 @@ class Router(APIRouter):
         if not self.paths().may_match(path):
             return Match.NONE, {}
         return super().matches(scope)
+
+
+def model_response(model: BaseModel, status_code: int = 200) -> Response:
+    """A model the route built itself (so pydantic checked it on the way in) as the JSON answer. Returned from
+    a plain `def` route, FastAPI sends it as it is; a model returned as such is validated once more, in the
+    thread pool: one more thread hop per request (about 0.3 ms of CPU here, bench/floor.py). The route keeps
+    its `response_model` for the OpenAPI schema."""
+    return Response(model.model_dump_json(by_alias=True), status_code=status_code, media_type="application/json")

@@ -180,3 +180,27 @@ def test_the_child_api_is_in_the_openapi_schema(client):
     paths = client.get("/openapi.json").json()["paths"]
     for path in (BASE, f"{BASE}/{{consultation_id}}", f"{BASE}/{{consultation_id}}/answers", f"{BASE}/{{consultation_id}}/results"):
         assert path in paths, path
+    # The form and the send build their answer themselves (app.core.routing.model_response); the schema
+    # still names the models a client reads.
+    def model(path: str, method: str) -> str:
+        return paths[path][method]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+
+    assert model(f"{BASE}/{{consultation_id}}", "get") == "ChildForm"
+    assert model(f"{BASE}/{{consultation_id}}/answers", "post") == "Receipt"
+
+
+def test_the_form_and_the_receipt_are_what_the_schema_says(client, session):
+    from app.consultations.api import ChildForm
+    from app.consultations.models import Receipt
+
+    signed_in_taking_part(client, session)
+    consultation = open_consultation(session)
+    headers = _headers(client)
+    got = client.get(f"{BASE}/{consultation.id}", headers=headers)
+    assert got.headers["content-type"] == "application/json"
+    form = ChildForm.model_validate_json(got.content)
+    assert set(got.json()) == set(ChildForm.model_fields)  # every field, none missing, none extra
+    sent = client.post(f"{BASE}/{consultation.id}/answers", json={"key": form.key, "answers": _answers(session, consultation)}, headers=headers)
+    receipt = Receipt.model_validate_json(sent.content)
+    assert set(sent.json()) == set(Receipt.model_fields)
+    assert receipt.consultation_id == consultation.id and receipt.answers == 5 and not receipt.repeated
