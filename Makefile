@@ -7,7 +7,7 @@ CATALOGS := $(wildcard app/locales/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 HTMX_VERSION := 2.0.11
 
-.PHONY: install run test test-pg bench bench-burst bench-moderation lint i18n i18n-compile vendor clean
+.PHONY: install run test test-pg bench bench-burst bench-floor bench-moderation lint i18n i18n-compile vendor clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Yimi needs Python 3.11 or newer"'
@@ -42,6 +42,10 @@ bench: install
 # 1,000 children in 25 groups answering one consultation, 50 at once (bench/README.md, "Classroom burst").
 bench-burst: install
 	$(BIN)/python bench/burst.py
+
+# FastAPI and uvicorn with no work under the burst's load generator: what the burst's targets leave a send.
+bench-floor: install
+	$(BIN)/python bench/floor.py
 
 bench-moderation: install
 	$(BIN)/python bench/moderation.py
