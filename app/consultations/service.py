@@ -263,8 +263,7 @@ def _check_values(session: Session, data: ConsultationIn) -> None:
 
 
 def _apply(consultation: Consultation, data: ConsultationIn) -> None:
-    consultation.title = _clean_locales(data.title)
-    for name in ("description", "picture_alt", "decision", "decider_body", "decider_role", "can_change", "cannot_change"):
+    for name in TEXT_LIMITS:  # the title and every other text kept per locale
         setattr(consultation, name, _clean_locales(getattr(data, name)))
     consultation.briefs = {band: _clean_locales(text) for band, text in data.briefs.items() if band in BANDS and _clean_locales(text)}
     consultation.topic = data.topic

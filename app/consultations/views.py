@@ -70,7 +70,7 @@ Reader = Annotated[StaffUser, Depends(staff(Permission.INSIGHTS_READ))]
 
 LOCALE_FIELDS = {"zh": "zh_Hans", "en": "en"}
 AGE_BANDS = {"6-9": "6–9", "10-13": "10–13", "14-17": "14–17"}
-TEXT_FIELDS = ("title", "description", "picture_alt", "decision", "decider_body", "decider_role", "can_change", "cannot_change")
+TEXT_FIELDS = tuple(service.TEXT_LIMITS)  # the consultation's texts per locale, one field per language
 OPTION_ROWS_MAX = 12
 OPTION_ROWS_EMPTY = 6  # without JavaScript the form offers empty rows; blank ones are ignored
 
