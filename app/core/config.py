@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     rate_limit_storage: str = "memory://"
     rate_limit_sign_in: str = "20/minute"
     rate_limit_api: str = "600/minute"
+    # A young person's personal code on their own phone (/young), per client address.
+    rate_limit_personal_code: str = "10/minute"
     max_body_bytes: int = 2 * 1024 * 1024
     # Database connections per worker, and so requests per worker at once; more requests wait in line,
     # holding nothing (app.core.middleware.InFlightLimit). The pool holds up to twice this (see db._pool):

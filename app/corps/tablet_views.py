@@ -213,7 +213,7 @@ def young_page(request: Request) -> Response:
 
 @router.post("/young")
 def young_sign_in(request: Request, session: SessionDep, code: Annotated[str, Form(max_length=100)] = "") -> Response:
-    hit("10/minute", "young", client_address(request))
+    hit(get_settings().rate_limit_personal_code, "young", client_address(request))
     try:
         result = service.sign_in_with_personal_code(session=session, code=code)
     except (service.WrongCode, service.ChildLocked) as exc:
