@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import Id, UTCDateTime, utcnow
 from app.core.i18n import N_
 
 
@@ -192,7 +192,7 @@ class ApiTokenPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    user_id: int
+    user_id: Id
     name: str
     prefix: str
     created_at: dt.datetime

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from app.accounts.deps import api_staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
-from app.core.db import SessionDep
+from app.core.db import Id, SessionDep
 from app.core.routing import Router
 from app.safeguarding import service
 from app.safeguarding.models import (
@@ -56,20 +56,20 @@ def list_cases(session: SessionDep, user: Overseer, state: Annotated[CaseState |
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut)
-def get_case(case_id: int, session: SessionDep, user: Overseer) -> CaseOut:
+def get_case(case_id: Id, session: SessionDep, user: Overseer) -> CaseOut:
     """The case with the child's exact words and every recorded step (never the child's identity)."""
     return _full(session, service.get_case(session=session, case_id=case_id))
 
 
 @router.post("/cases/{case_id}/acknowledge", response_model=Acknowledged)
-def acknowledge(case_id: int, session: SessionDep, user: Officer) -> Acknowledged:
+def acknowledge(case_id: Id, session: SessionDep, user: Officer) -> Acknowledged:
     """The first officer takes the case; a later one gets `first: false` and who acknowledged first."""
     done = service.acknowledge(session=session, officer=user, case=service.get_case(session=session, case_id=case_id))
     return Acknowledged(case=_summary(done.case), first=done.first, acknowledged_by=done.by)
 
 
 @router.post("/cases/{case_id}/actions", response_model=ActionOut, status_code=201)
-def add_action(case_id: int, data: ActionIn, session: SessionDep, user: Officer) -> ActionOut:
+def add_action(case_id: Id, data: ActionIn, session: SessionDep, user: Officer) -> ActionOut:
     """Record a step (assessed, facilitator_contacted, emergency_110/120, report_police/civil_affairs/education
     with `reference`, guardian_contacted / guardian_not_contacted, note)."""
     case = service.get_case(session=session, case_id=case_id)
@@ -78,13 +78,13 @@ def add_action(case_id: int, data: ActionIn, session: SessionDep, user: Officer)
 
 
 @router.post("/cases/{case_id}/close", response_model=CaseOut)
-def close(case_id: int, data: CloseIn, session: SessionDep, user: Officer) -> CaseOut:
+def close(case_id: Id, data: CloseIn, session: SessionDep, user: Officer) -> CaseOut:
     case = service.close(session=session, officer=user, case=service.get_case(session=session, case_id=case_id), outcome=data.outcome, note=data.note)
     return _full(session, case)
 
 
 @router.post("/cases/{case_id}/reidentify", response_model=IdentityOut)
-def reidentify(case_id: int, data: ReidentifyIn, session: SessionDep, user: Officer) -> IdentityOut:
+def reidentify(case_id: Id, data: ReidentifyIn, session: SessionDep, user: Officer) -> IdentityOut:
     """The child's identity record behind an open case, with a reason; every view is logged (SG-03)."""
     found = service.reidentify(session=session, officer=user, case=service.get_case(session=session, case_id=case_id), reason=data.reason)
     return IdentityOut(case_id=found.case.id, child_id=found.child.id, pseudonym=found.child.display_name,  # type: ignore[arg-type]
