@@ -220,7 +220,8 @@ def reset_password(*, session: Session, actor: StaffUser, user: StaffUser) -> st
     _clear_lock(user)
     session.add(user)
     _revoke_sessions(session, user, reason="password_reset")
-    audit.record(session, actor=actor, action="staff.password_reset", subject=user)
+    tokens = _revoke_tokens(session, user)
+    audit.record(session, actor=actor, action="staff.password_reset", subject=user, tokens_revoked=tokens)
     session.commit()
     return temporary
 
@@ -256,10 +257,7 @@ def set_active(*, session: Session, actor: StaffUser, user: StaffUser, active: b
         if any(r.role == Role.ADMIN.value for r in user.roles):
             _refuse_losing_last_admin(session, user)
         _revoke_sessions(session, user, reason="deactivated")
-        now = utcnow()
-        for token in session.exec(select(ApiToken).where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))):
-            token.revoked_at = now
-            session.add(token)
+        _revoke_tokens(session, user)
     user.is_active = active
     session.add(user)
     audit.record(session, actor=actor, action="staff.activate" if active else "staff.deactivate", subject=user)
@@ -469,7 +467,8 @@ def end_session(*, session: Session, staff_session: StaffSession, user: StaffUse
 def end_all_sessions(*, session: Session, actor: StaffUser, user: StaffUser) -> int:
     """Sign out everywhere: every browser where this user is signed in."""
     count = _revoke_sessions(session, user, reason="signed_out_everywhere")
-    audit.record(session, actor=actor, action="staff.sign_out_everywhere", subject=user, sessions=count)
+    tokens = _revoke_tokens(session, user)
+    audit.record(session, actor=actor, action="staff.sign_out_everywhere", subject=user, sessions=count, tokens_revoked=tokens)
     session.commit()
     return count
 
@@ -517,14 +516,27 @@ def _revoke_sessions(session: Session, user: StaffUser, *, reason: str, keep_id:
 
 # ---- API tokens ----------------------------------------------------------------------------------
 
+TOKEN_DAYS = (1, 366)  # a token is valid for this many days at least and at most; it always expires
+
+
+def _revoke_tokens(session: Session, user: StaffUser) -> int:
+    """Every live API token of the user ends with their sessions (a password reset, "sign out everywhere",
+    deactivation): a token must not outlive what ended the person's access (issue 13)."""
+    return session.execute(
+        update(ApiToken)
+        .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
+        .values(revoked_at=literal(utcnow(), UTCDateTime()))
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined, no-any-return]
+
 
 def issue_token(
-    *, session: Session, actor: StaffUser, user: StaffUser, name: str, expires_in_days: int | None = 90
+    *, session: Session, actor: StaffUser, user: StaffUser, name: str, expires_in_days: int = 90
 ) -> tuple[ApiToken, str]:
     name = name.strip()
     if not 1 <= len(name) <= 100:
         raise InvalidInput(N_("Please name the token (1 to 100 characters), e.g. what it is for."))
-    if expires_in_days is not None and not 1 <= expires_in_days <= 366:
+    if expires_in_days is None or not TOKEN_DAYS[0] <= expires_in_days <= TOKEN_DAYS[1]:
         raise InvalidInput(N_("A token can be valid for 1 to 366 days."))
     if not user.is_active:
         raise Conflict(N_("This account is deactivated."))
@@ -537,7 +549,7 @@ def issue_token(
         prefix=raw[:12],
         created_at=now,
         created_by_id=actor.id,
-        expires_at=now + dt.timedelta(days=expires_in_days) if expires_in_days else None,
+        expires_at=now + dt.timedelta(days=expires_in_days),
     )
     session.add(token)
     session.flush()
@@ -572,8 +584,8 @@ def user_for_api_token(*, session: Session, raw: str) -> StaffUser | None:
     if token is None or not token.is_usable(now):
         return None
     user = session.get(StaffUser, token.user_id)
-    if user is None or not user.is_active:
-        return None
+    if user is None or not user.is_active or user.must_change_password:
+        return None  # a temporary password is changed in a browser first
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
         token.last_used_at = now
         session.add(token)

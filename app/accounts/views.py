@@ -342,11 +342,13 @@ def user_token_issue(
     expires_in_days: Annotated[str, Form(max_length=10)] = "90",
 ) -> Response:
     user = service.get(session=session, user_id=user_id)
-    days = int(expires_in_days) if expires_in_days.strip().isdigit() else None
+    typed = expires_in_days.strip()
+    days = 90 if not typed else int(typed) if typed.isdigit() and len(typed) <= 4 else 0  # 0: told the range
     try:
-        token, raw = service.issue_token(session=session, actor=admin, user=user, name=name, expires_in_days=days or 90)
+        token, raw = service.issue_token(session=session, actor=admin, user=user, name=name, expires_in_days=days)
     except (InvalidInput, Conflict) as exc:
-        return _user_page(request, session, user, token_error=exc.detail, token_name=name, status_code=exc.status_code)
+        return _user_page(request, session, user, token_error=exc.detail, token_name=name, token_days=expires_in_days,
+                          status_code=exc.status_code)
     return render(request, "admin/token_issued.html", {"subject": user, "token": token, "raw": raw})
 
 
