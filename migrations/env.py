@@ -42,6 +42,13 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:  # noqa: ANN001
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # A table rebuilt in batch mode (or by hand) is dropped and made again: with foreign keys on, SQLite's
+        # DROP TABLE would first delete every row and cascade into the tables that point at it. The PRAGMA only
+        # takes effect outside a transaction, so it is set before the migrations begin one; the keys are
+        # checked and switched back on afterwards.
+        connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -52,6 +59,11 @@ def _run(connection) -> None:  # noqa: ANN001
     with context.begin_transaction():
         context.run_migrations()
     connection.commit()
+    if sqlite:
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+        if broken:
+            raise RuntimeError(f"foreign keys broken by a migration: {broken[:5]}")
 
 
 if context.is_offline_mode():
