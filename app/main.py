@@ -38,6 +38,7 @@ from app.projects import views as projects_views
 from app.safeguarding import api as safeguarding_api
 from app.safeguarding import views as safeguarding_views
 from app.site import api as site_api
+from app.site import docs as site_docs
 from app.site import views as site_views
 
 API_DESCRIPTION = """The JSON API of Yimi (一米). Authenticate with `Authorization: Bearer <token>`,
@@ -46,6 +47,7 @@ using a token an administrator issued on the staff account's page. Errors are RF
 
 ROUTERS = (
     site_views.router,
+    site_docs.router,
     site_api.router,
     accounts_views.router,
     accounts_api.router,
@@ -87,9 +89,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Yimi API",
         version="1",
         description=API_DESCRIPTION,
-        docs_url="/api/docs",
+        # Served by app.site.docs from this server (vendored Swagger UI), to staff only in production.
+        docs_url=None,
         redoc_url=None,
-        openapi_url="/openapi.json",
+        openapi_url=None,
         # Order matters: who is asking first, then the CSRF check that depends on their session.
         dependencies=[Depends(load_principal), Depends(load_child), Depends(load_guardian), Depends(csrf_protect)],
     )
