@@ -183,6 +183,9 @@ def set_roles(*, session: Session, actor: StaffUser, user: StaffUser, roles: Ite
     current = {Role(r.role) for r in user.roles}
     if Role.ADMIN in current and Role.ADMIN not in wanted:
         _refuse_losing_last_admin(session, user)
+    if actor.id == user.id and wanted != current:
+        # Nobody raises or lowers their own rights: another administrator does it, and it is audited as theirs.
+        raise Conflict(N_("You cannot change your own roles. Ask another administrator."))
     added, removed = wanted - current, current - wanted
     user.roles = [r for r in user.roles if Role(r.role) in wanted] + [
         StaffRole(role=role.value, assigned_by_id=actor.id) for role in sorted(added)
@@ -213,6 +216,8 @@ def record_training(*, session: Session, actor: StaffUser, user: StaffUser, role
 
 def reset_password(*, session: Session, actor: StaffUser, user: StaffUser) -> str:
     """A temporary password, shown once; the user must choose a new one, and every session ends."""
+    if actor.id == user.id:
+        raise Conflict(N_("To change your own password, use your account page."))
     temporary = generate_password()
     user.password_hash = hash_password(temporary)
     user.must_change_password = True

@@ -160,9 +160,9 @@ async def csv_body(request: Request) -> bytes:
     description=(
         "The body is the CSV file (UTF-8 or GBK) with a header line: display_name, birth_year, birth_month, and "
         "optionally avatar, real_name, confirmed_nickname (Chinese headers 昵称, 出生年份, 出生月份, 头像, 真实姓名, "
-        "确认昵称 work too). With `dry_run=true` the report comes back and nothing is imported. Otherwise a file "
-        "with any bad line is refused (422, one error per line) and nothing is imported; a clean file is imported "
-        "in one transaction and each child's picture code is returned once."
+        "确认昵称 work too). A file with any bad line is refused (422, one error per line) and nothing is imported, "
+        "with `dry_run=true` too. With `dry_run=true` a clean file's report comes back (200) and nothing is imported; "
+        "otherwise a clean file is imported in one transaction and each child's picture code is returned once (201)."
     ),
     openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
@@ -182,14 +182,16 @@ def import_children(
         ignored_columns=report.ignored_columns,
         rows=[ImportLine(line=r.line, display_name=r.display_name, ok=r.ok, problems=[p.text() for p in r.problems]) for r in report.rows],
     )
-    if dry_run:
-        return public
     if not report.ok:
+        # A dry run checks the file as the import would: a file with a bad line is refused alike (422, one error
+        # per line), so a client never mistakes a 200 for "this file will import".
         first = report.first_problem()
         errors = [{"loc": ["file"], "msg": p.text(), "type": "value_error"} for p in report.problems] + [
             {"loc": ["line", r.line], "msg": p.text(), "type": "value_error"} for r in report.bad_rows for p in r.problems
         ]
         raise InvalidInput(first.message, errors=errors, **first.variables)
+    if dry_run:
+        return public
     enrolled = service.enrol_many(session=session, actor=user, group=group, rows=report.children())
     public.imported = [_enrolled(child, code) for child, code in enrolled]
     response.status_code = status.HTTP_201_CREATED

@@ -53,6 +53,9 @@ CHILD |= {"/me/help", "/me/help/thanks"}
 # guard; the guardian's own session.
 CHILD |= {"/me/comments/{comment_id}/report"}
 GUARDIAN |= {"/guardian/comments/{comment_id}/report"}
+# The API's description and its documentation page: open in development, signed-in staff only in production
+# (a session or a token, checked by the routes themselves: tests/security/test_api_docs.py).
+PUBLIC |= {"/openapi.json", "/api/docs"}
 PUBLIC |= TABLET | CHILD | GUARDIAN | PICTURES
 
 
