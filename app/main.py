@@ -104,4 +104,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=BASE_DIR / "static"), name="static")
     for router in ROUTERS:
         app.include_router(router)
+    app.state.route_methods = [(route.path_regex, set(route.methods)) for route in routes()]
     return app

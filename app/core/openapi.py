@@ -13,6 +13,7 @@ PROBLEM = "application/problem+json"
 
 # The problems any operation of the JSON API may answer, with what each means to a client.
 PROBLEM_RESPONSES: dict[str, str] = {
+    "400": "The body could not be read: not UTF-8, or not the kind of body the operation takes.",
     "401": "Not signed in: no API token, or one that is wrong, expired or revoked (for /api/v1/me: no child session).",
     "403": "Signed in, but this role may not do this (or the CSRF header of a child session is missing).",
     "404": "Nothing with this id exists, or it is not yours to see.",
