@@ -1,6 +1,7 @@
 """Alembic environment: Yimi's metadata, batch mode on SQLite, the URL from settings."""
 
 from alembic import context
+from sqlalchemy import Table, event
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401 - registers every table on SQLModel.metadata
@@ -9,6 +10,15 @@ from app.core.db import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata
+
+
+@event.listens_for(Table, "before_create")
+def _ids_never_reused(table: Table, connection, **_kw) -> None:  # noqa: ANN001
+    """Every table a migration makes on SQLite, or remakes in batch mode, is AUTOINCREMENT when its key is `id`:
+    a deleted row's id never comes back (issue 13, migration 0012). Reflection does not see AUTOINCREMENT, so
+    a batch-mode rebuild would otherwise drop it silently."""
+    if connection.dialect.name == "sqlite" and [c.name for c in table.primary_key.columns] == ["id"]:
+        table.dialect_options["sqlite"]["autoincrement"] = True
 
 
 def _url() -> str:

@@ -11,9 +11,8 @@ migrating, migrations/env.py, so nothing cascades) and the new one renamed, its 
 again. The sequence starts after the highest id the table holds or the audit log names, so an id deleted
 before this migration is not handed out again either.
 
-Later migrations that rebuild a table in batch mode on SQLite must pass
-`table_kwargs={"sqlite_autoincrement": True}` (reflection does not see AUTOINCREMENT);
-tests/migrations/test_migrations.py fails when a table loses it.
+Tables made or remade by later migrations (batch mode included) get AUTOINCREMENT from migrations/env.py;
+tests/migrations/test_migrations.py fails when a table lacks it.
 
 Revision ID: 0012
 Revises: 0011

@@ -91,9 +91,13 @@ def test_the_migration_to_autoincrement_keeps_rows_triggers_and_does_not_hand_ou
     if PG_URL:
         pytest.skip("SQLite only")
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    upgrade(url, "0011")
+    # A database as it was before 0012 (going down from 0012 takes AUTOINCREMENT away again).
+    upgrade(url, "0012")
+    downgrade(url, "0011")
     engine = create_engine(url)
     try:
+        with engine.connect() as connection:
+            assert "AUTOINCREMENT" not in connection.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'district'").scalar()
         with engine.begin() as connection:
             connection.exec_driver_sql("INSERT INTO district (id, code, name, created_at) VALUES (7, 'd7', '{}', '2026-01-01')")
             # An audit event names district 9, deleted before the migration: 9 must never be handed out again.
