@@ -74,12 +74,12 @@ def test_the_api_keeps_its_description_for_an_administrator(serve, session, demo
 
 
 def test_the_childs_api_keeps_its_description_for_a_child(serve, session, demo):
-    from app.corps import service as corps
-    from app.corps.models import Child
     from sqlmodel import select
 
     from app.consent import service as consent
     from app.consent.models import DecidedBy, Decision, Purpose
+    from app.corps import service as corps
+    from app.corps.models import Child
 
     child = session.exec(select(Child).where(Child.display_name == "小星星")).one()
     # The guardian agreed in the demo; the child's own yes (CON-08) makes the child's API answer with data.
