@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     # holding nothing (app.core.middleware.InFlightLimit). The pool holds up to twice this (see db._pool):
     # PostgreSQL needs workers × 2 × this under max_connections.
     db_connections: int = Field(default=4, ge=1, le=500)
+    # Uploaded pictures (app.media.pictures): pixels at most, read from the header before any decoding (a
+    # decode takes about 4 bytes a pixel), and decodes at once per worker, each in a short-lived child process.
+    picture_max_pixels: int = Field(default=25_000_000, ge=1, le=100_000_000)
+    picture_decodes: int = Field(default=1, ge=1, le=16)
 
     # Shown on the help page (A11Y-10, CON-15, SG-06): the youth hotline and the police.
     help_hotline: str = "12355"
