@@ -28,7 +28,8 @@ run: install
 	$(BIN)/yimi consent sync
 	$(BIN)/yimi demo
 	@echo "Yimi: http://127.0.0.1:8000  (help without sign-in: http://127.0.0.1:8000/help)"
-	$(BIN)/yimi serve --host 127.0.0.1 --port 8000
+	@# Rate limits in this machine's Redis where it answers (memory:// otherwise), as the tests decide (app.core.ratelimit).
+	YIMI_RATE_LIMIT_STORAGE=$${YIMI_RATE_LIMIT_STORAGE:-$$($(BIN)/python -m app.core.ratelimit)} $(BIN)/yimi serve --host 127.0.0.1 --port 8000
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
