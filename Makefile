@@ -7,7 +7,7 @@ CATALOGS := $(wildcard app/locales/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 HTMX_VERSION := 2.0.11
 
-.PHONY: install run test test-pg bench bench-burst bench-floor bench-moderation lint i18n i18n-compile vendor clean
+.PHONY: install run test test-pg bench bench-burst bench-floor bench-moderation bench-pictures lint i18n i18n-compile vendor clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Yimi needs Python 3.11 or newer"'
@@ -50,6 +50,10 @@ bench-floor: install
 
 bench-moderation: install
 	$(BIN)/python bench/moderation.py
+
+# Eight 25-megapixel uploads at once against 2 workers, several rounds: each worker's peak and settled memory.
+bench-pictures: install
+	$(BIN)/python bench/pictures.py
 
 lint: install
 	$(BIN)/ruff check app tests bench migrations
