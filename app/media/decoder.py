@@ -53,7 +53,7 @@ def reencode(data: bytes, max_side: int, max_pixels: int) -> tuple[dict[str, obj
         if image.width * image.height > max_pixels:
             raise TooManyPixels(image.size)
         target = fit(image.size, max_side)
-        if image.format == "JPEG":
+        if image.format in ("JPEG", "MPO"):  # MPO: a phone's JPEG with a second picture (depth, stereo)
             image.draft("RGB", target)  # decode at the smallest 1/2, 1/4 or 1/8 not below the target
         image.load()
         decoded = image.size

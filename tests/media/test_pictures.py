@@ -187,6 +187,9 @@ def test_a_large_jpeg_is_decoded_at_a_fraction_of_its_size(settings):
     assert small.decoded == (1200, 900) and (small.width, small.height) == (1200, 900)  # never enlarged
     drawing = pictures.reencode(png(4000, 3000))
     assert drawing.decoded == (4000, 3000) and (drawing.width, drawing.height) == (1600, 1200)
+    out = io.BytesIO()  # a phone's MPO: a JPEG with a second picture after it (depth, stereo)
+    Image.new("RGB", (4000, 3000), "red").save(out, format="MPO", save_all=True, append_images=[Image.new("RGB", (4000, 3000), "blue")])
+    assert pictures.reencode(out.getvalue()).decoded == (2000, 1500)
 
 
 @pytest.mark.parametrize("mode", ["L", "LA", "P", "P-transparent", "RGBA", "I;16", "1", "CMYK"])
