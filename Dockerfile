@@ -8,9 +8,10 @@
 #   docker run --rm --env-file yimi.env yimi sh -c "yimi db upgrade && yimi consent sync"
 #   docker run -d -p 8000:8000 --env-file yimi.env yimi
 #
-# yimi.env holds YIMI_DATABASE_URL and the three secrets (YIMI_SECRET_KEY, YIMI_DATA_KEY,
-# YIMI_LOOKUP_KEY; print fresh ones with `docker run --rm yimi yimi keys generate`). With
-# YIMI_ENV=production, set below, start-up refuses missing or placeholder secrets and names the variable.
+# yimi.env holds YIMI_DATABASE_URL, YIMI_RATE_LIMIT_STORAGE (a Redis, redis://host:6379/0) and the three
+# secrets (YIMI_SECRET_KEY, YIMI_DATA_KEY, YIMI_LOOKUP_KEY; print fresh ones with
+# `docker run --rm yimi yimi keys generate`). With YIMI_ENV=production, set below, start-up refuses missing
+# or placeholder secrets and per-process rate limits (memory://), and names the variable.
 # compose.yaml beside this file wires the same steps with PostgreSQL and Redis.
 
 FROM python:3.11-slim

@@ -8,7 +8,7 @@ COMPILED := $(CATALOGS:.po=.mo)
 HTMX_VERSION := 2.0.11
 SWAGGER_UI_VERSION := 5.36.0
 
-.PHONY: install run test test-pg bench bench-burst bench-floor bench-moderation lint i18n i18n-compile vendor clean
+.PHONY: install run test test-pg bench bench-burst bench-floor bench-moderation bench-pictures lint i18n i18n-compile vendor clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Yimi needs Python 3.11 or newer"'
@@ -29,7 +29,8 @@ run: install
 	$(BIN)/yimi consent sync
 	$(BIN)/yimi demo
 	@echo "Yimi: http://127.0.0.1:8000  (help without sign-in: http://127.0.0.1:8000/help)"
-	$(BIN)/yimi serve --host 127.0.0.1 --port 8000
+	@# Rate limits in this machine's Redis where it answers (memory:// otherwise), as the tests decide (app.core.ratelimit).
+	YIMI_RATE_LIMIT_STORAGE=$${YIMI_RATE_LIMIT_STORAGE:-$$($(BIN)/python -m app.core.ratelimit)} $(BIN)/yimi serve --host 127.0.0.1 --port 8000
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -50,6 +51,10 @@ bench-floor: install
 
 bench-moderation: install
 	$(BIN)/python bench/moderation.py
+
+# Eight 25-megapixel uploads at once against 2 workers, several rounds: each worker's peak and settled memory.
+bench-pictures: install
+	$(BIN)/python bench/pictures.py
 
 lint: install
 	$(BIN)/ruff check app tests bench migrations

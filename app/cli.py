@@ -117,10 +117,24 @@ def serve(
     ] = None,
     access_log: bool = True,
 ) -> None:
-    """Serve Yimi with uvicorn (several workers share nothing but the database)."""
+    """Serve Yimi with uvicorn (several workers share the database, and Redis for request-rate limits)."""
     import uvicorn
+    from rich.markup import escape
 
-    _settings()
+    from app.core.ratelimit import safe_storage, storage_answers
+
+    settings = _settings()
+    try:
+        settings.refuse_unshared_rate_limits(workers)
+    except ConfigurationError as exc:
+        err.print(f"[red]Configuration refused:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(2) from exc
+    if not storage_answers(settings.rate_limit_storage):
+        err.print(
+            f"[red]Cannot reach the rate-limit storage[/red] YIMI_RATE_LIMIT_STORAGE={escape(safe_storage(settings.rate_limit_storage))}: "
+            "is Redis running, and is the address right?", soft_wrap=True,
+        )
+        raise typer.Exit(3)
     uvicorn.run(
         "app.main:create_app",
         factory=True,

@@ -11,9 +11,12 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import httpx
+
+from app.core.ratelimit import local_storage
 
 STOP_GRACE = 5.0  # seconds between SIGTERM and SIGKILL
 READY_TIMEOUT = 60.0
@@ -41,13 +44,16 @@ def free_port() -> int:
 
 
 def server_env(database_url: str, var_dir: Path) -> dict[str, str]:
-    """The environment the server sees: inherited, minus any YIMI_* setting, plus ours."""
+    """The environment the server sees: inherited, minus any YIMI_* setting, plus ours. Rate limits are
+    counted in this machine's Redis (several workers refuse memory://), under a prefix of this run's own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("YIMI_")}
     env.update(
         YIMI_ENV="development",
         YIMI_DATABASE_URL=database_url,
         YIMI_VAR_DIR=str(var_dir),
         YIMI_RATE_LIMIT_SIGN_IN="1000/minute",
+        YIMI_RATE_LIMIT_STORAGE=local_storage(),
+        YIMI_RATE_LIMIT_PREFIX=f"yimi-bench-{uuid.uuid4().hex}",
     )
     return env
 

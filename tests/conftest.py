@@ -14,7 +14,10 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -32,6 +35,11 @@ from app.core.config import Settings, get_settings
 from app.core.migrate import upgrade
 
 PG_URL = os.environ.get("YIMI_TEST_DATABASE_URL")
+# Request-rate counters: this machine's Redis where it answers (several workers, as in production), else
+# memory:// (a fresh machine; tests that serve two workers are then skipped, or fail with YIMI_REQUIRE_REDIS=1).
+# Each test counts under a prefix of its own (YIMI_RATE_LIMIT_PREFIX): no test, and no concurrent run,
+# shares a count with another, and nothing is ever flushed.
+RATE_LIMIT_STORAGE = os.environ.get("YIMI_TEST_RATE_LIMIT_STORAGE") or ratelimit.local_storage()
 PASSWORD = "correct horse battery"
 SECRETS = {
     "YIMI_SECRET_KEY": "test-secret-key-" + "x" * 40,
@@ -89,7 +97,8 @@ def settings(template_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("YIMI_DATABASE_URL", url)
     monkeypatch.setenv("YIMI_ENV", "test")
     monkeypatch.setenv("YIMI_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("YIMI_RATE_LIMIT_STORAGE", "memory://")
+    monkeypatch.setenv("YIMI_RATE_LIMIT_STORAGE", RATE_LIMIT_STORAGE)
+    monkeypatch.setenv("YIMI_RATE_LIMIT_PREFIX", f"yimi-test-{uuid.uuid4().hex}")
     # Real argon2id, at a cost that keeps the suite quick (production refuses such low values).
     monkeypatch.setenv("YIMI_PASSWORD_MEMORY_KIB", "1024")
     monkeypatch.setenv("YIMI_PASSWORD_ROUNDS", "1")
@@ -190,47 +199,87 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def serve(settings):  # noqa: ANN201
-    """Start `yimi serve --workers 2`, the command the Docker image runs, on this test's database, with extra
-    environment if given (e.g. higher rate limits); every server started is stopped after the test."""
-    processes: list[subprocess.Popen] = []
+@dataclass
+class Served:
+    """`yimi serve` running for a test: its address and its process (the supervisor of the workers)."""
 
-    def start(**env: str) -> str:
-        port = _free_port()
-        yimi = Path(sys.executable).with_name("yimi")
-        process = subprocess.Popen(
-            [str(yimi), "serve", "--port", str(port), "--workers", "2", "--proxy-headers", "--no-access-log"],
-            env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        processes.append(process)
-        base = f"http://127.0.0.1:{port}"
+    base: str
+    process: subprocess.Popen
+
+    def stop(self) -> None:
+        """SIGTERM to the server's process group (workers and any picture decoder), SIGKILL if it lingers."""
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def worker_pids(self) -> list[int]:
+        """The uvicorn workers: the supervisor's children, but not multiprocessing's resource tracker."""
+        pids = []
+        for entry in Path("/proc").iterdir():
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes()
+            except (OSError, ValueError):
+                continue
+            if int(stat[stat.rfind(")") + 2 :].split()[1]) == self.process.pid and b"resource_tracker" not in cmdline:
+                pids.append(int(entry.name))
+        return sorted(pids)
+
+
+def needs_shared_rate_limits() -> None:
+    """Two workers need a shared rate-limit storage (yimi serve refuses memory://)."""
+    if RATE_LIMIT_STORAGE.startswith("memory://"):
+        if os.environ.get("YIMI_REQUIRE_REDIS") == "1":
+            pytest.fail("YIMI_REQUIRE_REDIS=1 but no Redis answers at 127.0.0.1:6379 (or set YIMI_TEST_RATE_LIMIT_STORAGE)")
+        pytest.skip("two workers need Redis for rate limits: none answers at 127.0.0.1:6379")
+
+
+@contextmanager
+def serving(workers: int = 2, **environment: str) -> Iterator[Served]:
+    """`yimi serve --workers N`, the command the Docker image runs, on this test's database and rate-limit
+    prefix, with `environment` added (YIMI_RATE_LIMIT_SIGN_IN="20/minute", say)."""
+    if workers > 1:
+        needs_shared_rate_limits()
+    port = _free_port()
+    yimi = Path(sys.executable).with_name("yimi")
+    process = subprocess.Popen(
+        [str(yimi), "serve", "--port", str(port), "--workers", str(workers), "--proxy-headers", "--no-access-log"],
+        env={**os.environ, **environment}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    served = Served(f"http://127.0.0.1:{port}", process)
+    try:
         deadline = time.monotonic() + 90  # two workers import the app; a busy 2-core machine is slow to start them
         last = None
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 pytest.fail(f"yimi serve exited with {process.returncode}: {process.stdout.read().decode(errors='replace')[-2000:]}")
             try:
-                last = httpx.get(f"{base}/readyz", timeout=2)
-                if last.status_code == 200:
-                    return base
+                last = httpx.get(f"{served.base}/readyz", timeout=2)
+                if last.status_code == 200 and len(served.worker_pids()) >= workers:
+                    break
             except httpx.TransportError:
                 pass
             time.sleep(0.2)
-        pytest.fail(f"yimi serve did not become ready (last answer: {last.status_code if last else 'none'} {last.text[:300] if last else ''})")
-
-    try:
-        yield start
+        else:
+            pytest.fail(f"yimi serve did not become ready (last answer: {last.status_code if last else 'none'} {last.text[:300] if last else ''})")
+        yield served
     finally:
-        for process in processes:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        served.stop()
 
 
 @pytest.fixture
-def served_app(serve):  # noqa: ANN201
-    """`yimi serve --workers 2` on this test's database."""
-    return serve()
+def serve_yimi(settings) -> Iterator[Callable[..., Served]]:  # noqa: ANN001
+    """Start `yimi serve` inside a test, with extra environment: `serve_yimi(YIMI_RATE_LIMIT_SIGN_IN="20/minute")`."""
+    with ExitStack() as stack:
+        yield lambda workers=2, **environment: stack.enter_context(serving(workers, **environment))
+
+
+@pytest.fixture
+def served_app(serve_yimi) -> str:  # noqa: ANN001
+    """`yimi serve --workers 2`, the command the Docker image runs, on this test's database: its address."""
+    return serve_yimi().base

@@ -16,6 +16,7 @@ from app.consultations.models import CloseEarly, Consultation, ConsultationIn, C
 from app.core.db import Id, SessionDep
 from app.core.i18n import gettext
 from app.core.routing import Router
+from app.media import pictures
 
 router = Router(prefix="/api/v1", tags=["consultations"])
 
@@ -150,10 +151,10 @@ def consultation_duplicate(consultation_id: Id, session: SessionDep, user: Manag
 @router.put("/consultations/{consultation_id}/picture", response_model=ConsultationDetail,
             summary="Upload the consultation's picture: JPEG, PNG or WebP, checked by content and re-encoded (metadata removed)")
 def consultation_picture_put(
-    consultation_id: Id, picture: Annotated[UploadFile, File(description="up to 2 MB (the request body limit)")], session: SessionDep, user: Manager
+    consultation_id: Id, picture: Annotated[UploadFile, File(description="up to 2 MB (the request body limit) and 25 megapixels (YIMI_PICTURE_MAX_PIXELS), read from its header before any decoding")], session: SessionDep, user: Manager
 ) -> ConsultationDetail:
     consultation = service.get(session=session, consultation_id=consultation_id)
-    service.replace_picture(session=session, actor=user, consultation=consultation, data=picture.file.read(service.PICTURE_MAX_BYTES + 1))
+    service.replace_picture(session=session, actor=user, consultation=consultation, data=picture.file.read(pictures.MAX_BYTES + 1))
     session.commit()
     return _detail(session, consultation)
 

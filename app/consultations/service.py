@@ -10,7 +10,6 @@ whole write (`consent.require(hold=True)`), so an answer is never stored after a
 import datetime as dt
 import hashlib
 import hmac
-import io
 import secrets
 import tomllib
 from collections import Counter
@@ -48,17 +47,16 @@ from app.consultations.models import (
 from app.core import audit
 from app.core.config import get_settings
 from app.core.db import dialect_insert, utcnow
-from app.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.i18n import N_, get_locale, gettext
 from app.corps.models import AgeBand, Child, Group
+from app.media import pictures
 from app.moderation import service as moderation
 
 DATA = Path(__file__).parent / "data"
 LOCALES = ("zh_Hans", "en")
 BANDS = [band.value for band in AgeBand]
 SMALL_GROUP = 5  # results are not broken down for fewer children than this (PAR-05, DP)
-PICTURE_MAX_BYTES = 5 * 1024 * 1024
-PICTURE_MAX_SIDE = 1600
 
 
 # ---- errors: kind words, nothing partial saved ---------------------------------------------------
@@ -103,11 +101,6 @@ class LundyGateIncomplete(InvalidInput):
         self.missing = missing  # keys of LUNDY_ITEMS
         separator = "、" if get_locale() == "zh_Hans" else ", "
         super().__init__(missing=separator.join(gettext(LUNDY_ITEMS[key]) for key in missing))
-
-
-class BadPicture(InvalidInput):
-    title = N_("This picture could not be used")
-    detail = N_("Please choose a JPEG, PNG or WebP picture.")
 
 
 # ---- topics --------------------------------------------------------------------------------------
@@ -547,47 +540,19 @@ def question_of(*, session: Session, consultation: Consultation, question_id: in
     return question
 
 
-# ---- pictures: checked by content, re-encoded, metadata stripped ------------------------------------
+# ---- pictures: checked by content, re-encoded, metadata stripped (app.media.pictures) ----------------
 
 
 def store_picture(*, session: Session, actor: Any, data: bytes) -> Picture:
-    """Open the bytes with Pillow (never trusting the file name), refuse anything but JPEG/PNG/WebP, bound
-    the size, and re-encode from pixels only, so EXIF, GPS and other metadata are gone."""
-    from PIL import Image, UnidentifiedImageError
-
-    if len(data) > PICTURE_MAX_BYTES:
-        raise PayloadTooLarge(N_("The picture is larger than 5 MB. Please choose a smaller one."))
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            kind = probe.format
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            if kind not in ("JPEG", "PNG", "WEBP"):
-                raise BadPicture()
-            if image.width * image.height > 40_000_000:
-                raise BadPicture(N_("The picture has too many pixels. Please choose a smaller one."))
-            image.load()
-            has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
-            pixels = image.convert("RGBA" if has_alpha else "RGB")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise BadPicture() from exc
-    pixels.thumbnail((PICTURE_MAX_SIDE, PICTURE_MAX_SIDE))
-    clean = Image.new(pixels.mode, pixels.size)
-    clean.paste(pixels)  # a new image from the pixels: no metadata travels
-    out = io.BytesIO()
-    if has_alpha:
-        clean.save(out, format="PNG", optimize=True)
-        content_type = "image/png"
-    else:
-        clean.save(out, format="JPEG", quality=85, optimize=True)
-        content_type = "image/jpeg"
-    encoded = out.getvalue()
+    """Keep an uploaded picture as the media room makes it: checked by its header (never by the file name),
+    decoded and shrunk in a child process, re-encoded from pixels only, so EXIF, GPS and other metadata are gone."""
+    clean = pictures.reencode(data)
     picture = Picture(
-        data=encoded, content_type=content_type, width=clean.width, height=clean.height,
-        sha256=hashlib.sha256(encoded).hexdigest(), created_by_id=actor.id,
+        data=clean.data, content_type=clean.content_type, width=clean.width, height=clean.height,
+        sha256=hashlib.sha256(clean.data).hexdigest(), created_by_id=actor.id,
     )
     session.add(picture)
-    audit.record(session, actor=actor, action="consultation.picture_upload", subject=picture, bytes=len(encoded))
+    audit.record(session, actor=actor, action="consultation.picture_upload", subject=picture, bytes=len(clean.data))
     return picture
 
 

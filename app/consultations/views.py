@@ -46,6 +46,7 @@ from app.core.errors import Conflict, InvalidInput, PayloadTooLarge, YimiError
 from app.core.i18n import N_
 from app.core.routing import Router
 from app.core.templating import NOTICES, context_for, environment, is_htmx, redirect, render
+from app.media import pictures
 from app.projects import service as projects
 
 router = Router(include_in_schema=False)
@@ -296,6 +297,7 @@ def _detail_context(session: SessionDep, user: StaffUser, consultation: Consulta
         "group_by_id": {g.id: g for g in groups},
         "can_manage": can(user, Permission.CONSULTATIONS_MANAGE),
         "picture_limit_mb": _picture_limit() // (1024 * 1024),
+        "picture_limit_megapixels": pictures.megapixels(),
         "brief_for": service.brief_for,
         **_labels(),
     }
@@ -303,7 +305,7 @@ def _detail_context(session: SessionDep, user: StaffUser, consultation: Consulta
 
 def _picture_limit() -> int:
     """The biggest picture that can reach the service: the body guard refuses larger requests first."""
-    return min(service.PICTURE_MAX_BYTES, get_settings().max_body_bytes)
+    return min(pictures.MAX_BYTES, get_settings().max_body_bytes)
 
 
 def _detail(request: Request, session: SessionDep, user: StaffUser, consultation: Consultation, status_code: int = 200, **extra: Any) -> Response:
@@ -410,14 +412,14 @@ def consultation_picture_upload(
     request: Request, consultation_id: Id, session: SessionDep, user: Manager, picture: Annotated[UploadFile | None, File()] = None
 ) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
-    data = picture.file.read(service.PICTURE_MAX_BYTES + 1) if picture is not None else b""
+    data = picture.file.read(pictures.MAX_BYTES + 1) if picture is not None else b""
     try:
         service.replace_picture(session=session, actor=user, consultation=consultation, data=data)
         session.commit()
     except (InvalidInput, PayloadTooLarge) as exc:
         session.rollback()
         consultation = service.get(session=session, consultation_id=consultation_id)
-        return _detail(request, session, user, consultation, status_code=exc.status_code, picture_error=exc.detail)
+        return _detail(request, session, user, consultation, status_code=exc.status_code, picture_error=exc.detail, picture_error_vars=exc.variables)
     return redirect(f"/consultations/{consultation_id}?done=picture_saved#picture")
 
 

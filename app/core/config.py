@@ -62,7 +62,11 @@ class Settings(BaseSettings):
     sign_in_window_minutes: int = 15
     sign_in_lock_minutes: int = 15
 
+    # Where request-rate counters live (`limits` storage URI). memory:// counts in each process and forgets on
+    # restart, so `yimi serve` refuses it with several workers or in production (refuse_unshared_rate_limits).
     rate_limit_storage: str = "memory://"
+    # The first part of every counter's key: deployments and test runs that share one Redis never share a count.
+    rate_limit_prefix: str = Field(default="yimi", pattern=r"^[A-Za-z0-9_.:-]{1,100}$")
     rate_limit_sign_in: str = "20/minute"
     rate_limit_api: str = "600/minute"
     # A young person's personal code on their own phone (/young), per client address.
@@ -75,6 +79,10 @@ class Settings(BaseSettings):
     # holding nothing (app.core.middleware.InFlightLimit). The pool holds up to twice this (see db._pool):
     # PostgreSQL needs workers × 2 × this under max_connections.
     db_connections: int = Field(default=4, ge=1, le=500)
+    # Uploaded pictures (app.media.pictures): pixels at most, read from the header before any decoding (a
+    # decode takes about 4 bytes a pixel), and decodes at once per worker, each in a short-lived child process.
+    picture_max_pixels: int = Field(default=25_000_000, ge=1, le=100_000_000)
+    picture_decodes: int = Field(default=1, ge=1, le=16)
 
     # Shown on the help page (A11Y-10, CON-15, SG-06): the youth hotline and the police.
     help_hotline: str = "12355"
@@ -121,6 +129,19 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    def refuse_unshared_rate_limits(self, workers: int) -> None:
+        """memory:// keeps one count per process: with N workers every limit is N times as high, and a restart
+        forgets them all. Serving with more than one worker, or in production, needs a shared storage."""
+        if not self.rate_limit_storage.startswith("memory://") or (workers <= 1 and not self.is_production):
+            return
+        why = f"with {workers} workers each one counts on its own, so every limit is {workers} times as high" if workers > 1 \
+            else "in production a restart would forget every count"
+        raise ConfigurationError(
+            f"YIMI_RATE_LIMIT_STORAGE is memory://: request-rate limits are counted in each process, and {why}. "
+            "Set YIMI_RATE_LIMIT_STORAGE to a Redis that every worker reaches, e.g. redis://127.0.0.1:6379/0 "
+            "(see README, 'Deployment')."
+        )
 
     @property
     def data_keys(self) -> list[str]:

@@ -16,6 +16,7 @@ from app.core.audit import AuditEvent
 from app.core.db import utcnow
 from app.corps import service as corps
 from app.corps.models import GroupKind
+from app.media import pictures
 from tests.conftest import csrf_token, make_user, post_form, sign_in
 from tests.consultations.helpers import (
     every_kind,
@@ -510,7 +511,7 @@ def test_the_service_refuses_a_picture_over_its_own_limit(session):
     from app.core.errors import PayloadTooLarge
 
     with pytest.raises(PayloadTooLarge):
-        service.store_picture(session=session, actor=official(session), data=b"0" * (service.PICTURE_MAX_BYTES + 1))
+        service.store_picture(session=session, actor=official(session), data=b"0" * (pictures.MAX_BYTES + 1))
 
 
 # ---- results ---------------------------------------------------------------------------------------------------

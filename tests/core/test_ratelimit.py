@@ -1,6 +1,7 @@
-"""Request-rate limits: memory storage in one process, Redis shared by several workers."""
+"""Request-rate limits: memory storage in one process, Redis shared by several workers, each deployment
+(and each test) counting under its own prefix. Across real workers: test_ratelimit_workers.py."""
 
-import socket
+import re
 import uuid
 
 import pytest
@@ -8,17 +9,18 @@ import pytest
 from app.core import ratelimit
 from app.core.config import get_settings
 from app.core.errors import TooManyRequests
+from tests.conftest import RATE_LIMIT_STORAGE
+
+LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 
 
 def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
+    return ratelimit.local_storage() == LOCAL_REDIS
 
 
-def test_memory_limit_refuses_past_the_limit(settings):
+def test_memory_limit_refuses_past_the_limit(settings, monkeypatch):
+    monkeypatch.setenv("YIMI_RATE_LIMIT_STORAGE", "memory://")
+    get_settings.cache_clear()
     key = uuid.uuid4().hex
     for _ in range(3):
         ratelimit.hit("3/minute", "test", key)
@@ -30,7 +32,7 @@ def test_memory_limit_refuses_past_the_limit(settings):
 
 @pytest.mark.skipif(not _redis_up(), reason="no Redis at 127.0.0.1:6379")
 def test_redis_storage_is_shared_between_processes(settings, monkeypatch):
-    monkeypatch.setenv("YIMI_RATE_LIMIT_STORAGE", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("YIMI_RATE_LIMIT_STORAGE", LOCAL_REDIS)
     get_settings.cache_clear()
     key = uuid.uuid4().hex
     ratelimit.hit("2/minute", "test", key)
@@ -39,3 +41,22 @@ def test_redis_storage_is_shared_between_processes(settings, monkeypatch):
     ratelimit._limiter.cache_clear()
     with pytest.raises(TooManyRequests):
         ratelimit.hit("2/minute", "test", key)
+
+
+@pytest.mark.skipif(not _redis_up(), reason="no Redis at 127.0.0.1:6379")
+def test_a_prefix_keeps_its_own_counts_in_a_shared_redis(settings, monkeypatch):
+    """Two deployments (or two test runs) on one Redis, with the same limit and key, never share a count."""
+    monkeypatch.setenv("YIMI_RATE_LIMIT_STORAGE", LOCAL_REDIS)
+    key = uuid.uuid4().hex
+    for prefix in (f"yimi-test-a-{key}", f"yimi-test-b-{key}"):
+        monkeypatch.setenv("YIMI_RATE_LIMIT_PREFIX", prefix)
+        get_settings.cache_clear()
+        ratelimit.hit("2/minute", "test", key)
+        ratelimit.hit("2/minute", "test", key)
+        with pytest.raises(TooManyRequests):
+            ratelimit.hit("2/minute", "test", key)
+
+
+def test_tests_count_under_a_prefix_of_their_own(settings):
+    assert re.fullmatch(r"yimi-test-[0-9a-f]{32}", settings.rate_limit_prefix)
+    assert settings.rate_limit_storage == RATE_LIMIT_STORAGE

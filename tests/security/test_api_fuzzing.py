@@ -65,15 +65,15 @@ def demo(session) -> None:  # noqa: ANN001
     demo_children(session=session)
 
 
-def test_the_api_keeps_its_description_for_an_administrator(serve, session, demo):
+def test_the_api_keeps_its_description_for_an_administrator(serve_yimi, session, demo):
     fuzzer = make_user(session, "fuzzer", list(Role))
     _, raw = accounts.issue_token(session=session, actor=fuzzer, user=fuzzer, name="schemathesis", expires_in_days=2)
-    base = serve(**LIMITS)
+    base = serve_yimi(**LIMITS).base
     _fuzz("administrator", base, int(os.environ.get("YIMI_FUZZ_SECONDS", "60")), "-H", f"Authorization: Bearer {raw}",
           "--exclude-path-regex", ENDS_OWN_CREDENTIALS)
 
 
-def test_the_childs_api_keeps_its_description_for_a_child(serve, session, demo):
+def test_the_childs_api_keeps_its_description_for_a_child(serve_yimi, session, demo):
     from sqlmodel import select
 
     from app.consent import service as consent
@@ -86,7 +86,7 @@ def test_the_childs_api_keeps_its_description_for_a_child(serve, session, demo):
     consent.record(session=session, child=child, purpose=Purpose.PARTICIPATE, decision=Decision.GRANTED,
                    decided_by=DecidedBy.CHILD_ASSENT, channel="tablet")
     session.commit()
-    base = serve(**LIMITS)
+    base = serve_yimi(**LIMITS).base
     with httpx.Client(base_url=base) as client:
         token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/signin").text).group(1)
         facilitator = "facilitator"

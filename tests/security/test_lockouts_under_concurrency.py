@@ -112,8 +112,8 @@ def _tablet(base: str, room) -> tuple[dict[str, str], str]:  # noqa: ANN001
         return dict(client.cookies), CSRF_FIELD.search(page.text).group(1)
 
 
-def test_picture_code_lock_holds_when_wrong_codes_and_the_right_one_arrive_together(serve, session):
-    base = serve(**LIMITS)
+def test_picture_code_lock_holds_when_wrong_codes_and_the_right_one_arrive_together(serve_yimi, session):
+    base = serve_yimi(**LIMITS).base
     room = classroom(session, size=1)
     child, code = room.children[0]
     cookies, token = _tablet(base, room)
@@ -150,8 +150,8 @@ def test_picture_code_lock_holds_when_wrong_codes_and_the_right_one_arrive_toget
             client.close()
 
 
-def test_personal_code_lock_holds_when_wrong_codes_and_the_right_one_arrive_together(serve, session):
-    base = serve(**LIMITS)
+def test_personal_code_lock_holds_when_wrong_codes_and_the_right_one_arrive_together(serve_yimi, session):
+    base = serve_yimi(**LIMITS).base
     room = classroom(session, size=0)
     teen, _ = corps.enrol(session=session, actor=room.facilitator, group=room.group,
                           data=ChildCreate(display_name="Rocket", avatar="fox", birth_year=utcnow().year - 15, birth_month=1))
@@ -200,8 +200,8 @@ def _reset_staff(session: Session, user_id: int, failed: int) -> None:
     session.commit()
 
 
-def test_staff_password_lock_holds_when_wrong_passwords_and_the_right_one_arrive_together(serve, session):
-    base = serve(**LIMITS)
+def test_staff_password_lock_holds_when_wrong_passwords_and_the_right_one_arrive_together(serve_yimi, session):
+    base = serve_yimi(**LIMITS).base
     user = make_user(session, "official1", [Role.OFFICIAL])
     clients = [httpx.Client(base_url=base, headers={"Accept-Language": "en"}) for _ in range(30)]
     try:
