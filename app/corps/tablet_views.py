@@ -68,7 +68,7 @@ def _cookie(response: Response, name: str, value: str) -> None:
 
 @router.post("/corps/groups/{group_id}/tablet")
 def open_tablet(
-    request: Request, group_id: Id, session: SessionDep, user: Facilitator, hours: Annotated[str, FormText(N_("How long"))] = "2"
+    request: Request, group_id: Id, session: SessionDep, user: Facilitator, hours: Annotated[str, FormText(N_("For how long"))] = "2"
 ) -> Response:
     group = service.get_group(session=session, group_id=group_id, user=user)
     try:

@@ -343,8 +343,8 @@ def import_confirm(
     group_id: Id,
     session: SessionDep,
     user: Staff,
-    payload: Annotated[str, Form(title=N_("The file"))] = "",
-    filename: Annotated[str, FormText(N_("The file's name"))] = "",
+    payload: Annotated[str, Form(title=N_("CSV file"))] = "",
+    filename: Annotated[str, FormText(N_("CSV file"))] = "",
 ) -> Response:
     group = service.get_group(session=session, group_id=group_id, user=user)
     try:

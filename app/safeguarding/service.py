@@ -85,12 +85,12 @@ class ContactNeeded(InvalidInput):
 # What children and staff type here, with the limits the forms' `maxlength` shows (core.validation). A child
 # asking for help is told kindly and keeps their words; nothing anyone wrote is ever cut.
 HELP_TEXT = TextField(
-    "text", N_("What is wrong?"), 500,
+    "text", N_("What is wrong? (you can leave this empty)"), 500,
     too_long=N_("Thank you for telling us. That is a lot of words: please make it a little shorter, up to %(max)s characters, "
                 "and press Send again. Your words are still here."),
 )
 CONCERN = TextField("text", N_("What worries you"), 2000, min=1, too_short=N_("Please say in a few words what worries you."))
-REFERENCE = TextField("reference", N_("Reference number"), 100)
+REFERENCE = TextField("reference", N_("Reference number (required for a mandatory report)"), 100)
 NOTE = TextField("note", N_("Note"), 4000)
 REASON = TextField("reason", N_("Reason"), 1000, min=5, too_short=ReasonNeeded.detail)
 ALERT_CONTACT = TextField("alert_contact", N_("Phone number or e-mail address"), 200)
