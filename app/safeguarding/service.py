@@ -92,6 +92,7 @@ HELP_TEXT = TextField(
 CONCERN = TextField("text", N_("What worries you"), 2000, min=1, too_short=N_("Please say in a few words what worries you."))
 REFERENCE = TextField("reference", N_("Reference number (required for a mandatory report)"), 100)
 NOTE = TextField("note", N_("Note"), 4000)
+CLOSING_NOTE = TextField("note", N_("Closing note"), NOTE.max)
 REASON = TextField("reason", N_("Reason"), 1000, min=5, too_short=ReasonNeeded.detail)
 ALERT_CONTACT = TextField("alert_contact", N_("Phone number or e-mail address"), 200)
 LIMITS = {field.name: field for field in (CONCERN, REFERENCE, NOTE, REASON, ALERT_CONTACT)}
@@ -501,7 +502,7 @@ def close(*, session: Session, officer: StaffUser, case: SafeguardingCase, outco
         outcome = Outcome(outcome)
     except ValueError as exc:
         raise InvalidInput(N_("Choose the outcome of the case."), errors=[{"loc": ["outcome"], "msg": "required", "type": "value_error"}]) from exc
-    note = NOTE.clean(note) or None
+    note = CLOSING_NOTE.clean(note) or None
     now = utcnow()
     moved = session.execute(
         update(SafeguardingCase)

@@ -225,7 +225,7 @@ def case_action(
 @router.post("/safeguarding/cases/{case_id}/close")
 def case_close(
     request: Request, case_id: Id, session: SessionDep, user: Officer,
-    outcome: Annotated[str, FormText(N_("Outcome"))] = "", note: Annotated[str, FormText(N_("Closing note"))] = "",
+    outcome: Annotated[str, FormText(N_("Outcome"))] = "", note: Annotated[str, FormText(service.CLOSING_NOTE.label)] = "",
 ) -> Response:
     case = service.get_case(session=session, case_id=case_id)
     try:
