@@ -31,8 +31,16 @@ from app.core.security import (
     token_hash,
     verify_password,
 )
+from app.core.validation import TextField
 
-USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+# What staff type into the account forms, with the limits the forms' `maxlength` shows (core.validation).
+USERNAME = TextField("username", N_("Username"), 64, min=3)
+USERNAME_RE = re.compile(rf"^[a-z0-9][a-z0-9._-]{{{USERNAME.min - 1},{USERNAME.max - 1}}}$")
+DISPLAY_NAME = TextField("display_name", N_("Name shown to colleagues"), 100, min=1, too_short=N_("Please give a name of 1 to 100 characters."))
+PASSWORD = TextField("password", N_("New password"), 1000)
+TRAINING_NOTE = TextField("note", N_("Training note"), 500)
+TOKEN_NAME = TextField("name", N_("What is the token for?"), 100, min=1, too_short=N_("Please name the token (1 to 100 characters), e.g. what it is for."))
+LIMITS = {field.name: field for field in (USERNAME, DISPLAY_NAME, PASSWORD, TRAINING_NOTE, TOKEN_NAME)}
 # Touch a session's last-seen time at most this often: a write per request would serialise SQLite.
 TOUCH_EVERY = dt.timedelta(seconds=60)
 COMMON_PASSWORDS = {"password123", "1234567890", "qwertyuiop", "yimiyimiyimi", "administrator"}
@@ -66,13 +74,14 @@ def validate_username(username: str) -> str:
     username = normalise_username(username)
     if not USERNAME_RE.match(username):
         raise InvalidInput(
-            N_("A username has 3 to 64 characters: lower-case letters, digits, dots, dashes or underscores."),
-            errors=[{"loc": ["username"], "msg": "invalid username", "type": "value_error"}],
+            N_("A username has %(min)s to %(max)s characters: lower-case letters, digits, dots, dashes or underscores."),
+            errors=[{"loc": ["username"], "msg": "invalid username", "type": "value_error"}], min=USERNAME.min, max=USERNAME.max,
         )
     return username
 
 
 def validate_password(password: str, *, username: str) -> None:
+    PASSWORD.check(password)
     problem = None
     if len(password) < MIN_PASSWORD_LENGTH:
         problem = N_("A password needs at least %(min)s characters.")
@@ -85,13 +94,7 @@ def validate_password(password: str, *, username: str) -> None:
 
 
 def validate_display_name(display_name: str) -> str:
-    display_name = display_name.strip()
-    if not 1 <= len(display_name) <= 100:
-        raise InvalidInput(
-            N_("Please give a name of 1 to 100 characters."),
-            errors=[{"loc": ["display_name"], "msg": "invalid name", "type": "value_error"}],
-        )
-    return display_name
+    return DISPLAY_NAME.clean(display_name)
 
 
 def get(*, session: Session, user_id: int) -> StaffUser:
@@ -205,9 +208,10 @@ def record_training(*, session: Session, actor: StaffUser, user: StaffUser, role
     assignment = user.role(role)
     if assignment is None:
         raise NotFound(N_("This person does not have that role."))
+    training_note = TRAINING_NOTE.clean(note) or None
     assignment.trained_at = utcnow()
     assignment.training_recorded_by_id = actor.id
-    assignment.training_note = (note or "").strip()[:500] or None
+    assignment.training_note = training_note
     session.add(assignment)
     audit.record(session, actor=actor, action="staff.training_recorded", subject=user, role=role.value, note=assignment.training_note)
     session.commit()
@@ -538,9 +542,7 @@ def _revoke_tokens(session: Session, user: StaffUser) -> int:
 def issue_token(
     *, session: Session, actor: StaffUser, user: StaffUser, name: str, expires_in_days: int = 90
 ) -> tuple[ApiToken, str]:
-    name = name.strip()
-    if not 1 <= len(name) <= 100:
-        raise InvalidInput(N_("Please name the token (1 to 100 characters), e.g. what it is for."))
+    name = TOKEN_NAME.clean(name)
     if expires_in_days is None or not TOKEN_DAYS[0] <= expires_in_days <= TOKEN_DAYS[1]:
         raise InvalidInput(N_("A token can be valid for 1 to 366 days."))
     if not user.is_active:

@@ -15,7 +15,8 @@ from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.i18n import N_
 from app.core.ratelimit import client_address, hit
 from app.core.routing import Router
-from app.core.templating import NOTICES, redirect, render, safe_next
+from app.core.templating import NOTICES, is_htmx, redirect, render, safe_next
+from app.core.validation import FormText
 
 router = Router(include_in_schema=False)
 
@@ -54,19 +55,19 @@ def signin_page(request: Request, next: str = "/staff", expired: int = 0) -> Res
         return redirect("/tablet")  # a tablet open for a group shows only its avatar grid
     if request.state.user is not None:
         return redirect(safe_next(next))
-    return render(request, "accounts/signin.html", {"next": safe_next(next), "expired": bool(expired) or request.state.session_expired})
+    return render(request, "accounts/signin.html", {"next": safe_next(next), "expired": bool(expired) or request.state.session_expired, "fields": service.LIMITS})
 
 
 @router.post("/signin")
 def signin(
     request: Request,
     session: SessionDep,
-    username: Annotated[str, Form(max_length=200)] = "",
-    password: Annotated[str, Form(max_length=1000)] = "",
-    next: Annotated[str, Form(max_length=2000)] = "/staff",
+    username: Annotated[str, FormText(N_("Username"))] = "",
+    password: Annotated[str, FormText(N_("Password"))] = "",
+    next: Annotated[str, FormText(N_("The page you wanted"))] = "/staff",
 ) -> Response:
     hit(get_settings().rate_limit_sign_in, "sign-in", client_address(request))
-    context = {"next": safe_next(next), "username": username}
+    context = {"next": safe_next(next), "username": username, "fields": service.LIMITS}
     if not username.strip() or not password:
         context["error"] = N_("Please enter your username and your password.")
         return render(request, "accounts/signin.html", context, status_code=400)
@@ -138,7 +139,7 @@ def account(request: Request, session: SessionDep, user: Staff) -> Response:
 
 @router.get("/account/password")
 def password_page(request: Request, user: StaffPendingPassword, required: int = 0) -> Response:
-    return render(request, "accounts/password.html", {"required": bool(required) or user.must_change_password})
+    return render(request, "accounts/password.html", {"required": bool(required) or user.must_change_password, "fields": service.LIMITS})
 
 
 @router.post("/account/password")
@@ -146,11 +147,12 @@ def password_change(
     request: Request,
     session: SessionDep,
     user: StaffPendingPassword,
-    current_password: Annotated[str, Form(max_length=1000)] = "",
-    new_password: Annotated[str, Form(max_length=1000)] = "",
-    confirm_password: Annotated[str, Form(max_length=1000)] = "",
+    current_password: Annotated[str, FormText(N_("Current password"))] = "",
+    new_password: Annotated[str, FormText(N_("New password"))] = "",
+    confirm_password: Annotated[str, FormText(N_("New password again"))] = "",
 ) -> Response:
-    context: dict[str, object] = {"required": user.must_change_password}
+    # Passwords are never shown again: a refused form comes back empty, saying what to change.
+    context: dict[str, object] = {"required": user.must_change_password, "fields": service.LIMITS}
     if new_password != confirm_password:
         context["error"] = N_("The two new passwords are not the same.")
         return render(request, "accounts/password.html", context, status_code=422)
@@ -198,7 +200,7 @@ def users(request: Request, session: SessionDep, admin: Admin, q: str = "", role
 
 @router.get("/admin/users/new")
 def user_new(request: Request, admin: Admin) -> Response:
-    return render(request, "admin/user_new.html", {"roles": list(Role), "role_labels": ROLE_LABELS, "form": {}})
+    return render(request, "admin/user_new.html", {"roles": list(Role), "role_labels": ROLE_LABELS, "form": {}, "fields": service.LIMITS})
 
 
 @router.post("/admin/users")
@@ -206,9 +208,9 @@ def user_create(
     request: Request,
     session: SessionDep,
     admin: Admin,
-    username: Annotated[str, Form(max_length=200)] = "",
-    display_name: Annotated[str, Form(max_length=300)] = "",
-    roles: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI reads the default, never mutates it
+    username: Annotated[str, FormText(N_("Username"))] = "",
+    display_name: Annotated[str, FormText(N_("Name shown to colleagues"))] = "",
+    roles: Annotated[list[str], Form(title=N_("Roles"))] = [],  # noqa: B006 - FastAPI reads the default, never mutates it
 ) -> Response:
     chosen = [Role(r) for r in roles if r in Role._value2member_map_]
     form = {"username": username, "display_name": display_name, "roles": chosen}
@@ -220,7 +222,8 @@ def user_create(
         return render(
             request,
             "admin/user_new.html",
-            {"roles": list(Role), "role_labels": ROLE_LABELS, "form": form, "error": exc.detail, "error_vars": exc.variables},
+            {"roles": list(Role), "role_labels": ROLE_LABELS, "form": form, "error": exc.detail, "error_vars": exc.variables,
+             "fields": service.LIMITS},
             status_code=exc.status_code,
         )
     return render(request, "admin/temporary_password.html", {"subject": user, "temporary": temporary, "created": True})
@@ -239,6 +242,7 @@ def _user_page(request: Request, session: SessionDep, user: StaffUser, **extra: 
             "sessions": service.live_sessions(session=session, user=user),
             "tokens": service.tokens_of(session=session, user=user),
             "now": utcnow(),
+            "fields": service.LIMITS,
             **extra,
         },
         block="roles" if extra.get("block_roles") else None,
@@ -253,14 +257,15 @@ def user_detail(request: Request, user_id: Id, session: SessionDep, admin: Admin
 
 @router.post("/admin/users/{user_id}/profile")
 def user_profile(
-    request: Request, user_id: Id, session: SessionDep, admin: Admin, display_name: Annotated[str, Form(max_length=300)] = ""
+    request: Request, user_id: Id, session: SessionDep, admin: Admin,
+    display_name: Annotated[str, FormText(N_("Name shown to colleagues"))] = "",
 ) -> Response:
     user = service.get(session=session, user_id=user_id)
     try:
         service.update_profile(session=session, actor=admin, user=user, display_name=display_name)
     except InvalidInput as exc:
         session.refresh(user)
-        return _user_page(request, session, user, error=exc.detail, status_code=422)
+        return _user_page(request, session, user, error=exc.detail, error_vars=exc.variables, typed_name=display_name, status_code=422)
     return redirect(f"/admin/users/{user_id}?done=saved")
 
 
@@ -270,7 +275,7 @@ def user_roles(
     user_id: Id,
     session: SessionDep,
     admin: Admin,
-    roles: Annotated[list[str], Form()] = [],  # noqa: B006
+    roles: Annotated[list[str], Form(title=N_("Roles"))] = [],  # noqa: B006
 ) -> Response:
     user = service.get(session=session, user_id=user_id)
     try:
@@ -288,14 +293,21 @@ def user_training(
     role: str,
     session: SessionDep,
     admin: Admin,
-    note: Annotated[str, Form(max_length=500)] = "",
+    note: Annotated[str, FormText(N_("Training note"))] = "",
 ) -> Response:
     if role not in Role._value2member_map_:
         raise NotFound()
     user = service.get(session=session, user_id=user_id)
-    service.record_training(session=session, actor=admin, user=user, role=Role(role), note=note)
+    htmx = is_htmx(request)
+    try:
+        service.record_training(session=session, actor=admin, user=user, role=Role(role), note=note)
+    except InvalidInput as exc:
+        session.refresh(user)
+        # The note comes back in its role's form, with the message beside it (htmx swaps only a 200).
+        return _user_page(request, session, user, block_roles=htmx, training_error=exc.detail, training_error_vars=exc.variables,
+                          training_role=role, training_note=note, status_code=200 if htmx else exc.status_code)
     session.refresh(user)
-    if request.headers.get("HX-Request") == "true":
+    if htmx:
         return _user_page(request, session, user, block_roles=True, notice=N_("Training recorded. The role can act now."))
     return redirect(f"/admin/users/{user_id}?done=training_recorded")
 
@@ -309,7 +321,7 @@ def user_password_reset(request: Request, user_id: Id, session: SessionDep, admi
 
 @router.post("/admin/users/{user_id}/active")
 def user_active(
-    request: Request, user_id: Id, session: SessionDep, admin: Admin, active: Annotated[str, Form()] = "0"
+    request: Request, user_id: Id, session: SessionDep, admin: Admin, active: Annotated[str, FormText(N_("Active"))] = "0"
 ) -> Response:
     user = service.get(session=session, user_id=user_id)
     try:
@@ -338,8 +350,8 @@ def user_token_issue(
     user_id: Id,
     session: SessionDep,
     admin: Admin,
-    name: Annotated[str, Form(max_length=300)] = "",
-    expires_in_days: Annotated[str, Form(max_length=10)] = "90",
+    name: Annotated[str, FormText(N_("What is the token for?"))] = "",
+    expires_in_days: Annotated[str, FormText(N_("Valid for (days)"))] = "90",
 ) -> Response:
     user = service.get(session=session, user_id=user_id)
     typed = expires_in_days.strip()
@@ -347,8 +359,8 @@ def user_token_issue(
     try:
         token, raw = service.issue_token(session=session, actor=admin, user=user, name=name, expires_in_days=days)
     except (InvalidInput, Conflict) as exc:
-        return _user_page(request, session, user, token_error=exc.detail, token_name=name, token_days=expires_in_days,
-                          status_code=exc.status_code)
+        return _user_page(request, session, user, token_error=exc.detail, token_error_vars=exc.variables, token_name=name,
+                          token_days=expires_in_days, status_code=exc.status_code)
     return render(request, "admin/token_issued.html", {"subject": user, "token": token, "raw": raw})
 
 

@@ -43,6 +43,7 @@ CODE_LENGTH = 10
 LETTER_CODE_VALID = dt.timedelta(days=30)
 OTP_VALID = dt.timedelta(minutes=10)
 OTP_MAX_ATTEMPTS = 5
+CONTACT_MAX = 254  # the longest e-mail address (RFC 5321); the contact form's maxlength
 OTP_PER_CONTACT_PER_HOUR = 5
 SESSION_IDLE = dt.timedelta(minutes=30)
 SESSION_MAX = dt.timedelta(hours=12)
@@ -205,7 +206,7 @@ def parse_contact(raw: str) -> tuple[str, str]:
     """(kind, contact): an e-mail has @; a phone is 11 digits starting with 1 (spaces and dashes dropped)."""
     raw = (raw or "").strip()
     if "@" in raw:
-        if len(raw) > 254 or not _EMAIL.match(raw):
+        if len(raw) > CONTACT_MAX or not _EMAIL.match(raw):
             raise ContactInvalid()
         return "email", raw.lower()
     phone = re.sub(r"[\s\-]", "", raw)

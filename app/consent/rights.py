@@ -50,6 +50,7 @@ from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.errors import Conflict, InvalidInput, NotFound, YimiError
 from app.core.i18n import N_
+from app.core.validation import TextField
 from app.corps.models import Child, ChildIdentity, ChildSession, ChildStatus, Group
 from app.moderation import service as moderation
 from app.notifications import service as notifications
@@ -75,6 +76,12 @@ class RequestTextMissing(InvalidInput):
 class AnswerMissing(InvalidInput):
     detail = N_("Please write the answer with its reasons (at most 4000 characters). Nothing was saved yet.")
     slug = "rights-answer-missing"
+
+
+# What guardians and staff write, with the limits the forms' `maxlength` shows (core.validation).
+REQUEST_TEXT = TextField("text", N_("Tell us more"), TEXT_MAX, min=1, too_short=RequestTextMissing.detail)
+ANSWER = TextField("answer", N_("Answer, with the reasons"), TEXT_MAX, min=1, too_short=AnswerMissing.detail)
+LIMITS = {field.name: field for field in (REQUEST_TEXT, ANSWER)}
 
 
 class AlreadyAnswered(Conflict):
@@ -242,19 +249,12 @@ def export(*, session: Session, guardian: Guardian, child: Child) -> dict[str, o
 # ---- rights requests -----------------------------------------------------------------------------
 
 
-def _clean(text: str, error: type[InvalidInput]) -> str:
-    text = (text or "").strip()
-    if not text or len(text) > TEXT_MAX:
-        raise error()
-    return text
-
-
 def file_request(*, session: Session, guardian: Guardian, child: Child, kind: str, text: str) -> RightsRequest:
     if kind not in {k.value for k in RightsKind}:
         raise RequestTextMissing(N_("Please choose what you would like us to do. Nothing was saved yet."))
     now = utcnow()
     row = RightsRequest(
-        child_id=child.id, guardian_id=guardian.id, kind=kind, text=_clean(text, RequestTextMissing),  # type: ignore[arg-type]
+        child_id=child.id, guardian_id=guardian.id, kind=kind, text=REQUEST_TEXT.clean(text, error=RequestTextMissing),  # type: ignore[arg-type]
         created_at=now, due_at=add_working_days(now),
     )
     session.add(row)
@@ -289,7 +289,7 @@ def staff_requests(*, session: Session, status: RightsStatus | None = RightsStat
 
 
 def answer_request(*, session: Session, actor: StaffUser, request_id: int, answer: str) -> RightsRequest:
-    text = _clean(answer, AnswerMissing)
+    text = ANSWER.clean(answer, error=AnswerMissing)
     row = session.get(RightsRequest, request_id)
     if row is None:
         raise NotFound()

@@ -10,7 +10,7 @@ import re
 from typing import Annotated
 
 import segno
-from fastapi import Depends, Form, Request
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from markdown_it import MarkdownIt
@@ -43,6 +43,7 @@ from app.core.i18n import N_, get_locale
 from app.core.ratelimit import client_address, hit
 from app.core.routing import Router
 from app.core.templating import NOTICES, redirect, render
+from app.core.validation import FormText
 from app.corps import service as corps
 from app.corps.models import Child, Group
 
@@ -142,19 +143,19 @@ def start(request: Request, code: str = "", expired: str = "") -> Response:
 
 
 @router.post("/guardian/code")
-def check_code(request: Request, session: SessionDep, code: Annotated[str, Form(max_length=40)] = "") -> Response:
+def check_code(request: Request, session: SessionDep, code: Annotated[str, FormText(N_("Code from the letter"))] = "") -> Response:
     hit("20/hour", "guardian-code", client_address(request))
     try:
         guardians.check_letter_code(session=session, code=code)
     except YimiError as exc:
         return _page(request, "consent/guardian_code.html", {"code": code}, exc)
-    return render(request, "consent/guardian_contact.html", {"code": guardians.normalise_letter_code(code), "contact": ""})
+    return render(request, "consent/guardian_contact.html", {"code": guardians.normalise_letter_code(code), "contact": "", "contact_max": guardians.CONTACT_MAX})
 
 
 @router.post("/guardian/contact")
 def send_code(
     request: Request, session: SessionDep,
-    code: Annotated[str, Form(max_length=40)] = "", contact: Annotated[str, Form(max_length=254)] = "",
+    code: Annotated[str, FormText(N_("Code from the letter"))] = "", contact: Annotated[str, FormText(N_("Mobile number or e-mail address"))] = "",
 ) -> Response:
     hit("20/hour", "guardian-otp", client_address(request))
     try:
@@ -162,14 +163,15 @@ def send_code(
     except (guardians.LetterCodeUnknown, guardians.LetterCodeUsed, guardians.LetterCodeExpired) as exc:
         return _page(request, "consent/guardian_code.html", {"code": code}, exc)
     except YimiError as exc:
-        return _page(request, "consent/guardian_contact.html", {"code": guardians.normalise_letter_code(code), "contact": contact}, exc)
+        return _page(request, "consent/guardian_contact.html",
+                     {"code": guardians.normalise_letter_code(code), "contact": contact, "contact_max": guardians.CONTACT_MAX}, exc)
     return render(request, "consent/guardian_verify.html", {"flow": sent.flow, "delivered": sent.delivered})
 
 
 @router.post("/guardian/verify")
 def verify(
     request: Request, session: SessionDep,
-    flow: Annotated[str, Form(max_length=64)] = "", otp: Annotated[str, Form(max_length=20)] = "",
+    flow: Annotated[str, FormText(N_("This page"))] = "", otp: Annotated[str, FormText(N_("6-digit code"))] = "",
 ) -> Response:
     hit("60/hour", "guardian-verify", client_address(request))
     try:
@@ -236,8 +238,8 @@ def decision_page(request: Request, child_id: Id, session: SessionDep, guardian:
 @router.post("/guardian/children/{child_id}/consent")
 def decide(
     request: Request, child_id: Id, session: SessionDep, guardian: SignedInGuardian,
-    participate: Annotated[str, Form(max_length=20)] = "", quote: Annotated[str, Form(max_length=20)] = "",
-    notify_guardian: Annotated[str, Form(max_length=20)] = "", form_token: Annotated[str, Form(max_length=64)] = "",
+    participate: Annotated[str, FormText(N_("Taking part"))] = "", quote: Annotated[str, FormText(N_("Quotes"))] = "",
+    notify_guardian: Annotated[str, FormText(N_("Messages to you"))] = "", form_token: Annotated[str, FormText(N_("This page"))] = "",
 ) -> Response:
     choices = {Purpose.PARTICIPATE.value: participate, Purpose.QUOTE.value: quote, Purpose.NOTIFY_GUARDIAN.value: notify_guardian}
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
@@ -327,7 +329,7 @@ def home(request: Request, session: SessionDep, guardian: SignedInGuardian) -> R
 @router.post("/guardian/children/{child_id}/withdraw")
 def withdraw(
     request: Request, child_id: Id, session: SessionDep, guardian: SignedInGuardian,
-    purpose: Annotated[str, Form(max_length=30)] = "",
+    purpose: Annotated[str, FormText(N_("What to withdraw"))] = "",
 ) -> Response:
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
     if purpose not in {p.value for p in Purpose}:
@@ -351,7 +353,7 @@ def _rights_page(request: Request, session: SessionDep, guardian: Guardian, chil
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
     return _page(request, "consent/guardian_rights.html", {
         "child": child, "requests": rights.requests_of(session=session, guardian=guardian, child=child),
-        "kinds": list(RightsKind), "kind": kind, "text": text, **_labels(),
+        "kinds": list(RightsKind), "kind": kind, "text": text, "fields": rights.LIMITS, **_labels(),
     }, error)
 
 
@@ -363,7 +365,7 @@ def rights_page(request: Request, child_id: Id, session: SessionDep, guardian: S
 @router.post("/guardian/children/{child_id}/rights")
 def file_rights_request(
     request: Request, child_id: Id, session: SessionDep, guardian: SignedInGuardian,
-    kind: Annotated[str, Form(max_length=20)] = "", text: Annotated[str, Form(max_length=8000)] = "",
+    kind: Annotated[str, FormText(N_("What would you like us to do?"))] = "", text: Annotated[str, FormText(rights.REQUEST_TEXT.label)] = "",
 ) -> Response:
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
     try:
@@ -406,13 +408,15 @@ def erased(request: Request, ref: str, session: SessionDep) -> Response:
 # ---- staff: guardians' rights requests ------------------------------------------------------------
 
 
-def _rights_admin(request: Request, session: SessionDep, error: YimiError | None = None) -> Response:
+def _rights_admin(request: Request, session: SessionDep, error: YimiError | None = None, typed: tuple[int, str] | None = None) -> Response:
+    """`typed`: the request whose answer was refused, and the answer, shown again in its form."""
     now = utcnow()
     open_requests = rights.staff_requests(session=session, status=RightsStatus.OPEN)
     children = {c.id: c for c in session.exec(select(Child).where(col(Child.id).in_({r.child_id for r in open_requests})))} if open_requests else {}
     return _page(request, "consent/admin_rights.html", {
         "open": [{"request": r, "child": children.get(r.child_id), "overdue": rights.is_overdue(r, now)} for r in open_requests],
         "answered": rights.staff_requests(session=session, status=RightsStatus.ANSWERED, limit=50),
+        "fields": rights.LIMITS, "typed": typed,
         **_labels(),
     }, error)
 
@@ -425,10 +429,12 @@ def rights_admin(request: Request, session: SessionDep, user: RightsHandler) -> 
 @router.post("/admin/rights/{request_id}/answer")
 def answer_rights_request(
     request: Request, request_id: Id, session: SessionDep, user: RightsHandler,
-    answer: Annotated[str, Form(max_length=8000)] = "",
+    answer: Annotated[str, FormText(rights.ANSWER.label)] = "",
 ) -> Response:
     try:
         rights.answer_request(session=session, actor=user, request_id=request_id, answer=answer)
-    except (rights.AnswerMissing, rights.AlreadyAnswered) as exc:
+    except rights.AnswerMissing as exc:
+        return _rights_admin(request, session, exc, typed=(request_id, answer))
+    except rights.AlreadyAnswered as exc:
         return _rights_admin(request, session, exc)
     return redirect("/admin/rights?done=rights_answered")

@@ -22,6 +22,7 @@ from app.core.errors import InvalidInput
 from app.core.i18n import N_, babel_locale
 from app.core.routing import Router
 from app.core.templating import NOTICES, redirect, render
+from app.core.validation import FormText
 from app.corps.models import AgeBand, Child
 from app.moderation import service as moderation
 from app.moderation.models import REPORT_REASON_LABELS, ReporterKind, ReportReason
@@ -113,7 +114,7 @@ def consultation(request: Request, consultation_id: Id, session: SessionDep, gua
 @router.post("/guardian/consultations/{consultation_id}/comment")
 def comment(
     request: Request, consultation_id: Id, session: SessionDep, guardian: SignedInGuardian,
-    text: Annotated[str, Form(max_length=4000)] = "",
+    text: Annotated[str, FormText(N_("Your view"))] = "",
 ) -> Response:
     """One view per guardian per consultation: a second send replaces the first and waits for a moderator
     again (PAR-05, MOD-01). Audited by the service in the same transaction."""
@@ -132,7 +133,7 @@ def comment(
 @router.post("/guardian/comments/{comment_id}/report")
 def report(
     request: Request, comment_id: Id, session: SessionDep, guardian: SignedInGuardian,
-    consultation_id: Annotated[Id, Form()] = 0, reason: Annotated[str, Form(max_length=40)] = "",
+    consultation_id: Annotated[Id, Form(title=N_("Consultation"))] = 0, reason: Annotated[str, FormText(N_("Why should a grown-up look at it?"))] = "",
 ) -> Response:
     """MOD-12: a guardian reports a comment shown on the consultation's page; it is hidden at once."""
     found, _children_ = _visible(session, guardian, consultation_id)

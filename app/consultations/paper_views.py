@@ -174,8 +174,15 @@ def _form_page(
         "key": key or service.new_key(child=child, consultation=consultation), "correcting": participation is not None,
         "kinds": QUESTION_KIND_LABELS, "faces": SCALE_FACES, "limit": TEXT_LIMIT, "label_of": service.text_of,
         "paper_label": CHANNEL_LABELS[Channel.PAPER], "QuestionKind": QuestionKind,
-        **({"error": error.detail, "error_vars": error.variables} if error else {}),
+        **({"error": error.detail, "error_vars": error.variables, "error_at": _error_at(error)} if error else {}),
     }, status_code=error.status_code if error else 200)
+
+
+def _error_at(error: YimiError) -> str | None:
+    """The field an answer's error points at (`q-<id>`), so the form shows the message beside its question."""
+    errors = getattr(error, "errors", None) or [{}]
+    loc = errors[0].get("loc") or [None]
+    return loc[0]
 
 
 @router.get("/corps/groups/{group_id}/paper")

@@ -49,6 +49,7 @@ from app.core.config import get_settings
 from app.core.db import dialect_insert, utcnow
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.i18n import N_, get_locale, gettext
+from app.core.validation import TextField
 from app.corps.models import AgeBand, Child, Group
 from app.media import pictures
 from app.moderation import service as moderation
@@ -209,22 +210,27 @@ def lundy_missing(*, session: Session, consultation: Consultation) -> list[str]:
 # The longest text each field takes, in any language: the form's `maxlength` (MAX_LENGTHS), checked again
 # here for the API and for browsers that ignore it. The labels are the form's own.
 TEXT_LIMITS = {
-    "title": (N_("Title"), 200), "description": (N_("Description for staff and guardians"), 5000),
-    "picture_alt": (N_("The picture in words"), 300), "decision": (N_("The decision it feeds"), 2000),
-    "decider_body": (N_("Who decides: the body"), 300), "decider_role": (N_("Who decides: the role of the person"), 300),
-    "can_change": (N_("What children's views can change"), 2000), "cannot_change": (N_("What cannot change, and why"), 2000),
+    "title": TextField("title", N_("Title"), 200),
+    "description": TextField("description", N_("Description for staff and guardians"), 5000),
+    "picture_alt": TextField("picture_alt", N_("The picture in words"), 300),
+    "decision": TextField("decision", N_("The decision it feeds"), 2000),
+    "decider_body": TextField("decider_body", N_("Who decides: the body"), 300),
+    "decider_role": TextField("decider_role", N_("Who decides: the role of the person"), 300),
+    "can_change": TextField("can_change", N_("What children's views can change"), 2000),
+    "cannot_change": TextField("cannot_change", N_("What cannot change, and why"), 2000),
 }
-BRIEF_LIMIT = 2000
-TOO_LONG = N_("“%(field)s” is too long: at most %(max)s characters. Please shorten it. Nothing was saved yet.")
+BRIEF = TextField("briefs", N_("Brief for children aged %(band)s"), 2000)
+CLOSE_REASON = TextField("reason", N_("Close early: the reason (children and colleagues will see it)"), 1000, min=1,
+                         too_short=N_("Please say why the consultation closes early; children and colleagues will see it."))
 
 
 def _check_lengths(data: ConsultationIn) -> None:
-    for name, (label, limit) in TEXT_LIMITS.items():
-        if any(len(text) > limit for text in getattr(data, name).values()):
-            raise InvalidInput(TOO_LONG, field=gettext(label), max=limit)
+    for name, field_ in TEXT_LIMITS.items():
+        for text in getattr(data, name).values():
+            field_.clean(text)
     for band, texts in data.briefs.items():
-        if any(len(text) > BRIEF_LIMIT for text in texts.values()):
-            raise InvalidInput(TOO_LONG, field=gettext(N_("Brief for children aged %(band)s"), band=band.replace("-", "–")), max=BRIEF_LIMIT)
+        for text in texts.values():
+            BRIEF.clean(text, band=band.replace("-", "–"))
 
 
 def _check_values(session: Session, data: ConsultationIn) -> None:
@@ -321,13 +327,11 @@ def unschedule(*, session: Session, actor: Any, consultation: Consultation) -> C
 
 
 def close_early(*, session: Session, actor: Any, consultation: Consultation, reason: str) -> Consultation:
-    reason = reason.strip()
-    if not reason:
-        raise InvalidInput(N_("Please say why the consultation closes early; children and colleagues will see it."))
+    reason = CLOSE_REASON.clean(reason)
     if consultation.state() not in (State.OPEN, State.SCHEDULED):
         raise Conflict(N_("Only an open or scheduled consultation can be closed early."))
     consultation.closed_at = utcnow()
-    consultation.close_reason = reason[:1000]
+    consultation.close_reason = reason
     consultation.closed_by_id = actor.id
     session.add(consultation)
     audit.record(session, actor=actor, action="consultation.close_early", subject=consultation, reason=consultation.close_reason)
@@ -447,19 +451,21 @@ def form_of(*, session: Session, consultation: Consultation) -> Form:
     return found
 
 
-PROMPT_LIMIT, OPTION_LIMIT = 500, 100
-# The forms' `maxlength`, from the same numbers the service checks.
-MAX_LENGTHS = {**{name: limit for name, (_label, limit) in TEXT_LIMITS.items()},
-               "brief": BRIEF_LIMIT, "prompt": PROMPT_LIMIT, "option": OPTION_LIMIT}
+PROMPT = TextField("prompt", N_("The question, in the words children read"), 500)
+OPTION = TextField("options", N_("Options (for “Choose one”, “Choose several” and “Put in order”: 2 to 12)"), 100)
+# The forms' `maxlength`, from the same fields the service checks.
+MAX_LENGTHS = {**{name: field_.max for name, field_ in TEXT_LIMITS.items()},
+               "brief": BRIEF.max, "prompt": PROMPT.max, "option": OPTION.max, "close_reason": CLOSE_REASON.max}
 
 
 def _check_question(data: QuestionIn) -> None:
     if not _filled(data.prompt):
         raise InvalidInput(N_("Please write the question in Chinese."))
-    if any(len(text) > PROMPT_LIMIT for text in data.prompt.values()):
-        raise InvalidInput(TOO_LONG, field=gettext(N_("The question, in the words children read")), max=PROMPT_LIMIT)
-    if any(len(text) > OPTION_LIMIT for option in data.options for text in option.label.values()):
-        raise InvalidInput(TOO_LONG, field=gettext(N_("Options (for “Choose one”, “Choose several” and “Put in order”: 2 to 12)")), max=OPTION_LIMIT)
+    for text in data.prompt.values():
+        PROMPT.clean(text)
+    for option in data.options:
+        for text in option.label.values():
+            OPTION.clean(text)
     if any(not _filled(o.label) and (o.pictogram or any(v.strip() for v in o.label.values())) for o in data.options):
         raise InvalidInput(N_("Each option needs its words in Chinese."))
     needs_options = data.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.RANKING)
@@ -683,6 +689,11 @@ class Parsed:
     screened: Any = None  # the moderation screening of `text`, done before the write (`submit`)
 
 
+# A written answer, in the child's words when it is too long (the paper form shows it beside its question).
+ANSWER_TEXT = TextField("text", N_("Your answer"), TEXT_LIMIT, too_long=N_("That is a bit long. Please use up to %(max)s characters."))
+GUARDIAN_VIEW = TextField("text", N_("Your view"), TEXT_LIMIT, min=1, too_short=N_("Please write your view before sending."))
+
+
 def clean_text(text: str) -> str:
     """Control characters out (tabs and new lines become spaces), surrounding space trimmed."""
     return " ".join("".join(ch if ch.isprintable() or ch in "\n\t" else "" for ch in text).split())
@@ -725,8 +736,7 @@ def parse_answer(question: Question, options: list[Option], raw: AnswerIn) -> Pa
     text = clean_text(raw.text or "")
     if not text:
         return Parsed(question, skipped=True)
-    if len(text) > TEXT_LIMIT:
-        raise BadAnswer(N_("That is a bit long. Please use up to %(count)s characters."), count=TEXT_LIMIT)
+    ANSWER_TEXT.check(text, error=BadAnswer, at=(f"q-{question.id}",))
     return Parsed(question, False, {}, text)
 
 
@@ -1015,11 +1025,7 @@ def guardian_comment(*, session: Session, guardian: Any, consultation: Consultat
     if consultation.id not in {c.id for c in for_guardian(session=session, children=children)}:
         ensure_open(consultation)
         raise NotFound()
-    text = clean_text(text)
-    if not text:
-        raise InvalidInput(N_("Please write your view before sending."))
-    if len(text) > TEXT_LIMIT:
-        raise InvalidInput(N_("Please use up to %(count)s characters."), count=TEXT_LIMIT)
+    text = GUARDIAN_VIEW.check(clean_text(text))
     now = utcnow()
     table = Comment.__table__  # type: ignore[attr-defined]
     values = {

@@ -392,7 +392,8 @@ def consultation_close(request: Request, consultation_id: Id, session: SessionDe
     except (InvalidInput, Conflict) as exc:
         session.rollback()
         consultation = service.get(session=session, consultation_id=consultation_id)
-        return _detail(request, session, user, consultation, status_code=exc.status_code, close_reason=reason, close_error=exc.detail)
+        return _detail(request, session, user, consultation, status_code=exc.status_code, close_reason=reason, close_error=exc.detail,
+                       close_error_vars=exc.variables)
     return redirect(f"/consultations/{consultation_id}?done=consultation_closed")
 
 

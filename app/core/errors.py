@@ -82,6 +82,7 @@ class InvalidInput(YimiError):
     def __init__(self, detail: str | None = None, errors: list[dict[str, Any]] | None = None, **kw: Any):
         super().__init__(detail, **kw)
         self.errors = errors or []
+        self.problems: list[str] = []  # on the generic page: one sentence per field, naming it (core.validation)
 
 
 class MethodNotAllowed(YimiError):
@@ -209,7 +210,12 @@ def install(app: FastAPI) -> None:
             {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")}
             for e in exc.errors()
         ]
-        return respond(request, InvalidInput(errors=errors), {"errors": errors})
+        error = InvalidInput(errors=errors)
+        if not is_api(request):  # a value over the forms' hard cap, or a malformed post: say which field
+            from app.core.validation import problems_in_words
+
+            error.problems = problems_in_words(request, exc.errors())
+        return respond(request, error, {"errors": errors})
 
     @app.exception_handler(OperationalError)
     async def _database_down(request: Request, exc: OperationalError) -> Response:

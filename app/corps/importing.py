@@ -15,7 +15,6 @@ from app.corps import service
 from app.corps.models import AVATARS, ChildCreate
 
 MAX_ROWS = 2000
-MAX_REAL_NAME = 100
 # Each column by its English name and the headers accepted for it (compared case-insensitively).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "display_name": ("display_name", "nickname", "昵称"),
@@ -254,8 +253,10 @@ def _check_row(
         avatar = avatars.get(_header_key(row.avatar))
         if avatar is None:
             row.problems.append(Problem(N_("There is no avatar called %(avatar)s. Leave it empty to have one chosen."), {"avatar": row.avatar}))
-    if len(cell("real_name")) > MAX_REAL_NAME:
-        row.problems.append(Problem(N_("A real name has at most %(max)s characters."), {"max": MAX_REAL_NAME}))
+    try:
+        service.REAL_NAME.clean(cell("real_name"))
+    except InvalidInput as exc:
+        row.problems.append(_problem(exc))
     if nickname is not None:
         key = service.name_key(nickname)
         if key in seen:

@@ -22,6 +22,7 @@ from app.core.db import UTCDateTime, flush_or_conflict, utcnow
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound, YimiError
 from app.core.i18n import N_
 from app.core.security import hash_code, new_token, token_hash, verify_code
+from app.core.validation import TextField
 from app.corps.models import (
     AVATARS,
     CODE_LENGTH,
@@ -46,7 +47,19 @@ GROUP_SESSION_DEFAULT_HOURS = 2
 TOUCH_EVERY = dt.timedelta(seconds=30)
 # Statuses whose children appear on the tablet's avatar grid.
 CAN_SIGN_IN = (ChildStatus.ACTIVE.value, ChildStatus.AWAITING_CONSENT.value)
-CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
+# What staff type into the corps forms, with the limits the forms' `maxlength` shows (core.validation).
+CODE = TextField("code", N_("Code"), 40, min=3)
+CODE_RE = re.compile(rf"^[a-z0-9][a-z0-9-]{{{CODE.min - 2},{CODE.max - 2}}}[a-z0-9]$")
+NAME = {
+    "zh_Hans": TextField("name_zh", N_("Chinese name"), 100, min=1, too_short=N_("Please give the Chinese name."), loc=("name", "zh_Hans")),
+    "en": TextField("name_en", N_("English name"), 100, loc=("name", "en")),
+}
+NICKNAME_RULE = N_("A nickname has %(min)s to %(max)s characters.")
+NICKNAME = TextField("display_name", N_("Nickname"), 20, min=1, too_long=NICKNAME_RULE, too_short=NICKNAME_RULE)
+REAL_NAME = TextField("real_name", N_("Real name"), 100)
+NOTES = TextField("notes", N_("Notes"), 2000)
+REASON = TextField("reason", N_("Reason"), 500, min=5, too_short=N_("Please say why you need to see this (at least %(min)s characters)."))
+LIMITS = {field.name: field for field in (CODE, *NAME.values(), NICKNAME, REAL_NAME, NOTES, REASON)}
 
 
 class ChildLocked(YimiError):
@@ -76,15 +89,16 @@ class GroupSessionClosed(YimiError):
 def _validate_code(code: str) -> str:
     code = code.strip().lower()
     if not CODE_RE.match(code):
-        raise InvalidInput(N_("A code has 3 to 40 lower-case letters, digits or dashes."), errors=[{"loc": ["code"], "msg": "invalid code", "type": "value_error"}])
+        raise InvalidInput(
+            N_("A code has %(min)s to %(max)s lower-case letters, digits or dashes."),
+            errors=[{"loc": ["code"], "msg": "invalid code", "type": "value_error"}], min=CODE.min, max=CODE.max,
+        )
     return code
 
 
 def _validate_names(name: dict[str, str]) -> dict[str, str]:
-    cleaned = {k: v.strip()[:100] for k, v in name.items() if k in ("zh_Hans", "en") and v and v.strip()}
-    if "zh_Hans" not in cleaned:
-        raise InvalidInput(N_("Please give the Chinese name."), errors=[{"loc": ["name", "zh_Hans"], "msg": "missing", "type": "value_error"}])
-    return cleaned
+    cleaned = {locale: field.clean(name.get(locale)) for locale, field in NAME.items()}
+    return {locale: text for locale, text in cleaned.items() if text}
 
 
 def list_districts(*, session: Session) -> list[District]:
@@ -234,11 +248,9 @@ def name_key(display_name: str) -> str:
 
 
 def validate_pseudonym(display_name: str, *, confirmed_nickname: bool = False) -> str:
-    display_name = unicodedata.normalize("NFKC", display_name).strip()
+    display_name = NICKNAME.clean(unicodedata.normalize("NFKC", display_name))
     error = None
-    if not 1 <= len(display_name) <= 20:
-        error = N_("A nickname has 1 to 20 characters.")
-    elif re.search(r"\d{5,}|@", display_name):
+    if re.search(r"\d{5,}|@", display_name):
         error = N_("A nickname cannot hold a phone number or an e-mail address.")
     elif looks_like_real_name(display_name) and not confirmed_nickname:
         error = N_(
@@ -281,6 +293,7 @@ def validate_child(data: ChildCreate, today: dt.date | None = None) -> tuple[str
     avatar = data.avatar or secrets.choice(list(AVATARS))
     if avatar not in AVATARS:
         raise InvalidInput(N_("Please choose one of the pictures."), errors=[{"loc": ["avatar"], "msg": "unknown avatar", "type": "value_error"}])
+    REAL_NAME.clean(data.real_name)
     return display_name, avatar
 
 
@@ -302,8 +315,9 @@ def _new_child(group: Group, data: ChildCreate, actor: StaffUser | None) -> tupl
 
 def _keep_real_name(session: Session, child: Child, data: ChildCreate, actor: StaffUser | None) -> None:
     """A real name given at enrolment goes to the separate, encrypted identity record (SEC-03)."""
-    if data.real_name and data.real_name.strip():
-        session.add(ChildIdentity(child_id=child.id, real_name=data.real_name.strip()[:100], updated_by_id=actor.id if actor else None))  # type: ignore[arg-type]
+    real_name = REAL_NAME.clean(data.real_name)
+    if real_name:
+        session.add(ChildIdentity(child_id=child.id, real_name=real_name, updated_by_id=actor.id if actor else None))  # type: ignore[arg-type]
 
 
 def enrol(*, session: Session, actor: StaffUser | None, group: Group, data: ChildCreate) -> tuple[Child, list[str]]:
@@ -393,16 +407,9 @@ def set_status(*, session: Session, actor: StaffUser, child: Child, status: Chil
 # ---- identity (SEC-02, SEC-03) -------------------------------------------------------------------
 
 
-def _require_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if len(reason) < 5:
-        raise InvalidInput(N_("Please say why you need to see this (at least 5 characters)."), errors=[{"loc": ["reason"], "msg": "reason required", "type": "value_error"}])
-    return reason[:500]
-
-
 def read_identity(*, session: Session, actor: StaffUser, child: Child, reason: str) -> ChildIdentity | None:
     """Every read is logged with who, when and why."""
-    reason = _require_reason(reason)
+    reason = REASON.clean(reason)
     identity = session.exec(select(ChildIdentity).where(ChildIdentity.child_id == child.id)).first()
     audit.record(session, actor=actor, action="corps.identity_read", subject=child, reason=reason)
     session.commit()
@@ -410,12 +417,13 @@ def read_identity(*, session: Session, actor: StaffUser, child: Child, reason: s
 
 
 def set_identity(*, session: Session, actor: StaffUser, child: Child, real_name: str | None, notes: str | None, reason: str) -> ChildIdentity:
-    reason = _require_reason(reason)
+    reason = REASON.clean(reason)
+    real_name, notes = REAL_NAME.clean(real_name) or None, NOTES.clean(notes) or None
     identity = session.exec(select(ChildIdentity).where(ChildIdentity.child_id == child.id)).first()
     if identity is None:
         identity = ChildIdentity(child_id=child.id)  # type: ignore[arg-type]
-    identity.real_name = (real_name or "").strip()[:100] or None
-    identity.notes = (notes or "").strip()[:2000] or None
+    identity.real_name = real_name
+    identity.notes = notes
     identity.updated_at = utcnow()
     identity.updated_by_id = actor.id
     session.add(identity)

@@ -6,7 +6,7 @@ import re
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, Form, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 from starlette.datastructures import FormData
@@ -33,6 +33,7 @@ from app.core.i18n import DEFAULT_LOCALE, N_, get_locale, gettext
 from app.core.ratelimit import client_address, hit
 from app.core.routing import Router
 from app.core.templating import NOTICES, redirect, render
+from app.core.validation import FormText
 from app.corps import service
 from app.corps.deps import CHILD_COOKIE, TABLET_COOKIE, OpenTablet, SignedInChild
 from app.corps.models import AVATARS, CODE_LENGTH, PICTURES, AgeBand, Group
@@ -67,7 +68,7 @@ def _cookie(response: Response, name: str, value: str) -> None:
 
 @router.post("/corps/groups/{group_id}/tablet")
 def open_tablet(
-    request: Request, group_id: Id, session: SessionDep, user: Facilitator, hours: Annotated[str, Form(max_length=5)] = "2"
+    request: Request, group_id: Id, session: SessionDep, user: Facilitator, hours: Annotated[str, FormText(N_("For how long"))] = "2"
 ) -> Response:
     group = service.get_group(session=session, group_id=group_id, user=user)
     try:
@@ -86,7 +87,7 @@ def open_tablet(
 
 @router.get("/tablet/end")
 def end_tablet_page(request: Request, session: SessionDep, group_session: OpenTablet) -> Response:
-    return render(request, "tablet/end.html", {"group": session.get(Group, group_session.group_id)})
+    return render(request, "tablet/end.html", {"group": session.get(Group, group_session.group_id), "fields": accounts.LIMITS})
 
 
 @router.post("/tablet/end")
@@ -94,8 +95,8 @@ def end_tablet(
     request: Request,
     session: SessionDep,
     group_session: OpenTablet,
-    username: Annotated[str, Form(max_length=200)] = "",
-    password: Annotated[str, Form(max_length=1000)] = "",
+    username: Annotated[str, FormText(N_("Username"))] = "",
+    password: Annotated[str, FormText(N_("Password"))] = "",
 ) -> Response:
     hit(get_settings().rate_limit_sign_in, "tablet-end", client_address(request))
     try:
@@ -105,7 +106,8 @@ def end_tablet(
     except (accounts.SignInFailed, accounts.AccountLocked) as exc:
         return render(
             request, "tablet/end.html",
-            {"group": session.get(Group, group_session.group_id), "error": exc.detail, "error_vars": exc.variables, "username": username},
+            {"group": session.get(Group, group_session.group_id), "error": exc.detail, "error_vars": exc.variables, "username": username,
+             "fields": accounts.LIMITS},
             status_code=exc.status_code,
         )
     response = redirect("/signin?done=tablet_ended")
@@ -167,9 +169,9 @@ def code_tap(
     child_id: Id,
     session: SessionDep,
     group_session: OpenTablet,
-    entered: Annotated[str, Form(max_length=100)] = "",
-    pick: Annotated[str, Form(max_length=20)] = "",
-    clear: Annotated[str, Form(max_length=5)] = "",
+    entered: Annotated[str, FormText(N_("The pictures tapped so far"))] = "",
+    pick: Annotated[str, FormText(N_("The picture tapped"))] = "",
+    clear: Annotated[str, FormText(N_("Start again"))] = "",
 ) -> Response:
     """One tap. The pictures tapped so far travel in the form (the child's own input, nothing stored), and
     after the third tap the code is checked. The child is never told which picture was wrong."""
@@ -212,7 +214,7 @@ def young_page(request: Request) -> Response:
 
 
 @router.post("/young")
-def young_sign_in(request: Request, session: SessionDep, code: Annotated[str, Form(max_length=100)] = "") -> Response:
+def young_sign_in(request: Request, session: SessionDep, code: Annotated[str, FormText(N_("Your personal code"))] = "") -> Response:
     hit(get_settings().rate_limit_personal_code, "young", client_address(request))
     try:
         result = service.sign_in_with_personal_code(session=session, code=code)
@@ -358,8 +360,8 @@ def assent(
     request: Request,
     session: SessionDep,
     child: SignedInChild,
-    answer: Annotated[str, Form(max_length=5)] = "",
-    token: Annotated[str, Form(max_length=60)] = "",
+    answer: Annotated[str, FormText(N_("Your answer"))] = "",
+    token: Annotated[str, FormText(N_("This page"))] = "",
 ) -> Response:
     if consent.decides_for_themselves(child):
         return redirect("/me/consent")
@@ -390,8 +392,8 @@ def stop(
     request: Request,
     session: SessionDep,
     child: SignedInChild,
-    answer: Annotated[str, Form(max_length=5)] = "",
-    token: Annotated[str, Form(max_length=60)] = "",
+    answer: Annotated[str, FormText(N_("Your answer"))] = "",
+    token: Annotated[str, FormText(N_("This page"))] = "",
 ) -> Response:
     if answer == "keep":
         return redirect("/me")

@@ -18,6 +18,7 @@ from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.i18n import N_
 from app.core.routing import Router
 from app.core.templating import NOTICES, is_htmx, redirect, render
+from app.core.validation import FormText
 from app.corps import importing, service
 from app.corps.models import (
     AVATARS,
@@ -62,6 +63,7 @@ def _labels() -> dict[str, object]:
         "avatars": AVATARS,
         "pictures": PICTURES,
         "age_bands": AGE_BANDS,
+        "fields": service.LIMITS,
     }
 
 
@@ -76,7 +78,7 @@ def _districts_page(request: Request, session: SessionDep, form: dict[str, str],
     return render(
         request,
         "corps/districts.html",
-        {"districts": service.list_districts(session=session), "form": form, **extra},
+        {"districts": service.list_districts(session=session), "form": form, "fields": service.LIMITS, **extra},
         status_code=status_code,
     )
 
@@ -91,9 +93,9 @@ def district_create(
     request: Request,
     session: SessionDep,
     admin: CorpsAdmin,
-    code: Annotated[str, Form(max_length=100)] = "",
-    name_zh: Annotated[str, Form(max_length=300)] = "",
-    name_en: Annotated[str, Form(max_length=300)] = "",
+    code: Annotated[str, FormText(N_("Code"))] = "",
+    name_zh: Annotated[str, FormText(N_("Chinese name"))] = "",
+    name_en: Annotated[str, FormText(N_("English name"))] = "",
 ) -> Response:
     form = {"code": code, "name_zh": name_zh, "name_en": name_en}
     try:
@@ -136,11 +138,11 @@ def group_create(
     request: Request,
     session: SessionDep,
     admin: CorpsAdmin,
-    district_id: Annotated[str, Form(max_length=20)] = "",
-    code: Annotated[str, Form(max_length=100)] = "",
-    name_zh: Annotated[str, Form(max_length=300)] = "",
-    name_en: Annotated[str, Form(max_length=300)] = "",
-    kind: Annotated[str, Form(max_length=40)] = "",
+    district_id: Annotated[str, FormText(N_("District"))] = "",
+    code: Annotated[str, FormText(N_("Code"))] = "",
+    name_zh: Annotated[str, FormText(N_("Chinese name"))] = "",
+    name_en: Annotated[str, FormText(N_("English name"))] = "",
+    kind: Annotated[str, FormText(N_("Kind of group"))] = "",
 ) -> Response:
     form = {"district_id": district_id, "code": code, "name_zh": name_zh, "name_en": name_en, "kind": kind}
     try:
@@ -203,7 +205,7 @@ def group_facilitators(
     group_id: Id,
     session: SessionDep,
     admin: CorpsAdmin,
-    user_ids: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI reads the default, never mutates it
+    user_ids: Annotated[list[str], Form(title=N_("Facilitators"))] = [],  # noqa: B006 - FastAPI reads the default, never mutates it
 ) -> Response:
     group = service.get_group(session=session, group_id=group_id, user=admin)
     block = "facilitators" if is_htmx(request) else None
@@ -245,12 +247,12 @@ def child_create(
     group_id: Id,
     session: SessionDep,
     user: Staff,
-    display_name: Annotated[str, Form(max_length=200)] = "",
-    avatar: Annotated[str, Form(max_length=40)] = "",
-    birth_year: Annotated[str, Form(max_length=10)] = "",
-    birth_month: Annotated[str, Form(max_length=10)] = "",
-    real_name: Annotated[str, Form(max_length=300)] = "",
-    confirmed_nickname: Annotated[str, Form(max_length=5)] = "",
+    display_name: Annotated[str, FormText(N_("Nickname"))] = "",
+    avatar: Annotated[str, FormText(N_("Avatar"))] = "",
+    birth_year: Annotated[str, FormText(N_("Year"))] = "",
+    birth_month: Annotated[str, FormText(N_("Month"))] = "",
+    real_name: Annotated[str, FormText(N_("Real name"))] = "",
+    confirmed_nickname: Annotated[str, FormText(N_("I confirm this is a nickname, not the child's real name"))] = "",
 ) -> Response:
     group = service.get_group(session=session, group_id=group_id, user=user)
     form = {
@@ -341,8 +343,8 @@ def import_confirm(
     group_id: Id,
     session: SessionDep,
     user: Staff,
-    payload: Annotated[str, Form()] = "",
-    filename: Annotated[str, Form(max_length=300)] = "",
+    payload: Annotated[str, Form(title=N_("CSV file"))] = "",
+    filename: Annotated[str, FormText(N_("CSV file"))] = "",
 ) -> Response:
     group = service.get_group(session=session, group_id=group_id, user=user)
     try:
@@ -369,7 +371,7 @@ def import_confirm(
 # ---- one child -----------------------------------------------------------------------------------
 
 
-def _child_page(request: Request, session: SessionDep, user: StaffUser, child: Child, status_code: int = 200, **extra: object) -> Response:
+def child_page_response(request: Request, session: SessionDep, user: StaffUser, child: Child, status_code: int = 200, **extra: object) -> Response:
     return render(
         request,
         "corps/child.html",
@@ -389,7 +391,7 @@ def _child_page(request: Request, session: SessionDep, user: StaffUser, child: C
 
 @router.get("/corps/children/{child_id}")
 def child_page(request: Request, child_id: Id, session: SessionDep, user: Staff) -> Response:
-    return _child_page(request, session, user, service.get_child(session=session, child_id=child_id, user=user))
+    return child_page_response(request, session, user, service.get_child(session=session, child_id=child_id, user=user))
 
 
 @router.post("/corps/children/{child_id}/picture-code")
@@ -408,11 +410,11 @@ def child_unlock(child_id: Id, session: SessionDep, user: Staff) -> Response:
 
 @router.post("/corps/children/{child_id}/status")
 def child_status(
-    request: Request, child_id: Id, session: SessionDep, user: Staff, status: Annotated[str, Form(max_length=40)] = ""
+    request: Request, child_id: Id, session: SessionDep, user: Staff, status: Annotated[str, FormText(N_("Status"))] = ""
 ) -> Response:
     child = service.get_child(session=session, child_id=child_id, user=user)
     if status not in ChildStatus._value2member_map_:
-        return _child_page(request, session, user, child, status_code=422, error=N_("Please choose a status."))
+        return child_page_response(request, session, user, child, status_code=422, error=N_("Please choose a status."))
     service.set_status(session=session, actor=user, child=child, status=ChildStatus(status))
     return redirect(f"/corps/children/{child_id}?done=status_saved")
 
@@ -423,7 +425,7 @@ def child_personal_code(request: Request, child_id: Id, session: SessionDep, use
     try:
         code = service.issue_personal_code(session=session, actor=user, child=child)
     except Conflict as exc:
-        return _child_page(request, session, user, child, status_code=exc.status_code, **_error(exc))
+        return child_page_response(request, session, user, child, status_code=exc.status_code, **_error(exc))
     return render(request, "corps/personal_code.html", {"child": child, "code": code, "address": f"{request.base_url}young", **_labels()})
 
 
@@ -452,7 +454,7 @@ def identity_page(request: Request, child_id: Id, session: SessionDep, user: Ide
 
 @router.post("/corps/children/{child_id}/identity")
 def identity_read(
-    request: Request, child_id: Id, session: SessionDep, user: IdentityReader, reason: Annotated[str, Form(max_length=1000)] = ""
+    request: Request, child_id: Id, session: SessionDep, user: IdentityReader, reason: Annotated[str, FormText(N_("Reason"))] = ""
 ) -> Response:
     child = service.get_child_for_identity(session=session, child_id=child_id, user=user)
     try:
@@ -476,9 +478,9 @@ def identity_edit(
     child_id: Id,
     session: SessionDep,
     user: IdentityReader,
-    real_name: Annotated[str, Form(max_length=300)] = "",
-    notes: Annotated[str, Form(max_length=4000)] = "",
-    reason: Annotated[str, Form(max_length=1000)] = "",
+    real_name: Annotated[str, FormText(N_("Real name"))] = "",
+    notes: Annotated[str, FormText(N_("Notes"))] = "",
+    reason: Annotated[str, FormText(N_("Reason for the change"))] = "",
 ) -> Response:
     child = service.get_child_for_identity(session=session, child_id=child_id, user=user)
     try:

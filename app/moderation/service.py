@@ -29,6 +29,7 @@ from app.core import audit
 from app.core.db import dialect_insert, utcnow
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.core.i18n import N_
+from app.core.validation import TextField
 from app.corps.models import Child, Group, localised
 from app.moderation.models import (
     REASON_FOR_CHILDREN,
@@ -68,6 +69,12 @@ class AnotherModeratorNeeded(Forbidden):
 
 class ReasonNeeded(InvalidInput):
     detail = N_("Please choose why this comment is not shown.")
+
+
+# What a moderator types beside a decision, with the limits the queue's `maxlength` shows (core.validation).
+NOTE = TextField("note", N_("Note for the record (optional)"), 1000)
+WORDS_TO_HIDE = TextField("words", N_("Other words to hide (separate them with commas)"), 1000)
+LIMITS = {field.name: field for field in (NOTE, WORDS_TO_HIDE)}
 
 
 class NothingToHide(InvalidInput):
@@ -439,12 +446,13 @@ def decide(
     """One moderator's decision on one comment (MOD-04). `seen_text`: the words the moderator read (the page
     sends them back), so a decision never lands on words the author changed meanwhile. A redaction hides
     `spans` and every place of `words`; with neither, the personal details found."""
+    note = NOTE.clean(note) or None
+    words = WORDS_TO_HIDE.clean(words)
     comment, review = _review_of(session, comment_id)
     if comment.status != CommentStatus.PENDING.value:
         raise AlreadyDecided()
     _check_moderator(moderator, review)
     seen = comment.text if seen_text is None else seen_text
-    note = (note or "").strip()[:1000] or None
     if decision == Decision.ESCALATED:
         escalate(session=session, moderator=moderator, comment=comment, review=review, note=note, seen_text=seen)
         return Decided(comment, decision)

@@ -20,7 +20,7 @@ from app.consent.views import SignedInGuardian
 from app.consultations import service as consultations
 from app.consultations.models import AuthorKind
 from app.core.db import Id, SessionDep, form_id
-from app.core.errors import NotFound, YimiError
+from app.core.errors import InvalidInput, NotFound, YimiError
 from app.core.i18n import N_
 from app.core.routing import Router
 from app.core.templating import NOTICES, environment, is_htmx, redirect, render
@@ -78,22 +78,22 @@ async def _form(request: Request) -> FormData:
 
 def _labels() -> dict:
     return {"category_labels": CATEGORY_LABELS, "reason_labels": REASON_LABELS, "reasons": list(Reason),
-            "reporter_labels": REPORTER_LABELS, "report_reason_labels": REPORT_REASON_LABELS}
+            "reporter_labels": REPORTER_LABELS, "report_reason_labels": REPORT_REASON_LABELS, "fields": service.LIMITS}
 
 
 def _queue_url(consultation_id: Id | None) -> str:
     return f"/moderation/consultations/{consultation_id}" if consultation_id else "/moderation"
 
 
-def _queue_page(request: Request, session, consultation_id: Id | None) -> Response:  # noqa: ANN001
+def _queue_page(request: Request, session, consultation_id: Id | None, status_code: int = 200, **extra: object) -> Response:  # noqa: ANN001
     consultation = consultations.get(session=session, consultation_id=consultation_id) if consultation_id else None
     items = service.queue(session=session, consultation_id=consultation_id)
     session.commit()  # reviews screened on first sight (comments stored before screening) are kept
     return render(request, QUEUE, {
         "items": items, "consultation": consultation, "consultation_id": consultation_id,
         "shown": ",".join(str(i.comment.id) for i in items), "backlog": service.backlog(session=session),
-        "text_of": consultations.text_of, **_labels(),
-    })
+        "text_of": consultations.text_of, **_labels(), **extra,
+    }, status_code=status_code)
 
 
 @router.get("/moderation")
@@ -129,19 +129,24 @@ def decide(
         decision = None
     reason_raw = str(form.get("reason", ""))
     reason = Reason(reason_raw) if reason_raw in {r.value for r in Reason} else None
+    # What the moderator typed or chose, shown again in this comment's form when something is to fix.
+    typed = {"note": str(form.get("note", "")), "words": str(form.get("words", "")), "reason": reason_raw}
     error: YimiError | None = None
     try:
         if decision is None:
             raise service.ReasonNeeded(N_("Please choose a decision."))
         service.decide(
             session=session, moderator=user, comment_id=comment_id, decision=decision, reason=reason,
-            note=str(form.get("note", "")), spans=_spans(form), words=str(form.get("words", "")),
+            note=typed["note"], spans=_spans(form), words=typed["words"],
             seen_text=str(seen) if seen is not None else None,
         )
         session.commit()
     except YimiError as exc:  # nothing was written: the compare-and-swap matched no row, or a check refused first
         if not is_htmx(request):
-            raise
+            if not isinstance(exc, InvalidInput):
+                raise
+            session.rollback()
+            return _queue_page(request, session, consultation_id, status_code=exc.status_code, error=exc, error_for=comment_id, typed=typed)
         error = exc
     if not is_htmx(request):
         return redirect(f"{_queue_url(consultation_id)}?done=decided")
@@ -149,7 +154,8 @@ def decide(
     context = {"consultation_id": consultation_id, "text_of": consultations.text_of, **_labels()}
     if error is not None and not isinstance(error, service.AlreadyDecided | service.WordsChanged):
         # Something to fix on this comment (a reason, the parts to hide, another moderator): the same row, with why.
-        context.update(items=[service.queue_item(session=session, comment_id=comment_id)], error=error, shown=",".join(map(str, shown)))
+        context.update(items=[service.queue_item(session=session, comment_id=comment_id)], error=error, shown=",".join(map(str, shown)),
+                       error_for=comment_id, typed=typed)
         return render(request, QUEUE, context, block="swap")
     if isinstance(error, service.WordsChanged):
         nexts = [service.queue_item(session=session, comment_id=comment_id)]

@@ -12,11 +12,19 @@ from app.core import audit
 from app.core.db import utcnow
 from app.core.errors import InvalidInput, NotFound
 from app.core.i18n import N_
+from app.core.validation import TextField
 from app.corps.models import District
 from app.projects.models import Project, ProjectIn, ProjectStatus
 
 LOCALES = ("zh_Hans", "en")
 BUDGET_MAX_YUAN = 10**13  # far above any city budget: a typo of many digits is refused
+# The longest text each field takes, in any language: the form's `maxlength`, checked again here for the API
+# and for browsers that ignore it (core.validation). The labels are the form's own.
+TEXTS = {
+    "name": TextField("name", N_("Name of the project"), 200),
+    "department": TextField("department", N_("Responsible department"), 200),
+    "impact_assessment": TextField("impact_assessment", N_("Child impact assessment"), 10_000),
+}
 
 
 def _clean(value: dict[str, str]) -> dict[str, str]:
@@ -24,6 +32,9 @@ def _clean(value: dict[str, str]) -> dict[str, str]:
 
 
 def _check(session: Session, data: ProjectIn) -> None:
+    for name, field in TEXTS.items():
+        for text in getattr(data, name).values():
+            field.clean(text)
     if not _clean(data.name).get("zh_Hans"):
         raise InvalidInput(N_("Please give the project a name in Chinese."))
     if not _clean(data.department).get("zh_Hans"):

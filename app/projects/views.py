@@ -34,7 +34,7 @@ NOTICES.update(
 
 Manager = Annotated[StaffUser, Depends(staff(Permission.CONSULTATIONS_MANAGE))]
 Reader = Annotated[StaffUser, Depends(staff(Permission.INSIGHTS_READ))]
-TEXTS = ("name", "department", "impact_assessment")
+TEXTS = tuple(service.TEXTS)  # the project's texts per locale, one field per language
 LOCALE_FIELDS = {"zh": "zh_Hans", "en": "en"}
 
 
@@ -49,7 +49,7 @@ def _labels(session: SessionDep) -> dict[str, Any]:
     districts = corps.list_districts(session=session)
     return {
         "status_labels": PROJECT_STATUS_LABELS, "state_labels": STATE_LABELS, "districts": districts,
-        "district_by_id": {d.id: d for d in districts}, "text_of": text_of,
+        "district_by_id": {d.id: d for d in districts}, "text_of": text_of, "fields": service.TEXTS,
     }
 
 

@@ -25,6 +25,7 @@ from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.core.i18n import N_, get_locale
+from app.core.validation import TextField
 from app.corps.models import Child, ChildIdentity, ChildSession, GroupSession
 from app.notifications import service as notifications
 from app.safeguarding.models import (
@@ -43,8 +44,6 @@ from app.safeguarding.models import (
     Subkind,
 )
 
-MAX_WORDS = 4000
-HELP_TEXT_MAX = 500
 ALERT_KIND = "safeguarding_alert"
 ESCALATION_KIND = "safeguarding_escalation"
 
@@ -83,6 +82,22 @@ class ContactNeeded(InvalidInput):
     detail = N_("Enter the phone number or e-mail address where alerts should reach you.")
 
 
+# What children and staff type here, with the limits the forms' `maxlength` shows (core.validation). A child
+# asking for help is told kindly and keeps their words; nothing anyone wrote is ever cut.
+HELP_TEXT = TextField(
+    "text", N_("What is wrong? (you can leave this empty)"), 500,
+    too_long=N_("Thank you for telling us. That is a lot of words: please make it a little shorter, up to %(max)s characters, "
+                "and press Send again. Your words are still here."),
+)
+CONCERN = TextField("text", N_("What worries you"), 2000, min=1, too_short=N_("Please say in a few words what worries you."))
+REFERENCE = TextField("reference", N_("Reference number (required for a mandatory report)"), 100)
+NOTE = TextField("note", N_("Note"), 4000)
+CLOSING_NOTE = TextField("note", N_("Closing note"), NOTE.max)
+REASON = TextField("reason", N_("Reason"), 1000, min=5, too_short=ReasonNeeded.detail)
+ALERT_CONTACT = TextField("alert_contact", N_("Phone number or e-mail address"), 200)
+LIMITS = {field.name: field for field in (CONCERN, REFERENCE, NOTE, REASON, ALERT_CONTACT)}
+
+
 # ---- opening a case (SG-01, SG-02, SG-03) ------------------------------------------------------------
 
 
@@ -115,7 +130,8 @@ def open_case(
 ) -> SafeguardingCase:
     """Open a case and alert the officers, in the caller's transaction (the caller commits).
 
-    The child's words are kept exactly (encrypted at rest); the caller never publishes them."""
+    The child's words are kept exactly (encrypted at rest), never cut: each source checks its own limit
+    before it comes here. The caller never publishes them."""
     source = CaseSource(source)
     if child is not None and child_session_id is None:  # where the child is now, if signed in (SG-03)
         from app.corps import service as corps
@@ -131,7 +147,7 @@ def open_case(
     case = SafeguardingCase(
         source=source.value,
         subkinds=_subkinds(subkinds),
-        words=(words or "")[:MAX_WORDS],
+        words=words or "",
         child_id=child.id if child is not None else None,
         child_session_id=child_session_id,
         group_session_id=group_session_id,
@@ -158,8 +174,9 @@ def help_request(
     *, session: Session, text: str, child: Child | None, child_session: ChildSession | None = None,
     group_session: GroupSession | None = None,
 ) -> SafeguardingCase:
-    """The "I need help" button (SG-06, CON-15): works for anyone, whatever the consent; commits."""
-    text = (text or "").strip()[:HELP_TEXT_MAX]
+    """The "I need help" button (SG-06, CON-15): works for anyone, whatever the consent; commits. Words too
+    long are refused kindly (nothing is stored), so that the child can shorten them and send again."""
+    text = HELP_TEXT.clean(text)
     if child_session is not None and group_session is None and child_session.group_session_id is not None:
         group_session = session.get(GroupSession, child_session.group_session_id)
     case = open_case(
@@ -208,7 +225,7 @@ def set_duty(
         channel = AlertChannel(alert_channel)
     except ValueError as exc:
         raise InvalidInput(errors=[{"loc": ["alert_channel"], "msg": "unknown channel", "type": "value_error"}]) from exc
-    contact = (alert_contact or "").strip()[:200] or None
+    contact = ALERT_CONTACT.clean(alert_contact) or None
     if contact is not None and channel == AlertChannel.EMAIL and "@" not in contact:
         raise ContactNeeded()
     if contact is not None and channel == AlertChannel.SMS and sum(c.isdigit() for c in contact) < 5:
@@ -445,8 +462,8 @@ def add_action(
         kind = ActionKind(kind)
     except ValueError as exc:
         raise InvalidInput(errors=[{"loc": ["kind"], "msg": "unknown action", "type": "value_error"}]) from exc
-    reference = (reference or "").strip()[:100] or None
-    note = (note or "").strip()[:4000] or None
+    reference = REFERENCE.clean(reference) or None
+    note = NOTE.clean(note) or None
     chosen: Assessment | None = None
     if kind == ActionKind.ASSESSED:
         try:
@@ -485,6 +502,7 @@ def close(*, session: Session, officer: StaffUser, case: SafeguardingCase, outco
         outcome = Outcome(outcome)
     except ValueError as exc:
         raise InvalidInput(N_("Choose the outcome of the case."), errors=[{"loc": ["outcome"], "msg": "required", "type": "value_error"}]) from exc
+    note = CLOSING_NOTE.clean(note) or None
     now = utcnow()
     moved = session.execute(
         update(SafeguardingCase)
@@ -495,7 +513,6 @@ def close(*, session: Session, officer: StaffUser, case: SafeguardingCase, outco
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
         raise CaseClosed()
-    note = (note or "").strip()[:4000] or None
     session.add(SafeguardingAction(case_id=case.id, kind=ActionKind.CLOSED.value, note=note, reference=outcome.value, actor_id=officer.id, at=now))  # type: ignore[arg-type]
     audit.record(session, actor=officer, action="safeguarding.closed", subject=("safeguarding_case", case.id), outcome=outcome.value)
     session.commit()
@@ -518,18 +535,16 @@ def reidentify(*, session: Session, officer: StaffUser, case: SafeguardingCase, 
     """Only a safeguarding officer, only on an open case, only with a reason; every view logged. Commits."""
     if not can(officer, Permission.SAFEGUARD) or case.closed_at is not None:
         raise ReidentificationRefused()
-    reason = (reason or "").strip()
-    if len(reason) < 5:
-        raise ReasonNeeded(errors=[{"loc": ["reason"], "msg": "reason required", "type": "value_error"}])
+    reason = REASON.clean(reason, error=ReasonNeeded)
     if case.child_id is None:
         raise NoChild()
     child = session.get_one(Child, case.child_id)
     identity = session.exec(select(ChildIdentity).where(ChildIdentity.child_id == child.id)).first()
-    row = Reidentification(case_id=case.id, officer_id=officer.id, reason=reason[:1000], at=utcnow())  # type: ignore[arg-type]
+    row = Reidentification(case_id=case.id, officer_id=officer.id, reason=reason, at=utcnow())  # type: ignore[arg-type]
     session.add(row)
     session.flush()
     audit.record(session, actor=officer, action="safeguarding.reidentified", subject=case, reidentification_id=row.id,
-                 child_id=child.id, reason=reason[:1000])
+                 child_id=child.id, reason=reason)
     session.commit()
     return Identity(case, child, identity.real_name if identity else None, identity.notes if identity else None)
 
@@ -559,7 +574,7 @@ def reidentifications(*, session: Session, limit: int = 500) -> list[Reidentific
 
 def facilitator_concern(*, session: Session, facilitator: StaffUser, child: Child, text: str) -> SafeguardingCase:
     """SG-07: a facilitator's concern about a child of their group; in the caller's transaction."""
-    return open_case(session=session, source=CaseSource.FACILITATOR, words=text, child=child, actor=facilitator)
+    return open_case(session=session, source=CaseSource.FACILITATOR, words=CONCERN.clean(text), child=child, actor=facilitator)
 
 
 def note_erasure(*, session: Session, child: Child) -> list[int]:

@@ -6,7 +6,7 @@ SAFEGUARD (officers only)."""
 
 from typing import Annotated
 
-from fastapi import Depends, Form, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 
 from app.accounts.deps import staff
@@ -19,6 +19,7 @@ from app.core.i18n import N_
 from app.core.ratelimit import client_address, hit
 from app.core.routing import Router
 from app.core.templating import NOTICES, environment, redirect, render
+from app.core.validation import FormText
 from app.corps.deps import SignedInChild
 from app.safeguarding import service
 from app.safeguarding.models import (
@@ -53,6 +54,8 @@ Overseer = Annotated[StaffUser, Depends(staff(Permission.SAFEGUARDING_OVERSEE))]
 # The alert banner in the staff header (templates/safeguarding/_banner.html): one COUNT, only for staff who
 # may see cases.
 environment().globals["safeguarding_banner"] = service.banner_for
+# The limits of the facilitator's concern box on the corps child page, which the corps views cannot import.
+environment().globals["safeguarding_fields"] = service.LIMITS
 
 
 def _labels() -> dict[str, object]:
@@ -60,7 +63,7 @@ def _labels() -> dict[str, object]:
         "source_labels": SOURCE_LABELS, "subkind_labels": SUBKIND_LABELS, "state_labels": STATE_LABELS,
         "action_labels": ACTION_LABELS, "assessment_labels": ASSESSMENT_LABELS, "outcome_labels": OUTCOME_LABELS,
         "channel_labels": CHANNEL_LABELS, "recordable": RECORDABLE, "reports": REPORTS, "assessments": list(Assessment),
-        "outcomes": list(Outcome), "channels": list(AlertChannel), "states": list(CaseState),
+        "outcomes": list(Outcome), "channels": list(AlertChannel), "states": list(CaseState), "fields": service.LIMITS,
     }
 
 
@@ -84,13 +87,26 @@ def _calm(request: Request, *, again: bool = False, status_code: int = 200) -> R
     return render(request, "safeguarding/child_calm.html", {"again": again, "back": "/me" if child else "/"}, status_code=status_code)
 
 
+def _help_page(request: Request, *, text: str = "", error: InvalidInput | None = None) -> Response:
+    child = getattr(request.state, "child", None)
+    return render(request, "safeguarding/help_request.html", {
+        "action": "/me/help" if child else "/help/request", "limit": service.HELP_TEXT.max, "text": text,
+        **({"error": error.detail, "error_vars": error.variables} if error else {}),
+    }, status_code=error.status_code if error else 200)
+
+
 @router.get("/help/request")
 def help_request_page(request: Request) -> Response:
-    child = getattr(request.state, "child", None)
-    return render(request, "safeguarding/help_request.html", {"action": "/me/help" if child else "/help/request", "limit": service.HELP_TEXT_MAX})
+    return _help_page(request)
 
 
 def _send_help(request: Request, session: SessionDep, text: str) -> Response:
+    try:
+        service.HELP_TEXT.clean(text)
+    except InvalidInput as exc:
+        # Too many words: the same box with the child's words and a kind word. Checked before the rate limit,
+        # so that a refused send is not counted (the calm screen would say a grown-up was told).
+        return _help_page(request, text=text, error=exc)
     try:
         _help_limit(request)
     except TooManyRequests:
@@ -105,13 +121,15 @@ def _send_help(request: Request, session: SessionDep, text: str) -> Response:
 
 
 @router.post("/help/request")
-def help_request_send(request: Request, session: SessionDep, text: Annotated[str, Form(max_length=2000)] = "") -> Response:
+def help_request_send(request: Request, session: SessionDep, text: Annotated[str, FormText(service.HELP_TEXT.label)] = "") -> Response:
     """Anyone, signed in or not, whatever the consent (SG-06): an anonymous case when nobody is signed in."""
     return _send_help(request, session, text)
 
 
 @router.post("/me/help")
-def child_help_send(request: Request, session: SessionDep, child: SignedInChild, text: Annotated[str, Form(max_length=2000)] = "") -> Response:
+def child_help_send(
+    request: Request, session: SessionDep, child: SignedInChild, text: Annotated[str, FormText(service.HELP_TEXT.label)] = ""
+) -> Response:
     """The signed-in child's "I need help": linked to the pseudonymous child and their session; never
     behind the consent guard (SG-06, CON-15)."""
     return _send_help(request, session, text)
@@ -120,17 +138,21 @@ def child_help_send(request: Request, session: SessionDep, child: SignedInChild,
 @router.post("/corps/children/{child_id}/concern")
 def facilitator_concern(
     request: Request, child_id: Id, session: SessionDep, user: Annotated[StaffUser, Depends(staff(Permission.CORPS_FACILITATE))],
-    text: Annotated[str, Form(max_length=2000)] = "",
+    text: Annotated[str, FormText(service.CONCERN.label)] = "",
 ) -> Response:
     """SG-07: an on-site facilitator raises a concern about a child of their own group; it opens a case and
     alerts the officers at once, like a child's own words would."""
     from app.corps import service as corps
     from app.corps.models import Child
+    from app.corps.views import child_page_response
 
     child: Child = corps.get_child(session=session, child_id=child_id, user=user)  # another group's child: "not found"
-    if not text.strip():
-        raise InvalidInput(N_("Please say in a few words what worries you."))
-    service.facilitator_concern(session=session, facilitator=user, child=child, text=text.strip())
+    try:
+        service.facilitator_concern(session=session, facilitator=user, child=child, text=text)
+    except InvalidInput as exc:  # the child's page again, with the words in the box and what to change
+        session.rollback()
+        return child_page_response(request, session, user, child, status_code=exc.status_code,
+                                   concern_text=text, concern_error=exc.detail, concern_error_vars=exc.variables)
     session.commit()
     return redirect(f"/corps/children/{child_id}?done=concern_sent")
 
@@ -188,8 +210,8 @@ def case_acknowledge(request: Request, case_id: Id, session: SessionDep, user: O
 @router.post("/safeguarding/cases/{case_id}/actions")
 def case_action(
     request: Request, case_id: Id, session: SessionDep, user: Officer,
-    kind: Annotated[str, Form(max_length=40)] = "", reference: Annotated[str, Form(max_length=200)] = "",
-    note: Annotated[str, Form(max_length=8000)] = "", assessment: Annotated[str, Form(max_length=40)] = "",
+    kind: Annotated[str, FormText(N_("What did you do?"))] = "", reference: Annotated[str, FormText(service.REFERENCE.label)] = "",
+    note: Annotated[str, FormText(service.NOTE.label)] = "", assessment: Annotated[str, FormText(N_("How serious is it?"))] = "",
 ) -> Response:
     case = service.get_case(session=session, case_id=case_id)
     try:
@@ -203,7 +225,7 @@ def case_action(
 @router.post("/safeguarding/cases/{case_id}/close")
 def case_close(
     request: Request, case_id: Id, session: SessionDep, user: Officer,
-    outcome: Annotated[str, Form(max_length=40)] = "", note: Annotated[str, Form(max_length=8000)] = "",
+    outcome: Annotated[str, FormText(N_("Outcome"))] = "", note: Annotated[str, FormText(service.CLOSING_NOTE.label)] = "",
 ) -> Response:
     case = service.get_case(session=session, case_id=case_id)
     try:
@@ -215,7 +237,7 @@ def case_close(
 
 def _identity_page(request: Request, session: SessionDep, case_id: Id, status_code: int = 200, **extra: object) -> Response:
     case = service.get_case(session=session, case_id=case_id)
-    return render(request, "safeguarding/identity.html", {"case": case, **extra}, status_code=status_code)
+    return render(request, "safeguarding/identity.html", {"case": case, "fields": service.LIMITS, **extra}, status_code=status_code)
 
 
 @router.get("/safeguarding/cases/{case_id}/identity")
@@ -227,7 +249,9 @@ def identity_page(request: Request, case_id: Id, session: SessionDep, user: Offi
 
 
 @router.post("/safeguarding/cases/{case_id}/identity")
-def identity_read(request: Request, case_id: Id, session: SessionDep, user: Officer, reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
+def identity_read(
+    request: Request, case_id: Id, session: SessionDep, user: Officer, reason: Annotated[str, FormText(service.REASON.label)] = ""
+) -> Response:
     case = service.get_case(session=session, case_id=case_id)
     try:
         found = service.reidentify(session=session, officer=user, case=case, reason=reason)
@@ -256,8 +280,9 @@ def duty_page(request: Request, session: SessionDep, user: Overseer) -> Response
 
 @router.post("/safeguarding/duty")
 def duty_save(
-    request: Request, session: SessionDep, user: Overseer, on_duty: Annotated[str, Form(max_length=10)] = "",
-    alert_channel: Annotated[str, Form(max_length=10)] = "sms", alert_contact: Annotated[str, Form(max_length=300)] = "",
+    request: Request, session: SessionDep, user: Overseer, on_duty: Annotated[str, FormText(N_("I am on duty now"))] = "",
+    alert_channel: Annotated[str, FormText(N_("Alert me by"))] = "sms",
+    alert_contact: Annotated[str, FormText(service.ALERT_CONTACT.label)] = "",
 ) -> Response:
     try:
         service.set_duty(session=session, user=user, on_duty=on_duty == "1", alert_channel=alert_channel, alert_contact=alert_contact)

@@ -132,7 +132,7 @@ def test_one_comment_per_guardian_a_second_send_replaces_it_and_waits_again(app,
 @pytest.mark.parametrize(("text", "message"), [
     ("", "Please write your view before sending."),
     ("   ", "Please write your view before sending."),
-    ("很" * 281, "Please use up to 280 characters."),
+    ("很" * 281, "“Your view” is too long: at most 280 characters."),
 ])
 def test_an_empty_or_too_long_view_gets_a_kind_error_and_nothing_is_kept(app, session, world, text, message):
     page = f"/guardian/consultations/{world.ours.id}"
