@@ -13,7 +13,7 @@ from app.accounts.models import (
     Role,
     RolesUpdate,
     StaffUser,
-    StaffUserCreate,
+    StaffUserCreateBody,
     StaffUserPublic,
     StaffUserUpdate,
     TemporaryPassword,
@@ -40,7 +40,7 @@ def list_users(session: SessionDep, admin: Admin, q: str | None = None, role: Ro
 
 
 @router.post("/users", response_model=TemporaryPassword | StaffUserPublic, status_code=status.HTTP_201_CREATED)
-def create_user(data: StaffUserCreate, session: SessionDep, admin: Admin) -> TemporaryPassword | StaffUser:
+def create_user(data: StaffUserCreateBody, session: SessionDep, admin: Admin) -> TemporaryPassword | StaffUser:
     user, temporary = service.create(session=session, actor=admin, data=data)
     if temporary:
         return TemporaryPassword(user=StaffUserPublic.model_validate(user), temporary_password=temporary)

@@ -1,15 +1,29 @@
 """Staff users, their roles (with training records, PAR-10), server-side sessions and API tokens."""
 
 import datetime as dt
+import re
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from app.core.db import Id, UTCDateTime, utcnow
 from app.core.i18n import N_
+from app.core.security import MIN_PASSWORD_LENGTH
+from app.core.validation import ApiIn, TextField
+
+# What staff type into the account forms, with the limits the forms' `maxlength` shows (core.validation).
+USERNAME = TextField("username", N_("Username"), 64, min=3)
+# The API takes a username exactly in this form; the pages lower-case and trim what was typed first.
+USERNAME_RE = re.compile(rf"^[a-z0-9][a-z0-9._-]{{{USERNAME.min - 1},{USERNAME.max - 1}}}$")
+DISPLAY_NAME = TextField("display_name", N_("Name shown to colleagues"), 100, min=1, too_short=N_("Please give a name of 1 to 100 characters."))
+PASSWORD = TextField("password", N_("New password"), 1000)
+TRAINING_NOTE = TextField("note", N_("Training note"), 500)
+TOKEN_NAME = TextField("name", N_("What is the token for?"), 100, min=1, too_short=N_("Please name the token (1 to 100 characters), e.g. what it is for."))
+LIMITS = {field.name: field for field in (USERNAME, DISPLAY_NAME, PASSWORD, TRAINING_NOTE, TOKEN_NAME)}
 
 
 class Role(StrEnum):
@@ -159,6 +173,8 @@ class StaffUserPublic(BaseModel):
 
 
 class StaffUserCreate(BaseModel):
+    """A new staff account as the services take it (the pages fill it from what was typed)."""
+
     username: str
     display_name: str
     roles: list[Role] = []
@@ -166,17 +182,32 @@ class StaffUserCreate(BaseModel):
     password: str | None = None
 
 
-class StaffUserUpdate(BaseModel):
-    display_name: str | None = None
+RoleIn = Annotated[Role, PydanticField(strict=False)]
+
+
+class StaffUserCreateBody(StaffUserCreate, ApiIn):
+    """A new staff account through the API: every rule of the fields in the schema (issue 13)."""
+
+    username: Annotated[str, StringConstraints(pattern=USERNAME_RE.pattern)]
+    display_name: DISPLAY_NAME.api()
+    roles: list[RoleIn] = []
+    password: Annotated[str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=PASSWORD.max)] | None = PydanticField(
+        default=None, description="left out: Yimi makes a temporary one and returns it once; it must not be easy to guess "
+        "or contain the username (`/problems/weak-password`)",
+    )
+
+
+class StaffUserUpdate(ApiIn):
+    display_name: DISPLAY_NAME.api() | None = None
     is_active: bool | None = None
 
 
-class RolesUpdate(BaseModel):
-    roles: list[Role]
+class RolesUpdate(ApiIn):
+    roles: list[RoleIn]
 
 
-class TrainingRecord(BaseModel):
-    note: str | None = None
+class TrainingRecord(ApiIn):
+    note: TRAINING_NOTE.api(multiline=True) | None = None
 
 
 class TemporaryPassword(BaseModel):
@@ -184,8 +215,8 @@ class TemporaryPassword(BaseModel):
     temporary_password: str
 
 
-class ApiTokenCreate(BaseModel):
-    name: str = PydanticField(min_length=1, max_length=100, description="what the token is for")
+class ApiTokenCreate(ApiIn):
+    name: TOKEN_NAME.api() = PydanticField(description="what the token is for")
     expires_in_days: int = PydanticField(default=90, ge=1, le=366, description="every token expires: 1 to 366 days")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -11,6 +10,12 @@ from sqlalchemy import case, func, literal, or_, update
 from sqlmodel import Session, col, select
 
 from app.accounts.models import (
+    DISPLAY_NAME,
+    PASSWORD,
+    TOKEN_NAME,
+    TRAINING_NOTE,
+    USERNAME,
+    USERNAME_RE,
     ApiToken,
     Role,
     StaffRole,
@@ -31,16 +36,7 @@ from app.core.security import (
     token_hash,
     verify_password,
 )
-from app.core.validation import TextField
 
-# What staff type into the account forms, with the limits the forms' `maxlength` shows (core.validation).
-USERNAME = TextField("username", N_("Username"), 64, min=3)
-USERNAME_RE = re.compile(rf"^[a-z0-9][a-z0-9._-]{{{USERNAME.min - 1},{USERNAME.max - 1}}}$")
-DISPLAY_NAME = TextField("display_name", N_("Name shown to colleagues"), 100, min=1, too_short=N_("Please give a name of 1 to 100 characters."))
-PASSWORD = TextField("password", N_("New password"), 1000)
-TRAINING_NOTE = TextField("note", N_("Training note"), 500)
-TOKEN_NAME = TextField("name", N_("What is the token for?"), 100, min=1, too_short=N_("Please name the token (1 to 100 characters), e.g. what it is for."))
-LIMITS = {field.name: field for field in (USERNAME, DISPLAY_NAME, PASSWORD, TRAINING_NOTE, TOKEN_NAME)}
 # Touch a session's last-seen time at most this often: a write per request would serialise SQLite.
 TOUCH_EVERY = dt.timedelta(seconds=60)
 COMMON_PASSWORDS = {"password123", "1234567890", "qwertyuiop", "yimiyimiyimi", "administrator"}
@@ -61,6 +57,13 @@ class AccountLocked(YimiError):
         "Try again later, or ask an administrator to unlock it."
     )
     slug = "account-locked"
+
+
+class WeakPassword(InvalidInput):
+    """A password that is too short or too easy to guess (its words say which). Beyond a schema: whether it
+    holds the username or is a common password is not a rule of the text alone."""
+
+    slug = "weak-password"
 
 
 # ---- users ---------------------------------------------------------------------------------------
@@ -88,7 +91,7 @@ def validate_password(password: str, *, username: str) -> None:
     elif password.lower() in COMMON_PASSWORDS or username and username in password.lower():
         problem = N_("This password is too easy to guess. Please choose another.")
     if problem:
-        raise InvalidInput(
+        raise WeakPassword(
             problem, errors=[{"loc": ["password"], "msg": "weak password", "type": "value_error"}], min=MIN_PASSWORD_LENGTH
         )
 

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from app.accounts import service
 from app.accounts.deps import SESSION_COOKIE, staff
-from app.accounts.models import ROLE_LABELS, TRAINING_REQUIRED, Role, StaffUser, StaffUserCreate
+from app.accounts.models import LIMITS, ROLE_LABELS, TRAINING_REQUIRED, Role, StaffUser, StaffUserCreate
 from app.accounts.permissions import MATRIX, PERMISSION_LABELS, Permission, effective_roles, permissions_of
 from app.core.config import get_settings
 from app.core.db import Id, SessionDep, utcnow
@@ -55,7 +55,7 @@ def signin_page(request: Request, next: str = "/staff", expired: int = 0) -> Res
         return redirect("/tablet")  # a tablet open for a group shows only its avatar grid
     if request.state.user is not None:
         return redirect(safe_next(next))
-    return render(request, "accounts/signin.html", {"next": safe_next(next), "expired": bool(expired) or request.state.session_expired, "fields": service.LIMITS})
+    return render(request, "accounts/signin.html", {"next": safe_next(next), "expired": bool(expired) or request.state.session_expired, "fields": LIMITS})
 
 
 @router.post("/signin")
@@ -67,7 +67,7 @@ def signin(
     next: Annotated[str, FormText(N_("The page you wanted"))] = "/staff",
 ) -> Response:
     hit(get_settings().rate_limit_sign_in, "sign-in", client_address(request))
-    context = {"next": safe_next(next), "username": username, "fields": service.LIMITS}
+    context = {"next": safe_next(next), "username": username, "fields": LIMITS}
     if not username.strip() or not password:
         context["error"] = N_("Please enter your username and your password.")
         return render(request, "accounts/signin.html", context, status_code=400)
@@ -139,7 +139,7 @@ def account(request: Request, session: SessionDep, user: Staff) -> Response:
 
 @router.get("/account/password")
 def password_page(request: Request, user: StaffPendingPassword, required: int = 0) -> Response:
-    return render(request, "accounts/password.html", {"required": bool(required) or user.must_change_password, "fields": service.LIMITS})
+    return render(request, "accounts/password.html", {"required": bool(required) or user.must_change_password, "fields": LIMITS})
 
 
 @router.post("/account/password")
@@ -152,7 +152,7 @@ def password_change(
     confirm_password: Annotated[str, FormText(N_("New password again"))] = "",
 ) -> Response:
     # Passwords are never shown again: a refused form comes back empty, saying what to change.
-    context: dict[str, object] = {"required": user.must_change_password, "fields": service.LIMITS}
+    context: dict[str, object] = {"required": user.must_change_password, "fields": LIMITS}
     if new_password != confirm_password:
         context["error"] = N_("The two new passwords are not the same.")
         return render(request, "accounts/password.html", context, status_code=422)
@@ -200,7 +200,7 @@ def users(request: Request, session: SessionDep, admin: Admin, q: str = "", role
 
 @router.get("/admin/users/new")
 def user_new(request: Request, admin: Admin) -> Response:
-    return render(request, "admin/user_new.html", {"roles": list(Role), "role_labels": ROLE_LABELS, "form": {}, "fields": service.LIMITS})
+    return render(request, "admin/user_new.html", {"roles": list(Role), "role_labels": ROLE_LABELS, "form": {}, "fields": LIMITS})
 
 
 @router.post("/admin/users")
@@ -223,7 +223,7 @@ def user_create(
             request,
             "admin/user_new.html",
             {"roles": list(Role), "role_labels": ROLE_LABELS, "form": form, "error": exc.detail, "error_vars": exc.variables,
-             "fields": service.LIMITS},
+             "fields": LIMITS},
             status_code=exc.status_code,
         )
     return render(request, "admin/temporary_password.html", {"subject": user, "temporary": temporary, "created": True})
@@ -242,7 +242,7 @@ def _user_page(request: Request, session: SessionDep, user: StaffUser, **extra: 
             "sessions": service.live_sessions(session=session, user=user),
             "tokens": service.tokens_of(session=session, user=user),
             "now": utcnow(),
-            "fields": service.LIMITS,
+            "fields": LIMITS,
             **extra,
         },
         block="roles" if extra.get("block_roles") else None,

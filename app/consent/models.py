@@ -11,6 +11,15 @@ from sqlmodel import Field, SQLModel
 from app.core.crypto import EncryptedText
 from app.core.db import Id, UTCDateTime, enum_values, utcnow
 from app.core.i18n import N_
+from app.core.validation import ApiIn, TextField
+
+# What guardians and staff write about a rights request, with the limits the forms' `maxlength` shows.
+TEXT_MAX = 4000
+REQUEST_TEXT = TextField("text", N_("Tell us more"), TEXT_MAX, min=1, too_short=N_(
+    "Please write in a few words what you would like us to do (at most 4000 characters). Nothing was saved yet."))
+ANSWER = TextField("answer", N_("Answer, with the reasons"), TEXT_MAX, min=1, too_short=N_(
+    "Please write the answer with its reasons (at most 4000 characters). Nothing was saved yet."))
+LIMITS = {field.name: field for field in (REQUEST_TEXT, ANSWER)}
 
 
 class Purpose(StrEnum):
@@ -316,5 +325,5 @@ class RightsRequestPublic(SQLModel):
     answered_by_id: Id | None
 
 
-class RightsAnswer(SQLModel):
-    answer: str
+class RightsAnswer(ApiIn):
+    answer: ANSWER.api(multiline=True)

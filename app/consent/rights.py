@@ -26,6 +26,8 @@ from sqlmodel import Session, col, select
 from app.accounts.models import StaffUser
 from app.consent import service as consent
 from app.consent.models import (
+    ANSWER,
+    REQUEST_TEXT,
     ConsentEvent,
     ConsentState,
     ConsentStatus,
@@ -50,14 +52,12 @@ from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.errors import Conflict, InvalidInput, NotFound, YimiError
 from app.core.i18n import N_
-from app.core.validation import TextField
 from app.corps.models import Child, ChildIdentity, ChildSession, ChildStatus, Group
 from app.moderation import service as moderation
 from app.notifications import service as notifications
 from app.notifications.models import Channel, OutboxMessage
 
 WORKING_DAYS_TO_ANSWER = 15
-TEXT_MAX = 4000
 DELETED_NAME = "已删除"
 
 
@@ -78,10 +78,6 @@ class AnswerMissing(InvalidInput):
     slug = "rights-answer-missing"
 
 
-# What guardians and staff write, with the limits the forms' `maxlength` shows (core.validation).
-REQUEST_TEXT = TextField("text", N_("Tell us more"), TEXT_MAX, min=1, too_short=RequestTextMissing.detail)
-ANSWER = TextField("answer", N_("Answer, with the reasons"), TEXT_MAX, min=1, too_short=AnswerMissing.detail)
-LIMITS = {field.name: field for field in (REQUEST_TEXT, ANSWER)}
 
 
 class AlreadyAnswered(Conflict):

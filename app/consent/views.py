@@ -22,6 +22,7 @@ from app.accounts.deps import staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
 from app.consent import files, guardians, rights
+from app.consent import models as consent_models
 from app.consent import service as consent
 from app.consent.models import (
     CONSENT_STATUS_LABELS,
@@ -353,7 +354,7 @@ def _rights_page(request: Request, session: SessionDep, guardian: Guardian, chil
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
     return _page(request, "consent/guardian_rights.html", {
         "child": child, "requests": rights.requests_of(session=session, guardian=guardian, child=child),
-        "kinds": list(RightsKind), "kind": kind, "text": text, "fields": rights.LIMITS, **_labels(),
+        "kinds": list(RightsKind), "kind": kind, "text": text, "fields": consent_models.LIMITS, **_labels(),
     }, error)
 
 
@@ -365,7 +366,7 @@ def rights_page(request: Request, child_id: Id, session: SessionDep, guardian: S
 @router.post("/guardian/children/{child_id}/rights")
 def file_rights_request(
     request: Request, child_id: Id, session: SessionDep, guardian: SignedInGuardian,
-    kind: Annotated[str, FormText(N_("What would you like us to do?"))] = "", text: Annotated[str, FormText(rights.REQUEST_TEXT.label)] = "",
+    kind: Annotated[str, FormText(N_("What would you like us to do?"))] = "", text: Annotated[str, FormText(consent_models.REQUEST_TEXT.label)] = "",
 ) -> Response:
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
     try:
@@ -416,7 +417,7 @@ def _rights_admin(request: Request, session: SessionDep, error: YimiError | None
     return _page(request, "consent/admin_rights.html", {
         "open": [{"request": r, "child": children.get(r.child_id), "overdue": rights.is_overdue(r, now)} for r in open_requests],
         "answered": rights.staff_requests(session=session, status=RightsStatus.ANSWERED, limit=50),
-        "fields": rights.LIMITS, "typed": typed,
+        "fields": consent_models.LIMITS, "typed": typed,
         **_labels(),
     }, error)
 
@@ -429,7 +430,7 @@ def rights_admin(request: Request, session: SessionDep, user: RightsHandler) -> 
 @router.post("/admin/rights/{request_id}/answer")
 def answer_rights_request(
     request: Request, request_id: Id, session: SessionDep, user: RightsHandler,
-    answer: Annotated[str, FormText(rights.ANSWER.label)] = "",
+    answer: Annotated[str, FormText(consent_models.ANSWER.label)] = "",
 ) -> Response:
     try:
         rights.answer_request(session=session, actor=user, request_id=request_id, answer=answer)

@@ -12,7 +12,13 @@ from app.accounts.deps import api_staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
 from app.consultations import models, service
-from app.consultations.models import CloseEarly, Consultation, ConsultationIn, ConsultationPublic, QuestionIn
+from app.consultations.models import (
+    CloseEarly,
+    Consultation,
+    ConsultationBody,
+    ConsultationPublic,
+    QuestionBody,
+)
 from app.core.db import Id, SessionDep
 from app.core.i18n import gettext
 from app.core.routing import Router
@@ -92,7 +98,7 @@ def consultations_list(
 
 
 @router.post("/consultations", response_model=ConsultationDetail, status_code=status.HTTP_201_CREATED, summary="Create a draft consultation")
-def consultation_create(data: ConsultationIn, session: SessionDep, user: Manager) -> ConsultationDetail:
+def consultation_create(data: ConsultationBody, session: SessionDep, user: Manager) -> ConsultationDetail:
     consultation = service.create(session=session, actor=user, data=data)
     session.commit()
     return _detail(session, consultation)
@@ -104,7 +110,7 @@ def consultation_get(consultation_id: Id, session: SessionDep, user: Reader) -> 
 
 
 @router.put("/consultations/{consultation_id}", response_model=ConsultationDetail, summary="Replace a consultation's texts, targeting and dates")
-def consultation_update(consultation_id: Id, data: ConsultationIn, session: SessionDep, user: Manager) -> ConsultationDetail:
+def consultation_update(consultation_id: Id, data: ConsultationBody, session: SessionDep, user: Manager) -> ConsultationDetail:
     consultation = service.get(session=session, consultation_id=consultation_id)
     service.update(session=session, actor=user, consultation=consultation, data=data)
     session.commit()
@@ -169,7 +175,7 @@ def consultation_picture_delete(consultation_id: Id, session: SessionDep, user: 
 
 @router.post("/consultations/{consultation_id}/questions", response_model=models.QuestionPublic, status_code=status.HTTP_201_CREATED,
              summary="Add a question (refused once any child answered)")
-def question_add(consultation_id: Id, data: QuestionIn, session: SessionDep, user: Manager) -> models.QuestionPublic:
+def question_add(consultation_id: Id, data: QuestionBody, session: SessionDep, user: Manager) -> models.QuestionPublic:
     consultation = service.get(session=session, consultation_id=consultation_id)
     question = service.add_question(session=session, actor=user, consultation=consultation, data=data)
     session.commit()
@@ -177,7 +183,7 @@ def question_add(consultation_id: Id, data: QuestionIn, session: SessionDep, use
 
 
 @router.put("/consultations/{consultation_id}/questions/{question_id}", response_model=models.QuestionPublic, summary="Replace a question and its options")
-def question_update(consultation_id: Id, question_id: Id, data: QuestionIn, session: SessionDep, user: Manager) -> models.QuestionPublic:
+def question_update(consultation_id: Id, question_id: Id, data: QuestionBody, session: SessionDep, user: Manager) -> models.QuestionPublic:
     consultation = service.get(session=session, consultation_id=consultation_id)
     question = service.question_of(session=session, consultation=consultation, question_id=question_id)
     service.update_question(session=session, actor=user, consultation=consultation, question=question, data=data)

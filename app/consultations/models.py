@@ -7,10 +7,14 @@ Texts written by staff are stored per locale ({"zh_Hans": …, "en": …}); the 
 computed from its dates, so no timer process is needed."""
 
 import datetime as dt
+import tomllib
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
 from pydantic import Field as PydanticField
 from sqlalchemy import (
     JSON,
@@ -26,11 +30,70 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
+from typing_extensions import TypedDict
 
 from app.core.db import Id, UTCDateTime, enum_values, utcnow
-from app.core.i18n import N_
+from app.core.i18n import LOCALES, N_, get_locale
+from app.core.validation import ApiIn, TextField, locales
+from app.corps.models import AgeBand
 
 TEXT_LIMIT = 280  # characters of a short-text answer or a guardian's comment
+
+# The longest text each field takes, in any language: the form's `maxlength` (MAX_LENGTHS), checked again
+# here for the API and for browsers that ignore it. The labels are the form's own.
+TEXT_LIMITS = {
+    "title": TextField("title", N_("Title"), 200),
+    "description": TextField("description", N_("Description for staff and guardians"), 5000),
+    "picture_alt": TextField("picture_alt", N_("The picture in words"), 300),
+    "decision": TextField("decision", N_("The decision it feeds"), 2000),
+    "decider_body": TextField("decider_body", N_("Who decides: the body"), 300),
+    "decider_role": TextField("decider_role", N_("Who decides: the role of the person"), 300),
+    "can_change": TextField("can_change", N_("What children's views can change"), 2000),
+    "cannot_change": TextField("cannot_change", N_("What cannot change, and why"), 2000),
+}
+BRIEF = TextField("briefs", N_("Brief for children aged %(band)s"), 2000)
+CLOSE_REASON = TextField("reason", N_("Close early: the reason (children and colleagues will see it)"), 1000, min=1,
+                         too_short=N_("Please say why the consultation closes early; children and colleagues will see it."))
+
+
+PROMPT = TextField("prompt", N_("The question, in the words children read"), 500)
+OPTION = TextField("options", N_("Options (for “Choose one”, “Choose several” and “Put in order”: 2 to 12)"), 100)
+# A written answer, in the child's words when it is too long (the paper form shows it beside its question).
+ANSWER_TEXT = TextField("text", N_("Your answer"), TEXT_LIMIT, too_long=N_("That is a bit long. Please use up to %(max)s characters."))
+GUARDIAN_VIEW = TextField("text", N_("Your view"), TEXT_LIMIT, min=1, too_short=N_("Please write your view before sending."))
+
+
+
+# ---- topics --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Topic:
+    code: str
+    names: dict[str, str]
+    area: str  # the code of the action area (itself for an area)
+
+    @property
+    def is_area(self) -> bool:
+        return self.code == self.area
+
+    def label(self) -> str:
+        return self.names.get(get_locale()) or self.names["zh_Hans"]
+
+
+@cache
+def topics() -> dict[str, Topic]:
+    """The taxonomy of the city plan's six action areas and their tasks (data/topics.toml), in file order."""
+    found: dict[str, Topic] = {}
+    with (Path(__file__).parent / "data" / "topics.toml").open("rb") as handle:
+        data = tomllib.load(handle)
+    for area in data["area"]:
+        found[area["code"]] = Topic(area["code"], {loc: area[loc] for loc in LOCALES}, area["code"])
+        for task in area.get("task", []):
+            found[task["code"]] = Topic(task["code"], {loc: task[loc] for loc in LOCALES}, area["code"])
+    return found
+
+
 
 
 
@@ -379,8 +442,66 @@ class ConsultationPublic(ConsultationIn):
     questions: list[QuestionPublic] = []
 
 
-class CloseEarly(BaseModel):
-    reason: str = PydanticField(min_length=1, max_length=1000)
+class CloseEarly(ApiIn):
+    reason: CLOSE_REASON.api(multiline=True)
+
+
+# ---- bodies of the JSON API: every rule of a field in the schema (issue 13) --------------------------------
+# Rules across fields or records stay with the service and have problem types of their own: the Lundy gate
+# (`/problems/lundy-gate`), dates in order (`dates-out-of-order`), districts, groups and projects that exist
+# (`unknown-reference`), options that fit the question (`options-do-not-fit`), answers that fit their question
+# (`answer-does-not-fit`) and the send's key (`idempotency-key`).
+
+BandIn = Literal[tuple(band.value for band in AgeBand)]  # type: ignore[valid-type]
+PictogramIn = Literal[tuple(PICTOGRAMS)]  # type: ignore[valid-type]
+TopicIn = Literal[("", *topics())]  # type: ignore[valid-type]
+Briefs = TypedDict("Briefs", {band.value: NotRequired[locales(f"Brief{band.name.title()}", BRIEF, multiline=True)] for band in AgeBand})  # type: ignore[misc]
+Briefs.__pydantic_config__ = ConfigDict(extra="forbid", strict=True)  # type: ignore[attr-defined]
+_MULTILINE = {"description", "decision", "can_change", "cannot_change"}
+
+
+def _texts(name: str, required: bool = False) -> Any:
+    return locales("Consultation" + name.title().replace("_", ""), TEXT_LIMITS[name], required=required, multiline=name in _MULTILINE)
+
+
+class ConsultationBody(ConsultationIn, ApiIn):
+    """A consultation through the API. A draft may leave everything but its Chinese title empty; scheduling
+    needs the Lundy items (PAR-01)."""
+
+    title: _texts("title", required=True)
+    description: _texts("description") = {}
+    briefs: Briefs = {}
+    picture_alt: _texts("picture_alt") = PydanticField(
+        default={}, description="the picture in words, for children who cannot see it (its alt text, A11Y-04)"
+    )
+    topic: TopicIn = PydanticField(default="", description="a topic code of the city plan (GET /api/v1/consultations/topics)")
+    cycle_stage: CycleStage = PydanticField(default=CycleStage.SITUATION_ANALYSIS, strict=False)
+    age_bands: list[BandIn] = PydanticField(default=[], max_length=3)
+    district_ids: list[Id] = PydanticField(default=[], max_length=100)
+    group_ids: list[Id] = PydanticField(default=[], max_length=500)
+    decision: _texts("decision") = {}
+    decider_body: _texts("decider_body") = {}
+    decider_role: _texts("decider_role") = {}
+    can_change: _texts("can_change") = {}
+    cannot_change: _texts("cannot_change") = {}
+    opens_at: AwareDatetime | None = PydanticField(default=None, strict=False)
+    closes_at: AwareDatetime | None = PydanticField(default=None, strict=False)
+    respond_by: dt.date | None = PydanticField(default=None, strict=False)
+
+
+class OptionBody(OptionIn, ApiIn):
+    label: locales("OptionLabel", OPTION, required=True)
+    pictogram: PictogramIn | None = None
+
+
+class QuestionBody(QuestionIn, ApiIn):
+    """A question through the API: "choose one", "choose several" and "put in order" take 2 to 12 options, the
+    faces and a short text none; `max_choices` (several) is at most the number of options."""
+
+    kind: QuestionKind = PydanticField(strict=False)
+    prompt: locales("QuestionPrompt", PROMPT, required=True, multiline=True)
+    max_choices: int | None = PydanticField(default=None, ge=1, le=12)
+    options: list[OptionBody] = PydanticField(default=[], max_length=12)
 
 
 class AnswerIn(BaseModel):
@@ -395,9 +516,24 @@ class AnswerIn(BaseModel):
     text: str | None = None
 
 
-class AnswersIn(BaseModel):
-    key: str = PydanticField(description="the idempotency key from GET …/form; a retried send with the same key counts once")
-    answers: list[AnswerIn]
+class AnswerBody(AnswerIn, ApiIn):
+    """One answer through the child's API. Whether it fits its question (one of its options, a face from 1 to 5,
+    every option once in order) is the service's rule (`/problems/answer-does-not-fit`)."""
+
+    question_id: Id
+    skip: bool = False
+    option: Id | None = None
+    options: list[Id] = PydanticField(default=[], max_length=12)
+    scale: int | None = PydanticField(default=None, ge=1, le=5)
+    order: list[Id] = PydanticField(default=[], max_length=12)
+    text: ANSWER_TEXT.api(multiline=True) | None = None
+
+
+class AnswersIn(ApiIn):
+    key: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{16,40}\.[0-9a-f]{32}$")] = PydanticField(
+        description="the idempotency key from GET …/form; a retried send with the same key counts once; a key not given "
+        "to this child for this consultation is refused (`/problems/idempotency-key`)")
+    answers: list[AnswerBody] = PydanticField(max_length=100)
 
 
 class Receipt(BaseModel):

@@ -11,11 +11,9 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-import tomllib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +23,14 @@ from sqlmodel import Session, col, select
 from app.consent import service as consent
 from app.consent.models import Purpose
 from app.consultations.models import (
+    ANSWER_TEXT,
+    BRIEF,
+    CLOSE_REASON,
+    GUARDIAN_VIEW,
+    OPTION,
     PICTOGRAMS,
-    TEXT_LIMIT,
+    PROMPT,
+    TEXT_LIMITS,
     Answer,
     AnswerIn,
     AuthorKind,
@@ -43,13 +47,14 @@ from app.consultations.models import (
     QuestionKind,
     State,
     Submission,
+    Topic,
+    topics,
 )
 from app.core import audit
 from app.core.config import get_settings
 from app.core.db import dialect_insert, utcnow
-from app.core.errors import Conflict, InvalidInput, NotFound
+from app.core.errors import Conflict, InvalidInput, NotFound, UnknownReference
 from app.core.i18n import N_, get_locale, gettext
-from app.core.validation import TextField
 from app.corps.models import AgeBand, Child, Group
 from app.media import pictures
 from app.moderation import service as moderation
@@ -78,11 +83,13 @@ class NotForYou(NotFound):
 
 
 class BadAnswer(InvalidInput):
+    slug = "answer-does-not-fit"  # beyond a schema: the answer must fit its question (its options, its kind)
     title = N_("Let's check this answer")
     detail = N_("Something in this answer did not fit. Please look at the question again.")
 
 
 class TamperedKey(InvalidInput):
+    slug = "idempotency-key"  # the key must be the one this child was given for this consultation
     title = N_("Let's try that again")
     detail = N_("This page was too old or was changed. Please open the questions again; your answers are safe.")
 
@@ -95,6 +102,8 @@ class QuestionsLocked(Conflict):
 class LundyGateIncomplete(InvalidInput):
     """PAR-01: a consultation cannot be scheduled or opened until it says what it feeds and when children hear back."""
 
+    slug = "lundy-gate"
+
     title = N_("This consultation is not ready to schedule")
     detail = N_("Please fill in what is missing: %(missing)s.")
 
@@ -104,34 +113,16 @@ class LundyGateIncomplete(InvalidInput):
         super().__init__(missing=separator.join(gettext(LUNDY_ITEMS[key]) for key in missing))
 
 
-# ---- topics --------------------------------------------------------------------------------------
+class DatesOutOfOrder(InvalidInput):
+    """The close after the opening, the response on or after the close: a rule across fields."""
+
+    slug = "dates-out-of-order"
 
 
-@dataclass(frozen=True)
-class Topic:
-    code: str
-    names: dict[str, str]
-    area: str  # the code of the action area (itself for an area)
+class OptionsDoNotFit(InvalidInput):
+    """A question's options must fit its kind: a rule across fields."""
 
-    @property
-    def is_area(self) -> bool:
-        return self.code == self.area
-
-    def label(self) -> str:
-        return self.names.get(get_locale()) or self.names["zh_Hans"]
-
-
-@cache
-def topics() -> dict[str, Topic]:
-    """The taxonomy of the city plan's six action areas and their tasks (data/topics.toml), in file order."""
-    found: dict[str, Topic] = {}
-    with (DATA / "topics.toml").open("rb") as handle:
-        data = tomllib.load(handle)
-    for area in data["area"]:
-        found[area["code"]] = Topic(area["code"], {loc: area[loc] for loc in LOCALES}, area["code"])
-        for task in area.get("task", []):
-            found[task["code"]] = Topic(task["code"], {loc: task[loc] for loc in LOCALES}, area["code"])
-    return found
+    slug = "options-do-not-fit"
 
 
 # ---- texts per locale and per age band -----------------------------------------------------------
@@ -207,23 +198,6 @@ def lundy_missing(*, session: Session, consultation: Consultation) -> list[str]:
     return missing
 
 
-# The longest text each field takes, in any language: the form's `maxlength` (MAX_LENGTHS), checked again
-# here for the API and for browsers that ignore it. The labels are the form's own.
-TEXT_LIMITS = {
-    "title": TextField("title", N_("Title"), 200),
-    "description": TextField("description", N_("Description for staff and guardians"), 5000),
-    "picture_alt": TextField("picture_alt", N_("The picture in words"), 300),
-    "decision": TextField("decision", N_("The decision it feeds"), 2000),
-    "decider_body": TextField("decider_body", N_("Who decides: the body"), 300),
-    "decider_role": TextField("decider_role", N_("Who decides: the role of the person"), 300),
-    "can_change": TextField("can_change", N_("What children's views can change"), 2000),
-    "cannot_change": TextField("cannot_change", N_("What cannot change, and why"), 2000),
-}
-BRIEF = TextField("briefs", N_("Brief for children aged %(band)s"), 2000)
-CLOSE_REASON = TextField("reason", N_("Close early: the reason (children and colleagues will see it)"), 1000, min=1,
-                         too_short=N_("Please say why the consultation closes early; children and colleagues will see it."))
-
-
 def _check_lengths(data: ConsultationIn) -> None:
     for name, field_ in TEXT_LIMITS.items():
         for text in getattr(data, name).values():
@@ -243,22 +217,22 @@ def _check_values(session: Session, data: ConsultationIn) -> None:
         from app.corps.models import District
 
         if session.get(District, district_id) is None:
-            raise InvalidInput(N_("Please choose districts from the list."))
+            raise UnknownReference(N_("Please choose districts from the list."))
     for group_id in data.group_ids:
         if session.get(Group, group_id) is None:
-            raise InvalidInput(N_("Please choose groups from the list."))
+            raise UnknownReference(N_("Please choose groups from the list."))
     if data.project_id is not None:
         from app.projects.models import Project
 
         if session.get(Project, data.project_id) is None:
-            raise InvalidInput(N_("Please choose a project from the list."))
+            raise UnknownReference(N_("Please choose a project from the list."))
     if not _filled(data.title):
         raise InvalidInput(N_("Please give the consultation a title in Chinese."))
     # Bad dates are refused at once, even in a draft (the Lundy gate would only list them later).
     if data.opens_at is not None and data.closes_at is not None and data.closes_at <= data.opens_at:
-        raise InvalidInput(N_("The closing time must be after the opening time."))
+        raise DatesOutOfOrder(N_("The closing time must be after the opening time."))
     if data.respond_by is not None and data.closes_at is not None and data.respond_by < data.closes_at.date():
-        raise InvalidInput(N_("The date children get a response must be on or after the closing date."))
+        raise DatesOutOfOrder(N_("The date children get a response must be on or after the closing date."))
 
 
 def _apply(consultation: Consultation, data: ConsultationIn) -> None:
@@ -451,8 +425,6 @@ def form_of(*, session: Session, consultation: Consultation) -> Form:
     return found
 
 
-PROMPT = TextField("prompt", N_("The question, in the words children read"), 500)
-OPTION = TextField("options", N_("Options (for “Choose one”, “Choose several” and “Put in order”: 2 to 12)"), 100)
 # The forms' `maxlength`, from the same fields the service checks.
 MAX_LENGTHS = {**{name: field_.max for name, field_ in TEXT_LIMITS.items()},
                "brief": BRIEF.max, "prompt": PROMPT.max, "option": OPTION.max, "close_reason": CLOSE_REASON.max}
@@ -471,13 +443,13 @@ def _check_question(data: QuestionIn) -> None:
     needs_options = data.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.RANKING)
     options = [o for o in data.options if _filled(o.label)]
     if needs_options and len(options) < 2:
-        raise InvalidInput(N_("Please give at least two options, each with words in Chinese."))
+        raise OptionsDoNotFit(N_("Please give at least two options, each with words in Chinese."))
     if needs_options and len(options) > 12:
-        raise InvalidInput(N_("Please give at most 12 options; children can compare only a few at once."))
+        raise OptionsDoNotFit(N_("Please give at most 12 options; children can compare only a few at once."))
     if any(o.pictogram and o.pictogram not in PICTOGRAMS for o in data.options):
         raise InvalidInput(N_("Please choose pictures from the list."))
     if data.kind == QuestionKind.MULTIPLE and data.max_choices is not None and not 1 <= data.max_choices <= len(options):
-        raise InvalidInput(N_("The most choices must be between 1 and the number of options."))
+        raise OptionsDoNotFit(N_("The most choices must be between 1 and the number of options."))
 
 
 def _lock_questions(session: Session, consultation: Consultation) -> None:
@@ -687,11 +659,6 @@ class Parsed:
     value: dict[str, Any] = field(default_factory=dict)
     text: str | None = None
     screened: Any = None  # the moderation screening of `text`, done before the write (`submit`)
-
-
-# A written answer, in the child's words when it is too long (the paper form shows it beside its question).
-ANSWER_TEXT = TextField("text", N_("Your answer"), TEXT_LIMIT, too_long=N_("That is a bit long. Please use up to %(max)s characters."))
-GUARDIAN_VIEW = TextField("text", N_("Your view"), TEXT_LIMIT, min=1, too_short=N_("Please write your view before sending."))
 
 
 def clean_text(text: str) -> str:

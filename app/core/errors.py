@@ -92,6 +92,12 @@ class MethodNotAllowed(YimiError):
     slug = "method-not-allowed"
 
 
+class UnknownReference(InvalidInput):
+    """A record chosen by its id (a district, a group, a project) that does not exist: beyond a schema."""
+
+    slug = "unknown-reference"
+
+
 class PayloadTooLarge(YimiError):
     status_code = 413
     title = N_("What you sent is too large")
@@ -211,10 +217,13 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         error = InvalidInput(errors=errors)
-        if not is_api(request):  # a value over the forms' hard cap, or a malformed post: say which field
-            from app.core.validation import problems_in_words
+        from app.core.validation import problems_in_words
 
-            error.problems = problems_in_words(request, exc.errors())
+        problems = problems_in_words(request, exc.errors())
+        if not is_api(request):  # a value over the forms' hard cap, or a malformed post: say which field
+            error.problems = problems
+        elif problems:  # the API says it in words too, beside `errors`
+            error.detail = " ".join(problems)
         return respond(request, error, {"errors": errors})
 
     @app.exception_handler(OperationalError)

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, NotRequired, Required
 
 from fastapi import Form, Request
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from typing_extensions import TypedDict
 
 from app.core.errors import InvalidInput
 from app.core.i18n import N_, gettext
@@ -50,6 +52,22 @@ class TextField:
     too_short: str = ""
     loc: tuple[str, ...] = ()
 
+    def pattern(self, *, multiline: bool = False, required: bool | None = None) -> str:
+        """The regular expression the API holds this field's text to: no space around it (a form's is stripped
+        by the service), no control characters (but line breaks and tabs in a `multiline` text), and at least one
+        character when the field has a minimum or is `required`."""
+        edge = r"[^\s\x00-\x1f\x7f]"
+        inside = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]" if multiline else r"[^\x00-\x1f\x7f]"
+        text = f"{edge}(?:{inside}*{edge})?"
+        return f"^{text}$" if max(self.min, 1 if required else 0) else f"^(?:{text})?$"
+
+    def api(self, *, multiline: bool = False, required: bool | None = None) -> Any:
+        """The JSON API's type for this field: the same limits, stated in the OpenAPI schema (issue 13).
+        `required`: at least one character even if the field's own minimum is 0 (a Chinese name, say)."""
+        least = max(self.min, 1 if required else 0)
+        return Annotated[str, StringConstraints(min_length=least, max_length=self.max,
+                                                pattern=self.pattern(multiline=multiline, required=required))]
+
     def clean(
         self, value: str | None, *, error: type[InvalidInput] = InvalidInput, at: Sequence[str] = (), **label_variables: Any
     ) -> str:
@@ -75,6 +93,27 @@ class TextField:
             max=self.max,
             min=self.min,
         )
+
+
+class ApiIn(BaseModel):
+    """Every body the JSON API takes (issue 13: the schema states what the server enforces): a field it does not
+    know is refused rather than ignored, and nothing is coerced (a "5" is not 5, a 0 is not false). Enum, date
+    and time fields say `Field(strict=False)`: their JSON form is a string."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+def locales(name: str, zh: TextField, en: TextField | None = None, *, required: bool = False, multiline: bool = False) -> Any:
+    """A text written per locale as the API takes it, `{"zh_Hans": "…", "en": "…"}`: Chinese first (required
+    when the field is), English optional, no other key. `name` names its schema."""
+    english = en or zh
+    fields = {
+        "zh_Hans": (Required if required else NotRequired)[zh.api(multiline=multiline, required=required)],
+        "en": NotRequired[english.api(multiline=multiline)],
+    }
+    texts = TypedDict(name, fields)  # type: ignore[operator]
+    texts.__pydantic_config__ = ConfigDict(extra="forbid", strict=True)  # type: ignore[attr-defined]
+    return texts
 
 
 def problems_in_words(request: Request, errors: Sequence[dict[str, Any]]) -> list[str]:

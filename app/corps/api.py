@@ -18,7 +18,7 @@ from app.core.routing import Router
 from app.corps import importing, service
 from app.corps.models import (
     Child,
-    ChildCreate,
+    ChildCreateBody,
     ChildEnrolled,
     ChildPublic,
     ChildStatus,
@@ -143,7 +143,7 @@ def list_children(group_id: Id, session: SessionDep, user: Staff) -> list[ChildP
     status_code=status.HTTP_201_CREATED,
     summary="Enrol a child; the picture code is returned only this once",
 )
-def enrol(group_id: Id, data: ChildCreate, session: SessionDep, user: Staff) -> ChildEnrolled:
+def enrol(group_id: Id, data: ChildCreateBody, session: SessionDep, user: Staff) -> ChildEnrolled:
     group = service.get_group(session=session, group_id=group_id, user=user)
     child, code = service.enrol(session=session, actor=user, group=group, data=data)
     return _enrolled(child, code)
@@ -151,6 +151,12 @@ def enrol(group_id: Id, data: ChildCreate, session: SessionDep, user: Staff) -> 
 
 async def csv_body(request: Request) -> bytes:
     return await request.body()
+
+
+class ImportRefused(InvalidInput):
+    """A CSV file with a line that cannot be imported (its rules are the enrolment's, beyond any schema)."""
+
+    slug = "import-refused"
 
 
 @router.post(
@@ -189,7 +195,7 @@ def import_children(
         errors = [{"loc": ["file"], "msg": p.text(), "type": "value_error"} for p in report.problems] + [
             {"loc": ["line", r.line], "msg": p.text(), "type": "value_error"} for r in report.bad_rows for p in r.problems
         ]
-        raise InvalidInput(first.message, errors=errors, **first.variables)
+        raise ImportRefused(first.message, errors=errors, **first.variables)
     if dry_run:
         return public
     enrolled = service.enrol_many(session=session, actor=user, group=group, rows=report.children())

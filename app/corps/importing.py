@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from app.core.errors import InvalidInput
 from app.core.i18n import N_, gettext, translations
 from app.corps import service
-from app.corps.models import AVATARS, ChildCreate
+from app.corps.models import AVATARS, REAL_NAME, ChildCreate
 
 MAX_ROWS = 2000
 # Each column by its English name and the headers accepted for it (compared case-insensitively).
@@ -254,7 +254,7 @@ def _check_row(
         if avatar is None:
             row.problems.append(Problem(N_("There is no avatar called %(avatar)s. Leave it empty to have one chosen."), {"avatar": row.avatar}))
     try:
-        service.REAL_NAME.clean(cell("real_name"))
+        REAL_NAME.clean(cell("real_name"))
     except InvalidInput as exc:
         row.problems.append(_problem(exc))
     if nickname is not None:

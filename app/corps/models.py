@@ -2,15 +2,37 @@
 apart (SEC-03, MP-09), tablet group sessions and child sessions (SEC-08)."""
 
 import datetime as dt
+import re
 from enum import StrEnum
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import Field as PydanticField
 from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.core.crypto import EncryptedText
 from app.core.db import Id, UTCDateTime, utcnow
 from app.core.i18n import N_, get_locale
+from app.core.validation import ApiIn, TextField, locales
+
+# What staff type into the corps forms, with the limits the forms' `maxlength` shows (core.validation).
+CODE = TextField("code", N_("Code"), 40, min=3)
+CODE_RE = re.compile(rf"^[a-z0-9][a-z0-9-]{{{CODE.min - 2},{CODE.max - 2}}}[a-z0-9]$")
+NAME = {
+    "zh_Hans": TextField("name_zh", N_("Chinese name"), 100, min=1, too_short=N_("Please give the Chinese name."), loc=("name", "zh_Hans")),
+    "en": TextField("name_en", N_("English name"), 100, loc=("name", "en")),
+}
+NICKNAME_RULE = N_("A nickname has %(min)s to %(max)s characters.")
+NICKNAME = TextField("display_name", N_("Nickname"), 20, min=1, too_long=NICKNAME_RULE, too_short=NICKNAME_RULE)
+REAL_NAME = TextField("real_name", N_("Real name"), 100)
+NOTES = TextField("notes", N_("Notes"), 2000)
+REASON = TextField("reason", N_("Reason"), 500, min=5, too_short=N_("Please say why you need to see this (at least %(min)s characters)."))
+LIMITS = {field.name: field for field in (CODE, *NAME.values(), NICKNAME, REAL_NAME, NOTES, REASON)}
+
+
+CodeIn = Annotated[str, StringConstraints(pattern=CODE_RE.pattern)]
+NameIn = locales("CorpsName", NAME["zh_Hans"], NAME["en"], required=True)
 
 
 class GroupKind(StrEnum):
@@ -237,9 +259,9 @@ class DistrictPublic(BaseModel):
     name: dict[str, str]
 
 
-class DistrictCreate(BaseModel):
-    code: str
-    name: dict[str, str]
+class DistrictCreate(ApiIn):
+    code: CodeIn
+    name: NameIn
 
 
 class GroupPublic(BaseModel):
@@ -252,15 +274,15 @@ class GroupPublic(BaseModel):
     kind: GroupKind
 
 
-class GroupCreate(BaseModel):
+class GroupCreate(ApiIn):
     district_id: Id
-    code: str
-    name: dict[str, str]
-    kind: GroupKind
+    code: CodeIn
+    name: NameIn
+    kind: GroupKind = PydanticField(strict=False)
 
 
-class FacilitatorsUpdate(BaseModel):
-    user_ids: list[Id]
+class FacilitatorsUpdate(ApiIn):
+    user_ids: list[Id] = PydanticField(max_length=200, description="each must hold the facilitator role (`/problems/not-a-facilitator`)")
 
 
 class ChildPublic(BaseModel):
@@ -287,17 +309,37 @@ class ChildCreate(BaseModel):
     confirmed_nickname: bool = False
 
 
+# A nickname never holds a phone number or an e-mail address (5 digits in a row, or an @), SEC-03. Full-width
+# digits count: the service reads the nickname in NFKC form, as Python's \d does.
+NICKNAME_PATTERN = r"^(?!.*\d{5})(?!.*[@＠])" + NICKNAME.pattern()[1:]
+_YEAR = dt.date.today().year
+
+
+class ChildCreateBody(ChildCreate, ApiIn):
+    """A child enrolled through the API. The age (6 to 17 on the day, year and month together) is checked by the
+    service (`/problems/birth-out-of-range`), and so is a nickname that looks like a real name
+    (`/problems/looks-like-a-real-name`, unless `confirmed_nickname`)."""
+
+    model_config = ConfigDict(regex_engine="python-re")
+
+    display_name: Annotated[str, StringConstraints(min_length=NICKNAME.min, max_length=NICKNAME.max, pattern=NICKNAME_PATTERN)]
+    avatar: Literal[tuple(AVATARS)] | None = None  # type: ignore[valid-type]
+    birth_year: int = PydanticField(ge=_YEAR - 18, le=_YEAR - 5)
+    birth_month: int = PydanticField(ge=1, le=12)
+    real_name: REAL_NAME.api() | None = None
+
+
 class ChildEnrolled(BaseModel):
     child: ChildPublic
     picture_code: list[str]
 
 
-class ChildStatusUpdate(BaseModel):
-    status: ChildStatus
+class ChildStatusUpdate(ApiIn):
+    status: ChildStatus = PydanticField(strict=False)
 
 
-class IdentityRead(BaseModel):
-    reason: str
+class IdentityRead(ApiIn):
+    reason: REASON.api()
 
 
 class IdentityPublic(BaseModel):
@@ -306,10 +348,10 @@ class IdentityPublic(BaseModel):
     notes: str | None
 
 
-class IdentityUpdate(BaseModel):
-    real_name: str | None = None
-    notes: str | None = None
-    reason: str
+class IdentityUpdate(ApiIn):
+    real_name: REAL_NAME.api() | None = None
+    notes: NOTES.api(multiline=True) | None = None
+    reason: REASON.api()
 
 
 class ParticipationPublic(BaseModel):

@@ -22,11 +22,17 @@ from app.core.db import UTCDateTime, flush_or_conflict, utcnow
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound, YimiError
 from app.core.i18n import N_
 from app.core.security import hash_code, new_token, token_hash, verify_code
-from app.core.validation import TextField
 from app.corps.models import (
     AVATARS,
+    CODE,
     CODE_LENGTH,
+    CODE_RE,
+    NAME,
+    NICKNAME,
+    NOTES,
     PICTURES,
+    REAL_NAME,
+    REASON,
     AgeBand,
     Child,
     ChildCreate,
@@ -47,19 +53,22 @@ GROUP_SESSION_DEFAULT_HOURS = 2
 TOUCH_EVERY = dt.timedelta(seconds=30)
 # Statuses whose children appear on the tablet's avatar grid.
 CAN_SIGN_IN = (ChildStatus.ACTIVE.value, ChildStatus.AWAITING_CONSENT.value)
-# What staff type into the corps forms, with the limits the forms' `maxlength` shows (core.validation).
-CODE = TextField("code", N_("Code"), 40, min=3)
-CODE_RE = re.compile(rf"^[a-z0-9][a-z0-9-]{{{CODE.min - 2},{CODE.max - 2}}}[a-z0-9]$")
-NAME = {
-    "zh_Hans": TextField("name_zh", N_("Chinese name"), 100, min=1, too_short=N_("Please give the Chinese name."), loc=("name", "zh_Hans")),
-    "en": TextField("name_en", N_("English name"), 100, loc=("name", "en")),
-}
-NICKNAME_RULE = N_("A nickname has %(min)s to %(max)s characters.")
-NICKNAME = TextField("display_name", N_("Nickname"), 20, min=1, too_long=NICKNAME_RULE, too_short=NICKNAME_RULE)
-REAL_NAME = TextField("real_name", N_("Real name"), 100)
-NOTES = TextField("notes", N_("Notes"), 2000)
-REASON = TextField("reason", N_("Reason"), 500, min=5, too_short=N_("Please say why you need to see this (at least %(min)s characters)."))
-LIMITS = {field.name: field for field in (CODE, *NAME.values(), NICKNAME, REAL_NAME, NOTES, REASON)}
+class NotAFacilitator(InvalidInput):
+    """Only facilitators look after a group: a rule about the people named, beyond any schema."""
+
+    slug = "not-a-facilitator"
+
+
+class BirthOutOfRange(InvalidInput):
+    """The observer corps is for children of 6 to 17 on the day of enrolment (year and month together)."""
+
+    slug = "birth-out-of-range"
+
+
+class LooksLikeRealName(InvalidInput):
+    """SEC-03: a nickname must not look like a child's full name (unless the facilitator confirms it is not)."""
+
+    slug = "looks-like-a-real-name"
 
 
 class ChildLocked(YimiError):
@@ -198,7 +207,7 @@ def set_facilitators(*, session: Session, actor: StaffUser, group: Group, user_i
     users = [accounts.get(session=session, user_id=uid) for uid in sorted(wanted)]
     not_facilitators = [u.username for u in users if not u.role(Role.FACILITATOR)]
     if not_facilitators:
-        raise InvalidInput(N_("Only facilitators can look after a group. These people are not facilitators: %(names)s."), names=", ".join(not_facilitators))
+        raise NotAFacilitator(N_("Only facilitators can look after a group. These people are not facilitators: %(names)s."), names=", ".join(not_facilitators))
     current = {f.user_id: f for f in session.exec(select(GroupFacilitator).where(GroupFacilitator.group_id == group.id))}
     for uid, link in current.items():
         if uid not in wanted:
@@ -249,16 +258,14 @@ def name_key(display_name: str) -> str:
 
 def validate_pseudonym(display_name: str, *, confirmed_nickname: bool = False) -> str:
     display_name = NICKNAME.clean(unicodedata.normalize("NFKC", display_name))
-    error = None
+    errors = [{"loc": ["display_name"], "msg": "invalid pseudonym", "type": "value_error"}]
     if re.search(r"\d{5,}|@", display_name):
-        error = N_("A nickname cannot hold a phone number or an e-mail address.")
-    elif looks_like_real_name(display_name) and not confirmed_nickname:
-        error = N_(
-            "This looks like a real name. To keep children safe, please use a nickname instead, "
-            "like 小星星 or Sunny."
+        raise InvalidInput(N_("A nickname cannot hold a phone number or an e-mail address."), errors=errors)
+    if looks_like_real_name(display_name) and not confirmed_nickname:
+        raise LooksLikeRealName(
+            N_("This looks like a real name. To keep children safe, please use a nickname instead, like 小星星 or Sunny."),
+            errors=errors,
         )
-    if error:
-        raise InvalidInput(error, errors=[{"loc": ["display_name"], "msg": "invalid pseudonym", "type": "value_error"}])
     return display_name
 
 
@@ -267,10 +274,10 @@ def validate_birth(birth_year: int, birth_month: int, today: dt.date | None = No
     if not 1 <= birth_month <= 12:
         raise InvalidInput(N_("The birth month must be between 1 and 12."), errors=[{"loc": ["birth_month"], "msg": "invalid", "type": "value_error"}])
     if (birth_year, birth_month) > (today.year, today.month):
-        raise InvalidInput(N_("The birth date is in the future."), errors=[{"loc": ["birth_year"], "msg": "future", "type": "value_error"}])
+        raise BirthOutOfRange(N_("The birth date is in the future."), errors=[{"loc": ["birth_year"], "msg": "future", "type": "value_error"}])
     age = age_on(birth_year, birth_month, today)
     if not 6 <= age <= 17:
-        raise InvalidInput(
+        raise BirthOutOfRange(
             N_("The observer corps is for children aged 6 to 17; this birth date gives age %(age)s."),
             errors=[{"loc": ["birth_year"], "msg": "age out of range", "type": "value_error"}],
             age=age,

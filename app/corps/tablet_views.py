@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 
 from app.accounts import service as accounts
 from app.accounts.deps import SESSION_COOKIE, staff
+from app.accounts.models import LIMITS as STAFF_LIMITS
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
 from app.consent import service as consent
@@ -87,7 +88,7 @@ def open_tablet(
 
 @router.get("/tablet/end")
 def end_tablet_page(request: Request, session: SessionDep, group_session: OpenTablet) -> Response:
-    return render(request, "tablet/end.html", {"group": session.get(Group, group_session.group_id), "fields": accounts.LIMITS})
+    return render(request, "tablet/end.html", {"group": session.get(Group, group_session.group_id), "fields": STAFF_LIMITS})
 
 
 @router.post("/tablet/end")
@@ -107,7 +108,7 @@ def end_tablet(
         return render(
             request, "tablet/end.html",
             {"group": session.get(Group, group_session.group_id), "error": exc.detail, "error_vars": exc.variables, "username": username,
-             "fields": accounts.LIMITS},
+             "fields": STAFF_LIMITS},
             status_code=exc.status_code,
         )
     response = redirect("/signin?done=tablet_ended")

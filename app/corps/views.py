@@ -24,6 +24,7 @@ from app.corps.models import (
     AVATARS,
     CHILD_STATUS_LABELS,
     GROUP_KIND_LABELS,
+    LIMITS,
     PICTURES,
     AgeBand,
     Child,
@@ -63,7 +64,7 @@ def _labels() -> dict[str, object]:
         "avatars": AVATARS,
         "pictures": PICTURES,
         "age_bands": AGE_BANDS,
-        "fields": service.LIMITS,
+        "fields": LIMITS,
     }
 
 
@@ -78,7 +79,7 @@ def _districts_page(request: Request, session: SessionDep, form: dict[str, str],
     return render(
         request,
         "corps/districts.html",
-        {"districts": service.list_districts(session=session), "form": form, "fields": service.LIMITS, **extra},
+        {"districts": service.list_districts(session=session), "form": form, "fields": LIMITS, **extra},
         status_code=status_code,
     )
 

@@ -32,6 +32,12 @@ from sqlmodel import Field, SQLModel
 
 from app.core.db import Id, UTCDateTime, enum_values, utcnow
 from app.core.i18n import N_
+from app.core.validation import ApiIn, TextField
+
+# What a moderator types beside a decision, with the limits the queue's `maxlength` shows (core.validation).
+NOTE = TextField("note", N_("Note for the record (optional)"), 1000)
+WORDS_TO_HIDE = TextField("words", N_("Other words to hide (separate them with commas)"), 1000)
+LIMITS = {field.name: field for field in (NOTE, WORDS_TO_HIDE)}
 
 
 class Decision(StrEnum):
@@ -202,16 +208,17 @@ class QueueItemOut(BaseModel):
     queued_at: dt.datetime
 
 
-class Span(BaseModel):
+class Span(ApiIn):
     start: int = PydanticField(ge=0)
     end: int = PydanticField(ge=0)
 
 
-class DecisionIn(BaseModel):
-    decision: Decision
-    reason: Reason | None = PydanticField(default=None, description="required when the decision is `rejected`")
-    note: str | None = PydanticField(default=None, max_length=1000)
-    spans: list[Span] = PydanticField(default=[], description="`redacted` only: the parts to hide (default: the personal details found)")
+class DecisionIn(ApiIn):
+    decision: Decision = PydanticField(strict=False)
+    reason: Reason | None = PydanticField(default=None, strict=False, description="required when the decision is `rejected` (`/problems/reason-needed`)")
+    note: NOTE.api(multiline=True) | None = None
+    spans: list[Span] = PydanticField(default=[], max_length=200, description=(
+        "`redacted` only: the parts to hide (default: the personal details found; with neither, `/problems/nothing-to-hide`)"))
 
 
 class DecisionOut(BaseModel):
@@ -221,7 +228,7 @@ class DecisionOut(BaseModel):
     text: str = PydanticField(description="the words as anyone else will see them (redacted where parts were hidden)")
 
 
-class BulkApproveIn(BaseModel):
+class BulkApproveIn(ApiIn):
     comment_ids: list[Id] = PydanticField(max_length=500)
 
 

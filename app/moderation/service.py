@@ -29,10 +29,11 @@ from app.core import audit
 from app.core.db import dialect_insert, utcnow
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.core.i18n import N_
-from app.core.validation import TextField
 from app.corps.models import Child, Group, localised
 from app.moderation.models import (
+    NOTE,
     REASON_FOR_CHILDREN,
+    WORDS_TO_HIDE,
     Decision,
     ModerationDecision,
     ModerationReport,
@@ -69,16 +70,12 @@ class AnotherModeratorNeeded(Forbidden):
 
 class ReasonNeeded(InvalidInput):
     detail = N_("Please choose why this comment is not shown.")
-
-
-# What a moderator types beside a decision, with the limits the queue's `maxlength` shows (core.validation).
-NOTE = TextField("note", N_("Note for the record (optional)"), 1000)
-WORDS_TO_HIDE = TextField("words", N_("Other words to hide (separate them with commas)"), 1000)
-LIMITS = {field.name: field for field in (NOTE, WORDS_TO_HIDE)}
+    slug = "reason-needed"  # a rule across fields: a reason when, and only when, a comment is not shown
 
 
 class NothingToHide(InvalidInput):
     detail = N_("Please choose the parts to hide.")
+    slug = "nothing-to-hide"  # a redaction with no parts chosen and no personal details found in the words
 
 
 class CannotLookAgain(Conflict):

@@ -27,6 +27,7 @@ from app.core.templating import NOTICES, environment, is_htmx, redirect, render
 from app.corps.deps import SignedInChild
 from app.moderation import service
 from app.moderation.models import (
+    LIMITS,
     REASON_FOR_CHILDREN,
     REASON_LABELS,
     REPORT_REASON_LABELS,
@@ -78,7 +79,7 @@ async def _form(request: Request) -> FormData:
 
 def _labels() -> dict:
     return {"category_labels": CATEGORY_LABELS, "reason_labels": REASON_LABELS, "reasons": list(Reason),
-            "reporter_labels": REPORTER_LABELS, "report_reason_labels": REPORT_REASON_LABELS, "fields": service.LIMITS}
+            "reporter_labels": REPORTER_LABELS, "report_reason_labels": REPORT_REASON_LABELS, "fields": LIMITS}
 
 
 def _queue_url(consultation_id: Id | None) -> str:

@@ -4,11 +4,22 @@ import datetime as dt
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, ForeignKey, Integer
 from sqlmodel import Field, SQLModel
 
 from app.core.db import Id, UTCDateTime, enum_values, utcnow
 from app.core.i18n import N_
+from app.core.validation import ApiIn, TextField, locales
+
+BUDGET_MAX_YUAN = 10**13  # far above any city budget: a typo of many digits is refused
+# The longest text each field takes, in any language: the form's `maxlength`, checked again by the service
+# for browsers that ignore it, and stated in the API's schema (core.validation). The labels are the form's own.
+TEXTS = {
+    "name": TextField("name", N_("Name of the project"), 200),
+    "department": TextField("department", N_("Responsible department"), 200),
+    "impact_assessment": TextField("impact_assessment", N_("Child impact assessment"), 10_000),
+}
 
 
 class ProjectStatus(StrEnum):
@@ -57,6 +68,16 @@ class ProjectIn(BaseModel):
     status: ProjectStatus = ProjectStatus.PLANNED
     budget_yuan: int | None = None
     impact_assessment: dict[str, str] = {}
+
+
+class ProjectBody(ProjectIn, ApiIn):
+    """A project through the API: every rule of a field in the schema (issue 13)."""
+
+    name: locales("ProjectName", TEXTS["name"], required=True)
+    department: locales("ProjectDepartment", TEXTS["department"], required=True)
+    status: ProjectStatus = PydanticField(default=ProjectStatus.PLANNED, strict=False)
+    budget_yuan: int | None = PydanticField(default=None, ge=0, le=BUDGET_MAX_YUAN)
+    impact_assessment: locales("ProjectImpactAssessment", TEXTS["impact_assessment"], multiline=True) = {}
 
 
 class ProjectPublic(BaseModel):

@@ -10,23 +10,12 @@ from app.consultations import service as consultations
 from app.consultations.models import Consultation
 from app.core import audit
 from app.core.db import utcnow
-from app.core.errors import InvalidInput, NotFound
+from app.core.errors import InvalidInput, NotFound, UnknownReference
 from app.core.i18n import N_
-from app.core.validation import TextField
 from app.corps.models import District
-from app.projects.models import Project, ProjectIn, ProjectStatus
+from app.projects.models import BUDGET_MAX_YUAN, TEXTS, Project, ProjectIn, ProjectStatus
 
 LOCALES = ("zh_Hans", "en")
-BUDGET_MAX_YUAN = 10**13  # far above any city budget: a typo of many digits is refused
-# The longest text each field takes, in any language: the form's `maxlength`, checked again here for the API
-# and for browsers that ignore it (core.validation). The labels are the form's own.
-TEXTS = {
-    "name": TextField("name", N_("Name of the project"), 200),
-    "department": TextField("department", N_("Responsible department"), 200),
-    "impact_assessment": TextField("impact_assessment", N_("Child impact assessment"), 10_000),
-}
-
-
 def _clean(value: dict[str, str]) -> dict[str, str]:
     return {loc: value[loc].strip() for loc in LOCALES if isinstance(value.get(loc), str) and value[loc].strip()}
 
@@ -40,7 +29,7 @@ def _check(session: Session, data: ProjectIn) -> None:
     if not _clean(data.department).get("zh_Hans"):
         raise InvalidInput(N_("Please name the responsible department in Chinese."))
     if data.district_id is not None and session.get(District, data.district_id) is None:
-        raise InvalidInput(N_("Please choose districts from the list."))
+        raise UnknownReference(N_("Please choose districts from the list."))
     if data.budget_yuan is not None and not 0 <= data.budget_yuan <= BUDGET_MAX_YUAN:
         raise InvalidInput(N_("Please give the budget as a whole number of yuan, 0 or more."))
 

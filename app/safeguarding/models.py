@@ -16,6 +16,7 @@ keep saying where the words came from after the session ended or the comment was
 
 import datetime as dt
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
@@ -25,6 +26,7 @@ from sqlmodel import Field, SQLModel
 from app.core.crypto import EncryptedText
 from app.core.db import Id, UTCDateTime, enum_values, utcnow
 from app.core.i18n import N_
+from app.core.validation import ApiIn, TextField
 
 
 class CaseSource(StrEnum):
@@ -282,20 +284,30 @@ class Acknowledged(BaseModel):
     acknowledged_by: str
 
 
-class ActionIn(BaseModel):
-    kind: ActionKind
-    reference: str | None = PydanticField(default=None, max_length=100)
-    note: str | None = PydanticField(default=None, max_length=4000)
-    assessment: Assessment | None = None
+# What officers type about a case, with the limits the forms' `maxlength` shows (core.validation).
+REFERENCE = TextField("reference", N_("Reference number (required for a mandatory report)"), 100)
+NOTE = TextField("note", N_("Note"), 4000)
+REASON = TextField("reason", N_("Reason"), 1000, min=5, too_short=N_(
+    "Please say why you need to see who this child is (at least 5 characters)."))
+RecordableKind = Literal[tuple(k.value for k in (ActionKind.ASSESSED, *RECORDABLE))]  # type: ignore[valid-type]
 
 
-class CloseIn(BaseModel):
-    outcome: Outcome
-    note: str | None = PydanticField(default=None, max_length=4000)
+class ActionIn(ApiIn):
+    kind: RecordableKind = PydanticField(description=(
+        "a report needs its `reference` (`/problems/reference-needed`); `assessed` its `assessment` and `note` "
+        "its `note` (`/problems/detail-needed`)"))
+    reference: REFERENCE.api() | None = None
+    note: NOTE.api(multiline=True) | None = None
+    assessment: Assessment | None = PydanticField(default=None, strict=False)
 
 
-class ReidentifyIn(BaseModel):
-    reason: str = PydanticField(max_length=1000)
+class CloseIn(ApiIn):
+    outcome: Outcome = PydanticField(strict=False)
+    note: NOTE.api(multiline=True) | None = None
+
+
+class ReidentifyIn(ApiIn):
+    reason: REASON.api(multiline=True)
 
 
 class IdentityOut(BaseModel):

@@ -29,7 +29,10 @@ from app.core.validation import TextField
 from app.corps.models import Child, ChildIdentity, ChildSession, GroupSession
 from app.notifications import service as notifications
 from app.safeguarding.models import (
+    NOTE,
+    REASON,
     RECORDABLE,
+    REFERENCE,
     REPORTS,
     ActionKind,
     AlertChannel,
@@ -62,6 +65,13 @@ class NotAcknowledged(Conflict):
 
 class ReferenceNeeded(InvalidInput):
     detail = N_("A mandatory report needs the reference number the authority gave you.")
+    slug = "reference-needed"  # a rule across fields: a report's kind needs its reference
+
+
+class DetailNeeded(InvalidInput):
+    """An assessment needs how serious the concern is, a note needs its words: a rule across fields."""
+
+    slug = "detail-needed"
 
 
 class ReasonNeeded(InvalidInput):
@@ -90,10 +100,7 @@ HELP_TEXT = TextField(
                 "and press Send again. Your words are still here."),
 )
 CONCERN = TextField("text", N_("What worries you"), 2000, min=1, too_short=N_("Please say in a few words what worries you."))
-REFERENCE = TextField("reference", N_("Reference number (required for a mandatory report)"), 100)
-NOTE = TextField("note", N_("Note"), 4000)
 CLOSING_NOTE = TextField("note", N_("Closing note"), NOTE.max)
-REASON = TextField("reason", N_("Reason"), 1000, min=5, too_short=ReasonNeeded.detail)
 ALERT_CONTACT = TextField("alert_contact", N_("Phone number or e-mail address"), 200)
 LIMITS = {field.name: field for field in (CONCERN, REFERENCE, NOTE, REASON, ALERT_CONTACT)}
 
@@ -469,13 +476,13 @@ def add_action(
         try:
             chosen = Assessment(assessment or "")
         except ValueError as exc:
-            raise InvalidInput(N_("Choose how serious the concern is."), errors=[{"loc": ["assessment"], "msg": "required", "type": "value_error"}]) from exc
+            raise DetailNeeded(N_("Choose how serious the concern is."), errors=[{"loc": ["assessment"], "msg": "required", "type": "value_error"}]) from exc
     elif kind not in RECORDABLE:
         raise InvalidInput(errors=[{"loc": ["kind"], "msg": "not recordable", "type": "value_error"}])
     if kind in REPORTS and not reference:
         raise ReferenceNeeded(errors=[{"loc": ["reference"], "msg": "reference required", "type": "value_error"}])
     if kind == ActionKind.NOTE and not note:
-        raise InvalidInput(N_("Write the note."), errors=[{"loc": ["note"], "msg": "note required", "type": "value_error"}])
+        raise DetailNeeded(N_("Write the note."), errors=[{"loc": ["note"], "msg": "note required", "type": "value_error"}])
     now = utcnow()
     action = SafeguardingAction(
         case_id=case.id, kind=kind.value, reference=reference, assessment=chosen.value if chosen else None,  # type: ignore[arg-type]

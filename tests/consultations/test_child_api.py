@@ -111,7 +111,7 @@ def test_bad_input_is_refused_and_nothing_is_stored(client, session):
     too_long = send([{"question_id": answers[4]["question_id"], "text": "z" * 281}])
     assert too_long.status_code == 422
     tampered = send(answers, key=key[:-3] + "abc")
-    assert tampered.status_code == 422 and tampered.json()["type"] == "/problems/invalid-input"
+    assert tampered.status_code == 422 and tampered.json()["type"] == "/problems/idempotency-key"
     another_childs_consultation_key = send(answers, key=service.new_key(child=child, consultation=other))
     assert another_childs_consultation_key.status_code == 422
     assert session.exec(select(Answer)).all() == []

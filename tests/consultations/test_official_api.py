@@ -88,7 +88,9 @@ def test_bad_dates_and_unknown_ids_are_refused(client, session, headers):
         assert response.status_code == 422, changes
         assert response.headers["content-type"].startswith("application/problem+json")
     too_long = client.post("/api/v1/consultations", json=body(title={"zh_Hans": "长" * 201}), headers=headers).json()
-    assert too_long["detail"] == "“Title” is too long: at most 200 characters. Please shorten it. Nothing was saved yet."
+    # The schema states the limit (issue 13): the refusal names the field and the limit, in `errors` and in words.
+    assert too_long["errors"][0]["loc"] == ["body", "title", "zh_Hans"] and too_long["errors"][0]["type"] == "string_too_long"
+    assert too_long["detail"] == "“title” is too long: at most 200 characters. Please shorten it. Nothing was saved yet."
     assert session.exec(select(Consultation)).first() is None
 
 
@@ -160,7 +162,7 @@ def test_the_staff_routes_are_in_the_openapi_schema(client):
     assert schema["paths"]["/api/v1/consultations"]["post"]["tags"] == ["consultations"]
     assert "/api/v1/projects/{project_id}" in schema["paths"]
     assert {"put", "delete"} <= set(schema["paths"]["/api/v1/consultations/{consultation_id}/picture"])
-    assert "picture_alt" in schema["components"]["schemas"]["ConsultationIn"]["properties"]
+    assert "picture_alt" in schema["components"]["schemas"]["ConsultationBody"]["properties"]
 
 
 def test_the_picture_and_its_words_through_the_api(client, session, headers):

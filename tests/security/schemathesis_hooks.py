@@ -16,9 +16,14 @@ import schemathesis
 # Problem types (`/problems/<slug>`) of rules beyond JSON Schema: across fields, across records, or about the
 # world (what the words mean). Each is raised by a service with its own error class; grep the slug to find it.
 RULES_BEYOND_THE_SCHEMA = frozenset({
+    "weak-password",  # a password must not be common nor hold the username
+    "reason-needed",  # a moderation decision `rejected` needs a reason
+    "nothing-to-hide",  # a redaction with no parts chosen and no personal details found in the words
+    "reference-needed",  # a safeguarding report needs its reference
+    "detail-needed",  # an assessment needs how serious; a note needs its words
+    "picture-too-large",  # a picture's pixels are read from its content
     "lundy-gate",  # PAR-01: a consultation is scheduled only with every Lundy item given (several fields)
     "dates-out-of-order",  # closes after it opens, the response after the close
-    "not-in-this-consultation",  # an answer's question or option must belong to the consultation
     "answer-does-not-fit",  # an answer must fit its question's kind (one option, a face, an order…)
     "looks-like-a-real-name",  # a child's nickname must not look like a full name (SEC-03)
     "not-a-facilitator",  # only facilitators look after groups

@@ -26,6 +26,7 @@ from sqlmodel import Session, SQLModel
 
 from app.accounts import service as accounts
 from app.accounts.models import Role, StaffUser
+from app.consent import models as consent_models
 from app.consent import rights
 from app.consent.models import Guardian, RightsRequest, RightsStatus
 from app.consultations import service as consultations
@@ -351,10 +352,10 @@ FORMS = [
          unchanged=lambda w: safeguarding.duty_of(session=w.session, user=w.officer).alert_contact),
     # Guardians' rights, and the staff who answer them
     Form("guardian's rights request", "guardian", lambda w: f"/guardian/children/{w.child.id}/rights",
-         lambda w: f"/guardian/children/{w.child.id}/rights", "text", rights.REQUEST_TEXT.max, TOO_LONG.format("Tell us more", 4000),
+         lambda w: f"/guardian/children/{w.child.id}/rights", "text", consent_models.REQUEST_TEXT.max, TOO_LONG.format("Tell us more", 4000),
          extra=lambda w: {"kind": "access"}),
     Form("answer to a rights request", "admin", _with("rights_request", "/admin/rights"),
-         lambda w: f"/admin/rights/{w.rights_request.id}/answer", "answer", rights.ANSWER.max, TOO_LONG.format("Answer, with the reasons", 4000),
+         lambda w: f"/admin/rights/{w.rights_request.id}/answer", "answer", consent_models.ANSWER.max, TOO_LONG.format("Answer, with the reasons", 4000),
          unchanged=lambda w: w.session.get(RightsRequest, w.rights_request.id).status == RightsStatus.OPEN.value),
     # Consultations, projects, moderation
     Form("consultation title", "official", lambda w: "/consultations/new", lambda w: "/consultations", "title_zh",
