@@ -537,7 +537,7 @@ def store_picture(*, session: Session, actor: Any, data: bytes) -> Picture:
 def replace_picture(*, session: Session, actor: Any, consultation: Consultation, data: bytes) -> Picture:
     """The official's upload (page and API): checked, stored and set in one go; nothing is kept if refused."""
     if not data:
-        raise InvalidInput(N_("Please choose a picture to upload."))
+        raise pictures.BadPicture(N_("Please choose a picture to upload."))
     stored = store_picture(session=session, actor=actor, data=data)
     set_picture(session=session, actor=actor, consultation=consultation, picture=stored)
     return stored

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, NotRequired, Required
 
 from fastapi import Form, Request
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from typing_extensions import TypedDict
 
 from app.core.errors import InvalidInput
@@ -101,6 +101,23 @@ class ApiIn(BaseModel):
     and time fields say `Field(strict=False)`: their JSON form is a string."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers(cls, data: Any) -> Any:
+        """JSON has numbers, not integers: 2008.0 is the integer 2008 (as JSON Schema's `integer` says), so a
+        number with no fraction is taken as one; a string or a boolean is still not a number."""
+        return _integral(data)
+
+
+def _integral(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _integral(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integral(item) for item in value]
+    return value
 
 
 def locales(name: str, zh: TextField, en: TextField | None = None, *, required: bool = False, multiline: bool = False) -> Any:
