@@ -38,6 +38,14 @@ def FormText(label: str) -> Any:  # noqa: N802 - used where FastAPI's Form would
     return Form(max_length=FORM_TEXT_MAX, title=label)
 
 
+# What a text may not start or end with (spaces of every kind: what Python's str.strip() takes off) and may not
+# hold at all (control characters, C0 and C1), spelled out rather than `\s`, whose meaning differs between
+# the regular expressions of JSON Schema (ECMA-262), Python and pydantic (Rust).
+_CONTROL = r"\x00-\x1f\x7f-\x9f"
+_CONTROL_BUT_LINES = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_SPACE = r"\x20\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+
 @dataclass(frozen=True)
 class TextField:
     """A text someone types: the form field's name, its label as the form shows it (a message id) and its
@@ -56,8 +64,8 @@ class TextField:
         """The regular expression the API holds this field's text to: no space around it (a form's is stripped
         by the service), no control characters (but line breaks and tabs in a `multiline` text), and at least one
         character when the field has a minimum or is `required`."""
-        edge = r"[^\s\x00-\x1f\x7f]"
-        inside = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]" if multiline else r"[^\x00-\x1f\x7f]"
+        edge = f"[^{_CONTROL}{_SPACE}]"
+        inside = f"[^{_CONTROL_BUT_LINES}]" if multiline else f"[^{_CONTROL}]"
         text = f"{edge}(?:{inside}*{edge})?"
         return f"^{text}$" if max(self.min, 1 if required else 0) else f"^(?:{text})?$"
 
