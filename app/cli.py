@@ -451,5 +451,15 @@ def moderation_screen() -> None:
     sys.stdout.flush()
 
 
+@moderation_app.command("build-meaning")
+def moderation_build_meaning() -> None:
+    """Train the meaning detector's classifier on the exemplars and tuning corpora and write
+    app/moderation/data/meaning.npz (commit it). Needs scikit-learn; no database, no settings."""
+    from app.moderation.screening import training
+
+    built = training.build()
+    console.print(f"Trained on {built.texts} texts; positives per label: {built.positives}. Wrote {built.path}.")
+
+
 def main() -> None:
     app()

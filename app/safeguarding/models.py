@@ -36,6 +36,7 @@ class CaseSource(StrEnum):
 
 class Subkind(StrEnum):
     ABUSE = "abuse"
+    NEGLECT = "neglect"
     SELF_HARM = "self_harm"
     SEXUAL = "sexual"
     GROOMING = "grooming"
@@ -103,6 +104,7 @@ SOURCE_LABELS: dict[CaseSource, str] = {
 }
 SUBKIND_LABELS: dict[Subkind, str] = {
     Subkind.ABUSE: N_("Abuse or violence"),
+    Subkind.NEGLECT: N_("Neglect"),
     Subkind.SELF_HARM: N_("Self-harm or suicide"),
     Subkind.SEXUAL: N_("Sexual content involving the child"),
     Subkind.GROOMING: N_("Contact request by an adult"),

@@ -56,6 +56,7 @@ _QQ_NUMBER_AFTER = r"(?:[\s:=,]|群|号码|号|账号|是|为|:){0,4}(\d{5,11})(
 
 def cache_clear() -> None:
     _patterns.cache_clear()
+    _search_patterns.cache_clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,3 +217,55 @@ def _plausible_birth_date(yyyymmdd: str) -> bool:
     except ValueError:
         return False
     return 1900 <= born.year <= dt.date.today().year
+
+
+_STUDENT_NUMBER = re.compile(
+    r"(?:学号|学籍号|student (?:number|no\.?|id)|pupil number)\s*(?:是|为|:|is|=)?\s*#?\s*([a-z]{0,3}[\d][\d\-]{3,14})(?![\d])"
+)
+_AT_HANDLE = re.compile(r"(?<![a-z0-9_.])@([a-z0-9_][a-z0-9_.]{2,29})(?![a-z0-9_])")
+_HANDLE_END = re.compile(r"[\s,，。！!？?、;；:：()（）\"“”'‘’]")
+
+
+def detect_student_numbers(n: Normalised) -> list[Finding]:
+    """A student number (学号, "student number") identifies one child, as a full name does (issue 14)."""
+    return [finding(n, Category.NAME, m.start(1), m.end(1), 0.85) for m in _STUDENT_NUMBER.finditer(n.text)]
+
+
+@cache
+def _search_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    platforms = alternation(words("cues.txt", "platform") + ["qq", "b站", "bilibili", "roblox", "minecraft", "steam"])
+    searches = alternation(words("cues.txt", "search"))
+    return (
+        re.compile(rf"(?<![a-z])(?:{platforms})(?![a-z])"),
+        re.compile(rf"(?<![a-z])(?:{searches})(?:\s*(?:me|我)?\s*(?:on|在|上)?\s*(?:{platforms})?\s*(?:上)?\s*(?:at|:|=)?)?"),
+    )
+
+
+def detect_handles(n: Normalised) -> list[Finding]:
+    """Handles (issue 14): the words after "搜/关注/search/follow" with a platform's name within a few
+    characters, and "@name" in a text that names a platform. The handle's end is read in the original text,
+    where the child's spaces still separate it from the next words."""
+    platform, search = _search_patterns()
+    text = n.text
+    platforms = [(m.start(), m.end()) for m in platform.finditer(text)]
+    if not platforms:
+        return []
+    found: list[Finding] = []
+    for m in search.finditer(text):
+        if not any(-14 <= m.start() - e <= 14 or -14 <= s - m.end() <= 14 for s, e in platforms):
+            continue
+        if m.end() >= len(text):
+            continue
+        start = n.span(m.end(), m.end() + 1)[0]
+        original = n.original
+        while start < len(original) and original[start] in " \u3000:：@":
+            start += 1
+        end = start
+        while end < len(original) and end - start < 24 and not _HANDLE_END.match(original[end]):
+            end += 1
+        handle = original[start:end]
+        if len(handle) >= 2 and not handle.lower() in {"me", "us", "it", "for", "on", "一下"}:
+            found.append(Finding(Category.SOCIAL_ID, start, end, 0.75))
+    for m in _AT_HANDLE.finditer(text):
+        found.append(finding(n, Category.SOCIAL_ID, m.start(), m.end(), 0.8))
+    return found

@@ -20,6 +20,16 @@ from app.moderation.screening.types import Category, Finding
 _EN_NOT_NAMES = frozenset(
     "not a an the very so too really secret here there in at on and but because is was".split()
 )
+# Words after "i'm", "this is", "called" … that are not names ("i'm happy", "this is great").
+_EN_NOT_NAME_WORDS = frozenset(
+    """going gonna happy sad sorry glad sure scared afraid tired bored from in at with and or the a an to not so
+    very really just also still always never sometimes only too years year old new here there home back done
+    good great fun cool nice bad fine ok okay hungry thirsty sick ill alone lonely worried excited lucky
+    writing asking saying telling trying hoping thinking looking waiting playing learning living staying
+    in out up down my your his her our their this that these those what why how when where who which
+    because but if of for on by about all some any no yes one two three four five six seven eight nine ten
+    grade class school park library bus team club reading years student kid boy girl child""".split()
+)
 
 
 def cache_clear() -> None:
@@ -31,7 +41,10 @@ class _Patterns:
     after_cue: re.Pattern[str]
     classmate: re.Pattern[str]
     before_title: re.Pattern[str]
+    sentence_start: re.Pattern[str]
+    with_someone: re.Pattern[str]
     english: re.Pattern[str]
+    english_full: re.Pattern[str]
     not_names: frozenset[str]
 
 
@@ -47,7 +60,16 @@ def _patterns() -> _Patterns:
         after_cue=re.compile(rf"(?:{alternation(words('cues.txt', 'name'))}){joiner}{full_name}"),
         classmate=re.compile(rf"(?:{alternation(words('cues.txt', 'classmate'))}){full_name}"),
         before_title=re.compile(rf"{full_name}(?:同学|小朋友)"),
-        english=re.compile(rf"(?:{alternation(words('cues.txt', 'name_en'))})\s+([a-z]+(?: [a-z]+)?)"),
+        # Issue 14: a name that starts a sentence and is followed by what a person does or is (陈思远说…,
+        # 王一诺是…, 黄梓涵周一没来) — a surname and two characters, or one character before 说/他/她.
+        sentence_start=re.compile(
+            rf"(?:^|(?<=[。！？!?；;，,\s]))(?:((?:{alternation(compound)}|[{''.join(single)}]){NAME_CHAR}{NAME_CHAR})"
+            rf"(?=说|他|她|是|和|跟|都|也|今天|昨天|周|上周|每天|总是|老是|没来|不来)"
+            rf"|((?:{alternation(compound)}|[{''.join(single)}]){NAME_CHAR})(?=说|他|她))"
+        ),
+        with_someone=re.compile(rf"(?:我和|我跟|和我|跟我|我同|告诉|跟|和)({surname}{NAME_CHAR}{NAME_CHAR})(?=一起|说|都|也|是|去|在)"),
+        english=re.compile(rf"(?<![a-z])(?:{alternation(words('cues.txt', 'name_en'))})\s+([a-z]+(?: [a-z]+)?)"),
+        english_full=re.compile(rf"(?<![a-z])((?:{alternation(words('given_names_en.txt', 'names'))}) [a-z]{{2,20}})(?![a-z])"),
         not_names=allowed_words("names"),
     )
 
@@ -57,19 +79,26 @@ def detect_names(n: Normalised) -> list[Finding]:
     p = _patterns()
     plain = n.plain
     found: list[Finding] = []
-    for pattern, confidence in ((p.after_cue, 0.85), (p.classmate, 0.7), (p.before_title, 0.7)):
+    patterns = ((p.after_cue, 0.85), (p.classmate, 0.7), (p.before_title, 0.7), (p.sentence_start, 0.65),
+                (p.with_someone, 0.65))
+    for pattern, confidence in patterns:
         for m in pattern.finditer(plain):
-            name = m.group(1)
-            if name in p.not_names or name[:2] in p.not_names:
+            group = 1 if m.group(1) else 2
+            name = m.group(group)
+            if name in p.not_names or name[:2] in p.not_names or name[1:] in p.not_names:
                 continue
-            found.append(finding(n, Category.NAME, m.start(1), m.end(1), confidence))
+            found.append(finding(n, Category.NAME, m.start(group), m.end(group), confidence))
     for m in p.english.finditer(plain):
         parts: list[str] = []
         for word in m.group(1).split():
-            if word in _EN_NOT_NAMES:
+            if word in _EN_NOT_NAMES or word in _EN_NOT_NAME_WORDS:
                 break
             parts.append(word)
-        if parts:
+        if parts and (len(parts) == 2 or m.group(0).startswith(("my name", "i am called", "called", "named"))):
             end = m.start(1) + len(" ".join(parts))
             found.append(finding(n, Category.NAME, m.start(1), end, 0.75))
+    for m in p.english_full.finditer(plain):
+        surname = m.group(1).split()[1]
+        if surname not in _EN_NOT_NAMES and surname not in _EN_NOT_NAME_WORDS:
+            found.append(finding(n, Category.NAME, m.start(1), m.end(1), 0.7))
     return found

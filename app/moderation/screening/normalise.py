@@ -153,6 +153,8 @@ def _fold_numerals(buf: _Buffer) -> None:
             digits[i] = STRONG_NUMERALS[ch]
     for i, ch in enumerate(digits):
         if ch in WEAK_NUMERALS:
+            if ch == "o" and any(0 <= j < len(digits) and digits[j].isascii() and digits[j].isalpha() for j in (i - 1, i + 1)):
+                continue  # the letter o of a word ("12 oak road", "no. 9"), not a zero
             left, right = _neighbour(digits, i, -1), _neighbour(digits, i, 1)
             if (left.isascii() and left.isdigit()) or (right.isascii() and right.isdigit()):
                 digits[i] = WEAK_NUMERALS[ch]

@@ -29,7 +29,7 @@ _PARTS = re.compile(
     rf"|(?P<building>{_NUM}(?:栋|幢|座|号楼|楼(?=\d)))"
     rf"|(?P<unit>{_NUM}单元)"
     rf"|(?P<house>{_NUM}(?:-{_NUM})?号(?:院)?(?![线门车场球位桌码口窗台车站]))"
-    rf"|(?P<room>{_NUM}(?:室|房间|户)|(?<=[元栋幢座-])\d{{3,4}}(?![\d年米元岁]))"
+    rf"|(?P<room>{_NUM}(?:室|房间|户)|(?<=[元栋幢座-])\d{{3,4}}(?![\d年米元岁])|(?<![\d-])\d{{1,3}}-\d{{1,2}}-\d{{2,4}}(?![\d-]))"
     rf"|(?P<floor>{_NUM}(?:层|楼)(?![梯道下上顶]))"
 )
 _HOUSE_LEVEL = frozenset({"building", "unit", "house", "room"})
@@ -47,9 +47,14 @@ _SCHOOL_EN = re.compile(
     r"(?<![a-z])((?:[a-z]+ ){1,3})"
     r"(?:primary|middle|high|elementary|junior high|secondary|international) school"
 )
-_CLASS_EN = re.compile(r"(?:grade|year) ?\d{1,2},? ?class ?\d{1,2}|class ?\d{1,2},? ?(?:grade|year) ?\d{1,2}")
+_CLASS_EN = re.compile(
+    r"(?:grade|year) ?\d{1,2},? ?class ?\d{1,2}|class ?\d{1,2},? ?(?:grade|year) ?\d{1,2}"
+    r"|(?<![a-z])class ?\d{1,2} ?[a-z](?![a-z])|(?<![a-z])class ?\d{1,2}-\d{1,2}(?!\d)"
+)
+# A named school without the word "school", written with capitals ("Hillside Primary"): read in the original.
+_SCHOOL_EN_SHORT = re.compile(r"(?<![A-Za-z])((?:[A-Z][a-z]+ ){1,3})(?:Primary|Secondary|Junior High|High|Middle|Academy)(?![A-Za-z])")
 _ADDRESS_EN = re.compile(
-    r"(?<![a-z0-9])\d{1,5}[a-z]?,? (?:[a-z]+ ){1,3}"
+    r"(?<![a-z0-9])(?:n0|no\.? ?)?\d{1,5}[a-z]?,? (?:(?!(?:is|the|a|an|to|of|and|in|on|my|your|was|bus)\b)[a-z]+ ){1,3}"
     r"(?:road|rd|street|st|avenue|ave|lane|ln|drive|dr|way|close|court|crescent)"
     r"(?![a-z])(?:,? ?(?:flat|apt|apartment|building|block|room|unit|no\.?) ?\d{1,5})?"
 )
@@ -119,6 +124,10 @@ def _fine_admin(part: str) -> bool:
     return part[-1] in "区县镇乡村" or part.endswith("街道")
 
 
+_NOT_SCHOOL_END = "上读念考进去和与跟比得到在"
+_NOT_SCHOOL_START = "但和与跟比而"
+
+
 def detect_schools(n: Normalised) -> list[Finding]:
     """Named schools (育才小学, 第3中学, X primary school) and grade-and-class (三年级二班, 初二(3)班)."""
     text = n.text
@@ -126,17 +135,21 @@ def detect_schools(n: Normalised) -> list[Finding]:
     found: list[Finding] = []
     for m in _SCHOOL.finditer(text):
         name = m.group(1)
-        if name in generic:
-            continue
+        if name in generic or name[-1] in _NOT_SCHOOL_END or name[0] in _NOT_SCHOOL_START:
+            continue  # "第一天上小学", "哥哥上初中", "食堂比小学", "学校和幼儿园": a verb or a link, not a name
         found.append(finding(n, Category.SCHOOL, m.start(), m.end(), 0.8))
     found += [finding(n, Category.SCHOOL, m.start(), m.end(), 0.75) for m in _NUMBERED_SCHOOL.finditer(text)]
     found += [finding(n, Category.SCHOOL, m.start(), m.end(), 0.8) for m in _CLASS.finditer(text)]
     for m in _SCHOOL_EN.finditer(text):
         name_words = m.group(1).split()
-        while name_words and name_words[0] in _EN_STOP:
-            name_words.pop(0)
+        stops = [i for i, w in enumerate(name_words) if w in _EN_STOP]
+        if stops:  # "safer crossings near the primary school": only the words after the last stop word name it
+            name_words = name_words[stops[-1] + 1 :]
         if name_words:
             start = m.end(1) - len(" ".join(name_words)) - 1
             found.append(finding(n, Category.SCHOOL, start, m.end(), 0.75))
     found += [finding(n, Category.SCHOOL, m.start(), m.end(), 0.7) for m in _CLASS_EN.finditer(text)]
+    for m in _SCHOOL_EN_SHORT.finditer(n.original):
+        if m.group(1).split()[0].lower() not in _EN_STOP:
+            found.append(Finding(Category.SCHOOL, m.start(), m.end(), 0.7))
     return found
