@@ -264,7 +264,7 @@ def detect_handles(n: Normalised) -> list[Finding]:
         while end < len(original) and end - start < 24 and not _HANDLE_END.match(original[end]):
             end += 1
         handle = original[start:end]
-        if len(handle) >= 2 and not handle.lower() in {"me", "us", "it", "for", "on", "一下"}:
+        if len(handle) >= 2 and handle.lower() not in {"me", "us", "it", "for", "on", "一下"}:
             found.append(Finding(Category.SOCIAL_ID, start, end, 0.75))
     for m in _AT_HANDLE.finditer(text):
         found.append(finding(n, Category.SOCIAL_ID, m.start(), m.end(), 0.8))

@@ -12,9 +12,12 @@ The combined rule (issue 14; thresholds in ``data/meaning.toml``, the reasons in
   0.7, and *possible* when weaker. A hit in topic talk (the news, a story, the law) with nobody the writer
   knows in it is dropped; a hit with neither a person nor a topic needs the meaning detector to agree
   (probability at its *possible* threshold) and is then *possible*.
-* **Safeguarding, meaning.** A sub-kind's probability at ``certain`` is *certain* (in a text of at least eight
-  letters: "我很伤心" alone is too little to be sure of); at ``possible``, *possible*.
+* **Safeguarding, meaning.** A sub-kind's probability at ``certain`` is *certain*; at ``possible``, *possible*.
+  A text of fewer than eight letters ("我很伤心", "妈妈摸我的头") is too little to read: it needs the ``short``
+  threshold and is at most *possible*.
   In topic talk it needs the ``topic`` threshold and is at most *possible*.
+  An insult aimed at someone else ("你怎么不去死": unkind words, no lexicon safeguarding hit, and not the
+  writer or anyone they know in it) is unkind, not read as the writer's own harm.
 * **Unkind.** Lexicon insults, targeted words and group contempt (``context.detect_group_contempt``), or the
   meaning detector's "unkind" probability at its threshold. A text with a safeguarding finding carries no
   unkind finding: a child telling what was said to them is not being unkind.
@@ -93,15 +96,16 @@ def screen_many(texts: Sequence[str], *, meaning: bool = True) -> list[Result]:
     idioms = [context.idiom_spans(n.plain) for n in normalised]
     readable = [i for i, n in enumerate(normalised) if meaning and _has_words(n.plain)]
     probabilities: list[dict[str, float] | None] = [None] * len(texts)
-    read = [_without_idioms(normalised[i], idioms[i]) for i in readable]
+    read = [_without_idioms(normalised[i], idioms[i] + allowed_spans(normalised[i].plain)) for i in readable]
     for i, scores in zip(readable, meaning_detector.scores(read), strict=True):
         probabilities[i] = scores
     return [_screen_one(n, p, s) for n, p, s in zip(normalised, probabilities, idioms, strict=True)]
 
 
 def _without_idioms(n: Normalised, idioms: list[tuple[int, int]]) -> str:
-    """The words the meaning detector reads: an idiom's harm word taken out ("我想死你们了" is read as
-    "我想你们了"), so that "I missed you so much" is not read as a wish to die."""
+    """The words the meaning detector reads: an idiom's harm word and the allow-list's harmless words taken
+    out ("我想死你们了" is read as "我想你们了", "我们都傻傻的开心" as "我们都开心"), so that meaning and words
+    agree on what is harmless."""
     text = n.original
     for start, end in sorted((n.span(s, e) for s, e in idioms), reverse=True):
         text = text[:start] + text[end:]
@@ -167,12 +171,17 @@ def _combine(
         else:
             continue  # "家暴太可怕了": a word with nobody it happens to, and a meaning that is not a disclosure
         concerns.append(_with_level(f, level))
+    taunt = bool(words_unkind) and not words_concerns and not who.personal
     for subkind, p in sg_scores.items():
+        if taunt:
+            break  # "你怎么不去死": an insult aimed at someone else, not the writer's own harm
         if who.topic_only:
             level = Level.POSSIBLE if p >= t.topic else None
         else:
-            sure = p >= t.certain and sum(ch.isalpha() for ch in n.plain) >= MEANING_CERTAIN_LENGTH
-            level = Level.CERTAIN if sure else Level.POSSIBLE if p >= t.possible else None
+            if sum(ch.isalpha() for ch in n.plain) < MEANING_CERTAIN_LENGTH:
+                level = Level.POSSIBLE if p >= t.short else None  # "我很伤心", "妈妈摸我的头": too little to read
+            else:
+                level = Level.CERTAIN if p >= t.certain else Level.POSSIBLE if p >= t.possible else None
         if level is not None:
             concerns.append(Finding(Category.SAFEGUARDING, *whole, round(p, 2), subkind, level, "meaning"))
     if concerns:

@@ -58,6 +58,7 @@ class Thresholds:
     certain: float
     unkind: float
     topic: float
+    short: float
 
 
 @cache
@@ -67,6 +68,7 @@ def thresholds() -> Thresholds:
     return Thresholds(
         possible=float(data["safeguarding"]["possible"]), certain=float(data["safeguarding"]["certain"]),
         unkind=float(data["unkind"]["possible"]), topic=float(data["topic"]["possible"]),
+        short=float(data["short"]["possible"]),
     )
 
 
