@@ -279,7 +279,7 @@ def _to_read_page(request: Request, session: SessionDep, user: StaffUser, status
     return render(
         request, "safeguarding/to_read.html",
         {"items": service.to_read(session=session, unread=False), "can_act": can(user, Permission.SAFEGUARD),
-         "review_minutes": get_settings().safeguarding_review_minutes, "outcome_labels": READING_OUTCOME_LABELS,
+         "review_minutes": get_settings().safeguarding_review_minutes, "reading_labels": READING_OUTCOME_LABELS,
          **_labels(), **extra},
         status_code=status_code,
     )

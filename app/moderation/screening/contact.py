@@ -223,6 +223,8 @@ _STUDENT_NUMBER = re.compile(
     r"(?:学号|学籍号|student (?:number|no\.?|id)|pupil number)\s*(?:是|为|:|is|=)?\s*#?\s*([a-z]{0,3}[\d][\d\-]{3,14})(?![\d])"
 )
 _AT_HANDLE = re.compile(r"(?<![a-z0-9_.])@([a-z0-9_][a-z0-9_.]{2,29})(?![a-z0-9_])")
+_NOT_HANDLES = frozenset({"me", "us", "it", "for", "on", "in", "the", "一下", "一搜"})
+_NOT_HANDLE_START = "就都也了的一看有到吧呢吗啊呀很会能可是这那上里"
 _HANDLE_END = re.compile(r"[\s,，。！!？?、;；:：()（）\"“”'‘’]")
 
 
@@ -246,13 +248,13 @@ def detect_handles(n: Normalised) -> list[Finding]:
     characters, and "@name" in a text that names a platform. The handle's end is read in the original text,
     where the child's spaces still separate it from the next words."""
     platform, search = _search_patterns()
-    text = n.text
+    text = n.plain  # "搜一下" keeps its 一 here
     platforms = [(m.start(), m.end()) for m in platform.finditer(text)]
     if not platforms:
         return []
     found: list[Finding] = []
     for m in search.finditer(text):
-        if not any(-14 <= m.start() - e <= 14 or -14 <= s - m.end() <= 14 for s, e in platforms):
+        if not any(-24 <= m.start() - e <= 24 or -24 <= s - m.end() <= 24 for s, e in platforms):
             continue
         if m.end() >= len(text):
             continue
@@ -264,8 +266,9 @@ def detect_handles(n: Normalised) -> list[Finding]:
         while end < len(original) and end - start < 24 and not _HANDLE_END.match(original[end]):
             end += 1
         handle = original[start:end]
-        if len(handle) >= 2 and handle.lower() not in {"me", "us", "it", "for", "on", "一下"}:
+        latin_word = handle.isascii() and not re.search(r"[\d_.@]", handle)  # "search for videos": a word, no handle
+        if len(handle) >= 2 and not latin_word and handle.lower() not in _NOT_HANDLES and handle[0] not in _NOT_HANDLE_START:
             found.append(Finding(Category.SOCIAL_ID, start, end, 0.75))
-    for m in _AT_HANDLE.finditer(text):
+    for m in _AT_HANDLE.finditer(n.text):
         found.append(finding(n, Category.SOCIAL_ID, m.start(), m.end(), 0.8))
     return found

@@ -20,6 +20,9 @@ from app.moderation.screening.types import Category, Finding
 _EN_NOT_NAMES = frozenset(
     "not a an the very so too really secret here there in at on and but because is was".split()
 )
+_TITLES = frozenset(
+    "老师 同学 阿姨 叔叔 医生 校长 老板 师傅 奶奶 爷爷 哥哥 姐姐 先生 女士 主任 教练 警官 护士 大爷 大妈 同志 总 老".split()
+)
 # Words after "i'm", "this is", "called" … that are not names ("i'm happy", "this is great").
 _EN_NOT_NAME_WORDS = frozenset(
     """going gonna happy sad sorry glad sure scared afraid tired bored from in at with and or the a an to not so
@@ -85,8 +88,8 @@ def detect_names(n: Normalised) -> list[Finding]:
         for m in pattern.finditer(plain):
             group = 1 if m.group(1) else 2
             name = m.group(group)
-            if name in p.not_names or name[:2] in p.not_names or name[1:] in p.not_names:
-                continue
+            if name in p.not_names or name[:2] in p.not_names or name[1:] in p.not_names or name[-2:] in _TITLES:
+                continue  # 高兴, 马上 …; 李老师, 王阿姨: a surname and a title is how children politely avoid a name
             found.append(finding(n, Category.NAME, m.start(group), m.end(group), confidence))
     for m in p.english.finditer(plain):
         parts: list[str] = []

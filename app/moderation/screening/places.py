@@ -29,7 +29,8 @@ _PARTS = re.compile(
     rf"|(?P<building>{_NUM}(?:栋|幢|座|号楼|楼(?=\d)))"
     rf"|(?P<unit>{_NUM}单元)"
     rf"|(?P<house>{_NUM}(?:-{_NUM})?号(?:院)?(?![线门车场球位桌码口窗台车站]))"
-    rf"|(?P<room>{_NUM}(?:室|房间|户)|(?<=[元栋幢座-])\d{{3,4}}(?![\d年米元岁])|(?<![\d-])\d{{1,3}}-\d{{1,2}}-\d{{2,4}}(?![\d-]))"
+    # a room: 501室, 3栋…501, or building-unit-room written 8-3-201 (the dashes are gone in this view: " 83201")
+    rf"|(?P<room>{_NUM}(?:室|房间|户)|(?<=[元栋幢座-])\d{{3,4}}(?![\d年米元岁])|(?<=\s)\d{{3,6}}(?![\d年米元岁号路线次个人点分]))"
     rf"|(?P<floor>{_NUM}(?:层|楼)(?![梯道下上顶]))"
 )
 _HOUSE_LEVEL = frozenset({"building", "unit", "house", "room"})
