@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from app.core import embeddings
-from app.moderation.screening import Action, Category, Level, Subkind, screen, screen_many
-from app.moderation.screening import meaning, training
+from app.moderation.screening import Action, Category, Level, Subkind, meaning, screen, screen_many, training
 
 
 def test_the_encoder_needs_no_network(monkeypatch) -> None:
