@@ -51,7 +51,7 @@ _DISGUISED_DOMAIN = re.compile(
 _DIGIT_RUN = re.compile(r"(?<![\d+])\+?\d{7,14}(?!\d)")
 _ID_RUN = re.compile(r"(?<![0-9a-z])\d{17}[\dx](?![0-9a-z])")
 _ID_CUE = re.compile(r"身份证|证件号|id card|id number")
-_QQ_NUMBER_AFTER = r"(?:[\s:=,]|群|号码|号|账号|是|为|:){0,4}(\d{5,11})(?!\d)"
+_QQ_NUMBER_AFTER = r"(?:[\s:=,]|群|号码|号|账号|是|为|:|is|number){0,4}(\d{5,11})(?!\d)"
 
 
 def cache_clear() -> None:

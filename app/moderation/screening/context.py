@@ -64,6 +64,7 @@ class _Compiled:
     known_person: re.Pattern[str]
     opinion: re.Pattern[str]
     topic: re.Pattern[str]
+    joke: re.Pattern[str]
     idioms: tuple[_Idiom, ...]
     groups: re.Pattern[str]
     contempt: re.Pattern[str]
@@ -96,6 +97,7 @@ def _compiled() -> _Compiled:
         known_person=_pattern(_words(speaker["known_person"])),
         opinion=_pattern(_words(speaker["opinion_frames"])),
         topic=_pattern(_words(speaker["topic"])),
+        joke=_pattern([w if not w.isascii() else w.lower() for w in speaker.get("joke", [])]),
         idioms=tuple(idioms),
         groups=_pattern(_words(group["groups"])),
         contempt=_pattern(_words(group["contempt"])),
@@ -109,6 +111,7 @@ class Speaker:
 
     personal: bool  # the writer, or someone they know, is in it (beyond an opinion frame)
     topic: bool  # it talks about the news, a story, the law or people in general
+    joke: bool = False  # "哈哈", "lol": teasing or a joke
 
     @property
     def topic_only(self) -> bool:
@@ -119,7 +122,7 @@ def speaker(plain: str) -> Speaker:
     c = _compiled()
     without_frames = c.opinion.sub(" ", plain)
     personal = bool(c.first_person.search(without_frames) or c.known_person.search(without_frames))
-    return Speaker(personal=personal, topic=bool(c.topic.search(plain)))
+    return Speaker(personal=personal, topic=bool(c.topic.search(plain)), joke=bool(c.joke.search(plain)))
 
 
 def idiom_spans(plain: str) -> list[tuple[int, int]]:

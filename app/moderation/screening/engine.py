@@ -9,10 +9,11 @@ The combined rule (issue 14; thresholds in ``data/meaning.toml``, the reasons in
 
 * **Safeguarding, words.** A lexicon phrase or two-part rule that an idiom does not explain away is *certain*
   when the writer or someone they know is in the text (``context.speaker``) and its confidence is at least
-  0.7, and *possible* when weaker. A hit in topic talk (the news, a story, the law) with nobody the writer
+  0.7, and *possible* when weaker, or when a story, the news or a joke ("哈哈", "lol") stands beside it. A hit in topic talk (the news, a story, the law) with nobody the writer
   knows in it is dropped; a hit with neither a person nor a topic needs the meaning detector to agree
   (probability at its *possible* threshold) and is then *possible*.
-* **Safeguarding, meaning.** A sub-kind's probability at ``certain`` is *certain*; at ``possible``, *possible*.
+* **Safeguarding, meaning.** A sub-kind's probability at ``certain`` is *certain* (*possible* beside a story,
+  the news or a joke); at ``possible``, *possible*.
   A text of fewer than eight letters ("我很伤心", "妈妈摸我的头") is too little to read: it needs the ``short``
   threshold and is at most *possible*.
   In topic talk it needs the ``topic`` threshold and is at most *possible*.
@@ -161,11 +162,14 @@ def _combine(
     best = max(sg_scores.values(), default=0.0)
     whole = (0, len(n.original))
     concerns: list[Finding] = []
+    # A story, the news or a joke beside the writer's own words ("我看了一本小说，主角离家出走", "my mum will kill
+    # me if I lose it haha"): an officer reads it first, nothing is certain.
+    sure = Level.POSSIBLE if who.topic or who.joke else Level.CERTAIN
     for f in words_concerns:
         if who.topic_only:
             continue  # "新闻上说有个学生自杀了": talk about a topic, not a disclosure
         if who.personal:
-            level = Level.CERTAIN if f.confidence >= WORDS_CERTAIN else Level.POSSIBLE
+            level = sure if f.confidence >= WORDS_CERTAIN else Level.POSSIBLE
         elif best >= t.possible:
             level = Level.POSSIBLE
         else:
@@ -181,7 +185,7 @@ def _combine(
             if sum(ch.isalpha() for ch in n.plain) < MEANING_CERTAIN_LENGTH:
                 level = Level.POSSIBLE if p >= t.short else None  # "我很伤心", "妈妈摸我的头": too little to read
             else:
-                level = Level.CERTAIN if p >= t.certain else Level.POSSIBLE if p >= t.possible else None
+                level = sure if p >= t.certain else Level.POSSIBLE if p >= t.possible else None
         if level is not None:
             concerns.append(Finding(Category.SAFEGUARDING, *whole, round(p, 2), subkind, level, "meaning"))
     if concerns:

@@ -20,8 +20,9 @@ from app.moderation.screening.types import Category, Finding
 _EN_NOT_NAMES = frozenset(
     "not a an the very so too really secret here there in at on and but because is was".split()
 )
+_NOT_NAME_END = "人们们的地得了过着吗呢吧啊"  # 黄种人, 任何人: a surname character starting an ordinary word
 _TITLES = frozenset(
-    "老师 同学 阿姨 叔叔 医生 校长 老板 师傅 奶奶 爷爷 哥哥 姐姐 先生 女士 主任 教练 警官 护士 大爷 大妈 同志 总 老".split()
+    "主席 总理 主任 书记 老板娘 老师 同学 阿姨 叔叔 医生 校长 老板 师傅 奶奶 爷爷 哥哥 姐姐 先生 女士 主任 教练 警官 护士 大爷 大妈 同志 总 老".split()
 )
 # Words after "i'm", "this is", "called" … that are not names ("i'm happy", "this is great").
 _EN_NOT_NAME_WORDS = frozenset(
@@ -67,8 +68,8 @@ def _patterns() -> _Patterns:
         # 王一诺是…, 黄梓涵周一没来) — a surname and two characters, or one character before 说/他/她.
         sentence_start=re.compile(
             rf"(?:^|(?<=[。！？!?；;，,\s]))(?:((?:{alternation(compound)}|[{''.join(single)}]){NAME_CHAR}{NAME_CHAR})"
-            rf"(?=说|他|她|是|和|跟|都|也|今天|昨天|周|上周|每天|总是|老是|没来|不来)"
-            rf"|((?:{alternation(compound)}|[{''.join(single)}]){NAME_CHAR})(?=说|他|她))"
+            rf"(?=说|他(?!们)|她(?!们)|是|和|跟)"
+            rf"|((?:{alternation(compound)}|[{''.join(single)}]){NAME_CHAR})(?=说))"
         ),
         with_someone=re.compile(rf"(?:我和|我跟|和我|跟我|我同|告诉|跟|和)({surname}{NAME_CHAR}{NAME_CHAR})(?=一起|说|都|也|是|去|在)"),
         english=re.compile(rf"(?<![a-z])(?:{alternation(words('cues.txt', 'name_en'))})\s+([a-z]+(?: [a-z]+)?)"),
@@ -88,7 +89,8 @@ def detect_names(n: Normalised) -> list[Finding]:
         for m in pattern.finditer(plain):
             group = 1 if m.group(1) else 2
             name = m.group(group)
-            if name in p.not_names or name[:2] in p.not_names or name[1:] in p.not_names or name[-2:] in _TITLES:
+            if (name in p.not_names or name[:2] in p.not_names or name[1:] in p.not_names or name[-2:] in _TITLES
+                    or name[-1] in _NOT_NAME_END):
                 continue  # 高兴, 马上 …; 李老师, 王阿姨: a surname and a title is how children politely avoid a name
             found.append(finding(n, Category.NAME, m.start(group), m.end(group), confidence))
     for m in p.english.finditer(plain):

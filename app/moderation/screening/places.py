@@ -136,7 +136,7 @@ def detect_schools(n: Normalised) -> list[Finding]:
     found: list[Finding] = []
     for m in _SCHOOL.finditer(text):
         name = m.group(1)
-        if name in generic or name[-1] in _NOT_SCHOOL_END or name[0] in _NOT_SCHOOL_START:
+        if name in generic or name[-1] in _NOT_SCHOOL_END or name[0] in _NOT_SCHOOL_START or "某" in name:
             continue  # "第一天上小学", "哥哥上初中", "食堂比小学", "学校和幼儿园": a verb or a link, not a name
         found.append(finding(n, Category.SCHOOL, m.start(), m.end(), 0.8))
     found += [finding(n, Category.SCHOOL, m.start(), m.end(), 0.75) for m in _NUMBERED_SCHOOL.finditer(text)]
