@@ -158,6 +158,14 @@ def test_a_text_without_words_never_reaches_the_encoder(monkeypatch) -> None:
         ("抖音搜 星星不睡觉2013 有我的视频", Category.SOCIAL_ID, "星星不睡觉2013"),
         ("search for lily_dance2012 on tiktok", Category.SOCIAL_ID, "lily_dance2012"),
         ("我奶奶住东湖新村 8-3-201", Category.ADDRESS, "8-3-201"),
+        ("我的抖音叫小鱼儿爱画画", Category.SOCIAL_ID, "小鱼儿爱画画"),
+        ("b站id：柠檬不酸", Category.SOCIAL_ID, "柠檬不酸"),
+        ("add me on roblox: coolkid2013", Category.SOCIAL_ID, "coolkid2013"),
+        ("I live on Maple Street near the park", Category.ADDRESS, "Maple Street"),
+        ("room 1203, tower B, golden estate", Category.ADDRESS, "room 1203"),
+        ("my friend Wang Haoran drew this", Category.NAME, "Wang Haoran"),
+        ("王小明今天又没来上课", Category.NAME, "王小明"),
+        ("秋秋 748392011 找我组队", Category.QQ, "748392011"),
     ],
 )
 def test_personal_details_without_cue_words(text: str, category: Category, found: str) -> None:
@@ -178,6 +186,12 @@ def test_personal_details_without_cue_words(text: str, category: Category, found
         "Line 3 is the fastest way to school.",
         "Our class hamster is called Cookie.",
         "我第一天上小学的时候很紧张",
+        "wo xi huan gong yuan",
+        "he can run very fast",
+        "my tiktok videos are about parks",
+        "I live near the library",
+        "黄种人也有很多不同",
+        "祝福他们",
     ],
 )
 def test_words_that_only_look_like_personal_details_stay_clean(text: str) -> None:

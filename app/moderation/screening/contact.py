@@ -57,6 +57,7 @@ _QQ_NUMBER_AFTER = r"(?:[\s:=,]|群|号码|号|账号|是|为|:|is|number){0,4}(
 def cache_clear() -> None:
     _patterns.cache_clear()
     _search_patterns.cache_clear()
+    _named_handle.cache_clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,8 @@ def _patterns() -> _Patterns:
         cue_only=re.compile(rf"(?:{verbs})(?:我|一下|下)?(?:的)?\s*(qq|{platforms})"),
         english=re.compile(
             r"(?:add me on|find me on|my)\s+(?:wechat|微信|snapchat|snap|instagram|insta|ig|tiktok|抖音|discord|"
-            r"telegram|whatsapp)\s*(?:id|name|account|username)?\s*(?:is|:|=)?\s*([a-z0-9_.\-]{4,30})?"
+            r"telegram|whatsapp|roblox|minecraft|steam)\s*(?:id|name|account|username)?\s*(?P<joiner>is|:|=)?\s*"
+            r"([a-z0-9_.\-]{4,30})?"
         ),
     )
 
@@ -174,8 +176,11 @@ def detect_social_ids(n: Normalised) -> list[Finding]:
     for m in p.add_me_id.finditer(text):
         found.append(finding(n, Category.SOCIAL_ID, m.start(2), m.end(2), 0.75))
     for m in p.english.finditer(text):
-        if m.group(1):
-            found.append(finding(n, Category.SOCIAL_ID, m.start(1), m.end(1), 0.85))
+        ident = m.group(2)
+        if ident and (m.group("joiner") or re.search(r"[\d_.]", ident)):  # "my tiktok videos": a word, no id
+            found.append(finding(n, Category.SOCIAL_ID, m.start(2), m.end(2), 0.85))
+        elif ident:
+            continue
         elif not m.group(0).startswith("my"):  # "add me on snapchat"; "my instagram" alone is no request
             found.append(finding(n, Category.SOCIAL_ID, m.start(), m.end(), 0.65))
     covered = [(f.start, f.end) for f in found]
@@ -235,12 +240,21 @@ def detect_student_numbers(n: Normalised) -> list[Finding]:
 
 @cache
 def _search_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    platforms = alternation(words("cues.txt", "platform") + ["qq", "b站", "bilibili", "roblox", "minecraft", "steam"])
+    names = words("cues.txt", "platform") + ["qq", "b站", "bilibili", "roblox", "minecraft", "steam"]
+    platforms = alternation(names)
+    latin = alternation([w for w in names if w.isascii()])
+    other = alternation([w for w in names if not w.isascii()])
     searches = alternation(words("cues.txt", "search"))
     return (
-        re.compile(rf"(?<![a-z])(?:{platforms})(?![a-z])"),
+        re.compile(rf"(?<![a-z])(?:{latin})(?![a-z])|(?:{other})"),
         re.compile(rf"(?<![a-z])(?:{searches})(?:\s*(?:me|我)?\s*(?:on|在|上)?\s*(?:{platforms})?\s*(?:上)?\s*(?:at|:|=)?)?"),
     )
+
+
+@cache
+def _named_handle() -> re.Pattern[str]:
+    platforms = alternation(words("cues.txt", "platform") + ["b站", "bilibili"])
+    return re.compile(rf"(?<![a-z])(?:{platforms})(?:上|里)?(?:的)?(?:号|名|名字|昵称|账号|用户名|id)?\s*(?:是|叫|为|:)")
 
 
 def detect_handles(n: Normalised) -> list[Finding]:
@@ -268,6 +282,16 @@ def detect_handles(n: Normalised) -> list[Finding]:
         handle = original[start:end]
         latin_word = handle.isascii() and not re.search(r"[\d_.@]", handle)  # "search for videos": a word, no handle
         if len(handle) >= 2 and not latin_word and handle.lower() not in _NOT_HANDLES and handle[0] not in _NOT_HANDLE_START:
+            found.append(Finding(Category.SOCIAL_ID, start, end, 0.75))
+    for m in _named_handle().finditer(text):  # "我的抖音叫小鱼儿", "快手名字是 开心果2012", "b站id：柠檬不酸"
+        start = n.span(m.end(), m.end() + 1)[0] if m.end() < len(text) else len(n.original)
+        original = n.original
+        while start < len(original) and original[start] in " \u3000:：@":
+            start += 1
+        end = start
+        while end < len(original) and end - start < 16 and not _HANDLE_END.match(original[end]):
+            end += 1
+        if end - start >= 2 and original[start] not in _NOT_HANDLE_START:
             found.append(Finding(Category.SOCIAL_ID, start, end, 0.75))
     for m in _AT_HANDLE.finditer(n.text):
         found.append(finding(n, Category.SOCIAL_ID, m.start(), m.end(), 0.8))

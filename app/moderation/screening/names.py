@@ -20,6 +20,36 @@ from app.moderation.screening.types import Category, Finding
 _EN_NOT_NAMES = frozenset(
     "not a an the very so too really secret here there in at on and but because is was".split()
 )
+# Pinyin: common surnames that are not English words, and a given name of one or two syllables.
+_PY_SURNAMES = (
+    "wang|zhang|liu|chen|yang|huang|zhao|zhou|xu|sun|zhu|guo|lin|luo|gao|zheng|liang|xie|song|tang|feng|deng|cao|"
+    "peng|zeng|xiao|tian|dong|pan|yuan|cai|jiang|du|cheng|wei|su|ding|ren|shen|yao|cui|zhong|tan|jin|shi|liao|jia|"
+    "xia|fu|fang|bai|zou|meng|xiong|qin|qiu|hou|yin|xue|yan|duan|lei|li|wu|hu|ma|he|lu|yu|ye|han"
+)
+_PY_SYLLABLE = (
+    r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|in|un|"
+    r"ia|ie|iu|ua|uo|ui|ue|a|o|e|i|u|v)"
+)
+_PY_GIVEN = rf"(?:{_PY_SYLLABLE}){{1,2}}"
+# Pinyin-shaped English words that follow or precede a surname-shaped word in ordinary English.
+_PY_NOT_GIVEN = frozenset(
+    """can man ban fan pan tan ran shun sun run fun bun gun hang bang gang long song ping pong ding dong hen ten men
+    pen den bin tin win pin sin kin fin yes yen hi he she me we be you yo ma mama ha hey bye buy guy tie lie die pie
+    hue cue due sue ago also ok okay uh oh shoe zoo too two so go no do to dean bean mean lean wean chin shin thin
+    nina tina gina lena dana ana hannah diana jane jean joe sean leo""".split()
+)
+_PY_WORD = re.compile(rf"(?:{_PY_SYLLABLE})+")
+
+
+def _among_english(plain: str, start: int, end: int) -> bool:
+    """A pinyin name stands among English words ("my friend wang haoran drew this"), not in a sentence
+    written in pinyin ("wo xi huan gong yuan", "荡qiu qian"): the words beside it are not pinyin."""
+    before = re.findall(r"[a-z']+", plain[:start])
+    after = re.findall(r"[a-z']+", plain[end:])
+    neighbours = before[-1:] + after[:1]
+    return bool(neighbours) and not any(_PY_WORD.fullmatch(w) for w in neighbours)
+
+
 _NOT_NAME_END = "人们们的地得了过着吗呢吧啊"  # 黄种人, 任何人: a surname character starting an ordinary word
 _TITLES = frozenset(
     "主席 总理 主任 书记 老板娘 老师 同学 阿姨 叔叔 医生 校长 老板 师傅 奶奶 爷爷 哥哥 姐姐 先生 女士 主任 教练 警官 护士 大爷 大妈 同志 总 老".split()
@@ -49,6 +79,7 @@ class _Patterns:
     with_someone: re.Pattern[str]
     english: re.Pattern[str]
     english_full: re.Pattern[str]
+    pinyin: re.Pattern[str]
     not_names: frozenset[str]
 
 
@@ -68,12 +99,13 @@ def _patterns() -> _Patterns:
         # 王一诺是…, 黄梓涵周一没来) — a surname and two characters, or one character before 说/他/她.
         sentence_start=re.compile(
             rf"(?:^|(?<=[。！？!?；;，,\s]))(?:((?:{alternation(compound)}|[{''.join(single)}]){NAME_CHAR}{NAME_CHAR})"
-            rf"(?=说|他(?!们)|她(?!们)|是|和|跟)"
+            rf"(?=说|他(?!们)|她(?!们)|是|和|跟|也|都|今天|昨天|每天|又|总是|老是|没来|没有来|不来)"
             rf"|((?:{alternation(compound)}|[{''.join(single)}]){NAME_CHAR})(?=说))"
         ),
         with_someone=re.compile(rf"(?:我和|我跟|和我|跟我|我同|告诉|跟|和)({surname}{NAME_CHAR}{NAME_CHAR})(?=一起|说|都|也|是|去|在)"),
         english=re.compile(rf"(?<![a-z])(?:{alternation(words('cues.txt', 'name_en'))})\s+([a-z]+(?: [a-z]+)?)"),
         english_full=re.compile(rf"(?<![a-z])((?:{alternation(words('given_names_en.txt', 'names'))}) [a-z]{{2,20}})(?![a-z])"),
+        pinyin=re.compile(rf"(?<![a-z])(?:({_PY_SURNAMES}) ({_PY_GIVEN})|({_PY_GIVEN}) ({_PY_SURNAMES}))(?![a-z])"),
         not_names=allowed_words("names"),
     )
 
@@ -102,6 +134,11 @@ def detect_names(n: Normalised) -> list[Finding]:
         if parts and (len(parts) == 2 or m.group(0).startswith(("my name", "i am called", "called", "named"))):
             end = m.start(1) + len(" ".join(parts))
             found.append(finding(n, Category.NAME, m.start(1), end, 0.75))
+    for m in p.pinyin.finditer(plain):  # "wang haoran", "yiming zhang": a Chinese name written in pinyin
+        given = m.group(2) or m.group(3)
+        if given in _EN_NOT_NAME_WORDS or given in _PY_NOT_GIVEN or not _among_english(plain, m.start(), m.end()):
+            continue
+        found.append(finding(n, Category.NAME, m.start(), m.end(), 0.7))
     for m in p.english_full.finditer(plain):
         surname = m.group(1).split()[1]
         if surname not in _EN_NOT_NAMES and surname not in _EN_NOT_NAME_WORDS:

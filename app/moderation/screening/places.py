@@ -59,6 +59,16 @@ _ADDRESS_EN = re.compile(
     r"(?:road|rd|street|st|avenue|ave|lane|ln|drive|dr|way|close|court|crescent)"
     r"(?![a-z])(?:,? ?(?:flat|apt|apartment|building|block|room|unit|no\.?) ?\d{1,5})?"
 )
+# A street after a home cue, without a house number: "i live on maple street".
+_HOME_STREET_EN = re.compile(
+    r"(?:i live|we live|my home is|our house is|our home is|my address is|our address is|my house is)"
+    r" (?:at|on|in) ((?:[a-z]+ ){1,3}(?:road|street|avenue|lane|drive|close|court|crescent|estate|garden|gardens))(?![a-z])"
+)
+# Building and room, either order: "building 7, room 502", "room 1203, tower b".
+_FLAT_EN = re.compile(
+    r"(?<![a-z])(?:building|block|tower|bldg) ?[a-z0-9]{1,4},? (?:unit ?\d{1,3},? )?(?:room|flat|apt|apartment) ?\d{1,5}"
+    r"|(?<![a-z])(?:room|flat|apt|apartment) ?\d{2,5},? (?:building|block|tower|bldg) ?[a-z0-9]{1,4}(?![a-z0-9])"
+)
 _EN_STOP = frozenset(
     "my our the a an this that your his her their every other local new big good best nearest near at to in "
     "go goes went from of and for by each".split()
@@ -117,6 +127,8 @@ def detect_addresses(n: Normalised) -> list[Finding]:
             continue
         found.append(finding(n, Category.ADDRESS, chain.start, chain.end, confidence))
     found += [finding(n, Category.ADDRESS, m.start(), m.end(), 0.8) for m in _ADDRESS_EN.finditer(text)]
+    found += [finding(n, Category.ADDRESS, m.start(1), m.end(1), 0.75) for m in _HOME_STREET_EN.finditer(n.plain)]
+    found += [finding(n, Category.ADDRESS, m.start(), m.end(), 0.8) for m in _FLAT_EN.finditer(n.plain)]
     return found
 
 
