@@ -24,7 +24,7 @@ _EN_NOT_NAMES = frozenset(
 _PY_SURNAMES = (
     "wang|zhang|liu|chen|yang|huang|zhao|zhou|xu|sun|zhu|guo|lin|luo|gao|zheng|liang|xie|song|tang|feng|deng|cao|"
     "peng|zeng|xiao|tian|dong|pan|yuan|cai|jiang|du|cheng|wei|su|ding|ren|shen|yao|cui|zhong|tan|jin|shi|liao|jia|"
-    "xia|fu|fang|bai|zou|meng|xiong|qin|qiu|hou|yin|xue|yan|duan|lei|li|wu|hu|ma|he|lu|yu|ye|han"
+    "xia|fu|fang|bai|zou|meng|xiong|qin|qiu|hou|yin|xue|yan|duan|lei|li|wu|hu|lu|han"
 )
 _PY_SYLLABLE = (
     r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|in|un|"
@@ -62,7 +62,8 @@ _EN_NOT_NAME_WORDS = frozenset(
     writing asking saying telling trying hoping thinking looking waiting playing learning living staying
     in out up down my your his her our their this that these those what why how when where who which
     because but if of for on by about all some any no yes one two three four five six seven eight nine ten
-    grade class school park library bus team club reading years student kid boy girl child""".split()
+    grade class school park library bus team club reading years student kid boy girl child
+    he she it they we you i me him them us dead underscore dot lol haha time same game name came""".split()
 )
 
 
@@ -80,6 +81,7 @@ class _Patterns:
     english: re.Pattern[str]
     english_full: re.Pattern[str]
     pinyin: re.Pattern[str]
+    given_en: frozenset[str]
     not_names: frozenset[str]
 
 
@@ -106,6 +108,7 @@ def _patterns() -> _Patterns:
         english=re.compile(rf"(?<![a-z])(?:{alternation(words('cues.txt', 'name_en'))})\s+([a-z]+(?: [a-z]+)?)"),
         english_full=re.compile(rf"(?<![a-z])((?:{alternation(words('given_names_en.txt', 'names'))}) [a-z]{{2,20}})(?![a-z])"),
         pinyin=re.compile(rf"(?<![a-z])(?:({_PY_SURNAMES}) ({_PY_GIVEN})|({_PY_GIVEN}) ({_PY_SURNAMES}))(?![a-z])"),
+        given_en=frozenset(words("given_names_en.txt", "names")),
         not_names=allowed_words("names"),
     )
 
@@ -131,8 +134,15 @@ def detect_names(n: Normalised) -> list[Finding]:
             if word in _EN_NOT_NAMES or word in _EN_NOT_NAME_WORDS:
                 break
             parts.append(word)
-        if parts and (len(parts) == 2 or m.group(0).startswith(("my name", "i am called", "called", "named"))):
-            end = m.start(1) + len(" ".join(parts))
+        if len(parts) != 2:
+            continue  # a given name alone ("my name is Lily") is not a full name
+        end = m.start(1) + len(" ".join(parts))
+        strong = m.group(0).startswith(("my name", "i am called"))
+        o_start, o_end = n.span(m.start(1), end)
+        written = n.original[o_start:o_end].split()
+        capitalised = len(written) == 2 and all(w[:1].isupper() for w in written)
+        pinyin = any(re.fullmatch(_PY_SURNAMES, w) for w in parts)
+        if strong or capitalised or parts[0] in p.given_en or pinyin:
             found.append(finding(n, Category.NAME, m.start(1), end, 0.75))
     for m in p.pinyin.finditer(plain):  # "wang haoran", "yiming zhang": a Chinese name written in pinyin
         given = m.group(2) or m.group(3)

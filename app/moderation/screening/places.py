@@ -150,7 +150,11 @@ def detect_schools(n: Normalised) -> list[Finding]:
         name = m.group(1)
         if name in generic or name[-1] in _NOT_SCHOOL_END or name[0] in _NOT_SCHOOL_START or "某" in name:
             continue  # "第一天上小学", "哥哥上初中", "食堂比小学", "学校和幼儿园": a verb or a link, not a name
-        found.append(finding(n, Category.SCHOOL, m.start(), m.end(), 0.8))
+        school = finding(n, Category.SCHOOL, m.start(), m.end(), 0.8)
+        gap = n.original.rfind(" ", school.start, school.end)  # the child's space ends the words before it
+        if gap != -1:
+            school = Finding(Category.SCHOOL, gap + 1, school.end, school.confidence)
+        found.append(school)
     found += [finding(n, Category.SCHOOL, m.start(), m.end(), 0.75) for m in _NUMBERED_SCHOOL.finditer(text)]
     found += [finding(n, Category.SCHOOL, m.start(), m.end(), 0.8) for m in _CLASS.finditer(text)]
     for m in _SCHOOL_EN.finditer(text):
