@@ -51,6 +51,7 @@ _DISGUISED_DOMAIN = re.compile(
 _DIGIT_RUN = re.compile(r"(?<![\d+])\+?\d{7,14}(?!\d)")
 _ID_RUN = re.compile(r"(?<![0-9a-z])\d{17}[\dx](?![0-9a-z])")
 _ID_CUE = re.compile(r"身份证|证件号|id card|id number")
+_Q_ALONE = re.compile(r"(?<![a-z0-9])q\s*(?:号|是|为|:)\s*(\d{5,11})(?!\d)")
 _QQ_NUMBER_AFTER = r"(?:[\s:=,]|群|号码|号|账号|是|为|:|is|number){0,4}(\d{5,11})(?!\d)"
 
 
@@ -87,7 +88,7 @@ def _patterns() -> _Patterns:
         add_me_id=re.compile(rf"(?:加我|加一下我)(?:好友)?([\s:=,]{{0,3}}){ident}"),
         cue_only=re.compile(rf"(?:{verbs})(?:我|一下|下)?(?:的)?\s*(qq|{platforms})"),
         english=re.compile(
-            r"(?:add me on|find me on|my)\s+(?:wechat|微信|snapchat|snap|instagram|insta|ig|tiktok|抖音|discord|"
+            r"(?:add me on|find me on|follow me on|dm me on|message me on|text me on|chat with me on|friend me on|my)\s+(?:wechat|微信|snapchat|snap|instagram|insta|ig|tiktok|抖音|discord|"
             r"telegram|whatsapp|roblox|minecraft|steam)\s*(?:id|name|account|username)?\s*(?P<joiner>is|:|=)?\s*"
             r"([a-z0-9_.\-]{4,30})?"
         ),
@@ -160,6 +161,7 @@ def detect_qq(n: Normalised) -> list[Finding]:
     p = _patterns()
     found = [finding(n, Category.QQ, m.start(1), m.end(1), 0.9) for m in p.qq_after.finditer(n.text)]
     found += [finding(n, Category.QQ, m.start(1), m.end(1), 0.8) for m in p.qq_before.finditer(n.text)]
+    found += [finding(n, Category.QQ, m.start(1), m.end(1), 0.8) for m in _Q_ALONE.finditer(n.text)]  # 我的Q是12345678
     return found
 
 
@@ -253,8 +255,14 @@ def _search_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 @cache
 def _named_handle() -> re.Pattern[str]:
+    """An app or game, then its name for the child (我的抖音叫…, 原神uid是…), or a word for one's online name
+    (网名, 昵称, username, gamertag) then "是/叫/is/:"."""
     platforms = alternation(words("cues.txt", "platform") + ["b站", "bilibili"])
-    return re.compile(rf"(?<![a-z])(?:{platforms})(?:上|里)?(?:的)?(?:号|名|名字|昵称|账号|用户名|id)?\s*(?:是|叫|为|:)")
+    handle_words = alternation(words("cues.txt", "handle_word"))
+    return re.compile(
+        rf"(?<![a-z])(?:{platforms})(?:上|里)?(?:的)?(?:号|名|名字|昵称|账号|用户名|id|uid)?\s*(?:是|叫|为|:)"
+        rf"|(?<![a-z])(?:{handle_words})(?:(?: on| in| for) [a-z]+)?\s*(?:是|叫|为|:|is|=)"
+    )
 
 
 def detect_handles(n: Normalised) -> list[Finding]:
@@ -264,10 +272,8 @@ def detect_handles(n: Normalised) -> list[Finding]:
     platform, search = _search_patterns()
     text = n.plain  # "搜一下" keeps its 一 here
     platforms = [(m.start(), m.end()) for m in platform.finditer(text)]
-    if not platforms:
-        return []
     found: list[Finding] = []
-    for m in search.finditer(text):
+    for m in search.finditer(text) if platforms else ():
         if not any(-24 <= m.start() - e <= 24 or -24 <= s - m.end() <= 24 for s, e in platforms):
             continue
         if m.end() >= len(text):

@@ -78,6 +78,7 @@ class _Patterns:
     before_title: re.Pattern[str]
     sentence_start: re.Pattern[str]
     with_someone: re.Pattern[str]
+    pair: re.Pattern[str]
     english: re.Pattern[str]
     english_full: re.Pattern[str]
     pinyin: re.Pattern[str]
@@ -104,7 +105,15 @@ def _patterns() -> _Patterns:
             rf"(?=说|他(?!们)|她(?!们)|是|和|跟|也|都|今天|昨天|每天|又|总是|老是|没来|没有来|不来)"
             rf"|((?:{alternation(compound)}|[{''.join(single)}]){NAME_CHAR})(?=说))"
         ),
-        with_someone=re.compile(rf"(?:我和|我跟|和我|跟我|我同|告诉|跟|和)({surname}{NAME_CHAR}{NAME_CHAR})(?=一起|说|都|也|是|去|在)"),
+        with_someone=re.compile(
+            rf"(?:我和|我跟|和我|跟我|我同|告诉|跟|和)({surname}{NAME_CHAR}{NAME_CHAR})(?=一起|说|都|也|是|去|在)"
+            rf"|(?:我和|我跟)({surname}{NAME_CHAR})(?=一起|是好朋友|是同桌|是同学)"
+        ),
+        # Two names joined (张三和李四都…): both are names.
+        pair=re.compile(
+            rf"(?:^|(?<=[。！？!?；;，,\s]))({surname}{NAME_CHAR}{{1,2}})(?:和|跟|与|、)({surname}{NAME_CHAR}{{1,2}})"
+            rf"(?=都|一起|是|说|也|在|去|打|吵|他们|她们|两个|$)"
+        ),
         english=re.compile(rf"(?<![a-z])(?:{alternation(words('cues.txt', 'name_en'))})\s+([a-z]+(?: [a-z]+)?)"),
         english_full=re.compile(rf"(?<![a-z])((?:{alternation(words('given_names_en.txt', 'names'))}) [a-z]{{2,20}})(?![a-z])"),
         pinyin=re.compile(rf"(?<![a-z])(?:({_PY_SURNAMES}) ({_PY_GIVEN})|({_PY_GIVEN}) ({_PY_SURNAMES}))(?![a-z])"),
@@ -124,6 +133,8 @@ def detect_names(n: Normalised) -> list[Finding]:
         for m in pattern.finditer(plain):
             group = 1 if m.group(1) else 2
             name = m.group(group)
+            if name is None:
+                continue
             if (name in p.not_names or name[:2] in p.not_names or name[1:] in p.not_names or name[-2:] in _TITLES
                     or name[-1] in _NOT_NAME_END):
                 continue  # 高兴, 马上 …; 李老师, 王阿姨: a surname and a title is how children politely avoid a name
@@ -144,6 +155,12 @@ def detect_names(n: Normalised) -> list[Finding]:
         pinyin = any(re.fullmatch(_PY_SURNAMES, w) for w in parts)
         if strong or capitalised or parts[0] in p.given_en or pinyin:
             found.append(finding(n, Category.NAME, m.start(1), end, 0.75))
+    for m in p.pair.finditer(plain):
+        names = [m.group(1), m.group(2)]
+        if any(x in p.not_names or x[:2] in p.not_names or x[-2:] in _TITLES or x[-1] in _NOT_NAME_END for x in names):
+            continue
+        for group in (1, 2):
+            found.append(finding(n, Category.NAME, m.start(group), m.end(group), 0.65))
     for m in p.pinyin.finditer(plain):  # "wang haoran", "yiming zhang": a Chinese name written in pinyin
         given = m.group(2) or m.group(3)
         if given in _EN_NOT_NAME_WORDS or given in _PY_NOT_GIVEN or not _among_english(plain, m.start(), m.end()):

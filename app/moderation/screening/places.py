@@ -64,6 +64,8 @@ _HOME_STREET_EN = re.compile(
     r"(?:i live|we live|my home is|our house is|our home is|my address is|our address is|my house is)"
     r" (?:at|on|in) ((?:[a-z]+ ){1,3}(?:road|street|avenue|lane|drive|close|court|crescent|estate|garden|gardens))(?![a-z])"
 )
+# A door number said as one ("我家门牌号是302", "house number 12").
+_DOOR_NUMBER = re.compile(r"(?:门牌号|门牌|house number|door number)(?:码)?\s*(?:是|为|:|is)?\s*(\d{1,5}(?:-\d{1,5})?)")
 # Building and room, either order: "building 7, room 502", "room 1203, tower b".
 _FLAT_EN = re.compile(
     r"(?<![a-z])(?:building|block|tower|bldg) ?[a-z0-9]{1,4},? (?:unit ?\d{1,3},? )?(?:room|flat|apt|apartment) ?\d{1,5}"
@@ -129,6 +131,7 @@ def detect_addresses(n: Normalised) -> list[Finding]:
     found += [finding(n, Category.ADDRESS, m.start(), m.end(), 0.8) for m in _ADDRESS_EN.finditer(text)]
     found += [finding(n, Category.ADDRESS, m.start(1), m.end(1), 0.75) for m in _HOME_STREET_EN.finditer(n.plain)]
     found += [finding(n, Category.ADDRESS, m.start(), m.end(), 0.8) for m in _FLAT_EN.finditer(n.plain)]
+    found += [finding(n, Category.ADDRESS, m.start(1), m.end(1), 0.8) for m in _DOOR_NUMBER.finditer(text)]
     return found
 
 
