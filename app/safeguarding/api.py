@@ -127,6 +127,4 @@ def to_read_open_case(concern_id: int, session: SessionDep, user: Officer) -> Ca
 def to_read_return(concern_id: int, session: SessionDep, user: Officer) -> PossibleConcernOut:
     """One tap: no safeguarding matter; the comment goes back to normal moderation. 409 if already read."""
     concern = service.return_possible(session=session, officer=user, concern=service.get_possible(session=session, concern_id=concern_id))
-    item = next((i for i in service.to_read(session=session, unread=False) if i.concern.id == concern.id), None)
-    assert item is not None
-    return _to_read_out(item)
+    return _to_read_out(service.to_read_item(session=session, concern=concern))

@@ -645,8 +645,20 @@ def to_read(*, session: Session, unread: bool = True, limit: int = 200) -> list[
     for concern, child in rows:
         band = child.age_band() if child is not None else None
         items.append(ToRead(concern, child.display_name if child else None, band.value if band else None, concern.listed_at + minutes))
-    return sorted(items, key=lambda i: (i.concern.read_at is not None, -(i.concern.read_at or i.concern.listed_at).timestamp()
-                                        if i.concern.read_at else i.concern.listed_at.timestamp()))
+    unread_items = [i for i in items if i.concern.read_at is None]  # oldest first: the most overdue on top
+    read_items = sorted((i for i in items if i.concern.read_at is not None), key=lambda i: i.concern.read_at, reverse=True)  # type: ignore[arg-type,return-value]
+    return unread_items + read_items
+
+
+def to_read_item(*, session: Session, concern: PossibleConcern) -> ToRead:
+    """One entry of the list, with the child's pseudonym and age band and its due time."""
+    from app.consultations.models import Comment
+
+    comment = session.get(Comment, concern.comment_id)
+    child = session.get(Child, comment.child_id) if comment is not None and comment.child_id is not None else None
+    band = child.age_band() if child is not None else None
+    due = concern.listed_at + dt.timedelta(minutes=get_settings().safeguarding_review_minutes)
+    return ToRead(concern, child.display_name if child else None, band.value if band else None, due)
 
 
 def get_possible(*, session: Session, concern_id: int) -> PossibleConcern:

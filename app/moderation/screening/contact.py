@@ -51,6 +51,9 @@ _DISGUISED_DOMAIN = re.compile(
 _DIGIT_RUN = re.compile(r"(?<![\d+])\+?\d{7,14}(?!\d)")
 _ID_RUN = re.compile(r"(?<![0-9a-z])\d{17}[\dx](?![0-9a-z])")
 _ID_CUE = re.compile(r"身份证|证件号|id card|id number")
+# "加v"/"我的v是": v alone is WeChat in children's slang, when an id follows.
+_V_ALONE = re.compile(r"(?:加|我的|私|找我)v(?:信)?\s*(?:号)?\s*(?:是|:|=)?\s*([a-z][a-z0-9_\-]{4,19}|\d{5,13})(?![a-z0-9_\-])")
+_AT_HANDLE_CJK = re.compile(r"@([\u4e00-\u9fff][\u4e00-\u9fff\w]{1,15})")
 _Q_ALONE = re.compile(r"(?<![a-z0-9])q\s*(?:号|是|为|:)\s*(\d{5,11})(?!\d)")
 _QQ_NUMBER_AFTER = r"(?:[\s:=,]|群|号码|号|账号|是|为|:|is|number){0,4}(\d{5,11})(?!\d)"
 
@@ -299,6 +302,9 @@ def detect_handles(n: Normalised) -> list[Finding]:
             end += 1
         if end - start >= 2 and original[start] not in _NOT_HANDLE_START:
             found.append(Finding(Category.SOCIAL_ID, start, end, 0.75))
+    found += [finding(n, Category.SOCIAL_ID, m.start(1), m.end(1), 0.8) for m in _V_ALONE.finditer(n.text)]
+    if platforms:  # "抖音@小鱼儿": an @name in Chinese where an app is named
+        found += [finding(n, Category.SOCIAL_ID, m.start(), m.end(), 0.75) for m in _AT_HANDLE_CJK.finditer(n.plain)]
     for m in _AT_HANDLE.finditer(n.text):
         found.append(finding(n, Category.SOCIAL_ID, m.start(), m.end(), 0.8))
     return found

@@ -60,9 +60,21 @@ _ADDRESS_EN = re.compile(
     r"(?![a-z])(?:,? ?(?:flat|apt|apartment|building|block|room|unit|no\.?) ?\d{1,5})?"
 )
 # A street after a home cue, without a house number: "i live on maple street".
+_PLACE_EN = (
+    r"(?:road|street|avenue|lane|drive|close|court|crescent|estate|garden|gardens|community|village|apartments|"
+    r"residence|mansion|compound|building|block|tower|xiaoqu)"
+)
 _HOME_STREET_EN = re.compile(
-    r"(?:i live|we live|my home is|our house is|our home is|my address is|our address is|my house is)"
-    r" (?:at|on|in) ((?:[a-z]+ ){1,3}(?:road|street|avenue|lane|drive|close|court|crescent|estate|garden|gardens))(?![a-z])"
+    r"(?:i live|we live|my home is|our house is|our home is|my address is|our address is|my house is|my home address is)"
+    rf"(?: at| on| in|:)? ((?:[a-z0-9.,]+ ){{0,4}}{_PLACE_EN})(?![a-z])"
+)
+_NOT_A_PLACE_NAME = frozenset(
+    "a an the nice big small new old quiet good great lovely busy very beautiful safe friendly same this that our my "
+    "your their his her tall high".split()
+)
+# Without a cue: a numbered building in a named place ("no. 3 building, xinhua community").
+_NUMBERED_BUILDING_EN = re.compile(
+    r"(?<![a-z0-9])(?:no\.? ?)?\d{1,4} ?(?:building|block|tower),? (?:[a-z]+ ){1,3}(?:community|estate|garden|gardens|village|xiaoqu)(?![a-z])"
 )
 # A door number said as one ("我家门牌号是302", "house number 12").
 _DOOR_NUMBER = re.compile(r"(?:门牌号|门牌|house number|door number)(?:码)?\s*(?:是|为|:|is)?\s*(\d{1,5}(?:-\d{1,5})?)")
@@ -129,7 +141,11 @@ def detect_addresses(n: Normalised) -> list[Finding]:
             continue
         found.append(finding(n, Category.ADDRESS, chain.start, chain.end, confidence))
     found += [finding(n, Category.ADDRESS, m.start(), m.end(), 0.8) for m in _ADDRESS_EN.finditer(text)]
-    found += [finding(n, Category.ADDRESS, m.start(1), m.end(1), 0.75) for m in _HOME_STREET_EN.finditer(n.plain)]
+    for m in _HOME_STREET_EN.finditer(n.plain):
+        words_before = m.group(1).replace(",", " ").split()[:-1]
+        if words_before and not (set(words_before) & _NOT_A_PLACE_NAME):  # "a nice community" names no place
+            found.append(finding(n, Category.ADDRESS, m.start(1), m.end(1), 0.75))
+    found += [finding(n, Category.ADDRESS, m.start(), m.end(), 0.75) for m in _NUMBERED_BUILDING_EN.finditer(n.plain)]
     found += [finding(n, Category.ADDRESS, m.start(), m.end(), 0.8) for m in _FLAT_EN.finditer(n.plain)]
     found += [finding(n, Category.ADDRESS, m.start(1), m.end(1), 0.8) for m in _DOOR_NUMBER.finditer(text)]
     return found
