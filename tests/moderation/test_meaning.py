@@ -166,6 +166,12 @@ def test_a_text_without_words_never_reaches_the_encoder(monkeypatch) -> None:
         ("my friend Wang Haoran drew this", Category.NAME, "Wang Haoran"),
         ("王小明今天又没来上课", Category.NAME, "王小明"),
         ("秋秋 748392011 找我组队", Category.QQ, "748392011"),
+        ("my phone is one three eight, zero four five two, seven seven one nine", Category.PHONE, "one three eight"),
+        ("加v lily_2013 一起写作业", Category.SOCIAL_ID, "lily_2013"),
+        ("find me on youtube: JackPlays2012", Category.SOCIAL_ID, "JackPlays2012"),
+        ("我的网名叫快乐小猪", Category.SOCIAL_ID, "快乐小猪"),
+        ("I live in Block 5, Sunny Estate", Category.ADDRESS, "Sunny Estate"),
+        ("这是我哥哥李志强", Category.NAME, "李志强"),
     ],
 )
 def test_personal_details_without_cue_words(text: str, category: Category, found: str) -> None:
@@ -192,6 +198,9 @@ def test_personal_details_without_cue_words(text: str, category: Category, found
         "I live near the library",
         "黄种人也有很多不同",
         "祝福他们",
+        "we live in a nice community",
+        "one of the two slides is broken",
+        "我的世界很好玩",
     ],
 )
 def test_words_that_only_look_like_personal_details_stay_clean(text: str) -> None:
