@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 CATALOGS := $(wildcard app/locales/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 HTMX_VERSION := 2.0.11
+SWAGGER_UI_VERSION := 5.36.0
 
 .PHONY: install run test test-pg bench bench-burst bench-floor bench-moderation lint i18n i18n-compile vendor clean
 
@@ -59,10 +60,15 @@ i18n: $(STAMP)
 	$(BIN)/pybabel update --no-wrap --no-fuzzy-matching --ignore-obsolete -i app/locales/messages.pot -d app/locales -D messages
 	$(MAKE) i18n-compile
 
-# htmx from the npm registry, copied into static/vendor with its version in the name (the file is committed).
+# htmx and Swagger UI from the npm registry, copied into static/vendor with their versions in the names (the
+# files are committed, with Swagger UI's licence).
 vendor:
 	cd $$(mktemp -d) && npm pack htmx.org@$(HTMX_VERSION) >/dev/null && tar xzf htmx.org-$(HTMX_VERSION).tgz && \
 	  cp package/dist/htmx.min.js $(CURDIR)/static/vendor/htmx-$(HTMX_VERSION).min.js
+	cd $$(mktemp -d) && npm pack swagger-ui-dist@$(SWAGGER_UI_VERSION) >/dev/null && tar xzf swagger-ui-dist-$(SWAGGER_UI_VERSION).tgz && \
+	  mkdir -p $(CURDIR)/static/vendor/swagger-ui-$(SWAGGER_UI_VERSION) && \
+	  cp package/swagger-ui-bundle.js package/swagger-ui.css package/LICENSE package/NOTICE package/swagger-ui-bundle.js.LICENSE.txt \
+	    $(CURDIR)/static/vendor/swagger-ui-$(SWAGGER_UI_VERSION)/
 
 clean:
 	rm -rf $(VENV) var test-results .pytest_cache

@@ -21,7 +21,7 @@ from app.consultations import child_views as consultations_child_views
 from app.consultations import guardian_views as consultations_guardian_views
 from app.consultations import paper_views as consultations_paper_views
 from app.consultations import views as consultations_views
-from app.core import errors
+from app.core import errors, openapi
 from app.core.config import BASE_DIR, Settings, get_settings
 from app.core.csrf import csrf_protect
 from app.core.middleware import middleware_stack
@@ -38,6 +38,7 @@ from app.projects import views as projects_views
 from app.safeguarding import api as safeguarding_api
 from app.safeguarding import views as safeguarding_views
 from app.site import api as site_api
+from app.site import docs as site_docs
 from app.site import views as site_views
 
 API_DESCRIPTION = """The JSON API of Yimi (一米). Authenticate with `Authorization: Bearer <token>`,
@@ -46,6 +47,7 @@ using a token an administrator issued on the staff account's page. Errors are RF
 
 ROUTERS = (
     site_views.router,
+    site_docs.router,
     site_api.router,
     accounts_views.router,
     accounts_api.router,
@@ -87,9 +89,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Yimi API",
         version="1",
         description=API_DESCRIPTION,
-        docs_url="/api/docs",
+        # Served by app.site.docs from this server (vendored Swagger UI), to staff only in production.
+        docs_url=None,
         redoc_url=None,
-        openapi_url="/openapi.json",
+        openapi_url=None,
         # Order matters: who is asking first, then the CSRF check that depends on their session.
         dependencies=[Depends(load_principal), Depends(load_child), Depends(load_guardian), Depends(csrf_protect)],
     )
@@ -97,7 +100,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for middleware in reversed(middleware_stack()):
         app.add_middleware(middleware)
     errors.install(app)
+    openapi.install(app)
     app.mount("/static", StaticFiles(directory=BASE_DIR / "static"), name="static")
     for router in ROUTERS:
         app.include_router(router)
+    app.state.route_methods = [(route.path_regex, set(route.methods)) for route in routes()]
     return app

@@ -14,3 +14,16 @@ __all__ = [
     "accounts_models", "consent_models", "consultations_models", "core_audit", "corps_models",
     "moderation_models", "notifications_models", "projects_models", "safeguarding_models",
 ]
+
+
+def _ids_never_reused() -> None:
+    """Every table with an integer `id` is AUTOINCREMENT on SQLite (migration 0012): a deleted row's id never
+    comes back, because ids name records in the audit log and in links (issue 13)."""
+    from sqlmodel import SQLModel
+
+    for table in SQLModel.metadata.tables.values():
+        if [c.name for c in table.primary_key.columns] == ["id"]:
+            table.dialect_options["sqlite"]["autoincrement"] = True
+
+
+_ids_never_reused()

@@ -191,16 +191,20 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def served_app(settings):  # noqa: ANN201
-    """`yimi serve --workers 2`, the command the Docker image runs, on this test's database."""
-    port = _free_port()
-    yimi = Path(sys.executable).with_name("yimi")
-    process = subprocess.Popen(
-        [str(yimi), "serve", "--port", str(port), "--workers", "2", "--proxy-headers", "--no-access-log"],
-        env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
+def serve(settings):  # noqa: ANN201
+    """Start `yimi serve --workers 2`, the command the Docker image runs, on this test's database, with extra
+    environment if given (e.g. higher rate limits); every server started is stopped after the test."""
+    processes: list[subprocess.Popen] = []
+
+    def start(**env: str) -> str:
+        port = _free_port()
+        yimi = Path(sys.executable).with_name("yimi")
+        process = subprocess.Popen(
+            [str(yimi), "serve", "--port", str(port), "--workers", "2", "--proxy-headers", "--no-access-log"],
+            env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        processes.append(process)
+        base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 90  # two workers import the app; a busy 2-core machine is slow to start them
         last = None
         while time.monotonic() < deadline:
@@ -209,16 +213,24 @@ def served_app(settings):  # noqa: ANN201
             try:
                 last = httpx.get(f"{base}/readyz", timeout=2)
                 if last.status_code == 200:
-                    break
+                    return base
             except httpx.TransportError:
                 pass
             time.sleep(0.2)
-        else:
-            pytest.fail(f"yimi serve did not become ready (last answer: {last.status_code if last else 'none'} {last.text[:300] if last else ''})")
-        yield base
+        pytest.fail(f"yimi serve did not become ready (last answer: {last.status_code if last else 'none'} {last.text[:300] if last else ''})")
+
+    try:
+        yield start
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        for process in processes:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def served_app(serve):  # noqa: ANN201
+    """`yimi serve --workers 2` on this test's database."""
+    return serve()

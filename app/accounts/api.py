@@ -20,7 +20,7 @@ from app.accounts.models import (
     TrainingRecord,
 )
 from app.accounts.permissions import Permission
-from app.core.db import SessionDep
+from app.core.db import Id, SessionDep
 from app.core.routing import Router
 
 router = Router(prefix="/api/v1/accounts", tags=["accounts"])
@@ -48,12 +48,12 @@ def create_user(data: StaffUserCreate, session: SessionDep, admin: Admin) -> Tem
 
 
 @router.get("/users/{user_id}", response_model=StaffUserPublic)
-def get_user(user_id: int, session: SessionDep, admin: Admin) -> StaffUser:
+def get_user(user_id: Id, session: SessionDep, admin: Admin) -> StaffUser:
     return service.get(session=session, user_id=user_id)
 
 
 @router.patch("/users/{user_id}", response_model=StaffUserPublic)
-def update_user(user_id: int, data: StaffUserUpdate, session: SessionDep, admin: Admin) -> StaffUser:
+def update_user(user_id: Id, data: StaffUserUpdate, session: SessionDep, admin: Admin) -> StaffUser:
     user = service.get(session=session, user_id=user_id)
     if data.display_name is not None:
         service.update_profile(session=session, actor=admin, user=user, display_name=data.display_name)
@@ -63,13 +63,13 @@ def update_user(user_id: int, data: StaffUserUpdate, session: SessionDep, admin:
 
 
 @router.put("/users/{user_id}/roles", response_model=StaffUserPublic)
-def set_roles(user_id: int, data: RolesUpdate, session: SessionDep, admin: Admin) -> StaffUser:
+def set_roles(user_id: Id, data: RolesUpdate, session: SessionDep, admin: Admin) -> StaffUser:
     user = service.get(session=session, user_id=user_id)
     return service.set_roles(session=session, actor=admin, user=user, roles=data.roles)
 
 
 @router.post("/users/{user_id}/roles/{role}/training", response_model=StaffUserPublic, summary="Record training (PAR-10)")
-def record_training(user_id: int, role: Role, data: TrainingRecord, session: SessionDep, admin: Admin) -> StaffUser:
+def record_training(user_id: Id, role: Role, data: TrainingRecord, session: SessionDep, admin: Admin) -> StaffUser:
     user = service.get(session=session, user_id=user_id)
     service.record_training(session=session, actor=admin, user=user, role=role, note=data.note)
     session.refresh(user)
@@ -77,34 +77,34 @@ def record_training(user_id: int, role: Role, data: TrainingRecord, session: Ses
 
 
 @router.post("/users/{user_id}/password-reset", response_model=TemporaryPassword)
-def reset_password(user_id: int, session: SessionDep, admin: Admin) -> TemporaryPassword:
+def reset_password(user_id: Id, session: SessionDep, admin: Admin) -> TemporaryPassword:
     user = service.get(session=session, user_id=user_id)
     temporary = service.reset_password(session=session, actor=admin, user=user)
     return TemporaryPassword(user=StaffUserPublic.model_validate(user), temporary_password=temporary)
 
 
 @router.post("/users/{user_id}/unlock", response_model=StaffUserPublic)
-def unlock(user_id: int, session: SessionDep, admin: Admin) -> StaffUser:
+def unlock(user_id: Id, session: SessionDep, admin: Admin) -> StaffUser:
     return service.unlock(session=session, actor=admin, user=service.get(session=session, user_id=user_id))
 
 
 @router.post("/users/{user_id}/sign-out-everywhere", status_code=status.HTTP_204_NO_CONTENT)
-def sign_out_everywhere(user_id: int, session: SessionDep, admin: Admin) -> None:
+def sign_out_everywhere(user_id: Id, session: SessionDep, admin: Admin) -> None:
     service.end_all_sessions(session=session, actor=admin, user=service.get(session=session, user_id=user_id))
 
 
 @router.get("/users/{user_id}/tokens", response_model=list[ApiTokenPublic])
-def list_tokens(user_id: int, session: SessionDep, admin: Admin) -> list:
+def list_tokens(user_id: Id, session: SessionDep, admin: Admin) -> list:
     return service.tokens_of(session=session, user=service.get(session=session, user_id=user_id))
 
 
 @router.post("/users/{user_id}/tokens", response_model=ApiTokenIssued, status_code=status.HTTP_201_CREATED)
-def issue_token(user_id: int, data: ApiTokenCreate, session: SessionDep, admin: Admin) -> ApiTokenIssued:
+def issue_token(user_id: Id, data: ApiTokenCreate, session: SessionDep, admin: Admin) -> ApiTokenIssued:
     user = service.get(session=session, user_id=user_id)
     token, raw = service.issue_token(session=session, actor=admin, user=user, name=data.name, expires_in_days=data.expires_in_days)
     return ApiTokenIssued(**ApiTokenPublic.model_validate(token).model_dump(), token=raw)
 
 
 @router.delete("/tokens/{token_id}", response_model=ApiTokenPublic)
-def revoke_token(token_id: int, session: SessionDep, admin: Admin) -> object:
+def revoke_token(token_id: Id, session: SessionDep, admin: Admin) -> object:
     return service.revoke_token(session=session, actor=admin, token=service.get_token(session=session, token_id=token_id))

@@ -4,10 +4,11 @@ import datetime as dt
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import Id, UTCDateTime, utcnow
 from app.core.i18n import N_
 
 
@@ -184,15 +185,15 @@ class TemporaryPassword(BaseModel):
 
 
 class ApiTokenCreate(BaseModel):
-    name: str
-    expires_in_days: int | None = 90
+    name: str = PydanticField(min_length=1, max_length=100, description="what the token is for")
+    expires_in_days: int = PydanticField(default=90, ge=1, le=366, description="every token expires: 1 to 366 days")
 
 
 class ApiTokenPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    user_id: int
+    user_id: Id
     name: str
     prefix: str
     created_at: dt.datetime

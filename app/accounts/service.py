@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, literal, or_, update
+from sqlalchemy import case, func, literal, or_, update
 from sqlmodel import Session, col, select
 
 from app.accounts.models import (
@@ -183,6 +183,9 @@ def set_roles(*, session: Session, actor: StaffUser, user: StaffUser, roles: Ite
     current = {Role(r.role) for r in user.roles}
     if Role.ADMIN in current and Role.ADMIN not in wanted:
         _refuse_losing_last_admin(session, user)
+    if actor.id == user.id and wanted != current:
+        # Nobody raises or lowers their own rights: another administrator does it, and it is audited as theirs.
+        raise Conflict(N_("You cannot change your own roles. Ask another administrator."))
     added, removed = wanted - current, current - wanted
     user.roles = [r for r in user.roles if Role(r.role) in wanted] + [
         StaffRole(role=role.value, assigned_by_id=actor.id) for role in sorted(added)
@@ -213,6 +216,8 @@ def record_training(*, session: Session, actor: StaffUser, user: StaffUser, role
 
 def reset_password(*, session: Session, actor: StaffUser, user: StaffUser) -> str:
     """A temporary password, shown once; the user must choose a new one, and every session ends."""
+    if actor.id == user.id:
+        raise Conflict(N_("To change your own password, use your account page."))
     temporary = generate_password()
     user.password_hash = hash_password(temporary)
     user.must_change_password = True
@@ -220,7 +225,8 @@ def reset_password(*, session: Session, actor: StaffUser, user: StaffUser) -> st
     _clear_lock(user)
     session.add(user)
     _revoke_sessions(session, user, reason="password_reset")
-    audit.record(session, actor=actor, action="staff.password_reset", subject=user)
+    tokens = _revoke_tokens(session, user)
+    audit.record(session, actor=actor, action="staff.password_reset", subject=user, tokens_revoked=tokens)
     session.commit()
     return temporary
 
@@ -256,10 +262,7 @@ def set_active(*, session: Session, actor: StaffUser, user: StaffUser, active: b
         if any(r.role == Role.ADMIN.value for r in user.roles):
             _refuse_losing_last_admin(session, user)
         _revoke_sessions(session, user, reason="deactivated")
-        now = utcnow()
-        for token in session.exec(select(ApiToken).where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))):
-            token.revoked_at = now
-            session.add(token)
+        _revoke_tokens(session, user)
     user.is_active = active
     session.add(user)
     audit.record(session, actor=actor, action="staff.activate" if active else "staff.deactivate", subject=user)
@@ -291,58 +294,111 @@ class SignIn:
     token: str
 
 
-def _count_failure(session: Session, user: StaffUser, now: dt.datetime) -> dt.datetime | None:
-    """One atomic UPDATE counts the failure and sets the lock, so concurrent workers cannot miss one."""
+def _not_locked(now: dt.datetime):  # noqa: ANN202
+    until = col(StaffUser.locked_until)
+    return or_(until.is_(None), until <= literal(now, UTCDateTime()))
+
+
+def _reserve_try(session: Session, user: StaffUser, now: dt.datetime) -> int | None:
+    """Count this try as a wrong password BEFORE the password is checked, and commit (one UPDATE; issue 13).
+
+    The count starts again when the window has passed or a lock has run out. Only an active user who is not
+    locked and has fewer than the limit counted in the window gets a try, so however many arrive at once, at
+    most the remaining ones are checked. Returns the count with this try, or None (locked, inactive, or every
+    remaining try is being checked right now)."""
     settings = get_settings()
     cutoff = literal(now - dt.timedelta(minutes=settings.sign_in_window_minutes), UTCDateTime())
-    window_expired = or_(col(StaffUser.first_failed_at).is_(None), col(StaffUser.first_failed_at) < cutoff)
-    reaches_limit = and_(
-        col(StaffUser.first_failed_at) >= cutoff, col(StaffUser.failed_sign_ins) + 1 >= settings.sign_in_max_failures
-    )
-    result = session.execute(
+    first = col(StaffUser.first_failed_at)
+    fresh = or_(first.is_(None), first < cutoff, col(StaffUser.locked_until) <= literal(now, UTCDateTime()))
+    count = session.execute(
         update(StaffUser)
-        .where(col(StaffUser.id) == user.id)
-        .values(
-            failed_sign_ins=case((window_expired, 1), else_=col(StaffUser.failed_sign_ins) + 1),
-            first_failed_at=case((window_expired, literal(now, UTCDateTime())), else_=col(StaffUser.first_failed_at)),
-            locked_until=case(
-                (reaches_limit, literal(now + dt.timedelta(minutes=settings.sign_in_lock_minutes), UTCDateTime())),
-                else_=col(StaffUser.locked_until),
-            ),
+        .where(
+            col(StaffUser.id) == user.id, col(StaffUser.is_active).is_(True), _not_locked(now),
+            or_(fresh, col(StaffUser.failed_sign_ins) < settings.sign_in_max_failures),
         )
+        .values(
+            failed_sign_ins=case((fresh, 1), else_=col(StaffUser.failed_sign_ins) + 1),
+            first_failed_at=case((fresh, literal(now, UTCDateTime())), else_=first),
+            locked_until=case((fresh, None), else_=col(StaffUser.locked_until)),
+        )
+        .returning(col(StaffUser.failed_sign_ins))
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    session.commit()
+    session.expire(user)
+    return count
+
+
+def _settle_wrong(session: Session, user: StaffUser, now: dt.datetime) -> dt.datetime | None:
+    """A wrong password, already counted by `_reserve_try`: whichever wrong try finds the limit reached sets
+    the lock, in one UPDATE. Returns the lock's end if the account is locked now."""
+    settings = get_settings()
+    until = now + dt.timedelta(minutes=settings.sign_in_lock_minutes)
+    locked = session.execute(
+        update(StaffUser)
+        .where(col(StaffUser.id) == user.id, _not_locked(now), col(StaffUser.failed_sign_ins) >= settings.sign_in_max_failures)
+        .values(locked_until=literal(until, UTCDateTime()))
         .returning(col(StaffUser.locked_until))
         .execution_options(synchronize_session=False)
-    )
-    locked_until = result.scalar_one()
+    ).scalar_one_or_none()
     session.expire(user)
-    return locked_until if locked_until and locked_until > now else None
+    return locked
+
+
+def _settle_right(session: Session, user: StaffUser, now: dt.datetime, new_hash: str | None) -> bool:
+    """The right password: the count starts again, in one UPDATE that proves the account is active and not
+    locked at this moment. The caller starts the session in the same transaction, so no session begins
+    after a lock."""
+    values: dict[str, object] = {"failed_sign_ins": 0, "first_failed_at": None, "locked_until": None}
+    if new_hash:
+        values["password_hash"] = new_hash
+    proved = session.execute(
+        update(StaffUser)
+        .where(col(StaffUser.id) == user.id, col(StaffUser.is_active).is_(True), _not_locked(now))
+        .values(**values)
+        .returning(col(StaffUser.id))
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    session.expire(user)
+    return proved is not None
 
 
 def check_credentials(*, session: Session, username: str, password: str, ip_address: str | None = None) -> StaffUser:
     """The active user with this username and password, counting wrong passwords towards the lock-out.
-    Used for sign-in and wherever staff must prove who they are again (ending a tablet's group session)."""
+    Used for sign-in and wherever staff must prove who they are again (ending a tablet's group session).
+
+    On success the caller's transaction holds the proof that the account is not locked (`_settle_right`):
+    whatever it records (a session) must be written in that transaction."""
     now = utcnow()
     minutes = get_settings().sign_in_lock_minutes
     user = get_by_username(session=session, username=username)
-    if user is not None and user.is_locked(now):
+    if user is None:
+        verify_password(password, None)  # the same time as a real check
+        raise SignInFailed()
+    active = user.is_active
+    count = _reserve_try(session, user, now) if active else None
+    if count is None:
+        if not active:
+            verify_password(password, None)
+            raise SignInFailed()
         audit.record(session, actor=audit.ANONYMOUS, action="staff.sign_in_refused_locked", subject=user, ip=ip_address)
         session.commit()
         raise AccountLocked(minutes=minutes)
-    ok, new_hash = verify_password(password, user.password_hash if user else None)
-    if user is None or not ok or not user.is_active:
-        if user is not None:
-            locked_until = _count_failure(session, user, now) if user.is_active else None
-            audit.record(session, actor=audit.ANONYMOUS, action="staff.sign_in_failed", subject=user, ip=ip_address)
-            if locked_until:
-                audit.record(session, actor=audit.SYSTEM, action="staff.locked", subject=user, until=locked_until)
-            session.commit()
-            if locked_until:
-                raise AccountLocked(minutes=minutes)
+    ok, new_hash = verify_password(password, user.password_hash)
+    if not ok:
+        locked_until = _settle_wrong(session, user, now)
+        audit.record(session, actor=audit.ANONYMOUS, action="staff.sign_in_failed", subject=user, ip=ip_address, count=count)
+        if locked_until:
+            audit.record(session, actor=audit.SYSTEM, action="staff.locked", subject=user, until=locked_until)
+        session.commit()
+        if locked_until:
+            raise AccountLocked(minutes=minutes)
         raise SignInFailed()
-    if new_hash:
-        user.password_hash = new_hash
-    _clear_lock(user)
-    session.add(user)
+    if not _settle_right(session, user, now, new_hash):
+        session.rollback()
+        audit.record(session, actor=audit.ANONYMOUS, action="staff.sign_in_refused_locked", subject=user, ip=ip_address)
+        session.commit()
+        raise AccountLocked(minutes=minutes)
     return user
 
 
@@ -416,7 +472,8 @@ def end_session(*, session: Session, staff_session: StaffSession, user: StaffUse
 def end_all_sessions(*, session: Session, actor: StaffUser, user: StaffUser) -> int:
     """Sign out everywhere: every browser where this user is signed in."""
     count = _revoke_sessions(session, user, reason="signed_out_everywhere")
-    audit.record(session, actor=actor, action="staff.sign_out_everywhere", subject=user, sessions=count)
+    tokens = _revoke_tokens(session, user)
+    audit.record(session, actor=actor, action="staff.sign_out_everywhere", subject=user, sessions=count, tokens_revoked=tokens)
     session.commit()
     return count
 
@@ -464,14 +521,27 @@ def _revoke_sessions(session: Session, user: StaffUser, *, reason: str, keep_id:
 
 # ---- API tokens ----------------------------------------------------------------------------------
 
+TOKEN_DAYS = (1, 366)  # a token is valid for this many days at least and at most; it always expires
+
+
+def _revoke_tokens(session: Session, user: StaffUser) -> int:
+    """Every live API token of the user ends with their sessions (a password reset, "sign out everywhere",
+    deactivation): a token must not outlive what ended the person's access (issue 13)."""
+    return session.execute(
+        update(ApiToken)
+        .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
+        .values(revoked_at=literal(utcnow(), UTCDateTime()))
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined, no-any-return]
+
 
 def issue_token(
-    *, session: Session, actor: StaffUser, user: StaffUser, name: str, expires_in_days: int | None = 90
+    *, session: Session, actor: StaffUser, user: StaffUser, name: str, expires_in_days: int = 90
 ) -> tuple[ApiToken, str]:
     name = name.strip()
     if not 1 <= len(name) <= 100:
         raise InvalidInput(N_("Please name the token (1 to 100 characters), e.g. what it is for."))
-    if expires_in_days is not None and not 1 <= expires_in_days <= 366:
+    if expires_in_days is None or not TOKEN_DAYS[0] <= expires_in_days <= TOKEN_DAYS[1]:
         raise InvalidInput(N_("A token can be valid for 1 to 366 days."))
     if not user.is_active:
         raise Conflict(N_("This account is deactivated."))
@@ -484,7 +554,7 @@ def issue_token(
         prefix=raw[:12],
         created_at=now,
         created_by_id=actor.id,
-        expires_at=now + dt.timedelta(days=expires_in_days) if expires_in_days else None,
+        expires_at=now + dt.timedelta(days=expires_in_days),
     )
     session.add(token)
     session.flush()
@@ -519,8 +589,8 @@ def user_for_api_token(*, session: Session, raw: str) -> StaffUser | None:
     if token is None or not token.is_usable(now):
         return None
     user = session.get(StaffUser, token.user_id)
-    if user is None or not user.is_active:
-        return None
+    if user is None or not user.is_active or user.must_change_password:
+        return None  # a temporary password is changed in a browser first
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
         token.last_used_at = now
         session.add(token)

@@ -10,7 +10,7 @@ from app.accounts.deps import SESSION_COOKIE, staff
 from app.accounts.models import ROLE_LABELS, TRAINING_REQUIRED, Role, StaffUser, StaffUserCreate
 from app.accounts.permissions import MATRIX, PERMISSION_LABELS, Permission, effective_roles, permissions_of
 from app.core.config import get_settings
-from app.core.db import SessionDep, utcnow
+from app.core.db import Id, SessionDep, utcnow
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.i18n import N_
 from app.core.ratelimit import client_address, hit
@@ -165,7 +165,7 @@ def password_change(
 
 
 @router.post("/account/sessions/{session_id}/revoke")
-def account_session_revoke(session_id: int, session: SessionDep, user: Staff) -> Response:
+def account_session_revoke(session_id: Id, session: SessionDep, user: Staff) -> Response:
     service.revoke_session(session=session, actor=user, user=user, session_id=session_id)
     return redirect("/account?done=session_revoked")
 
@@ -247,13 +247,13 @@ def _user_page(request: Request, session: SessionDep, user: StaffUser, **extra: 
 
 
 @router.get("/admin/users/{user_id}")
-def user_detail(request: Request, user_id: int, session: SessionDep, admin: Admin) -> Response:
+def user_detail(request: Request, user_id: Id, session: SessionDep, admin: Admin) -> Response:
     return _user_page(request, session, service.get(session=session, user_id=user_id))
 
 
 @router.post("/admin/users/{user_id}/profile")
 def user_profile(
-    request: Request, user_id: int, session: SessionDep, admin: Admin, display_name: Annotated[str, Form(max_length=300)] = ""
+    request: Request, user_id: Id, session: SessionDep, admin: Admin, display_name: Annotated[str, Form(max_length=300)] = ""
 ) -> Response:
     user = service.get(session=session, user_id=user_id)
     try:
@@ -267,7 +267,7 @@ def user_profile(
 @router.post("/admin/users/{user_id}/roles")
 def user_roles(
     request: Request,
-    user_id: int,
+    user_id: Id,
     session: SessionDep,
     admin: Admin,
     roles: Annotated[list[str], Form()] = [],  # noqa: B006
@@ -284,7 +284,7 @@ def user_roles(
 @router.post("/admin/users/{user_id}/training/{role}")
 def user_training(
     request: Request,
-    user_id: int,
+    user_id: Id,
     role: str,
     session: SessionDep,
     admin: Admin,
@@ -301,7 +301,7 @@ def user_training(
 
 
 @router.post("/admin/users/{user_id}/password-reset")
-def user_password_reset(request: Request, user_id: int, session: SessionDep, admin: Admin) -> Response:
+def user_password_reset(request: Request, user_id: Id, session: SessionDep, admin: Admin) -> Response:
     user = service.get(session=session, user_id=user_id)
     temporary = service.reset_password(session=session, actor=admin, user=user)
     return render(request, "admin/temporary_password.html", {"subject": user, "temporary": temporary, "created": False})
@@ -309,7 +309,7 @@ def user_password_reset(request: Request, user_id: int, session: SessionDep, adm
 
 @router.post("/admin/users/{user_id}/active")
 def user_active(
-    request: Request, user_id: int, session: SessionDep, admin: Admin, active: Annotated[str, Form()] = "0"
+    request: Request, user_id: Id, session: SessionDep, admin: Admin, active: Annotated[str, Form()] = "0"
 ) -> Response:
     user = service.get(session=session, user_id=user_id)
     try:
@@ -321,13 +321,13 @@ def user_active(
 
 
 @router.post("/admin/users/{user_id}/unlock")
-def user_unlock(user_id: int, session: SessionDep, admin: Admin) -> Response:
+def user_unlock(user_id: Id, session: SessionDep, admin: Admin) -> Response:
     service.unlock(session=session, actor=admin, user=service.get(session=session, user_id=user_id))
     return redirect(f"/admin/users/{user_id}?done=unlocked")
 
 
 @router.post("/admin/users/{user_id}/signout-everywhere")
-def user_signout_everywhere(user_id: int, session: SessionDep, admin: Admin) -> Response:
+def user_signout_everywhere(user_id: Id, session: SessionDep, admin: Admin) -> Response:
     service.end_all_sessions(session=session, actor=admin, user=service.get(session=session, user_id=user_id))
     return redirect(f"/admin/users/{user_id}?done=user_signed_out")
 
@@ -335,23 +335,25 @@ def user_signout_everywhere(user_id: int, session: SessionDep, admin: Admin) -> 
 @router.post("/admin/users/{user_id}/tokens")
 def user_token_issue(
     request: Request,
-    user_id: int,
+    user_id: Id,
     session: SessionDep,
     admin: Admin,
     name: Annotated[str, Form(max_length=300)] = "",
     expires_in_days: Annotated[str, Form(max_length=10)] = "90",
 ) -> Response:
     user = service.get(session=session, user_id=user_id)
-    days = int(expires_in_days) if expires_in_days.strip().isdigit() else None
+    typed = expires_in_days.strip()
+    days = 90 if not typed else int(typed) if typed.isdigit() and len(typed) <= 4 else 0  # 0: told the range
     try:
-        token, raw = service.issue_token(session=session, actor=admin, user=user, name=name, expires_in_days=days or 90)
+        token, raw = service.issue_token(session=session, actor=admin, user=user, name=name, expires_in_days=days)
     except (InvalidInput, Conflict) as exc:
-        return _user_page(request, session, user, token_error=exc.detail, token_name=name, status_code=exc.status_code)
+        return _user_page(request, session, user, token_error=exc.detail, token_name=name, token_days=expires_in_days,
+                          status_code=exc.status_code)
     return render(request, "admin/token_issued.html", {"subject": user, "token": token, "raw": raw})
 
 
 @router.post("/admin/tokens/{token_id}/revoke")
-def token_revoke(token_id: int, session: SessionDep, admin: Admin) -> Response:
+def token_revoke(token_id: Id, session: SessionDep, admin: Admin) -> Response:
     token = service.get_token(session=session, token_id=token_id)
     service.revoke_token(session=session, actor=admin, token=token)
     return redirect(f"/admin/users/{token.user_id}?done=token_revoked")

@@ -10,7 +10,7 @@ from app.accounts.deps import api_staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
 from app.core import audit
-from app.core.db import SessionDep
+from app.core.db import Id, SessionDep
 from app.core.routing import Router
 
 router = Router(prefix="/api/v1/audit", tags=["audit"])
@@ -36,7 +36,7 @@ class AuditEventPublic(BaseModel):
 class VerifyPublic(BaseModel):
     ok: bool
     checked: int
-    bad_id: int | None
+    bad_id: Id | None
     reason: str | None
 
 
@@ -44,7 +44,7 @@ class VerifyPublic(BaseModel):
 def events(
     session: SessionDep,
     user: Auditor,
-    before_id: int | None = None,
+    before_id: Id | None = None,
     action: str | None = Query(default=None, max_length=80),
     limit: int = Query(default=50, ge=1, le=500),
 ) -> list[audit.AuditEvent]:

@@ -9,7 +9,7 @@ from app.accounts.deps import staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
 from app.core import audit
-from app.core.db import SessionDep
+from app.core.db import Id, SessionDep
 from app.core.routing import Router
 from app.core.templating import render
 
@@ -20,7 +20,7 @@ PAGE_SIZE = 50
 
 
 @router.get("/admin/audit")
-def audit_log(request: Request, session: SessionDep, user: Auditor, before: int | None = None, action: str = "") -> Response:
+def audit_log(request: Request, session: SessionDep, user: Auditor, before: Id | None = None, action: str = "") -> Response:
     events = audit.recent(session=session, limit=PAGE_SIZE, before_id=before, action=action[:80] or None)
     return render(
         request,

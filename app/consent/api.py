@@ -9,7 +9,7 @@ from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
 from app.consent import rights
 from app.consent.models import RightsAnswer, RightsKind, RightsRequest, RightsRequestPublic, RightsStatus
-from app.core.db import SessionDep, utcnow
+from app.core.db import Id, SessionDep, utcnow
 from app.core.routing import Router
 
 router = Router(prefix="/api/v1/consent", tags=["consent"])
@@ -49,5 +49,5 @@ def list_requests(
     response_model=RightsRequestPublic,
     summary="Answer a rights request with a reasoned text (once)",
 )
-def answer(request_id: int, body: RightsAnswer, session: SessionDep, user: RightsHandler) -> RightsRequestPublic:
+def answer(request_id: Id, body: RightsAnswer, session: SessionDep, user: RightsHandler) -> RightsRequestPublic:
     return request_public(rights.answer_request(session=session, actor=user, request_id=request_id, answer=body.answer))

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, Strin
 from sqlmodel import Field, SQLModel
 
 from app.core.crypto import EncryptedText
-from app.core.db import UTCDateTime, enum_values, utcnow
+from app.core.db import Id, UTCDateTime, enum_values, utcnow
 from app.core.i18n import N_
 
 
@@ -304,7 +304,7 @@ class RightsRequestPublic(SQLModel):
     """A rights request as the staff API shows it (the guardian's contact never included)."""
 
     id: int
-    child_id: int
+    child_id: Id
     kind: RightsKind
     text: str
     created_at: dt.datetime
@@ -313,7 +313,7 @@ class RightsRequestPublic(SQLModel):
     status: RightsStatus
     answer: str | None
     answered_at: dt.datetime | None
-    answered_by_id: int | None
+    answered_by_id: Id | None
 
 
 class RightsAnswer(SQLModel):

@@ -37,7 +37,7 @@ from app.consent.models import (
     RightsStatus,
 )
 from app.core.config import get_settings
-from app.core.db import SessionDep, utcnow
+from app.core.db import Id, SessionDep, utcnow
 from app.core.errors import YimiError
 from app.core.i18n import N_, get_locale
 from app.core.ratelimit import client_address, hit
@@ -121,7 +121,7 @@ def _page(request: Request, template: str, context: dict[str, object], error: Yi
 
 
 @router.get("/corps/children/{child_id}/letter")
-def letter(request: Request, child_id: int, session: SessionDep, user: Staff) -> Response:
+def letter(request: Request, child_id: Id, session: SessionDep, user: Staff) -> Response:
     child = corps.get_child(session=session, child_id=child_id, user=user)
     group = corps.get_group(session=session, group_id=child.group_id, user=user)
     facilitators = corps.facilitators_of(session=session, group=group) or [user]
@@ -197,7 +197,7 @@ def sign_out(request: Request, session: SessionDep, guardian: SignedInGuardian) 
     return response
 
 
-def _decision_page(request: Request, session: SessionDep, guardian: Guardian, child_id: int, error: YimiError | None = None) -> Response:
+def _decision_page(request: Request, session: SessionDep, guardian: Guardian, child_id: Id, error: YimiError | None = None) -> Response:
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
     context: dict[str, object] = {"child": child, "group": session.get(Group, child.group_id)}
     if consent.decides_for_themselves(child):
@@ -229,13 +229,13 @@ def _decision_page(request: Request, session: SessionDep, guardian: Guardian, ch
 
 
 @router.get("/guardian/children/{child_id}/consent")
-def decision_page(request: Request, child_id: int, session: SessionDep, guardian: SignedInGuardian) -> Response:
+def decision_page(request: Request, child_id: Id, session: SessionDep, guardian: SignedInGuardian) -> Response:
     return _decision_page(request, session, guardian, child_id)
 
 
 @router.post("/guardian/children/{child_id}/consent")
 def decide(
-    request: Request, child_id: int, session: SessionDep, guardian: SignedInGuardian,
+    request: Request, child_id: Id, session: SessionDep, guardian: SignedInGuardian,
     participate: Annotated[str, Form(max_length=20)] = "", quote: Annotated[str, Form(max_length=20)] = "",
     notify_guardian: Annotated[str, Form(max_length=20)] = "", form_token: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
@@ -251,7 +251,7 @@ def decide(
 
 
 @router.get("/guardian/children/{child_id}/receipt/{number}")
-def receipt(request: Request, child_id: int, number: str, session: SessionDep, guardian: SignedInGuardian) -> Response:
+def receipt(request: Request, child_id: Id, number: str, session: SessionDep, guardian: SignedInGuardian) -> Response:
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
     events = guardians.receipt(session=session, guardian=guardian, child=child, number=number)
     purposes = files.load_purposes()
@@ -326,7 +326,7 @@ def home(request: Request, session: SessionDep, guardian: SignedInGuardian) -> R
 
 @router.post("/guardian/children/{child_id}/withdraw")
 def withdraw(
-    request: Request, child_id: int, session: SessionDep, guardian: SignedInGuardian,
+    request: Request, child_id: Id, session: SessionDep, guardian: SignedInGuardian,
     purpose: Annotated[str, Form(max_length=30)] = "",
 ) -> Response:
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
@@ -337,7 +337,7 @@ def withdraw(
 
 
 @router.get("/guardian/children/{child_id}/export.json")
-def export_json(child_id: int, session: SessionDep, guardian: SignedInGuardian) -> Response:
+def export_json(child_id: Id, session: SessionDep, guardian: SignedInGuardian) -> Response:
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
     data = rights.export(session=session, guardian=guardian, child=child)
     body = json.dumps(data, ensure_ascii=False, indent=2)
@@ -346,7 +346,7 @@ def export_json(child_id: int, session: SessionDep, guardian: SignedInGuardian) 
     })
 
 
-def _rights_page(request: Request, session: SessionDep, guardian: Guardian, child_id: int, error: YimiError | None = None,
+def _rights_page(request: Request, session: SessionDep, guardian: Guardian, child_id: Id, error: YimiError | None = None,
                  kind: str = "", text: str = "") -> Response:
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
     return _page(request, "consent/guardian_rights.html", {
@@ -356,13 +356,13 @@ def _rights_page(request: Request, session: SessionDep, guardian: Guardian, chil
 
 
 @router.get("/guardian/children/{child_id}/rights")
-def rights_page(request: Request, child_id: int, session: SessionDep, guardian: SignedInGuardian, kind: str = "") -> Response:
+def rights_page(request: Request, child_id: Id, session: SessionDep, guardian: SignedInGuardian, kind: str = "") -> Response:
     return _rights_page(request, session, guardian, child_id, kind=kind[:20])
 
 
 @router.post("/guardian/children/{child_id}/rights")
 def file_rights_request(
-    request: Request, child_id: int, session: SessionDep, guardian: SignedInGuardian,
+    request: Request, child_id: Id, session: SessionDep, guardian: SignedInGuardian,
     kind: Annotated[str, Form(max_length=20)] = "", text: Annotated[str, Form(max_length=8000)] = "",
 ) -> Response:
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
@@ -374,7 +374,7 @@ def file_rights_request(
 
 
 @router.get("/guardian/children/{child_id}/erase")
-def erase_page(request: Request, child_id: int, session: SessionDep, guardian: SignedInGuardian) -> Response:
+def erase_page(request: Request, child_id: Id, session: SessionDep, guardian: SignedInGuardian) -> Response:
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
     return render(request, "consent/guardian_erase.html", {
         "child": child, "preview": rights.erasure_preview(session=session, child=child), "categories": rights.ERASURE_CATEGORIES,
@@ -382,7 +382,7 @@ def erase_page(request: Request, child_id: int, session: SessionDep, guardian: S
 
 
 @router.post("/guardian/children/{child_id}/erase")
-def erase(request: Request, child_id: int, session: SessionDep, guardian: SignedInGuardian) -> Response:
+def erase(request: Request, child_id: Id, session: SessionDep, guardian: SignedInGuardian) -> Response:
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
     receipt = rights.erase(session=session, child=child, requested_by="guardian", actor=guardian)
     # A guardian with no other child is deleted with the child's data: their cookie goes too.
@@ -424,7 +424,7 @@ def rights_admin(request: Request, session: SessionDep, user: RightsHandler) -> 
 
 @router.post("/admin/rights/{request_id}/answer")
 def answer_rights_request(
-    request: Request, request_id: int, session: SessionDep, user: RightsHandler,
+    request: Request, request_id: Id, session: SessionDep, user: RightsHandler,
     answer: Annotated[str, Form(max_length=8000)] = "",
 ) -> Response:
     try:

@@ -13,7 +13,7 @@ from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
 from app.consultations import models, service
 from app.consultations.models import CloseEarly, Consultation, ConsultationIn, ConsultationPublic, QuestionIn
-from app.core.db import SessionDep
+from app.core.db import Id, SessionDep
 from app.core.i18n import gettext
 from app.core.routing import Router
 
@@ -40,7 +40,7 @@ class ResultBar(BaseModel):
 
 
 class QuestionResultPublic(BaseModel):
-    question_id: int
+    question_id: Id
     kind: models.QuestionKind
     prompt: dict[str, str]
     answered: int
@@ -55,7 +55,7 @@ class ResultsPublic(BaseModel):
     """Counts from children's answers; groups under 5 are not broken down; guardians' comments counted apart
     (pending comments are never shown here, only counted)."""
 
-    consultation_id: int
+    consultation_id: Id
     children: int
     by_channel: dict[str, int]
     guardian_comments: int
@@ -83,7 +83,7 @@ def _detail(session: SessionDep, consultation: Consultation) -> ConsultationDeta
 @router.get("/consultations", response_model=list[ConsultationDetail], summary="Consultations, newest first, with filters")
 def consultations_list(
     session: SessionDep, user: Reader, state: service.State | None = None, topic: str | None = None,
-    district_id: int | None = None, project_id: int | None = None,
+    district_id: Id | None = None, project_id: Id | None = None,
 ) -> list[ConsultationDetail]:
     """`topic` may be an action area (it then includes its tasks); `district_id` also lists consultations for all districts."""
     found = service.list_consultations(session=session, state=state, topic=topic, district_id=district_id, project_id=project_id)
@@ -98,12 +98,12 @@ def consultation_create(data: ConsultationIn, session: SessionDep, user: Manager
 
 
 @router.get("/consultations/{consultation_id}", response_model=ConsultationDetail, summary="One consultation with its questions")
-def consultation_get(consultation_id: int, session: SessionDep, user: Reader) -> ConsultationDetail:
+def consultation_get(consultation_id: Id, session: SessionDep, user: Reader) -> ConsultationDetail:
     return _detail(session, service.get(session=session, consultation_id=consultation_id))
 
 
 @router.put("/consultations/{consultation_id}", response_model=ConsultationDetail, summary="Replace a consultation's texts, targeting and dates")
-def consultation_update(consultation_id: int, data: ConsultationIn, session: SessionDep, user: Manager) -> ConsultationDetail:
+def consultation_update(consultation_id: Id, data: ConsultationIn, session: SessionDep, user: Manager) -> ConsultationDetail:
     consultation = service.get(session=session, consultation_id=consultation_id)
     service.update(session=session, actor=user, consultation=consultation, data=data)
     session.commit()
@@ -111,7 +111,7 @@ def consultation_update(consultation_id: int, data: ConsultationIn, session: Ses
 
 
 @router.post("/consultations/{consultation_id}/schedule", response_model=ConsultationDetail, summary="Schedule a draft (refused while the Lundy gate misses anything)")
-def consultation_schedule(consultation_id: int, session: SessionDep, user: Manager) -> ConsultationDetail:
+def consultation_schedule(consultation_id: Id, session: SessionDep, user: Manager) -> ConsultationDetail:
     consultation = service.get(session=session, consultation_id=consultation_id)
     try:
         service.schedule(session=session, actor=user, consultation=consultation)
@@ -124,7 +124,7 @@ def consultation_schedule(consultation_id: int, session: SessionDep, user: Manag
 
 
 @router.post("/consultations/{consultation_id}/unschedule", response_model=ConsultationDetail, summary="Back to draft, before it opens")
-def consultation_unschedule(consultation_id: int, session: SessionDep, user: Manager) -> ConsultationDetail:
+def consultation_unschedule(consultation_id: Id, session: SessionDep, user: Manager) -> ConsultationDetail:
     consultation = service.get(session=session, consultation_id=consultation_id)
     service.unschedule(session=session, actor=user, consultation=consultation)
     session.commit()
@@ -132,7 +132,7 @@ def consultation_unschedule(consultation_id: int, session: SessionDep, user: Man
 
 
 @router.post("/consultations/{consultation_id}/close", response_model=ConsultationDetail, summary="Close early, with a reason")
-def consultation_close(consultation_id: int, data: CloseEarly, session: SessionDep, user: Manager) -> ConsultationDetail:
+def consultation_close(consultation_id: Id, data: CloseEarly, session: SessionDep, user: Manager) -> ConsultationDetail:
     consultation = service.get(session=session, consultation_id=consultation_id)
     service.close_early(session=session, actor=user, consultation=consultation, reason=data.reason)
     session.commit()
@@ -141,7 +141,7 @@ def consultation_close(consultation_id: int, data: CloseEarly, session: SessionD
 
 @router.post("/consultations/{consultation_id}/duplicate", response_model=ConsultationDetail, status_code=status.HTTP_201_CREATED,
              summary="A new draft with the same texts, targeting and questions")
-def consultation_duplicate(consultation_id: int, session: SessionDep, user: Manager) -> ConsultationDetail:
+def consultation_duplicate(consultation_id: Id, session: SessionDep, user: Manager) -> ConsultationDetail:
     copy = service.duplicate(session=session, actor=user, consultation=service.get(session=session, consultation_id=consultation_id))
     session.commit()
     return _detail(session, copy)
@@ -150,7 +150,7 @@ def consultation_duplicate(consultation_id: int, session: SessionDep, user: Mana
 @router.put("/consultations/{consultation_id}/picture", response_model=ConsultationDetail,
             summary="Upload the consultation's picture: JPEG, PNG or WebP, checked by content and re-encoded (metadata removed)")
 def consultation_picture_put(
-    consultation_id: int, picture: Annotated[UploadFile, File(description="up to 2 MB (the request body limit)")], session: SessionDep, user: Manager
+    consultation_id: Id, picture: Annotated[UploadFile, File(description="up to 2 MB (the request body limit)")], session: SessionDep, user: Manager
 ) -> ConsultationDetail:
     consultation = service.get(session=session, consultation_id=consultation_id)
     service.replace_picture(session=session, actor=user, consultation=consultation, data=picture.file.read(service.PICTURE_MAX_BYTES + 1))
@@ -159,7 +159,7 @@ def consultation_picture_put(
 
 
 @router.delete("/consultations/{consultation_id}/picture", response_model=ConsultationDetail, summary="Remove the consultation's picture")
-def consultation_picture_delete(consultation_id: int, session: SessionDep, user: Manager) -> ConsultationDetail:
+def consultation_picture_delete(consultation_id: Id, session: SessionDep, user: Manager) -> ConsultationDetail:
     consultation = service.get(session=session, consultation_id=consultation_id)
     service.set_picture(session=session, actor=user, consultation=consultation, picture=None)
     session.commit()
@@ -168,7 +168,7 @@ def consultation_picture_delete(consultation_id: int, session: SessionDep, user:
 
 @router.post("/consultations/{consultation_id}/questions", response_model=models.QuestionPublic, status_code=status.HTTP_201_CREATED,
              summary="Add a question (refused once any child answered)")
-def question_add(consultation_id: int, data: QuestionIn, session: SessionDep, user: Manager) -> models.QuestionPublic:
+def question_add(consultation_id: Id, data: QuestionIn, session: SessionDep, user: Manager) -> models.QuestionPublic:
     consultation = service.get(session=session, consultation_id=consultation_id)
     question = service.add_question(session=session, actor=user, consultation=consultation, data=data)
     session.commit()
@@ -176,7 +176,7 @@ def question_add(consultation_id: int, data: QuestionIn, session: SessionDep, us
 
 
 @router.put("/consultations/{consultation_id}/questions/{question_id}", response_model=models.QuestionPublic, summary="Replace a question and its options")
-def question_update(consultation_id: int, question_id: int, data: QuestionIn, session: SessionDep, user: Manager) -> models.QuestionPublic:
+def question_update(consultation_id: Id, question_id: Id, data: QuestionIn, session: SessionDep, user: Manager) -> models.QuestionPublic:
     consultation = service.get(session=session, consultation_id=consultation_id)
     question = service.question_of(session=session, consultation=consultation, question_id=question_id)
     service.update_question(session=session, actor=user, consultation=consultation, question=question, data=data)
@@ -185,7 +185,7 @@ def question_update(consultation_id: int, question_id: int, data: QuestionIn, se
 
 
 @router.delete("/consultations/{consultation_id}/questions/{question_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a question")
-def question_delete(consultation_id: int, question_id: int, session: SessionDep, user: Manager) -> Response:
+def question_delete(consultation_id: Id, question_id: Id, session: SessionDep, user: Manager) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
     question = service.question_of(session=session, consultation=consultation, question_id=question_id)
     service.delete_question(session=session, actor=user, consultation=consultation, question=question)
@@ -194,7 +194,7 @@ def question_delete(consultation_id: int, question_id: int, session: SessionDep,
 
 
 @router.get("/consultations/{consultation_id}/results", response_model=ResultsPublic, summary="Counts per option, by channel and age band (small groups suppressed)")
-def consultation_results(consultation_id: int, session: SessionDep, user: Reader) -> ResultsPublic:
+def consultation_results(consultation_id: Id, session: SessionDep, user: Reader) -> ResultsPublic:
     consultation = service.get(session=session, consultation_id=consultation_id)
     by_channel = service.participation_counts(session=session, consultation=consultation)
     questions = []
@@ -275,7 +275,7 @@ class ChildBar(_BaseModel):
 
 
 class ChildResult(_BaseModel):
-    question_id: int
+    question_id: Id
     prompt: dict[str, str]
     kind: QuestionKind
     answered: int
@@ -301,7 +301,7 @@ def child_consultations(session: _SessionDep, _session: ChildApiSession, child: 
 
 
 @router.get("/me/consultations/{consultation_id}", response_model=ChildForm, summary="One consultation to answer, with the child's stored answers and a fresh key")
-def child_consultation(consultation_id: int, session: _SessionDep, _session: ChildApiSession, child: ConsentingChild) -> Response:
+def child_consultation(consultation_id: Id, session: _SessionDep, _session: ChildApiSession, child: ConsentingChild) -> Response:
     consultation = _service.for_child_to_answer(session=session, child=child, consultation_id=consultation_id)
     form = _service.form_of(session=session, consultation=consultation)
     questions, options = form.questions, form.options
@@ -326,7 +326,7 @@ def child_consultation(consultation_id: int, session: _SessionDep, _session: Chi
 
 @router.post("/me/consultations/{consultation_id}/answers", response_model=Receipt, summary="Send the child's answers (idempotent by key)")
 def child_answers(
-    request: Request, consultation_id: int, data: AnswersIn, session: _SessionDep, _session: ChildApiSession, child: ConsentingChild
+    request: Request, consultation_id: Id, data: AnswersIn, session: _SessionDep, _session: ChildApiSession, child: ConsentingChild
 ) -> Response:
     """All answers are checked before anything is stored; a retry with the same key counts once (PAR-03)."""
     consultation = _service.for_child_to_answer(session=session, child=child, consultation_id=consultation_id)
@@ -341,7 +341,7 @@ def child_answers(
 
 
 @router.get("/me/consultations/{consultation_id}/results", response_model=list[ChildResult], summary="What children said, for the questions this child answered (after the close)")
-def child_results(consultation_id: int, session: _SessionDep, _session: ChildApiSession, child: ConsentingChild) -> list[ChildResult]:
+def child_results(consultation_id: Id, session: _SessionDep, _session: ChildApiSession, child: ConsentingChild) -> list[ChildResult]:
     consultation = _service.for_child_to_answer(session=session, child=child, consultation_id=consultation_id)
     if consultation.state() != State.CLOSED:
         raise ResultsNotYet()

@@ -36,7 +36,7 @@ from app.consultations.models import (
     State,
 )
 from app.core.config import get_settings
-from app.core.db import SessionDep
+from app.core.db import Id, SessionDep
 from app.core.errors import Conflict, NotFound, YimiError
 from app.core.i18n import N_, get_locale, gettext
 from app.core.routing import Router
@@ -318,7 +318,7 @@ def _flow_of(session: Any, consultation: Consultation, *, band: str | None, chil
     return Flow(consultation, questions, options, band, [AnswerIn(question_id=q.id) for q in questions], child=child, preview=preview)  # type: ignore[arg-type]
 
 
-def _child_flow(session: Any, child: Child, consultation_id: int) -> Flow:
+def _child_flow(session: Any, child: Child, consultation_id: Id) -> Flow:
     consultation = service.for_child_to_answer(session=session, child=child, consultation_id=consultation_id)
     band = child.age_band()
     flow = _flow_of(session, consultation, band=band.value if band else None, child=child)
@@ -334,7 +334,7 @@ async def _form(request: Request) -> FormData:
 
 
 @router.get("/me/consultations/{consultation_id}")
-def intro(request: Request, consultation_id: int, session: SessionDep, child: ConsentingChild) -> Response:
+def intro(request: Request, consultation_id: Id, session: SessionDep, child: ConsentingChild) -> Response:
     """Before answering (PAR-02): the brief of the child's age band, who will read the answers and when the
     child hears back, that a grown-up reads written words first, that every question can be skipped."""
     flow = _child_flow(session, child, consultation_id)
@@ -349,7 +349,7 @@ def intro(request: Request, consultation_id: int, session: SessionDep, child: Co
 
 @router.post("/me/consultations/{consultation_id}/answer")
 def answer_step(
-    request: Request, consultation_id: int, session: SessionDep, child: ConsentingChild, form: Annotated[FormData, Depends(_form)]
+    request: Request, consultation_id: Id, session: SessionDep, child: ConsentingChild, form: Annotated[FormData, Depends(_form)]
 ) -> Response:
     """One step of the questions: nothing is stored here (PAR-03); the answers travel in the form."""
     flow = _child_flow(session, child, consultation_id)
@@ -367,7 +367,7 @@ def answer_step(
 
 @router.post("/me/consultations/{consultation_id}/check")
 def check_text(
-    request: Request, consultation_id: int, session: SessionDep, child: ConsentingChild, form: Annotated[FormData, Depends(_form)]
+    request: Request, consultation_id: Id, session: SessionDep, child: ConsentingChild, form: Annotated[FormData, Depends(_form)]
 ) -> Response:
     """While the child writes (htmx, debounced): the friendly prompt about personal details, or nothing.
     Stores nothing."""
@@ -386,7 +386,7 @@ def check_text(
 
 @router.post("/me/consultations/{consultation_id}/send")
 def send(
-    request: Request, consultation_id: int, session: SessionDep, child: ConsentingChild, form: Annotated[FormData, Depends(_form)]
+    request: Request, consultation_id: Id, session: SessionDep, child: ConsentingChild, form: Annotated[FormData, Depends(_form)]
 ) -> Response:
     """Send: store every answer at once, commit, and only then say thank you (post → 303 → get). A retried
     send with the same key shows the same thanks and counts once."""
@@ -414,7 +414,7 @@ def send(
 
 
 @router.get("/me/consultations/{consultation_id}/thanks")
-def thanks(request: Request, consultation_id: int, session: SessionDep, child: ConsentingChild) -> Response:
+def thanks(request: Request, consultation_id: Id, session: SessionDep, child: ConsentingChild) -> Response:
     consultation = service.for_child_to_answer(session=session, child=child, consultation_id=consultation_id)
     participation = service.participation_of(session=session, child=child, consultation=consultation)
     if participation is None:
@@ -465,7 +465,7 @@ BAND_WORDS = {"6-9": "6–9", "10-13": "10–13", "14-17": "14–17"}  # age ban
 
 
 @router.get("/me/consultations/{consultation_id}/results")
-def results(request: Request, consultation_id: int, session: SessionDep, child: ConsentingChild) -> Response:
+def results(request: Request, consultation_id: Id, session: SessionDep, child: ConsentingChild) -> Response:
     """After the close: what children said, for the questions this child answered, as bar charts drawn on
     the server (readable without JavaScript); small groups are not shown (fewer than 5 answers)."""
     consultation = service.for_child_to_answer(session=session, child=child, consultation_id=consultation_id)
@@ -492,7 +492,7 @@ def results(request: Request, consultation_id: int, session: SessionDep, child: 
 
 
 @router.get("/me/consultations/{consultation_id}/picture")
-def child_picture(consultation_id: int, session: SessionDep, child: SignedInChild) -> Response:
+def child_picture(consultation_id: Id, session: SessionDep, child: SignedInChild) -> Response:
     """The consultation's picture, for a child it asks (shows nothing the child gave)."""
     consultation = service.for_child_to_answer(session=session, child=child, consultation_id=consultation_id)
     return _picture(session, consultation)
@@ -515,7 +515,7 @@ def _child_page(request: Request, template: str, child: Child, extra: dict) -> R
 
 
 @router.get("/consultations/{consultation_id}/preview")
-def preview(request: Request, consultation_id: int, session: SessionDep, user: Manager, band: str = "6-9", step: int = 0) -> Response:
+def preview(request: Request, consultation_id: Id, session: SessionDep, user: Manager, band: str = "6-9", step: int = 0) -> Response:
     """Exactly the child's screens for an age band, with a "Preview — nothing is saved" banner. The forms
     are GET forms to this route: the answers travel in the address and are never stored. Works for a draft."""
     consultation = service.get(session=session, consultation_id=consultation_id)
@@ -529,7 +529,7 @@ def preview(request: Request, consultation_id: int, session: SessionDep, user: M
 
 
 @router.get("/consultations/{consultation_id}/preview/picture")
-def preview_picture(consultation_id: int, session: SessionDep, user: Manager) -> Response:
+def preview_picture(consultation_id: Id, session: SessionDep, user: Manager) -> Response:
     return _picture(session, service.get(session=session, consultation_id=consultation_id))
 
 

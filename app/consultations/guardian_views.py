@@ -17,7 +17,7 @@ from app.consent.models import Guardian
 from app.consent.views import SignedInGuardian
 from app.consultations import service
 from app.consultations.models import TEXT_LIMIT, CommentStatus, Consultation
-from app.core.db import SessionDep
+from app.core.db import Id, SessionDep
 from app.core.errors import InvalidInput
 from app.core.i18n import N_, babel_locale
 from app.core.routing import Router
@@ -49,7 +49,7 @@ def _children(session: SessionDep, guardian: Guardian) -> list[Child]:
     return guardians.children_of(session=session, guardian=guardian)
 
 
-def _visible(session: SessionDep, guardian: Guardian, consultation_id: int) -> tuple[Consultation, list[Child]]:
+def _visible(session: SessionDep, guardian: Guardian, consultation_id: Id) -> tuple[Consultation, list[Child]]:
     """An open consultation that asks one of this guardian's children's groups; any other is 'not found'."""
     children = _children(session, guardian)
     for consultation in service.for_guardian(session=session, children=children):
@@ -105,14 +105,14 @@ def consultations(request: Request, session: SessionDep, guardian: SignedInGuard
 
 
 @router.get("/guardian/consultations/{consultation_id}")
-def consultation(request: Request, consultation_id: int, session: SessionDep, guardian: SignedInGuardian) -> Response:
+def consultation(request: Request, consultation_id: Id, session: SessionDep, guardian: SignedInGuardian) -> Response:
     found, _children_ = _visible(session, guardian, consultation_id)
     return _detail(request, session, guardian, found)
 
 
 @router.post("/guardian/consultations/{consultation_id}/comment")
 def comment(
-    request: Request, consultation_id: int, session: SessionDep, guardian: SignedInGuardian,
+    request: Request, consultation_id: Id, session: SessionDep, guardian: SignedInGuardian,
     text: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     """One view per guardian per consultation: a second send replaces the first and waits for a moderator
@@ -131,8 +131,8 @@ def comment(
 
 @router.post("/guardian/comments/{comment_id}/report")
 def report(
-    request: Request, comment_id: int, session: SessionDep, guardian: SignedInGuardian,
-    consultation_id: Annotated[int, Form()] = 0, reason: Annotated[str, Form(max_length=40)] = "",
+    request: Request, comment_id: Id, session: SessionDep, guardian: SignedInGuardian,
+    consultation_id: Annotated[Id, Form()] = 0, reason: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     """MOD-12: a guardian reports a comment shown on the consultation's page; it is hidden at once."""
     found, _children_ = _visible(session, guardian, consultation_id)

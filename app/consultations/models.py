@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime, enum_values, utcnow
+from app.core.db import Id, UTCDateTime, enum_values, utcnow
 from app.core.i18n import N_
 
 TEXT_LIMIT = 280  # characters of a short-text answer or a guardian's comment
@@ -352,9 +352,9 @@ class ConsultationIn(BaseModel):
     topic: str = ""
     cycle_stage: CycleStage = CycleStage.SITUATION_ANALYSIS
     age_bands: list[str] = []
-    district_ids: list[int] = []
-    group_ids: list[int] = []
-    project_id: int | None = None
+    district_ids: list[Id] = []
+    group_ids: list[Id] = []
+    project_id: Id | None = None
     decision: dict[str, str] = {}
     decider_body: dict[str, str] = {}
     decider_role: dict[str, str] = {}
@@ -370,7 +370,7 @@ class ConsultationPublic(ConsultationIn):
 
     id: int
     state: State
-    picture_id: int | None
+    picture_id: Id | None
     scheduled_at: dt.datetime | None
     closed_at: dt.datetime | None
     close_reason: str | None
@@ -386,7 +386,7 @@ class CloseEarly(BaseModel):
 class AnswerIn(BaseModel):
     """A child's answer to one question. `skip` is always allowed (PAR-03)."""
 
-    question_id: int
+    question_id: Id
     skip: bool = False
     option: int | None = None
     options: list[int] = []
@@ -401,7 +401,7 @@ class AnswersIn(BaseModel):
 
 
 class Receipt(BaseModel):
-    consultation_id: int
+    consultation_id: Id
     receipt_code: str
     answers: int
     repeated: bool = PydanticField(description="true when this key was already sent: nothing was stored twice")

@@ -30,7 +30,7 @@ from app.consultations.models import (
     Participation,
     QuestionKind,
 )
-from app.core.db import SessionDep, utcnow
+from app.core.db import Id, SessionDep, utcnow
 from app.core.errors import InvalidInput, NotFound, YimiError
 from app.core.i18n import N_
 from app.core.routing import Router
@@ -56,21 +56,21 @@ class Row:
     paper: bool = False  # paper answers already entered: the link corrects them
 
 
-def _group(session: SessionDep, user: StaffUser, group_id: int) -> Group:
+def _group(session: SessionDep, user: StaffUser, group_id: Id) -> Group:
     group = corps.get_group(session=session, group_id=group_id, user=user)
     if group.id not in corps.facilitator_group_ids(session=session, user=user):
         raise NotFound()  # only the group's own facilitators enter paper answers
     return group
 
 
-def _consultation(session: SessionDep, group: Group, consultation_id: int) -> Consultation:
+def _consultation(session: SessionDep, group: Group, consultation_id: Id) -> Consultation:
     for consultation in service.for_group(session=session, group=group):
         if consultation.id == consultation_id:
             return consultation
     raise NotFound(N_("This consultation is not open for this group."))
 
 
-def _child(session: SessionDep, user: StaffUser, group: Group, child_id: int) -> Child:
+def _child(session: SessionDep, user: StaffUser, group: Group, child_id: Id) -> Child:
     child = corps.get_child(session=session, child_id=child_id, user=user)
     if child.group_id != group.id:
         raise NotFound()
@@ -179,7 +179,7 @@ def _form_page(
 
 
 @router.get("/corps/groups/{group_id}/paper")
-def paper_home(request: Request, group_id: int, session: SessionDep, user: Facilitator) -> Response:
+def paper_home(request: Request, group_id: Id, session: SessionDep, user: Facilitator) -> Response:
     group = _group(session, user, group_id)
     consultations = service.for_group(session=session, group=group)
     return render(request, "consultations/paper/list.html", {
@@ -193,13 +193,13 @@ def paper_home(request: Request, group_id: int, session: SessionDep, user: Facil
 
 
 @router.get("/corps/groups/{group_id}/paper/{consultation_id}")
-def paper_children(request: Request, group_id: int, consultation_id: int, session: SessionDep, user: Facilitator) -> Response:
+def paper_children(request: Request, group_id: Id, consultation_id: Id, session: SessionDep, user: Facilitator) -> Response:
     group = _group(session, user, group_id)
     return _children_page(request, session, group, _consultation(session, group, consultation_id))
 
 
 @router.get("/corps/groups/{group_id}/paper/{consultation_id}/children/{child_id}")
-def paper_form(request: Request, group_id: int, consultation_id: int, child_id: int, session: SessionDep, user: Facilitator) -> Response:
+def paper_form(request: Request, group_id: Id, consultation_id: Id, child_id: Id, session: SessionDep, user: Facilitator) -> Response:
     group = _group(session, user, group_id)
     consultation = _consultation(session, group, consultation_id)
     child = _child(session, user, group, child_id)
@@ -216,7 +216,7 @@ async def _posted_form(request: Request) -> FormData:
 
 @router.post("/corps/groups/{group_id}/paper/{consultation_id}/children/{child_id}")
 def paper_submit(
-    request: Request, group_id: int, consultation_id: int, child_id: int, session: SessionDep, user: Facilitator,
+    request: Request, group_id: Id, consultation_id: Id, child_id: Id, session: SessionDep, user: Facilitator,
     form: Annotated[FormData, Depends(_posted_form)],
 ) -> Response:
     """All the child's paper answers at once, with the form's key: a retried send counts once. The service

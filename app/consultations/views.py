@@ -41,7 +41,7 @@ from app.consultations.models import (
 )
 from app.core import csrf
 from app.core.config import get_settings
-from app.core.db import SessionDep
+from app.core.db import Id, SessionDep, form_id
 from app.core.errors import Conflict, InvalidInput, PayloadTooLarge, YimiError
 from app.core.i18n import N_
 from app.core.routing import Router
@@ -117,9 +117,10 @@ def parse_date(raw: str) -> dt.date | None:
 
 
 def _ids(values: list[str], message: str) -> list[int]:
-    if any(not v.isdigit() for v in values):
+    ids = [form_id(v) for v in values]
+    if None in ids:
         raise InvalidInput(message)
-    return [int(v) for v in values]
+    return [i for i in ids if i is not None]
 
 
 # ---- the consultation form ---------------------------------------------------------------------------------
@@ -166,7 +167,7 @@ def consultation_in(form: dict[str, Any]) -> ConsultationIn:
     if stage not in CycleStage._value2member_map_:
         raise InvalidInput(N_("Please choose a stage of the cycle from the list."))
     project = str(form.get("project_id", "")).strip()
-    if project and not project.isdigit():
+    if project and form_id(project) is None:
         raise InvalidInput(N_("Please choose a project from the list."))
     return ConsultationIn(
         **{name: pair(name) for name in TEXT_FIELDS},
@@ -176,7 +177,7 @@ def consultation_in(form: dict[str, Any]) -> ConsultationIn:
         age_bands=list(form.get("age_bands", [])),
         district_ids=_ids(form.get("district_ids", []), N_("Please choose districts from the list.")),
         group_ids=_ids(form.get("group_ids", []), N_("Please choose groups from the list.")),
-        project_id=int(project) if project else None,
+        project_id=form_id(project),
         opens_at=parse_local(str(form.get("opens_at", ""))),
         closes_at=parse_local(str(form.get("closes_at", ""))),
         respond_by=parse_date(str(form.get("respond_by", ""))),
@@ -228,7 +229,7 @@ def _form_page(
 def consultation_list(request: Request, session: SessionDep, user: Reader, state: str = "", topic: str = "", district: str = "") -> Response:
     chosen_state = State(state) if state in State._value2member_map_ else None
     chosen_topic = topic if topic in service.topics() else None
-    chosen_district = int(district) if district.isdigit() else None
+    chosen_district = form_id(district)
     found = service.list_consultations(session=session, state=chosen_state, topic=chosen_topic, district_id=chosen_district)
     return render(
         request,
@@ -265,7 +266,7 @@ def consultation_create(request: Request, session: SessionDep, user: Manager, va
 
 
 @router.get("/consultations/pictures/{picture_id}")
-def consultation_picture(request: Request, picture_id: int, session: SessionDep) -> Response:
+def consultation_picture(request: Request, picture_id: Id, session: SessionDep) -> Response:
     """Public route (not a staff permission): a scheduled consultation's picture is shown on children's and
     guardians' pages; a draft's picture only to signed-in staff (anyone else: 'not found')."""
     signed_in_staff = getattr(request.state, "user", None) is not None
@@ -326,18 +327,18 @@ def _in_place(request: Request, session: SessionDep, user: StaffUser, consultati
 
 
 @router.get("/consultations/{consultation_id}")
-def consultation_page(request: Request, consultation_id: int, session: SessionDep, user: Reader) -> Response:
+def consultation_page(request: Request, consultation_id: Id, session: SessionDep, user: Reader) -> Response:
     return _detail(request, session, user, service.get(session=session, consultation_id=consultation_id))
 
 
 @router.get("/consultations/{consultation_id}/edit")
-def consultation_edit(request: Request, consultation_id: int, session: SessionDep, user: Manager) -> Response:
+def consultation_edit(request: Request, consultation_id: Id, session: SessionDep, user: Manager) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
     return _form_page(request, session, form_of(consultation), consultation)
 
 
 @router.post("/consultations/{consultation_id}/edit")
-def consultation_update(request: Request, consultation_id: int, session: SessionDep, user: Manager, values: Form) -> Response:
+def consultation_update(request: Request, consultation_id: Id, session: SessionDep, user: Manager, values: Form) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
     form = typed_form(values)
     try:
@@ -355,7 +356,7 @@ def consultation_update(request: Request, consultation_id: int, session: Session
 
 
 @router.post("/consultations/{consultation_id}/schedule")
-def consultation_schedule(request: Request, consultation_id: int, session: SessionDep, user: Manager) -> Response:
+def consultation_schedule(request: Request, consultation_id: Id, session: SessionDep, user: Manager) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
     try:
         service.schedule(session=session, actor=user, consultation=consultation)
@@ -368,7 +369,7 @@ def consultation_schedule(request: Request, consultation_id: int, session: Sessi
 
 
 @router.post("/consultations/{consultation_id}/unschedule")
-def consultation_unschedule(request: Request, consultation_id: int, session: SessionDep, user: Manager) -> Response:
+def consultation_unschedule(request: Request, consultation_id: Id, session: SessionDep, user: Manager) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
     try:
         service.unschedule(session=session, actor=user, consultation=consultation)
@@ -380,7 +381,7 @@ def consultation_unschedule(request: Request, consultation_id: int, session: Ses
 
 
 @router.post("/consultations/{consultation_id}/close")
-def consultation_close(request: Request, consultation_id: int, session: SessionDep, user: Manager, values: Form) -> Response:
+def consultation_close(request: Request, consultation_id: Id, session: SessionDep, user: Manager, values: Form) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
     reason = str(values.get("reason", ""))
     try:
@@ -394,7 +395,7 @@ def consultation_close(request: Request, consultation_id: int, session: SessionD
 
 
 @router.post("/consultations/{consultation_id}/duplicate")
-def consultation_duplicate(request: Request, consultation_id: int, session: SessionDep, user: Manager) -> Response:
+def consultation_duplicate(request: Request, consultation_id: Id, session: SessionDep, user: Manager) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
     copy = service.duplicate(session=session, actor=user, consultation=consultation)
     session.commit()
@@ -406,7 +407,7 @@ def consultation_duplicate(request: Request, consultation_id: int, session: Sess
 
 @router.post("/consultations/{consultation_id}/picture")
 def consultation_picture_upload(
-    request: Request, consultation_id: int, session: SessionDep, user: Manager, picture: Annotated[UploadFile | None, File()] = None
+    request: Request, consultation_id: Id, session: SessionDep, user: Manager, picture: Annotated[UploadFile | None, File()] = None
 ) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
     data = picture.file.read(service.PICTURE_MAX_BYTES + 1) if picture is not None else b""
@@ -421,7 +422,7 @@ def consultation_picture_upload(
 
 
 @router.post("/consultations/{consultation_id}/picture/remove")
-def consultation_picture_remove(request: Request, consultation_id: int, session: SessionDep, user: Manager) -> Response:
+def consultation_picture_remove(request: Request, consultation_id: Id, session: SessionDep, user: Manager) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
     service.set_picture(session=session, actor=user, consultation=consultation, picture=None)
     session.commit()
@@ -476,7 +477,7 @@ def question_in(form: dict[str, Any]) -> QuestionIn:
 
 
 @router.post("/consultations/{consultation_id}/questions")
-def question_add(request: Request, consultation_id: int, session: SessionDep, user: Manager, values: Form) -> Response:
+def question_add(request: Request, consultation_id: Id, session: SessionDep, user: Manager, values: Form) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
     qform = typed_question(values)
     try:
@@ -502,14 +503,14 @@ def _question_page(request: Request, session: SessionDep, consultation: Consulta
 
 
 @router.get("/consultations/{consultation_id}/questions/{question_id}/edit")
-def question_edit(request: Request, consultation_id: int, question_id: int, session: SessionDep, user: Manager) -> Response:
+def question_edit(request: Request, consultation_id: Id, question_id: Id, session: SessionDep, user: Manager) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
     question = service.question_of(session=session, consultation=consultation, question_id=question_id)
     return _question_page(request, session, consultation, question, question_form_of(question, service.options_of(session=session, question=question)))
 
 
 @router.post("/consultations/{consultation_id}/questions/{question_id}")
-def question_update(request: Request, consultation_id: int, question_id: int, session: SessionDep, user: Manager, values: Form) -> Response:
+def question_update(request: Request, consultation_id: Id, question_id: Id, session: SessionDep, user: Manager, values: Form) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
     question = service.question_of(session=session, consultation=consultation, question_id=question_id)
     qform = typed_question(values)
@@ -525,19 +526,19 @@ def question_update(request: Request, consultation_id: int, question_id: int, se
 
 
 @router.post("/consultations/{consultation_id}/questions/{question_id}/delete")
-def question_delete(request: Request, consultation_id: int, question_id: int, session: SessionDep, user: Manager) -> Response:
+def question_delete(request: Request, consultation_id: Id, question_id: Id, session: SessionDep, user: Manager) -> Response:
     return _question_change(request, session, user, consultation_id, question_id, "delete")
 
 
 @router.post("/consultations/{consultation_id}/questions/{question_id}/move")
-def question_move(request: Request, consultation_id: int, question_id: int, session: SessionDep, user: Manager, values: Form) -> Response:
+def question_move(request: Request, consultation_id: Id, question_id: Id, session: SessionDep, user: Manager, values: Form) -> Response:
     direction = str(values.get("direction", ""))
     if direction not in ("up", "down"):
         raise InvalidInput(N_("Please use the buttons to move a question."))
     return _question_change(request, session, user, consultation_id, question_id, direction)
 
 
-def _question_change(request: Request, session: SessionDep, user: StaffUser, consultation_id: int, question_id: int, change: str) -> Response:
+def _question_change(request: Request, session: SessionDep, user: StaffUser, consultation_id: Id, question_id: Id, change: str) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
     question = service.question_of(session=session, consultation=consultation, question_id=question_id)
     try:
@@ -563,7 +564,7 @@ def _question_change(request: Request, session: SessionDep, user: StaffUser, con
 
 
 @router.get("/consultations/{consultation_id}/results")
-def consultation_results(request: Request, consultation_id: int, session: SessionDep, user: Reader) -> Response:
+def consultation_results(request: Request, consultation_id: Id, session: SessionDep, user: Reader) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
     by_channel = service.participation_counts(session=session, consultation=consultation)
     # MOD-12: every shown comment for analysis (not a quote): age band and group, guardians' apart.

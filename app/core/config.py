@@ -65,7 +65,12 @@ class Settings(BaseSettings):
     rate_limit_storage: str = "memory://"
     rate_limit_sign_in: str = "20/minute"
     rate_limit_api: str = "600/minute"
+    # A young person's personal code on their own phone (/young), per client address.
+    rate_limit_personal_code: str = "10/minute"
     max_body_bytes: int = 2 * 1024 * 1024
+    # The API's description (/openapi.json) and its documentation page (/api/docs): open to anyone when true;
+    # when false, only to signed-in staff (a session or an API token). Unset: open, except in production.
+    api_docs_public: bool | None = None
     # Database connections per worker, and so requests per worker at once; more requests wait in line,
     # holding nothing (app.core.middleware.InFlightLimit). The pool holds up to twice this (see db._pool):
     # PostgreSQL needs workers × 2 × this under max_connections.

@@ -84,6 +84,13 @@ class InvalidInput(YimiError):
         self.errors = errors or []
 
 
+class MethodNotAllowed(YimiError):
+    status_code = 405
+    title = N_("This address does not do that")
+    detail = N_("This address does not take this kind of request. The Allow header lists the ones it takes.")
+    slug = "method-not-allowed"
+
+
 class PayloadTooLarge(YimiError):
     status_code = 413
     title = N_("What you sent is too large")
@@ -110,7 +117,7 @@ class ServiceUnavailable(YimiError):
 
 
 STATUS_ERRORS: dict[int, type[YimiError]] = {
-    400: BadRequest, 401: NotSignedIn, 403: Forbidden, 404: NotFound, 409: Conflict,
+    400: BadRequest, 401: NotSignedIn, 403: Forbidden, 404: NotFound, 405: MethodNotAllowed, 409: Conflict,
     413: PayloadTooLarge, 422: InvalidInput, 429: TooManyRequests, 503: ServiceUnavailable,
 }
 
@@ -164,6 +171,16 @@ def respond(request: Request, error: YimiError, extra: dict[str, Any] | None = N
     return page(request, error)
 
 
+def allowed_methods(request: Request) -> set[str]:
+    """Every method some route of the app takes at the request's path (`app.state.route_methods`: each route's
+    path pattern and methods, kept by create_app)."""
+    methods: set[str] = set()
+    for pattern, route_methods in getattr(request.app.state, "route_methods", ()):
+        if pattern.match(request.url.path):
+            methods |= route_methods
+    return methods
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(YimiError)
     async def _yimi(request: Request, exc: YimiError) -> Response:
@@ -176,10 +193,18 @@ def install(app: FastAPI) -> None:
         error.status_code = exc.status_code
         if exc.headers:
             error.headers.update(exc.headers)
+        if exc.status_code == 405:
+            # Starlette names only the first route's methods when several routes share a path (GET and POST
+            # of /users are two routes): every method of the path is allowed, and the header says so.
+            error.headers["Allow"] = ", ".join(sorted(allowed_methods(request)))
         return respond(request, error)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if any(tuple(e.get("loc", ()))[:1] == ("path",) for e in exc.errors()):
+            # A path that names no record that can exist (an id out of range, a word where an id goes) is a
+            # page that is not there, not a form to correct (issue 13).
+            return respond(request, NotFound())
         errors = [
             {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")}
             for e in exc.errors()

@@ -28,6 +28,7 @@ TEMPLATES_DIR = BASE_DIR / "templates"
 # Messages shown after post -> redirect -> get, chosen by `?done=<key>`; each domain adds its own.
 NOTICES: dict[str, str] = {}
 STATIC_VERSION = "2.0.11"  # htmx version vendored in static/vendor/
+SWAGGER_UI_VERSION = "5.36.0"  # swagger-ui-dist vendored in static/vendor/ (the API documentation page)
 
 
 @lru_cache
@@ -44,7 +45,8 @@ def environment() -> Environment:
         value, get_settings().display_timezone, fmt
     )
     env.globals.update(
-        LOCALES=LOCALES, LOCALE_NAMES=LOCALE_NAMES, HTMX_VERSION=STATIC_VERSION, urlencode=urlencode
+        LOCALES=LOCALES, LOCALE_NAMES=LOCALE_NAMES, HTMX_VERSION=STATIC_VERSION,
+        SWAGGER_UI_VERSION=SWAGGER_UI_VERSION, urlencode=urlencode
     )
     return env
 

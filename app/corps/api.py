@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from app.accounts.deps import api_staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
-from app.core.db import SessionDep
+from app.core.db import Id, SessionDep
 from app.core.errors import InvalidInput
 from app.core.routing import Router
 from app.corps import importing, service
@@ -62,7 +62,7 @@ class ImportReportPublic(BaseModel):
 
 
 class PersonalCode(BaseModel):
-    child_id: int
+    child_id: Id
     personal_code: str
     sign_in_path: str = "/young"
 
@@ -111,19 +111,19 @@ def create_group(data: GroupCreate, session: SessionDep, admin: CorpsAdmin) -> G
 
 
 @router.get("/groups/{group_id}", response_model=GroupPublic)
-def get_group(group_id: int, session: SessionDep, user: Staff) -> Group:
+def get_group(group_id: Id, session: SessionDep, user: Staff) -> Group:
     return service.get_group(session=session, group_id=group_id, user=user)
 
 
 @router.put("/groups/{group_id}/facilitators", response_model=FacilitatorsUpdate)
-def set_facilitators(group_id: int, data: FacilitatorsUpdate, session: SessionDep, admin: CorpsAdmin) -> FacilitatorsUpdate:
+def set_facilitators(group_id: Id, data: FacilitatorsUpdate, session: SessionDep, admin: CorpsAdmin) -> FacilitatorsUpdate:
     group = service.get_group(session=session, group_id=group_id, user=admin)
     users = service.set_facilitators(session=session, actor=admin, group=group, user_ids=data.user_ids)
     return FacilitatorsUpdate(user_ids=[u.id for u in users if u.id is not None])
 
 
 @router.get("/groups/{group_id}/participation", response_model=ParticipationPublic, summary="Participation rates, never answers")
-def participation(group_id: int, session: SessionDep, user: Staff) -> ParticipationPublic:
+def participation(group_id: Id, session: SessionDep, user: Staff) -> ParticipationPublic:
     group = service.get_group(session=session, group_id=group_id, user=user)
     return ParticipationPublic(group_id=group_id, **asdict(service.participation(session=session, group=group)))
 
@@ -132,7 +132,7 @@ def participation(group_id: int, session: SessionDep, user: Staff) -> Participat
 
 
 @router.get("/groups/{group_id}/children", response_model=list[ChildPublic])
-def list_children(group_id: int, session: SessionDep, user: Staff) -> list[ChildPublic]:
+def list_children(group_id: Id, session: SessionDep, user: Staff) -> list[ChildPublic]:
     group = service.get_group(session=session, group_id=group_id, user=user)
     return [child_public(c) for c in service.children_of(session=session, group=group)]
 
@@ -143,7 +143,7 @@ def list_children(group_id: int, session: SessionDep, user: Staff) -> list[Child
     status_code=status.HTTP_201_CREATED,
     summary="Enrol a child; the picture code is returned only this once",
 )
-def enrol(group_id: int, data: ChildCreate, session: SessionDep, user: Staff) -> ChildEnrolled:
+def enrol(group_id: Id, data: ChildCreate, session: SessionDep, user: Staff) -> ChildEnrolled:
     group = service.get_group(session=session, group_id=group_id, user=user)
     child, code = service.enrol(session=session, actor=user, group=group, data=data)
     return _enrolled(child, code)
@@ -160,14 +160,14 @@ async def csv_body(request: Request) -> bytes:
     description=(
         "The body is the CSV file (UTF-8 or GBK) with a header line: display_name, birth_year, birth_month, and "
         "optionally avatar, real_name, confirmed_nickname (Chinese headers 昵称, 出生年份, 出生月份, 头像, 真实姓名, "
-        "确认昵称 work too). With `dry_run=true` the report comes back and nothing is imported. Otherwise a file "
-        "with any bad line is refused (422, one error per line) and nothing is imported; a clean file is imported "
-        "in one transaction and each child's picture code is returned once."
+        "确认昵称 work too). A file with any bad line is refused (422, one error per line) and nothing is imported, "
+        "with `dry_run=true` too. With `dry_run=true` a clean file's report comes back (200) and nothing is imported; "
+        "otherwise a clean file is imported in one transaction and each child's picture code is returned once (201)."
     ),
     openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 def import_children(
-    group_id: int,
+    group_id: Id,
     session: SessionDep,
     user: Staff,
     response: Response,
@@ -182,14 +182,16 @@ def import_children(
         ignored_columns=report.ignored_columns,
         rows=[ImportLine(line=r.line, display_name=r.display_name, ok=r.ok, problems=[p.text() for p in r.problems]) for r in report.rows],
     )
-    if dry_run:
-        return public
     if not report.ok:
+        # A dry run checks the file as the import would: a file with a bad line is refused alike (422, one error
+        # per line), so a client never mistakes a 200 for "this file will import".
         first = report.first_problem()
         errors = [{"loc": ["file"], "msg": p.text(), "type": "value_error"} for p in report.problems] + [
             {"loc": ["line", r.line], "msg": p.text(), "type": "value_error"} for r in report.bad_rows for p in r.problems
         ]
         raise InvalidInput(first.message, errors=errors, **first.variables)
+    if dry_run:
+        return public
     enrolled = service.enrol_many(session=session, actor=user, group=group, rows=report.children())
     public.imported = [_enrolled(child, code) for child, code in enrolled]
     response.status_code = status.HTTP_201_CREATED
@@ -197,31 +199,31 @@ def import_children(
 
 
 @router.get("/children/{child_id}", response_model=ChildPublic)
-def get_child(child_id: int, session: SessionDep, user: Staff) -> ChildPublic:
+def get_child(child_id: Id, session: SessionDep, user: Staff) -> ChildPublic:
     return child_public(service.get_child(session=session, child_id=child_id, user=user))
 
 
 @router.patch("/children/{child_id}", response_model=ChildPublic, summary="Change a child's status")
-def update_child(child_id: int, data: ChildStatusUpdate, session: SessionDep, user: Staff) -> ChildPublic:
+def update_child(child_id: Id, data: ChildStatusUpdate, session: SessionDep, user: Staff) -> ChildPublic:
     child = service.get_child(session=session, child_id=child_id, user=user)
     return child_public(service.set_status(session=session, actor=user, child=child, status=data.status))
 
 
 @router.post("/children/{child_id}/picture-code", response_model=ChildEnrolled, summary="A new picture code, returned once")
-def reset_picture_code(child_id: int, session: SessionDep, user: Staff) -> ChildEnrolled:
+def reset_picture_code(child_id: Id, session: SessionDep, user: Staff) -> ChildEnrolled:
     child = service.get_child(session=session, child_id=child_id, user=user)
     code = service.reset_picture_code(session=session, actor=user, child=child)
     return _enrolled(child, code)
 
 
 @router.post("/children/{child_id}/unlock", response_model=ChildPublic)
-def unlock(child_id: int, session: SessionDep, user: Staff) -> ChildPublic:
+def unlock(child_id: Id, session: SessionDep, user: Staff) -> ChildPublic:
     child = service.get_child(session=session, child_id=child_id, user=user)
     return child_public(service.unlock(session=session, actor=user, child=child))
 
 
 @router.post("/children/{child_id}/personal-code", response_model=PersonalCode, summary="A 14-17-year-old's code for their own phone, returned once")
-def personal_code(child_id: int, session: SessionDep, user: Staff) -> PersonalCode:
+def personal_code(child_id: Id, session: SessionDep, user: Staff) -> PersonalCode:
     child = service.get_child(session=session, child_id=child_id, user=user)
     return PersonalCode(child_id=child_id, personal_code=service.issue_personal_code(session=session, actor=user, child=child))
 
@@ -230,14 +232,14 @@ def personal_code(child_id: int, session: SessionDep, user: Staff) -> PersonalCo
 
 
 @router.post("/children/{child_id}/identity", response_model=IdentityPublic, summary="Read a child's real identity (logged with the reason)")
-def read_identity(child_id: int, data: IdentityRead, session: SessionDep, user: IdentityReader) -> IdentityPublic:
+def read_identity(child_id: Id, data: IdentityRead, session: SessionDep, user: IdentityReader) -> IdentityPublic:
     child = service.get_child_for_identity(session=session, child_id=child_id, user=user)
     identity = service.read_identity(session=session, actor=user, child=child, reason=data.reason)
     return IdentityPublic(child_id=child_id, real_name=identity.real_name if identity else None, notes=identity.notes if identity else None)
 
 
 @router.put("/children/{child_id}/identity", response_model=IdentityPublic, summary="Change a child's real identity (logged with the reason)")
-def update_identity(child_id: int, data: IdentityUpdate, session: SessionDep, user: IdentityReader) -> IdentityPublic:
+def update_identity(child_id: Id, data: IdentityUpdate, session: SessionDep, user: IdentityReader) -> IdentityPublic:
     child = service.get_child_for_identity(session=session, child_id=child_id, user=user)
     identity = service.set_identity(session=session, actor=user, child=child, real_name=data.real_name, notes=data.notes, reason=data.reason)
     return IdentityPublic(child_id=child_id, real_name=identity.real_name, notes=identity.notes)

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, Uniqu
 from sqlmodel import Field, SQLModel
 
 from app.core.crypto import EncryptedText
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import Id, UTCDateTime, utcnow
 from app.core.i18n import N_, get_locale
 
 
@@ -246,28 +246,28 @@ class GroupPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    district_id: int
+    district_id: Id
     code: str
     name: dict[str, str]
     kind: GroupKind
 
 
 class GroupCreate(BaseModel):
-    district_id: int
+    district_id: Id
     code: str
     name: dict[str, str]
     kind: GroupKind
 
 
 class FacilitatorsUpdate(BaseModel):
-    user_ids: list[int]
+    user_ids: list[Id]
 
 
 class ChildPublic(BaseModel):
     """What staff may see of a child: pseudonymous fields only (SEC-03)."""
 
     id: int
-    group_id: int
+    group_id: Id
     display_name: str
     avatar: str
     birth_year: int
@@ -301,7 +301,7 @@ class IdentityRead(BaseModel):
 
 
 class IdentityPublic(BaseModel):
-    child_id: int
+    child_id: Id
     real_name: str | None
     notes: str | None
 
@@ -313,7 +313,7 @@ class IdentityUpdate(BaseModel):
 
 
 class ParticipationPublic(BaseModel):
-    group_id: int
+    group_id: Id
     children: int
     by_status: dict[str, int]
     signed_in_last_30_days: int

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import and_, bindparam, case, func, literal, or_, update
+from sqlalchemy import and_, bindparam, func, literal, or_, update
 from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts
@@ -522,30 +522,78 @@ class ChildSignIn:
     token: str
 
 
-def _count_wrong_code(session: Session, child: Child) -> bool:
-    """Count one wrong code unless the child is already locked; True if the child is now locked.
+def _reserve_try(session: Session, child: Child) -> int | None:
+    """Count this try as a wrong one BEFORE the code is checked, and commit (one UPDATE; SEC lock-out, issue 13).
 
-    One UPDATE ... WHERE locked_at IS NULL: concurrent wrong codes take turns on the row, and once the
-    fifth has set the lock the rest match no row, so exactly five are ever counted."""
-    now = literal(utcnow(), UTCDateTime())
-    result = session.execute(
+    The row decides: only a child who is not locked and has fewer than MAX_WRONG_CODES tries counted gets
+    one, so however many tries arrive at once, at most the remaining ones are ever checked. Returns the
+    count with this try, or None: locked, or every remaining try is being checked right now."""
+    count = session.execute(
         update(Child)
-        .where(col(Child.id) == child.id, col(Child.locked_at).is_(None))
-        .values(
-            failed_codes=col(Child.failed_codes) + 1,
-            locked_at=case((col(Child.failed_codes) + 1 >= MAX_WRONG_CODES, now), else_=None),
-        )
-        .returning(col(Child.failed_codes), col(Child.locked_at))
+        .where(col(Child.id) == child.id, col(Child.locked_at).is_(None), col(Child.failed_codes) < MAX_WRONG_CODES)
+        .values(failed_codes=col(Child.failed_codes) + 1)
+        .returning(col(Child.failed_codes))
         .execution_options(synchronize_session=False)
-    ).first()
+    ).scalar_one_or_none()
+    if count is None:
+        audit.record(session, actor=audit.ANONYMOUS, action="corps.child_sign_in_refused_locked", subject=child)
+    session.commit()
     session.expire(child)
-    if result is None:
-        return True  # locked meanwhile by another request: not counted
-    audit.record(session, actor=audit.ANONYMOUS, action="corps.child_code_wrong", subject=child, count=result[0])
-    if result[1] is not None:
+    return count
+
+
+def _settle_wrong(session: Session, child: Child, count: int) -> bool:
+    """A wrong code, already counted by `_reserve_try`: the lock is set in one UPDATE by whichever wrong try
+    finds the limit reached. True if the child is locked now."""
+    locked = session.execute(
+        update(Child)
+        .where(col(Child.id) == child.id, col(Child.locked_at).is_(None), col(Child.failed_codes) >= MAX_WRONG_CODES)
+        .values(locked_at=literal(utcnow(), UTCDateTime()))
+        .returning(col(Child.locked_at))
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    audit.record(session, actor=audit.ANONYMOUS, action="corps.child_code_wrong", subject=child, count=count)
+    if locked is not None:
         audit.record(session, actor=audit.SYSTEM, action="corps.child_locked", subject=child)
     session.commit()
-    return result[1] is not None
+    session.expire(child)
+    return locked is not None or child.is_locked
+
+
+def _settle_right(session: Session, child: Child, new_hash: str | None, column: str) -> bool:
+    """A right code: the count starts again, in one UPDATE that proves the child is not locked at this moment.
+    The caller creates the child's session in the same transaction, so no session exists after a lock."""
+    values: dict[str, object] = {"failed_codes": 0}
+    if new_hash:
+        values[column] = new_hash
+    proved = session.execute(
+        update(Child)
+        .where(col(Child.id) == child.id, col(Child.locked_at).is_(None))
+        .values(**values)
+        .returning(col(Child.id))
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    session.expire(child)
+    return proved is not None
+
+
+def _check_code(session: Session, child: Child, given: str, column: str, locked: ChildLocked, wrong: WrongCode) -> None:
+    """The lock-out of picture codes and personal codes: reserve a try, check the code, settle the try. On a
+    right code the caller's transaction holds the proof (`_settle_right`) and must create the session in it."""
+    stored = getattr(child, column)
+    count = _reserve_try(session, child)
+    if count is None:
+        raise locked
+    ok, new_hash = verify_code(given, stored)
+    if not ok:
+        if _settle_wrong(session, child, count):
+            raise locked
+        raise wrong
+    if not _settle_right(session, child, new_hash, column):
+        session.rollback()
+        audit.record(session, actor=audit.ANONYMOUS, action="corps.child_sign_in_refused_locked", subject=child)
+        session.commit()
+        raise locked
 
 
 def _start_child_session(session: Session, child: Child, group_session: GroupSession | None) -> tuple[ChildSession, str]:
@@ -561,8 +609,6 @@ def _start_child_session(session: Session, child: Child, group_session: GroupSes
         last_seen_at=now,
     )
     session.add(child_session)
-    child.failed_codes = 0
-    session.add(child)
     session.flush()
     return child_session, raw
 
@@ -584,40 +630,24 @@ def valid_code(code: Iterable[str]) -> list[str]:
 def sign_in_child(*, session: Session, group_session: GroupSession, child_id: int, code: Iterable[str]) -> ChildSignIn:
     child = tablet_child(session=session, group_session=group_session, child_id=child_id)
     picked = valid_code(code)
-    if child.is_locked:
-        audit.record(session, actor=audit.ANONYMOUS, action="corps.child_sign_in_refused_locked", subject=child)
-        session.commit()
-        raise ChildLocked()
-    ok, new_hash = verify_code(_code_text(picked), child.picture_code_hash)
-    if not ok:
-        if _count_wrong_code(session, child):
-            raise ChildLocked()
-        raise WrongCode()
-    if child.is_locked:  # locked by a concurrent request while this one was checking
-        raise ChildLocked()
-    if new_hash:
-        child.picture_code_hash = new_hash
+    _check_code(session, child, _code_text(picked), "picture_code_hash", ChildLocked(), WrongCode())
     child_session, raw = _start_child_session(session, child, group_session)
     audit.record(session, actor=child, action="corps.child_sign_in", subject=child, group_session_id=group_session.id)
     session.commit()
     return ChildSignIn(child=child, child_session=child_session, token=raw)
 
 
+PERSONAL_CODE_LOCKED = N_("This code is locked after too many tries. Please ask your facilitator to unlock it.")
+PERSONAL_CODE_WRONG = N_("That code is not right. Please check it and try again.")
+
+
 def sign_in_with_personal_code(*, session: Session, code: str) -> ChildSignIn:
     """A 14-17-year-old on their own phone: the same lock-out as picture codes."""
     child_part, _sep, secret = code.strip().lower().replace(" ", "").partition("-")
-    child = session.get(Child, int(child_part)) if child_part.isdigit() else None
+    child = session.get(Child, int(child_part)) if child_part.isdigit() and len(child_part) < 10 else None
     if child is None or not child.personal_code_hash or child.status not in CAN_SIGN_IN or child.age_band() != AgeBand.TEEN:
-        raise WrongCode(N_("That code is not right. Please check it and try again."))
-    if child.is_locked:
-        audit.record(session, actor=audit.ANONYMOUS, action="corps.child_sign_in_refused_locked", subject=child)
-        session.commit()
-        raise ChildLocked(N_("This code is locked after too many tries. Please ask your facilitator to unlock it."))
-    ok, _ = verify_code(secret, child.personal_code_hash)
-    if not ok:
-        if _count_wrong_code(session, child):
-            raise ChildLocked(N_("This code is locked after too many tries. Please ask your facilitator to unlock it."))
-        raise WrongCode(N_("That code is not right. Please check it and try again."))
+        raise WrongCode(PERSONAL_CODE_WRONG)
+    _check_code(session, child, secret, "personal_code_hash", ChildLocked(PERSONAL_CODE_LOCKED), WrongCode(PERSONAL_CODE_WRONG))
     child_session, raw = _start_child_session(session, child, None)
     audit.record(session, actor=child, action="corps.child_sign_in", subject=child, personal_code=True)
     session.commit()

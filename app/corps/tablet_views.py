@@ -27,7 +27,7 @@ from app.consent.models import (
     Purpose,
 )
 from app.core.config import get_settings
-from app.core.db import SessionDep
+from app.core.db import Id, SessionDep
 from app.core.errors import InvalidInput
 from app.core.i18n import DEFAULT_LOCALE, N_, get_locale, gettext
 from app.core.ratelimit import client_address, hit
@@ -67,7 +67,7 @@ def _cookie(response: Response, name: str, value: str) -> None:
 
 @router.post("/corps/groups/{group_id}/tablet")
 def open_tablet(
-    request: Request, group_id: int, session: SessionDep, user: Facilitator, hours: Annotated[str, Form(max_length=5)] = "2"
+    request: Request, group_id: Id, session: SessionDep, user: Facilitator, hours: Annotated[str, Form(max_length=5)] = "2"
 ) -> Response:
     group = service.get_group(session=session, group_id=group_id, user=user)
     try:
@@ -154,7 +154,7 @@ def _code_page(request: Request, child, entered: list[str], *, error: str | None
 
 
 @router.get("/tablet/child/{child_id}")
-def code_page(request: Request, child_id: int, session: SessionDep, group_session: OpenTablet) -> Response:
+def code_page(request: Request, child_id: Id, session: SessionDep, group_session: OpenTablet) -> Response:
     child = service.tablet_child(session=session, group_session=group_session, child_id=child_id)
     if child.is_locked:
         return render(request, "tablet/locked.html", {"child": child, "avatars": AVATARS}, status_code=423)
@@ -164,7 +164,7 @@ def code_page(request: Request, child_id: int, session: SessionDep, group_sessio
 @router.post("/tablet/child/{child_id}")
 def code_tap(
     request: Request,
-    child_id: int,
+    child_id: Id,
     session: SessionDep,
     group_session: OpenTablet,
     entered: Annotated[str, Form(max_length=100)] = "",
@@ -213,7 +213,7 @@ def young_page(request: Request) -> Response:
 
 @router.post("/young")
 def young_sign_in(request: Request, session: SessionDep, code: Annotated[str, Form(max_length=100)] = "") -> Response:
-    hit("10/minute", "young", client_address(request))
+    hit(get_settings().rate_limit_personal_code, "young", client_address(request))
     try:
         result = service.sign_in_with_personal_code(session=session, code=code)
     except (service.WrongCode, service.ChildLocked) as exc:

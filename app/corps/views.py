@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from app.accounts.deps import staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission, can
-from app.core.db import SessionDep, utcnow
+from app.core.db import Id, SessionDep, form_id, utcnow
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.i18n import N_
 from app.core.routing import Router
@@ -144,14 +144,14 @@ def group_create(
 ) -> Response:
     form = {"district_id": district_id, "code": code, "name_zh": name_zh, "name_en": name_en, "kind": kind}
     try:
-        if not district_id.isdigit():
+        if form_id(district_id) is None:
             raise InvalidInput(N_("Please choose a district."))
         if kind not in GroupKind._value2member_map_:
             raise InvalidInput(N_("Please choose what kind of group this is."))
         group = service.create_group(
             session=session,
             actor=admin,
-            district_id=int(district_id),
+            district_id=form_id(district_id),  # type: ignore[arg-type]
             code=code,
             name={"zh_Hans": name_zh, "en": name_en},
             kind=GroupKind(kind),
@@ -193,14 +193,14 @@ def _group_page(
 
 
 @router.get("/corps/groups/{group_id}")
-def group_page(request: Request, group_id: int, session: SessionDep, user: Staff) -> Response:
+def group_page(request: Request, group_id: Id, session: SessionDep, user: Staff) -> Response:
     return _group_page(request, session, user, service.get_group(session=session, group_id=group_id, user=user))
 
 
 @router.post("/corps/groups/{group_id}/facilitators")
 def group_facilitators(
     request: Request,
-    group_id: int,
+    group_id: Id,
     session: SessionDep,
     admin: CorpsAdmin,
     user_ids: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI reads the default, never mutates it
@@ -208,7 +208,7 @@ def group_facilitators(
     group = service.get_group(session=session, group_id=group_id, user=admin)
     block = "facilitators" if is_htmx(request) else None
     try:
-        service.set_facilitators(session=session, actor=admin, group=group, user_ids=[int(u) for u in user_ids if u.isdigit()])
+        service.set_facilitators(session=session, actor=admin, group=group, user_ids=[i for i in map(form_id, user_ids) if i is not None])
     except (InvalidInput, NotFound) as exc:
         return _group_page(request, session, admin, group, block=block, status_code=422, facilitators_error=exc.detail, facilitators_error_vars=exc.variables)
     if block:
@@ -235,14 +235,14 @@ def _child_form(request: Request, group: Group, form: dict[str, str], status_cod
 
 
 @router.get("/corps/groups/{group_id}/children/new")
-def child_new(request: Request, group_id: int, session: SessionDep, user: Staff) -> Response:
+def child_new(request: Request, group_id: Id, session: SessionDep, user: Staff) -> Response:
     return _child_form(request, service.get_group(session=session, group_id=group_id, user=user), {})
 
 
 @router.post("/corps/groups/{group_id}/children")
 def child_create(
     request: Request,
-    group_id: int,
+    group_id: Id,
     session: SessionDep,
     user: Staff,
     display_name: Annotated[str, Form(max_length=200)] = "",
@@ -289,7 +289,7 @@ def _cards(request: Request, group: Group, cards: list[tuple[Child, list[str]]],
 
 
 @router.get("/corps/groups/{group_id}/import")
-def import_page(request: Request, group_id: int, session: SessionDep, user: Staff) -> Response:
+def import_page(request: Request, group_id: Id, session: SessionDep, user: Staff) -> Response:
     group = service.get_group(session=session, group_id=group_id, user=user)
     return render(request, "corps/import.html", {"group": group, "max_rows": importing.MAX_ROWS, **_labels()})
 
@@ -318,7 +318,7 @@ def _preview(
 @router.post("/corps/groups/{group_id}/import")
 def import_upload(
     request: Request,
-    group_id: int,
+    group_id: Id,
     session: SessionDep,
     user: Staff,
     file: Annotated[UploadFile | None, File()] = None,
@@ -338,7 +338,7 @@ def import_upload(
 @router.post("/corps/groups/{group_id}/import/confirm")
 def import_confirm(
     request: Request,
-    group_id: int,
+    group_id: Id,
     session: SessionDep,
     user: Staff,
     payload: Annotated[str, Form()] = "",
@@ -388,12 +388,12 @@ def _child_page(request: Request, session: SessionDep, user: StaffUser, child: C
 
 
 @router.get("/corps/children/{child_id}")
-def child_page(request: Request, child_id: int, session: SessionDep, user: Staff) -> Response:
+def child_page(request: Request, child_id: Id, session: SessionDep, user: Staff) -> Response:
     return _child_page(request, session, user, service.get_child(session=session, child_id=child_id, user=user))
 
 
 @router.post("/corps/children/{child_id}/picture-code")
-def child_picture_code(request: Request, child_id: int, session: SessionDep, user: Staff) -> Response:
+def child_picture_code(request: Request, child_id: Id, session: SessionDep, user: Staff) -> Response:
     child = service.get_child(session=session, child_id=child_id, user=user)
     code = service.reset_picture_code(session=session, actor=user, child=child)
     group = service.get_group(session=session, group_id=child.group_id, user=user)
@@ -401,14 +401,14 @@ def child_picture_code(request: Request, child_id: int, session: SessionDep, use
 
 
 @router.post("/corps/children/{child_id}/unlock")
-def child_unlock(child_id: int, session: SessionDep, user: Staff) -> Response:
+def child_unlock(child_id: Id, session: SessionDep, user: Staff) -> Response:
     service.unlock(session=session, actor=user, child=service.get_child(session=session, child_id=child_id, user=user))
     return redirect(f"/corps/children/{child_id}?done=child_unlocked")
 
 
 @router.post("/corps/children/{child_id}/status")
 def child_status(
-    request: Request, child_id: int, session: SessionDep, user: Staff, status: Annotated[str, Form(max_length=40)] = ""
+    request: Request, child_id: Id, session: SessionDep, user: Staff, status: Annotated[str, Form(max_length=40)] = ""
 ) -> Response:
     child = service.get_child(session=session, child_id=child_id, user=user)
     if status not in ChildStatus._value2member_map_:
@@ -418,7 +418,7 @@ def child_status(
 
 
 @router.post("/corps/children/{child_id}/personal-code")
-def child_personal_code(request: Request, child_id: int, session: SessionDep, user: Staff) -> Response:
+def child_personal_code(request: Request, child_id: Id, session: SessionDep, user: Staff) -> Response:
     child = service.get_child(session=session, child_id=child_id, user=user)
     try:
         code = service.issue_personal_code(session=session, actor=user, child=child)
@@ -445,14 +445,14 @@ def _identity_page(request: Request, session: SessionDep, user: StaffUser, child
 
 
 @router.get("/corps/children/{child_id}/identity")
-def identity_page(request: Request, child_id: int, session: SessionDep, user: IdentityReader) -> Response:
+def identity_page(request: Request, child_id: Id, session: SessionDep, user: IdentityReader) -> Response:
     child = service.get_child_for_identity(session=session, child_id=child_id, user=user)
     return _identity_page(request, session, user, child)
 
 
 @router.post("/corps/children/{child_id}/identity")
 def identity_read(
-    request: Request, child_id: int, session: SessionDep, user: IdentityReader, reason: Annotated[str, Form(max_length=1000)] = ""
+    request: Request, child_id: Id, session: SessionDep, user: IdentityReader, reason: Annotated[str, Form(max_length=1000)] = ""
 ) -> Response:
     child = service.get_child_for_identity(session=session, child_id=child_id, user=user)
     try:
@@ -473,7 +473,7 @@ def identity_read(
 @router.post("/corps/children/{child_id}/identity/edit")
 def identity_edit(
     request: Request,
-    child_id: int,
+    child_id: Id,
     session: SessionDep,
     user: IdentityReader,
     real_name: Annotated[str, Form(max_length=300)] = "",

@@ -8,7 +8,7 @@ from fastapi import Depends, Query
 from app.accounts.deps import api_staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
-from app.core.db import SessionDep
+from app.core.db import Id, SessionDep
 from app.core.routing import Router
 from app.moderation import service
 from app.moderation.models import (
@@ -40,7 +40,7 @@ def _out(item: service.QueueItem) -> QueueItemOut:
 @router.get("/queue", response_model=list[QueueItemOut])
 def queue(
     session: SessionDep, user: Moderator,
-    consultation_id: Annotated[int | None, Query(description="only this consultation's comments")] = None,
+    consultation_id: Annotated[Id | None, Query(description="only this consultation's comments")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[QueueItemOut]:
     """Pending comments, highest risk first, then oldest; with the screening findings (spans, no identity)."""
@@ -50,7 +50,7 @@ def queue(
 
 
 @router.post("/comments/{comment_id}/decision", response_model=DecisionOut)
-def decide(comment_id: int, data: DecisionIn, session: SessionDep, user: Moderator) -> DecisionOut:
+def decide(comment_id: Id, data: DecisionIn, session: SessionDep, user: Moderator) -> DecisionOut:
     """Approve, redact (hide `spans`, by default the personal details found) and approve, reject with a
     reason, or escalate to safeguarding. 409 if the comment was decided already: nothing is overwritten."""
     decided = service.decide(
@@ -70,7 +70,7 @@ def bulk_approve(data: BulkApproveIn, session: SessionDep, user: Moderator) -> B
 
 
 @router.get("/consultations/{consultation_id}/transparency", response_model=TransparencyOut)
-def transparency(consultation_id: int, session: SessionDep, user: Staff) -> TransparencyOut:
+def transparency(consultation_id: Id, session: SessionDep, user: Staff) -> TransparencyOut:
     """A consultation's transparency counts (as on its page): children's and guardians' comments apart, with
     both levels of safeguarding (passed as a case; read first by an officer). Counts only, never words."""
     from app.consultations import service as consultations

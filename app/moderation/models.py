@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime, enum_values, utcnow
+from app.core.db import Id, UTCDateTime, enum_values, utcnow
 from app.core.i18n import N_
 
 
@@ -189,9 +189,9 @@ class QueueItemOut(BaseModel):
 
     model_config = ConfigDict(from_attributes=True)
 
-    comment_id: int
-    consultation_id: int
-    question_id: int | None
+    comment_id: Id
+    consultation_id: Id
+    question_id: Id | None
     author_kind: str
     pseudonym: str | None
     age_band: str | None
@@ -217,14 +217,14 @@ class DecisionIn(BaseModel):
 
 
 class DecisionOut(BaseModel):
-    comment_id: int
+    comment_id: Id
     decision: Decision
     status: str
     text: str = PydanticField(description="the words as anyone else will see them (redacted where parts were hidden)")
 
 
 class BulkApproveIn(BaseModel):
-    comment_ids: list[int] = PydanticField(max_length=500)
+    comment_ids: list[Id] = PydanticField(max_length=500)
 
 
 class BulkApproveOut(BaseModel):

@@ -19,7 +19,7 @@ from app.consent.deps import ConsentingChild
 from app.consent.views import SignedInGuardian
 from app.consultations import service as consultations
 from app.consultations.models import AuthorKind
-from app.core.db import SessionDep
+from app.core.db import Id, SessionDep, form_id
 from app.core.errors import NotFound, YimiError
 from app.core.i18n import N_
 from app.core.routing import Router
@@ -81,11 +81,11 @@ def _labels() -> dict:
             "reporter_labels": REPORTER_LABELS, "report_reason_labels": REPORT_REASON_LABELS}
 
 
-def _queue_url(consultation_id: int | None) -> str:
+def _queue_url(consultation_id: Id | None) -> str:
     return f"/moderation/consultations/{consultation_id}" if consultation_id else "/moderation"
 
 
-def _queue_page(request: Request, session, consultation_id: int | None) -> Response:  # noqa: ANN001
+def _queue_page(request: Request, session, consultation_id: Id | None) -> Response:  # noqa: ANN001
     consultation = consultations.get(session=session, consultation_id=consultation_id) if consultation_id else None
     items = service.queue(session=session, consultation_id=consultation_id)
     session.commit()  # reviews screened on first sight (comments stored before screening) are kept
@@ -103,7 +103,7 @@ def queue_page(request: Request, session: SessionDep, user: Moderator) -> Respon
 
 
 @router.get("/moderation/consultations/{consultation_id}")
-def consultation_queue_page(request: Request, consultation_id: int, session: SessionDep, user: Moderator) -> Response:
+def consultation_queue_page(request: Request, consultation_id: Id, session: SessionDep, user: Moderator) -> Response:
     return _queue_page(request, session, consultation_id)
 
 
@@ -116,17 +116,12 @@ def _spans(form: FormData) -> list[tuple[int, int]]:
     return spans
 
 
-def _int(value: object) -> int | None:
-    text = str(value or "")
-    return int(text) if text.isdigit() else None
-
-
 @router.post("/moderation/comments/{comment_id}/decide")
 def decide(
-    request: Request, comment_id: int, session: SessionDep, user: Moderator, form: Annotated[FormData, Depends(_form)]
+    request: Request, comment_id: Id, session: SessionDep, user: Moderator, form: Annotated[FormData, Depends(_form)]
 ) -> Response:
     """One decision. htmx: the row is replaced by the next comment (or by why nothing changed)."""
-    consultation_id = _int(form.get("consultation_id"))
+    consultation_id = form_id(form.get("consultation_id"))
     seen = form.get("seen")
     try:
         decision = Decision(str(form.get("decision", "")))
@@ -150,7 +145,7 @@ def decide(
         error = exc
     if not is_htmx(request):
         return redirect(f"{_queue_url(consultation_id)}?done=decided")
-    shown = [i for i in (_int(x) for x in str(form.get("shown", "")).split(",")) if i]
+    shown = [i for i in (form_id(x) for x in str(form.get("shown", "")).split(",")) if i]
     context = {"consultation_id": consultation_id, "text_of": consultations.text_of, **_labels()}
     if error is not None and not isinstance(error, service.AlreadyDecided | service.WordsChanged):
         # Something to fix on this comment (a reason, the parts to hide, another moderator): the same row, with why.
@@ -170,10 +165,10 @@ def decide(
 @router.post("/moderation/bulk-approve")
 def bulk_approve(request: Request, session: SessionDep, user: Moderator, form: Annotated[FormData, Depends(_form)]) -> Response:
     """Approve every selected comment that has no finding; the others stay in the queue."""
-    ids = [i for i in (_int(x) for x in form.getlist("comment_id")) if i]
+    ids = [i for i in (form_id(x) for x in form.getlist("comment_id")) if i]
     service.bulk_approve(session=session, moderator=user, comment_ids=ids)
     session.commit()
-    return redirect(f"{_queue_url(_int(form.get('consultation_id')))}?done=bulk_approved")
+    return redirect(f"{_queue_url(form_id(form.get('consultation_id')))}?done=bulk_approved")
 
 
 # ---- the child's side --------------------------------------------------------------------------------
@@ -189,10 +184,10 @@ def my_comments(request: Request, session: SessionDep, child: ConsentingChild) -
 
 @router.post("/me/comments/{comment_id}/report")
 def child_report(
-    request: Request, comment_id: int, session: SessionDep, child: ConsentingChild, form: Annotated[FormData, Depends(_form)]
+    request: Request, comment_id: Id, session: SessionDep, child: ConsentingChild, form: Annotated[FormData, Depends(_form)]
 ) -> Response:
     """MOD-12: a child reports a comment shown on their results page; it is hidden at once."""
-    consultation = consultations.for_child_to_answer(session=session, child=child, consultation_id=_int(form.get("consultation_id")) or 0)
+    consultation = consultations.for_child_to_answer(session=session, child=child, consultation_id=form_id(form.get("consultation_id")) or 0)
     outcome = service.report(
         session=session, consultation=consultation, comment_id=comment_id, reporter_kind=ReporterKind.CHILD,
         reporter_id=child.id, reason=service.report_reason(form.get("reason")), viewer_child_id=child.id,  # type: ignore[arg-type]
@@ -203,10 +198,10 @@ def child_report(
 
 @router.post("/moderation/comments/{comment_id}/report")
 def staff_report(
-    request: Request, comment_id: int, session: SessionDep, user: Staff, form: Annotated[FormData, Depends(_form)]
+    request: Request, comment_id: Id, session: SessionDep, user: Staff, form: Annotated[FormData, Depends(_form)]
 ) -> Response:
     """MOD-12: a staff member reports a shown comment (staff results page); it is hidden at once."""
-    consultation = consultations.get(session=session, consultation_id=_int(form.get("consultation_id")) or 0)
+    consultation = consultations.get(session=session, consultation_id=form_id(form.get("consultation_id")) or 0)
     outcome = service.report(
         session=session, consultation=consultation, comment_id=comment_id, reporter_kind=ReporterKind.STAFF,
         reporter_id=user.id, reason=service.report_reason(form.get("reason")), for_public=False,  # type: ignore[arg-type]
@@ -216,7 +211,7 @@ def staff_report(
 
 
 @router.post("/me/comments/{comment_id}/look-again")
-def look_again(request: Request, comment_id: int, session: SessionDep, child: ConsentingChild) -> Response:
+def look_again(request: Request, comment_id: Id, session: SessionDep, child: ConsentingChild) -> Response:
     """MOD-21 / DP-16: ask for a person to look again; a different moderator decides."""
     service.ask_look_again(session=session, child=child, comment_id=comment_id)
     session.commit()
@@ -226,7 +221,7 @@ def look_again(request: Request, comment_id: int, session: SessionDep, child: Co
 # ---- transparency: counts only, for anyone signed in (staff, child, guardian) -------------------------
 
 
-def _transparency(request: Request, session, consultation_id: int, *, staff_view: bool, back: str) -> Response:  # noqa: ANN001
+def _transparency(request: Request, session, consultation_id: Id, *, staff_view: bool, back: str) -> Response:  # noqa: ANN001
     consultation = consultations.get(session=session, consultation_id=consultation_id)
     if not staff_view and consultation.scheduled_at is None:
         raise NotFound()  # a draft is nobody's business but staff's
@@ -239,16 +234,16 @@ def _transparency(request: Request, session, consultation_id: int, *, staff_view
 
 
 @router.get("/consultations/{consultation_id}/transparency")
-def staff_transparency(request: Request, consultation_id: int, session: SessionDep, user: Staff) -> Response:
+def staff_transparency(request: Request, consultation_id: Id, session: SessionDep, user: Staff) -> Response:
     return _transparency(request, session, consultation_id, staff_view=True, back=f"/consultations/{consultation_id}")
 
 
 @router.get("/me/consultations/{consultation_id}/transparency")
-def child_transparency(request: Request, consultation_id: int, session: SessionDep, child: SignedInChild) -> Response:
+def child_transparency(request: Request, consultation_id: Id, session: SessionDep, child: SignedInChild) -> Response:
     """Counts only — nobody's words — so any signed-in child may see them (no consent guard needed)."""
     return _transparency(request, session, consultation_id, staff_view=False, back="/me/comments")
 
 
 @router.get("/guardian/consultations/{consultation_id}/transparency")
-def guardian_transparency(request: Request, consultation_id: int, session: SessionDep, guardian: SignedInGuardian) -> Response:
+def guardian_transparency(request: Request, consultation_id: Id, session: SessionDep, guardian: SignedInGuardian) -> Response:
     return _transparency(request, session, consultation_id, staff_view=False, back=f"/guardian/consultations/{consultation_id}")

@@ -7,7 +7,7 @@ from fastapi import Depends, Query
 from app.accounts.deps import api_staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
-from app.core.db import SessionDep
+from app.core.db import Id, SessionDep
 from app.core.routing import Router
 from app.notifications import service
 from app.notifications.models import Channel, OutboxMessage, OutboxMessagePublic, OutboxStatus
@@ -43,7 +43,7 @@ def outbox_public(message: OutboxMessage, *, with_body: bool) -> OutboxMessagePu
 def outbox(
     session: SessionDep,
     user: OutboxReader,
-    before_id: int | None = None,
+    before_id: Id | None = None,
     kind: str | None = Query(default=None, max_length=40),
     status: OutboxStatus | None = None,
     limit: int = Query(default=50, ge=1, le=500),

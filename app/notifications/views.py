@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from app.accounts.deps import staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
-from app.core.db import SessionDep
+from app.core.db import Id, SessionDep
 from app.core.routing import Router
 from app.core.templating import render
 from app.notifications import service
@@ -23,7 +23,7 @@ PAGE_SIZE = 50
 
 @router.get("/admin/outbox")
 def outbox(
-    request: Request, session: SessionDep, user: OutboxReader, before: int | None = None, kind: str = "", status: str = ""
+    request: Request, session: SessionDep, user: OutboxReader, before: Id | None = None, kind: str = "", status: str = ""
 ) -> Response:
     chosen_status = OutboxStatus(status) if status in OutboxStatus._value2member_map_ else None
     with_body = service.bodies_visible()

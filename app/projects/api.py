@@ -9,7 +9,7 @@ from fastapi import Depends, status
 from app.accounts.deps import api_staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
-from app.core.db import SessionDep
+from app.core.db import Id, SessionDep
 from app.core.routing import Router
 from app.projects import service
 from app.projects.models import ProjectIn, ProjectPublic, ProjectStatus
@@ -21,7 +21,7 @@ Reader = Annotated[StaffUser, Depends(api_staff(Permission.INSIGHTS_READ))]
 
 
 class ProjectDetail(ProjectPublic):
-    consultation_ids: list[int] = []
+    consultation_ids: list[Id] = []
 
 
 def _detail(session: SessionDep, project) -> ProjectDetail:  # noqa: ANN001
@@ -32,7 +32,7 @@ def _detail(session: SessionDep, project) -> ProjectDetail:  # noqa: ANN001
 
 
 @router.get("", response_model=list[ProjectPublic], summary="The project library, newest first")
-def projects_list(session: SessionDep, user: Reader, district_id: int | None = None, status: ProjectStatus | None = None) -> list[ProjectPublic]:
+def projects_list(session: SessionDep, user: Reader, district_id: Id | None = None, status: ProjectStatus | None = None) -> list[ProjectPublic]:
     return [ProjectPublic.model_validate(p) for p in service.list_projects(session=session, district_id=district_id, status=status)]
 
 
@@ -44,12 +44,12 @@ def project_create(data: ProjectIn, session: SessionDep, user: Manager) -> Proje
 
 
 @router.get("/{project_id}", response_model=ProjectDetail, summary="One project, with the consultations linked to it")
-def project_get(project_id: int, session: SessionDep, user: Reader) -> ProjectDetail:
+def project_get(project_id: Id, session: SessionDep, user: Reader) -> ProjectDetail:
     return _detail(session, service.get(session=session, project_id=project_id))
 
 
 @router.put("/{project_id}", response_model=ProjectDetail, summary="Replace a project")
-def project_update(project_id: int, data: ProjectIn, session: SessionDep, user: Manager) -> ProjectDetail:
+def project_update(project_id: Id, data: ProjectIn, session: SessionDep, user: Manager) -> ProjectDetail:
     project = service.get(session=session, project_id=project_id)
     service.update(session=session, actor=user, project=project, data=data)
     session.commit()

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, ForeignKey, Integer
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime, enum_values, utcnow
+from app.core.db import Id, UTCDateTime, enum_values, utcnow
 from app.core.i18n import N_
 
 
@@ -53,7 +53,7 @@ class ProjectIn(BaseModel):
 
     name: dict[str, str]
     department: dict[str, str]
-    district_id: int | None = None
+    district_id: Id | None = None
     status: ProjectStatus = ProjectStatus.PLANNED
     budget_yuan: int | None = None
     impact_assessment: dict[str, str] = {}
@@ -65,7 +65,7 @@ class ProjectPublic(BaseModel):
     id: int
     name: dict[str, str]
     department: dict[str, str]
-    district_id: int | None
+    district_id: Id | None
     status: ProjectStatus
     budget_yuan: int | None
     impact_assessment: dict[str, str]

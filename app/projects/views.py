@@ -14,7 +14,7 @@ from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission, can
 from app.consultations.models import STATE_LABELS
 from app.consultations.service import text_of
-from app.core.db import SessionDep
+from app.core.db import Id, SessionDep, form_id
 from app.core.errors import InvalidInput
 from app.core.i18n import N_
 from app.core.routing import Router
@@ -72,7 +72,7 @@ def project_in(form: dict[str, str]) -> ProjectIn:
         raise InvalidInput(N_("Please give the budget as a whole number of yuan, 0 or more."))
     return ProjectIn(
         **{name: {loc: form.get(f"{name}_{short}", "") for short, loc in LOCALE_FIELDS.items()} for name in TEXTS},
-        district_id=int(district) if district else None, status=ProjectStatus(status), budget_yuan=int(budget) if budget else None,
+        district_id=form_id(district), status=ProjectStatus(status), budget_yuan=int(budget) if budget else None,
     )
 
 
@@ -86,7 +86,7 @@ def _form_page(request: Request, session: SessionDep, form: dict[str, str], proj
 
 @router.get("/projects")
 def project_list(request: Request, session: SessionDep, user: Reader, district: str = "", status: str = "") -> Response:
-    chosen_district = int(district) if district.isdigit() else None
+    chosen_district = form_id(district)
     chosen_status = ProjectStatus(status) if status in ProjectStatus._value2member_map_ else None
     return render(
         request,
@@ -118,7 +118,7 @@ def project_create(request: Request, session: SessionDep, user: Manager, values:
 
 
 @router.get("/projects/{project_id}")
-def project_page(request: Request, project_id: int, session: SessionDep, user: Reader) -> Response:
+def project_page(request: Request, project_id: Id, session: SessionDep, user: Reader) -> Response:
     project = service.get(session=session, project_id=project_id)
     return render(
         request,
@@ -133,13 +133,13 @@ def project_page(request: Request, project_id: int, session: SessionDep, user: R
 
 
 @router.get("/projects/{project_id}/edit")
-def project_edit(request: Request, project_id: int, session: SessionDep, user: Manager) -> Response:
+def project_edit(request: Request, project_id: Id, session: SessionDep, user: Manager) -> Response:
     project = service.get(session=session, project_id=project_id)
     return _form_page(request, session, form_of(project), project)
 
 
 @router.post("/projects/{project_id}/edit")
-def project_update(request: Request, project_id: int, session: SessionDep, user: Manager, values: Form) -> Response:
+def project_update(request: Request, project_id: Id, session: SessionDep, user: Manager, values: Form) -> Response:
     project = service.get(session=session, project_id=project_id)
     form = _typed(values)
     try:

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from app.accounts.deps import api_staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
-from app.core.db import SessionDep
+from app.core.db import Id, SessionDep
 from app.core.routing import Router
 from app.safeguarding import service
 from app.safeguarding.models import (
@@ -57,20 +57,20 @@ def list_cases(session: SessionDep, user: Overseer, state: Annotated[CaseState |
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut)
-def get_case(case_id: int, session: SessionDep, user: Overseer) -> CaseOut:
+def get_case(case_id: Id, session: SessionDep, user: Overseer) -> CaseOut:
     """The case with the child's exact words and every recorded step (never the child's identity)."""
     return _full(session, service.get_case(session=session, case_id=case_id))
 
 
 @router.post("/cases/{case_id}/acknowledge", response_model=Acknowledged)
-def acknowledge(case_id: int, session: SessionDep, user: Officer) -> Acknowledged:
+def acknowledge(case_id: Id, session: SessionDep, user: Officer) -> Acknowledged:
     """The first officer takes the case; a later one gets `first: false` and who acknowledged first."""
     done = service.acknowledge(session=session, officer=user, case=service.get_case(session=session, case_id=case_id))
     return Acknowledged(case=_summary(done.case), first=done.first, acknowledged_by=done.by)
 
 
 @router.post("/cases/{case_id}/actions", response_model=ActionOut, status_code=201)
-def add_action(case_id: int, data: ActionIn, session: SessionDep, user: Officer) -> ActionOut:
+def add_action(case_id: Id, data: ActionIn, session: SessionDep, user: Officer) -> ActionOut:
     """Record a step (assessed, facilitator_contacted, emergency_110/120, report_police/civil_affairs/education
     with `reference`, guardian_contacted / guardian_not_contacted, note)."""
     case = service.get_case(session=session, case_id=case_id)
@@ -79,13 +79,13 @@ def add_action(case_id: int, data: ActionIn, session: SessionDep, user: Officer)
 
 
 @router.post("/cases/{case_id}/close", response_model=CaseOut)
-def close(case_id: int, data: CloseIn, session: SessionDep, user: Officer) -> CaseOut:
+def close(case_id: Id, data: CloseIn, session: SessionDep, user: Officer) -> CaseOut:
     case = service.close(session=session, officer=user, case=service.get_case(session=session, case_id=case_id), outcome=data.outcome, note=data.note)
     return _full(session, case)
 
 
 @router.post("/cases/{case_id}/reidentify", response_model=IdentityOut)
-def reidentify(case_id: int, data: ReidentifyIn, session: SessionDep, user: Officer) -> IdentityOut:
+def reidentify(case_id: Id, data: ReidentifyIn, session: SessionDep, user: Officer) -> IdentityOut:
     """The child's identity record behind an open case, with a reason; every view is logged (SG-03)."""
     found = service.reidentify(session=session, officer=user, case=service.get_case(session=session, case_id=case_id), reason=data.reason)
     return IdentityOut(case_id=found.case.id, child_id=found.child.id, pseudonym=found.child.display_name,  # type: ignore[arg-type]
@@ -116,7 +116,7 @@ def to_read(session: SessionDep, user: Overseer, unread: Annotated[bool, Query()
 
 
 @router.post("/to-read/{concern_id}/open-case", response_model=CaseSummary, status_code=201)
-def to_read_open_case(concern_id: int, session: SessionDep, user: Officer) -> CaseSummary:
+def to_read_open_case(concern_id: Id, session: SessionDep, user: Officer) -> CaseSummary:
     """One tap: open a case from the words (the officers are alerted as for any case). 409 if another officer
     read them first."""
     case = service.open_case_from_possible(session=session, officer=user, concern=service.get_possible(session=session, concern_id=concern_id))
@@ -124,7 +124,7 @@ def to_read_open_case(concern_id: int, session: SessionDep, user: Officer) -> Ca
 
 
 @router.post("/to-read/{concern_id}/return", response_model=PossibleConcernOut)
-def to_read_return(concern_id: int, session: SessionDep, user: Officer) -> PossibleConcernOut:
+def to_read_return(concern_id: Id, session: SessionDep, user: Officer) -> PossibleConcernOut:
     """One tap: no safeguarding matter; the comment goes back to normal moderation. 409 if already read."""
     concern = service.return_possible(session=session, officer=user, concern=service.get_possible(session=session, concern_id=concern_id))
     return _to_read_out(service.to_read_item(session=session, concern=concern))

@@ -23,7 +23,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Float, ForeignKey
 from sqlmodel import Field, SQLModel
 
 from app.core.crypto import EncryptedText
-from app.core.db import UTCDateTime, enum_values, utcnow
+from app.core.db import Id, UTCDateTime, enum_values, utcnow
 from app.core.i18n import N_
 
 
@@ -292,7 +292,7 @@ class ActionOut(BaseModel):
     reference: str | None
     assessment: str | None
     note: str | None
-    actor_id: int | None
+    actor_id: Id | None
     at: dt.datetime
 
 
@@ -310,14 +310,14 @@ class CaseSummary(BaseModel):
 
 class CaseOut(CaseSummary):
     words: str
-    child_id: int | None
+    child_id: Id | None
     pseudonym: str | None
-    group_id: int | None
-    child_session_id: int | None
-    group_session_id: int | None
-    consultation_id: int | None
-    comment_id: int | None
-    acknowledged_by_id: int | None
+    group_id: Id | None
+    child_session_id: Id | None
+    group_session_id: Id | None
+    consultation_id: Id | None
+    comment_id: Id | None
+    acknowledged_by_id: Id | None
     assessment: Assessment | None
     outcome: Outcome | None
     actions: list[ActionOut]
@@ -346,8 +346,8 @@ class ReidentifyIn(BaseModel):
 
 
 class IdentityOut(BaseModel):
-    case_id: int
-    child_id: int
+    case_id: Id
+    child_id: Id
     pseudonym: str
     real_name: str | None
     notes: str | None
@@ -355,9 +355,9 @@ class IdentityOut(BaseModel):
 
 class ReidentificationOut(BaseModel):
     id: int
-    case_id: int
+    case_id: Id
     case_number: str
-    officer_id: int | None
+    officer_id: Id | None
     officer: str | None
     reason: str
     at: dt.datetime

@@ -13,7 +13,7 @@ from app.accounts.deps import staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission, can
 from app.core.config import get_settings
-from app.core.db import SessionDep
+from app.core.db import Id, SessionDep
 from app.core.errors import Conflict, InvalidInput, TooManyRequests
 from app.core.i18n import N_
 from app.core.ratelimit import client_address, hit
@@ -122,7 +122,7 @@ def child_help_send(request: Request, session: SessionDep, child: SignedInChild,
 
 @router.post("/corps/children/{child_id}/concern")
 def facilitator_concern(
-    request: Request, child_id: int, session: SessionDep, user: Annotated[StaffUser, Depends(staff(Permission.CORPS_FACILITATE))],
+    request: Request, child_id: Id, session: SessionDep, user: Annotated[StaffUser, Depends(staff(Permission.CORPS_FACILITATE))],
     text: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """SG-07: an on-site facilitator raises a concern about a child of their own group; it opens a case and
@@ -159,7 +159,7 @@ def cases_page(request: Request, session: SessionDep, user: Overseer, state: str
     return render(request, "safeguarding/cases.html", {"cases": cases, "state": chosen, "can_act": can(user, Permission.SAFEGUARD), **_labels()})
 
 
-def _case_page(request: Request, session: SessionDep, user: StaffUser, case_id: int, status_code: int = 200, **extra: object) -> Response:
+def _case_page(request: Request, session: SessionDep, user: StaffUser, case_id: Id, status_code: int = 200, **extra: object) -> Response:
     case = service.get_case(session=session, case_id=case_id)
     actions = service.actions_of(session=session, case=case)
     who = service.names(session=session, user_ids=[a.actor_id for a in actions] + [case.acknowledged_by_id, case.opened_by_id])
@@ -172,12 +172,12 @@ def _case_page(request: Request, session: SessionDep, user: StaffUser, case_id: 
 
 
 @router.get("/safeguarding/cases/{case_id}")
-def case_page(request: Request, case_id: int, session: SessionDep, user: Overseer) -> Response:
+def case_page(request: Request, case_id: Id, session: SessionDep, user: Overseer) -> Response:
     return _case_page(request, session, user, case_id)
 
 
 @router.post("/safeguarding/cases/{case_id}/acknowledge")
-def case_acknowledge(request: Request, case_id: int, session: SessionDep, user: Officer) -> Response:
+def case_acknowledge(request: Request, case_id: Id, session: SessionDep, user: Officer) -> Response:
     case = service.get_case(session=session, case_id=case_id)
     try:
         done = service.acknowledge(session=session, officer=user, case=case)
@@ -190,7 +190,7 @@ def case_acknowledge(request: Request, case_id: int, session: SessionDep, user: 
 
 @router.post("/safeguarding/cases/{case_id}/actions")
 def case_action(
-    request: Request, case_id: int, session: SessionDep, user: Officer,
+    request: Request, case_id: Id, session: SessionDep, user: Officer,
     kind: Annotated[str, Form(max_length=40)] = "", reference: Annotated[str, Form(max_length=200)] = "",
     note: Annotated[str, Form(max_length=8000)] = "", assessment: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
@@ -205,7 +205,7 @@ def case_action(
 
 @router.post("/safeguarding/cases/{case_id}/close")
 def case_close(
-    request: Request, case_id: int, session: SessionDep, user: Officer,
+    request: Request, case_id: Id, session: SessionDep, user: Officer,
     outcome: Annotated[str, Form(max_length=40)] = "", note: Annotated[str, Form(max_length=8000)] = "",
 ) -> Response:
     case = service.get_case(session=session, case_id=case_id)
@@ -216,13 +216,13 @@ def case_close(
     return redirect(f"/safeguarding/cases/{case_id}?done=case_closed")
 
 
-def _identity_page(request: Request, session: SessionDep, case_id: int, status_code: int = 200, **extra: object) -> Response:
+def _identity_page(request: Request, session: SessionDep, case_id: Id, status_code: int = 200, **extra: object) -> Response:
     case = service.get_case(session=session, case_id=case_id)
     return render(request, "safeguarding/identity.html", {"case": case, **extra}, status_code=status_code)
 
 
 @router.get("/safeguarding/cases/{case_id}/identity")
-def identity_page(request: Request, case_id: int, session: SessionDep, user: Officer) -> Response:
+def identity_page(request: Request, case_id: Id, session: SessionDep, user: Officer) -> Response:
     case = service.get_case(session=session, case_id=case_id)
     if case.closed_at is not None:
         raise service.ReidentificationRefused()
@@ -230,7 +230,7 @@ def identity_page(request: Request, case_id: int, session: SessionDep, user: Off
 
 
 @router.post("/safeguarding/cases/{case_id}/identity")
-def identity_read(request: Request, case_id: int, session: SessionDep, user: Officer, reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
+def identity_read(request: Request, case_id: Id, session: SessionDep, user: Officer, reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
     case = service.get_case(session=session, case_id=case_id)
     try:
         found = service.reidentify(session=session, officer=user, case=case, reason=reason)
@@ -293,7 +293,7 @@ def to_read_page(request: Request, session: SessionDep, user: Overseer) -> Respo
 
 
 @router.post("/safeguarding/to-read/{concern_id}/open-case")
-def to_read_open_case(request: Request, concern_id: int, session: SessionDep, user: Officer) -> Response:
+def to_read_open_case(request: Request, concern_id: Id, session: SessionDep, user: Officer) -> Response:
     concern = service.get_possible(session=session, concern_id=concern_id)
     try:
         case = service.open_case_from_possible(session=session, officer=user, concern=concern)
@@ -303,7 +303,7 @@ def to_read_open_case(request: Request, concern_id: int, session: SessionDep, us
 
 
 @router.post("/safeguarding/to-read/{concern_id}/return")
-def to_read_return(request: Request, concern_id: int, session: SessionDep, user: Officer) -> Response:
+def to_read_return(request: Request, concern_id: Id, session: SessionDep, user: Officer) -> Response:
     concern = service.get_possible(session=session, concern_id=concern_id)
     try:
         service.return_possible(session=session, officer=user, concern=concern)

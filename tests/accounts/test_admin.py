@@ -175,3 +175,13 @@ def test_change_password_rejects_a_wrong_current_password_and_mismatch(client, s
     assert mismatch.status_code == 422 and "not the same" in mismatch.text
     short = post_form(client, "/account/password", {"current_password": PASSWORD, "new_password": "short", "confirm_password": "short"}, page="/account/password")
     assert short.status_code == 422 and "at least 10 characters" in short.text
+
+
+def test_an_administrator_cannot_change_their_own_roles_or_reset_their_own_password(admin_client, session, admin):
+    make_user(session, "second-admin", [Role.ADMIN])
+    response = post_form(admin_client, f"/admin/users/{admin.id}/roles", {"roles": ["admin", "analyst"]}, page=f"/admin/users/{admin.id}")
+    assert response.status_code == 409 and "cannot change your own roles" in response.text
+    session.expire_all()
+    assert [r.role for r in session.get(StaffUser, admin.id).roles] == ["admin"]
+    reset = post_form(admin_client, f"/admin/users/{admin.id}/password-reset", page=f"/admin/users/{admin.id}")
+    assert reset.status_code == 409 and "use your account page" in reset.text

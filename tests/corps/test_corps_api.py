@@ -137,9 +137,12 @@ def test_csv_import_through_the_api_with_a_dry_run(client, session, admin):
     group = make_group(session, facilitators=[teacher])
     headers = {**_bearer(session, admin, teacher), "Content-Type": "text/csv", "Accept-Language": "en"}
     bad = f"display_name,birth_year,birth_month\nSunny,{born(10)},3\nMoon,{born(10)},13\n"
+    # A dry run of a bad file is refused as the import would be (issue 13: never a 200 that says "ok": false).
     dry = client.post(f"/api/v1/corps/groups/{group.id}/import?dry_run=true", content=bad.encode(), headers=headers)
-    assert dry.status_code == 200
-    assert dry.json()["ok"] is False and [(r["line"], r["ok"]) for r in dry.json()["rows"]] == [(2, True), (3, False)]
+    assert dry.status_code == 422 and dry.headers["content-type"].startswith("application/problem+json")
+    assert dry.json()["errors"] == [{"loc": ["line", 3], "msg": "The birth month must be between 1 and 12.", "type": "value_error"}]
+    empty = client.post(f"/api/v1/corps/groups/{group.id}/import?dry_run=true", headers=headers)
+    assert empty.status_code == 422
     refused = client.post(f"/api/v1/corps/groups/{group.id}/import", content=bad.encode(), headers=headers)
     assert refused.status_code == 422 and refused.headers["content-type"].startswith("application/problem+json")
     assert refused.json()["errors"] == [{"loc": ["line", 3], "msg": "The birth month must be between 1 and 12.", "type": "value_error"}]

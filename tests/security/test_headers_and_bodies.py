@@ -108,3 +108,10 @@ def test_malformed_json_on_the_api_is_a_problem_document(client):
 def test_a_bad_content_length_is_refused(client):
     response = client.post("/signin", content=b"a=b", headers={"Content-Length": "abc", "Content-Type": "application/x-www-form-urlencoded"})
     assert response.status_code == 400
+
+
+def test_a_method_the_address_does_not_take_names_every_one_it_does(client):
+    """Issue 13: two routes share /api/v1/accounts/users (GET and POST); the 405 names both, as the schema does."""
+    response = client.request("OPTIONS", "/api/v1/accounts/users")
+    assert response.status_code == 405 and response.headers["allow"] == "GET, POST"
+    assert response.headers["content-type"].startswith("application/problem+json")

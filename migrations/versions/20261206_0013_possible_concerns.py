@@ -4,8 +4,8 @@ Words screening finds possibly worrying are held (never shown), open no case, an
 with their own SLA (YIMI_SAFEGUARDING_REVIEW_MINUTES). One row per comment, cascading with it; the flagged
 words are encrypted at rest. The review's action gains `safeguarding_possible` (21 characters).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06 11:00:00
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 import app.core.crypto
 import app.core.db
 
-revision: str = '0012'
-down_revision: str | None = '0011'
+revision: str = '0013'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
