@@ -427,25 +427,30 @@ def _escalate_safeguarding(once: bool) -> int:
     try:
         with new_session() as session:
             escalated = safeguarding.escalate_due(session=session)
+        with new_session() as session:
+            unread = safeguarding.escalate_unread_due(session=session)  # the "please read" list (issue 14)
     except OperationalError:
         if once:
             raise
         return 0
     if escalated:
         console.print(f"[red]{escalated} safeguarding case(s) escalated to administrators.[/red]")
-    return escalated
+    if unread:
+        console.print(f"[red]{unread} word(s) to read escalated to administrators: no officer read them in time.[/red]")
+    return escalated + unread
 
 
 @safeguarding_app.command("escalate")
 def safeguarding_escalate() -> None:
-    """Escalate to administrators every safeguarding case not acknowledged within YIMI_SAFEGUARDING_ACK_MINUTES
-    (idempotent: each case once). `yimi worker` does this every round."""
+    """Escalate to administrators every safeguarding case not acknowledged within YIMI_SAFEGUARDING_ACK_MINUTES,
+    and every text on the officers' "please read" list not read within YIMI_SAFEGUARDING_REVIEW_MINUTES
+    (idempotent: each once). `yimi worker` does this every round."""
     _settings()
     try:
         escalated = _escalate_safeguarding(True)
     except OperationalError as exc:
         raise _database_down(exc) from exc
-    console.print(f"{escalated} safeguarding case(s) escalated.")
+    console.print(f"{escalated} safeguarding case(s) and word(s) to read escalated.")
 
 
 @moderation_app.command("screen")
@@ -463,6 +468,16 @@ def moderation_screen() -> None:
         result = screen(line.rstrip("\r\n"))
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+@moderation_app.command("build-meaning")
+def moderation_build_meaning() -> None:
+    """Train the meaning detector's classifier on the exemplars and tuning corpora and write
+    app/moderation/data/meaning.npz (commit it). Needs scikit-learn; no database, no settings."""
+    from app.moderation.screening import training
+
+    built = training.build()
+    console.print(f"Trained on {built.texts} texts; positives per label: {built.positives}. Wrote {built.path}.")
 
 
 def main() -> None:

@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     help_police: str = "110"
     # SG-01: a safeguarding alert not acknowledged within this many minutes escalates to administrators.
     safeguarding_ack_minutes: int = Field(default=15, ge=1)
+    # Issue 14: words screening finds *possibly* worrying wait on the officers' "please read" list; not read
+    # within this many minutes, they escalate to administrators like an unacknowledged case.
+    safeguarding_review_minutes: int = Field(default=60, ge=1)
     # The "I need help" button, per IP address (so that it cannot flood the officers).
     rate_limit_help: str = "5/10minute"
 

@@ -18,11 +18,14 @@ from app.moderation.models import (
     DecisionOut,
     FindingOut,
     QueueItemOut,
+    TransparencyCounts,
+    TransparencyOut,
 )
 
 router = Router(prefix="/api/v1/moderation", tags=["moderation"])
 
 Moderator = Annotated[StaffUser, Depends(api_staff(Permission.MODERATE))]
+Staff = Annotated[StaffUser, Depends(api_staff(Permission.STAFF_AREA))]
 
 
 def _out(item: service.QueueItem) -> QueueItemOut:
@@ -64,3 +67,18 @@ def bulk_approve(data: BulkApproveIn, session: SessionDep, user: Moderator) -> B
     approved, skipped = service.bulk_approve(session=session, moderator=user, comment_ids=data.comment_ids)
     session.commit()
     return BulkApproveOut(approved=approved, skipped=skipped)
+
+
+@router.get("/consultations/{consultation_id}/transparency", response_model=TransparencyOut)
+def transparency(consultation_id: Id, session: SessionDep, user: Staff) -> TransparencyOut:
+    """A consultation's transparency counts (as on its page): children's and guardians' comments apart, with
+    both levels of safeguarding (passed as a case; read first by an officer). Counts only, never words."""
+    from app.consultations import service as consultations
+    from app.consultations.models import AuthorKind
+
+    report = service.transparency(session=session, consultation=consultations.get(session=session, consultation_id=consultation_id))
+    return TransparencyOut(
+        consultation_id=consultation_id,
+        children=TransparencyCounts(**vars(report[AuthorKind.CHILD.value])),
+        guardians=TransparencyCounts(**vars(report[AuthorKind.GUARDIAN.value])),
+    )

@@ -86,7 +86,7 @@ class ModerationReview(SQLModel, table=True):
     )
     # Screening on store (MOD-06, MOD-10, SG-02): Finding.to_dict() each — category, sub-kind, span, confidence.
     findings: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    action: str = Field(default="clean", max_length=20)
+    action: str = Field(default="clean", max_length=30)
     risk: float = Field(default=0.0, sa_column=Column(Float, nullable=False, default=0.0))
     # When the words entered the queue (stored, changed, or asked to be looked at again): the queue's age.
     queued_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
@@ -186,6 +186,8 @@ class FindingOut(BaseModel):
     start: int
     end: int
     confidence: float
+    level: str | None = PydanticField(default=None, description="safeguarding only: `certain` or `possible`")
+    source: str = PydanticField(default="words", description="`words` (lexicons and rules) or `meaning` (the sentence encoder)")
 
 
 class QueueItemOut(BaseModel):
@@ -235,3 +237,23 @@ class BulkApproveIn(ApiIn):
 class BulkApproveOut(BaseModel):
     approved: list[int]
     skipped: list[int] = PydanticField(description="not pending, with findings, or asked to be looked at again: decide these one by one")
+
+
+class TransparencyCounts(BaseModel):
+    """Counts only, never words (MOD-03): one audience's comments on one consultation."""
+
+    received: int
+    waiting: int
+    approved: int
+    changed: int
+    not_shown: int
+    not_shown_by_reason: dict[str, int]
+    median_minutes: float | None
+    safeguarding_cases: int = PydanticField(description="passed to the safeguarding officers as a case")
+    safeguarding_read_first: int = PydanticField(description="read first by a safeguarding officer: screening found them possibly worrying")
+
+
+class TransparencyOut(BaseModel):
+    consultation_id: int
+    children: TransparencyCounts
+    guardians: TransparencyCounts

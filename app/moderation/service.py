@@ -42,7 +42,15 @@ from app.moderation.models import (
     ReporterKind,
     ReportReason,
 )
-from app.moderation.screening import MASK, PERSONAL_DETAILS, Action, Category, Result, screen
+from app.moderation.screening import (
+    MASK,
+    PERSONAL_DETAILS,
+    Action,
+    Category,
+    Result,
+    personal_details,
+    screen,
+)
 
 PAGE = 25  # comments shown at once in the queue
 
@@ -124,6 +132,9 @@ def hold(*, session: Session, comment_id: int, text: str, screened: Result | Non
         "risk": result.risk, "queued_at": utcnow(), "look_again": False, "first_moderator_id": None,
         "decision": None, "reason": None, "note": None, "decided_by_id": None, "decided_at": None,
     }).scalar_one()
+    if result.action == Action.SAFEGUARDING_POSSIBLE:
+        _list_for_officers(session, comment_id, text, result)
+        return False  # the child sees what they see for any held comment
     if result.action != Action.SAFEGUARDING:
         return False
     # SG-01, SG-02: never a normal queue item. Rows written by Core statements: read them afresh.
@@ -132,6 +143,52 @@ def hold(*, session: Session, comment_id: int, text: str, screened: Result | Non
     assert comment is not None and review is not None
     _open_case(session, comment, review, moderator=None, subkinds=[s.value for s in result.subkinds])
     return True
+
+
+def _list_for_officers(session: Session, comment_id: int, text: str, result: Result) -> None:
+    """Issue 14: possibly worrying words are held out of the normal queue (the review's action says so) and put
+    on the safeguarding officers' "please read" list; no case opens until an officer decides."""
+    from app.safeguarding import service as safeguarding
+
+    consultation_id = session.execute(select(Comment.consultation_id).where(Comment.id == comment_id)).scalar_one_or_none()
+    concerns = [f for f in result.findings if f.category == Category.SAFEGUARDING]
+    safeguarding.list_possible(
+        session=session, comment_id=comment_id, consultation_id=consultation_id, words=text,
+        subkinds=[s.value for s in result.subkinds], score=max((f.confidence for f in concerns), default=0.0),
+    )
+
+
+def escalate_possible(*, session: Session, officer: StaffUser, comment: Comment, words: str) -> bool:
+    """An officer opened a case from the "please read" list: the comment leaves moderation unpublished
+    (`rejected`, decision `escalated`) if it still holds the words flagged; words changed since are already
+    back in the queue on their own merits. Returns whether the comment was settled."""
+    review = session.exec(select(ModerationReview).where(ModerationReview.comment_id == comment.id)).first()
+    if review is None or comment.status != CommentStatus.PENDING.value or comment.text != words:
+        return False
+    try:
+        _settle(session, comment, seen_text=words, status=CommentStatus.REJECTED)
+    except (AlreadyDecided, WordsChanged):
+        return False
+    _record(session, officer, comment, review, Decision.ESCALATED, note=None)
+    return True
+
+
+def return_from_safeguarding(*, session: Session, comment_id: int) -> None:
+    """An officer read the words and found no safeguarding matter: the comment joins the normal queue with the
+    action of its other findings (a moderator still decides, MOD-01). The safeguarding findings stay on the
+    review, so the moderator sees what screening suspected."""
+    review = session.exec(select(ModerationReview).where(ModerationReview.comment_id == comment_id)).first()
+    if review is None or review.action != Action.SAFEGUARDING_POSSIBLE.value:
+        return
+    others = [f for f in review.findings if f["category"] != Category.SAFEGUARDING.value]
+    categories = {f["category"] for f in others}
+    if categories & {c.value for c in PERSONAL_DETAILS}:
+        review.action = Action.PERSONAL_DETAILS.value
+    elif Category.UNKIND.value in categories:
+        review.action = Action.UNKIND.value
+    else:
+        review.action = Action.CLEAN.value
+    session.add(review)
 
 
 def _open_case(session: Session, comment: Comment, review: ModerationReview, *, moderator: StaffUser | None, subkinds: Sequence[str] = ()) -> None:
@@ -188,7 +245,7 @@ PERSONAL_DETAIL_WORDS: dict[str, str] = {
 
 def personal_details_in(text: str) -> list[str]:
     """The categories of personal details in `text`, in a fixed order (for the prompt before sending)."""
-    found = {f.category.value for f in screen(text).findings if f.category in PERSONAL_DETAILS}
+    found = {f.category.value for f in personal_details(text)}
     return [category for category in PERSONAL_DETAIL_WORDS if category in found]
 
 
@@ -244,7 +301,7 @@ def _queue_query(consultation_id: int | None):  # noqa: ANN202
         .outerjoin(Question, col(Question.id) == Comment.question_id)
         .outerjoin(Child, col(Child.id) == Comment.child_id)
         .outerjoin(Group, col(Group.id) == Child.group_id)
-        .where(Comment.status == CommentStatus.PENDING.value)
+        .where(Comment.status == CommentStatus.PENDING.value, ModerationReview.action != Action.SAFEGUARDING_POSSIBLE.value)
         .order_by(_reported_first(), col(ModerationReview.risk).desc(), col(ModerationReview.queued_at), col(Comment.id))
     )
     if consultation_id is not None:
@@ -318,7 +375,8 @@ def backlog(*, session: Session) -> Backlog:
     waiting, oldest = session.exec(
         select(func.count(col(Comment.id)), func.min(func.coalesce(ModerationReview.queued_at, Comment.created_at)))
         .outerjoin(ModerationReview, col(ModerationReview.comment_id) == Comment.id)
-        .where(Comment.status == CommentStatus.PENDING.value)
+        .where(Comment.status == CommentStatus.PENDING.value,
+               func.coalesce(ModerationReview.action, "") != Action.SAFEGUARDING_POSSIBLE.value)
     ).one()
     if oldest is not None and oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=dt.UTC)
@@ -448,6 +506,8 @@ def decide(
     comment, review = _review_of(session, comment_id)
     if comment.status != CommentStatus.PENDING.value:
         raise AlreadyDecided()
+    if review.action == Action.SAFEGUARDING_POSSIBLE.value:
+        raise NotFound()  # on the safeguarding officers' list: not a moderator's to decide until returned
     _check_moderator(moderator, review)
     seen = comment.text if seen_text is None else seen_text
     if decision == Decision.ESCALATED:
@@ -736,6 +796,9 @@ def report(
     review.decided_by_id = None
     review.decided_at = None
     session.add(review)
+    if result_of_screen.action == Action.SAFEGUARDING_POSSIBLE:
+        session.flush()
+        _list_for_officers(session, comment_id, comment.text, result_of_screen)
     audit.record(session, actor=(reporter_kind.value, str(reporter_id)), action="moderation.reported", subject=comment,
                  reason=reason.value, consultation_id=comment.consultation_id)
     return ReportOutcome.REPORTED
@@ -753,23 +816,32 @@ class Counts:
     not_shown: int = 0
     not_shown_by_reason: dict[str, int] = field(default_factory=dict)  # reason code, or "other" (safeguarding)
     median_minutes: float | None = None
+    # Issue 14: the two levels of safeguarding. Passed to the officers as a case (certain, or opened by an
+    # officer or a moderator), and read first by an officer because screening found them possibly worrying.
+    safeguarding_cases: int = 0
+    safeguarding_read_first: int = 0
 
 
 def transparency(*, session: Session, consultation: Consultation) -> dict[str, Counts]:
     """For one consultation, children's and guardians' comments counted apart: received, approved,
     approved with a change, not shown by reason, and the median time from queue to decision."""
+    from app.safeguarding import service as safeguarding
+
     rows = session.exec(
         select(Comment.author_kind, Comment.status, ModerationReview.decision, ModerationReview.reason,
-               ModerationReview.queued_at, ModerationReview.decided_at)
+               ModerationReview.queued_at, ModerationReview.decided_at, Comment.id)
         .outerjoin(ModerationReview, col(ModerationReview.comment_id) == Comment.id)
         .where(Comment.consultation_id == consultation.id)
     ).all()
+    listed = safeguarding.listed_comment_ids(session=session, consultation_id=consultation.id)  # type: ignore[arg-type]
     report = {AuthorKind.CHILD.value: Counts(), AuthorKind.GUARDIAN.value: Counts()}
     minutes: dict[str, list[float]] = {k: [] for k in report}
     reasons: dict[str, Counter[str]] = {k: Counter() for k in report}
-    for kind, status, decision, reason, queued_at, decided_at in rows:
+    for kind, status, decision, reason, queued_at, decided_at, comment_id in rows:
         counts = report[kind]
         counts.received += 1
+        counts.safeguarding_cases += decision == Decision.ESCALATED.value
+        counts.safeguarding_read_first += comment_id in listed
         if status == CommentStatus.PENDING.value:
             counts.waiting += 1
         elif status == CommentStatus.APPROVED.value:

@@ -21,6 +21,7 @@ from app.safeguarding.models import (
     CaseSummary,
     CloseIn,
     IdentityOut,
+    PossibleConcernOut,
     ReidentificationOut,
     ReidentifyIn,
     SafeguardingCase,
@@ -95,3 +96,35 @@ def reidentify(case_id: Id, data: ReidentifyIn, session: SessionDep, user: Offic
 def reidentifications(session: SessionDep, user: Overseer) -> list[ReidentificationOut]:
     """Every re-identification: case, officer, reason, time."""
     return [ReidentificationOut(**vars(r)) for r in service.reidentifications(session=session)]
+
+
+def _to_read_out(item: service.ToRead) -> PossibleConcernOut:
+    c = item.concern
+    return PossibleConcernOut(
+        id=c.id, number=c.number, comment_id=c.comment_id, consultation_id=c.consultation_id, words=c.words,  # type: ignore[arg-type]
+        subkinds=c.subkinds, score=c.score, pseudonym=item.pseudonym, age_band=item.age_band, listed_at=c.listed_at,
+        due_at=item.due_at, escalated_at=c.escalated_at, read_at=c.read_at, read_by_id=c.read_by_id,
+        outcome=c.outcome, case_id=c.case_id,  # type: ignore[arg-type]
+    )
+
+
+@router.get("/to-read", response_model=list[PossibleConcernOut])
+def to_read(session: SessionDep, user: Overseer, unread: Annotated[bool, Query()] = True) -> list[PossibleConcernOut]:
+    """The officers' "please read" list (issue 14): words screening found possibly worrying, held and shown to
+    nobody else, no case opened; unread first, oldest first, each with the time it is due by."""
+    return [_to_read_out(i) for i in service.to_read(session=session, unread=unread)]
+
+
+@router.post("/to-read/{concern_id}/open-case", response_model=CaseSummary, status_code=201)
+def to_read_open_case(concern_id: Id, session: SessionDep, user: Officer) -> CaseSummary:
+    """One tap: open a case from the words (the officers are alerted as for any case). 409 if another officer
+    read them first."""
+    case = service.open_case_from_possible(session=session, officer=user, concern=service.get_possible(session=session, concern_id=concern_id))
+    return _summary(case)
+
+
+@router.post("/to-read/{concern_id}/return", response_model=PossibleConcernOut)
+def to_read_return(concern_id: Id, session: SessionDep, user: Officer) -> PossibleConcernOut:
+    """One tap: no safeguarding matter; the comment goes back to normal moderation. 409 if already read."""
+    concern = service.return_possible(session=session, officer=user, concern=service.get_possible(session=session, concern_id=concern_id))
+    return _to_read_out(service.to_read_item(session=session, concern=concern))

@@ -20,7 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON, Boolean, CheckConstraint, Column, ForeignKey, Integer
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Float, ForeignKey, Integer
 from sqlmodel import Field, SQLModel
 
 from app.core.crypto import EncryptedText
@@ -38,6 +38,7 @@ class CaseSource(StrEnum):
 
 class Subkind(StrEnum):
     ABUSE = "abuse"
+    NEGLECT = "neglect"
     SELF_HARM = "self_harm"
     SEXUAL = "sexual"
     GROOMING = "grooming"
@@ -105,6 +106,7 @@ SOURCE_LABELS: dict[CaseSource, str] = {
 }
 SUBKIND_LABELS: dict[Subkind, str] = {
     Subkind.ABUSE: N_("Abuse or violence"),
+    Subkind.NEGLECT: N_("Neglect"),
     Subkind.SELF_HARM: N_("Self-harm or suicide"),
     Subkind.SEXUAL: N_("Sexual content involving the child"),
     Subkind.GROOMING: N_("Contact request by an adult"),
@@ -224,6 +226,51 @@ class SafeguardingDuty(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
+class ReadingOutcome(StrEnum):
+    """What an officer decided about words on the "please read" list (issue 14)."""
+
+    CASE_OPENED = "case_opened"
+    RETURNED = "returned"  # back to normal moderation
+
+
+READING_OUTCOME_LABELS: dict[ReadingOutcome, str] = {
+    ReadingOutcome.CASE_OPENED: N_("A case was opened"),
+    ReadingOutcome.RETURNED: N_("Returned to normal moderation"),
+}
+
+
+class PossibleConcern(SQLModel, table=True):
+    """A comment screening found *possibly* worrying (issue 14): not shown to anyone but the safeguarding
+    officers, no case opened, on their "please read" list until one of them opens a case or returns it to
+    normal moderation (one tap each, a conditional UPDATE settles who was first). One row per comment; the
+    words are the ones flagged, encrypted at rest, and go with the comment when it is withdrawn or erased
+    (a case opened from them keeps its own copy)."""
+
+    __tablename__ = "possible_concern"
+    __table_args__ = (
+        CheckConstraint(f"outcome IS NULL OR outcome IN ({enum_values(ReadingOutcome)})", name="outcome_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    comment_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("comment.id", ondelete="CASCADE"), nullable=False, unique=True)
+    )
+    consultation_id: int | None = Field(default=None)
+    words: str = Field(default="", sa_column=Column(EncryptedText, nullable=False))
+    subkinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    score: float = Field(default=0.0, sa_column=Column(Float, nullable=False, default=0.0))
+    listed_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+    escalated_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    read_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    read_by_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
+    outcome: str | None = Field(default=None, max_length=20)
+    case_id: int | None = Field(default=None)  # the case opened from it
+
+    @property
+    def number(self) -> str:
+        return f"PR-{self.id:05d}"
+
+
 class Reidentification(SQLModel, table=True):
     __tablename__ = "reidentification"
 
@@ -326,3 +373,25 @@ class ReidentificationOut(BaseModel):
     officer: str | None
     reason: str
     at: dt.datetime
+
+
+class PossibleConcernOut(BaseModel):
+    """Words on the officers' "please read" list: the words, the sub-kinds screening suspects, when they
+    were listed and when they are due; the child by pseudonym and age band only."""
+
+    id: int
+    number: str
+    comment_id: int
+    consultation_id: int | None
+    words: str
+    subkinds: list[str]
+    score: float
+    pseudonym: str | None
+    age_band: str | None
+    listed_at: dt.datetime
+    due_at: dt.datetime
+    escalated_at: dt.datetime | None
+    read_at: dt.datetime | None
+    read_by_id: int | None
+    outcome: ReadingOutcome | None
+    case_id: int | None

@@ -40,6 +40,8 @@ from app.safeguarding.models import (
     CaseSource,
     CaseState,
     Outcome,
+    PossibleConcern,
+    ReadingOutcome,
     Reidentification,
     SafeguardingAction,
     SafeguardingCase,
@@ -347,6 +349,7 @@ def escalate_due(*, session: Session, now: dt.datetime | None = None) -> int:
 class Banner:
     count: int
     escalated: bool  # for administrators: cases escalated to them
+    to_read: int = 0  # words on the "please read" list (officers: unread; administrators: escalated)
 
 
 def banner(*, session: Session, user: StaffUser) -> Banner | None:
@@ -355,9 +358,10 @@ def banner(*, session: Session, user: StaffUser) -> Banner | None:
         col(SafeguardingCase.acknowledged_at).is_(None), col(SafeguardingCase.closed_at).is_(None)
     )
     if can(user, Permission.SAFEGUARD):
-        return Banner(int(session.exec(query).one() or 0), False)
+        return Banner(int(session.exec(query).one() or 0), False, unread_count(session=session))
     if can(user, Permission.SAFEGUARDING_OVERSEE):
-        return Banner(int(session.exec(query.where(col(SafeguardingCase.escalated_at).is_not(None))).one() or 0), True)
+        return Banner(int(session.exec(query.where(col(SafeguardingCase.escalated_at).is_not(None))).one() or 0), True,
+                      unread_count(session=session, escalated_only=True))
     return None
 
 
@@ -369,7 +373,7 @@ def banner_for(user: Any) -> Banner | None:
 
     with new_session() as session:
         found = banner(session=session, user=user)
-    return found if found and found.count else None
+    return found if found and (found.count or found.to_read) else None
 
 
 # ---- reading cases ------------------------------------------------------------------------------------
@@ -591,3 +595,215 @@ def note_erasure(*, session: Session, child: Child) -> list[int]:
     for case_id in ids:
         audit.record(session, actor=None, action="safeguarding.kept_through_erasure", subject=("safeguarding_case", case_id))
     return [i for i in ids if i is not None]
+
+
+# ---- the "please read" list: words screening finds possibly worrying (issue 14) ------------------------
+
+
+class AlreadyRead(Conflict):
+    title = N_("Already read")
+    detail = N_("Another officer has already read these words and decided. Nothing was changed.")
+    slug = "already-read"
+
+
+POSSIBLE_ESCALATION_KIND = "safeguarding_reading_escalation"
+
+
+def _possible_upsert(session: Session) -> Any:
+    from app.core.db import dialect_insert
+
+    table = PossibleConcern.__table__  # type: ignore[attr-defined]
+    insert = dialect_insert(session)(table)
+    again = ("consultation_id", "words", "subkinds", "score", "listed_at", "escalated_at", "read_at", "read_by_id",
+             "outcome", "case_id")
+    return insert.on_conflict_do_update(
+        index_elements=["comment_id"], set_={name: insert.excluded[name] for name in again}
+    ).returning(table.c.id)
+
+
+def list_possible(
+    *, session: Session, comment_id: int, consultation_id: int | None, words: str, subkinds: Sequence[str], score: float,
+) -> int:
+    """Put a comment's words on the officers' "please read" list, in the caller's transaction (the caller
+    commits). Words changed and flagged again are listed again, unread; no case is opened and no alert is
+    sent: the list, the banner and the SLA are how officers learn of them."""
+    concern_id = session.execute(_possible_upsert(session), {
+        "comment_id": comment_id, "consultation_id": consultation_id, "words": words or "",
+        "subkinds": _subkinds(subkinds), "score": round(float(score), 3), "listed_at": utcnow(), "escalated_at": None,
+        "read_at": None, "read_by_id": None, "outcome": None, "case_id": None,
+    }).scalar_one()
+    audit.record(session, actor=None, action="safeguarding.possible_listed", subject=("possible_concern", concern_id),
+                 comment_id=comment_id, consultation_id=consultation_id, subkinds=_subkinds(subkinds))
+    return int(concern_id)
+
+
+@dataclass
+class ToRead:
+    concern: PossibleConcern
+    pseudonym: str | None
+    age_band: str | None
+    due_at: dt.datetime
+
+    @property
+    def overdue(self) -> bool:
+        return self.concern.read_at is None and utcnow() >= self.due_at
+
+
+def to_read(*, session: Session, unread: bool = True, limit: int = 200) -> list[ToRead]:
+    """The "please read" list: unread words first, oldest first (or, with `unread=False`, the ones read
+    lately too, newest first after the unread)."""
+    from app.consultations.models import Comment
+
+    query = (
+        select(PossibleConcern, Child)
+        .join(Comment, col(Comment.id) == PossibleConcern.comment_id)
+        .outerjoin(Child, col(Child.id) == Comment.child_id)
+    )
+    if unread:
+        query = query.where(col(PossibleConcern.read_at).is_(None))
+    rows = session.exec(query.order_by(col(PossibleConcern.listed_at), col(PossibleConcern.id)).limit(limit)).all()
+    minutes = dt.timedelta(minutes=get_settings().safeguarding_review_minutes)
+    items = []
+    for concern, child in rows:
+        band = child.age_band() if child is not None else None
+        items.append(ToRead(concern, child.display_name if child else None, band.value if band else None, concern.listed_at + minutes))
+    unread_items = [i for i in items if i.concern.read_at is None]  # oldest first: the most overdue on top
+    read_items = sorted((i for i in items if i.concern.read_at is not None), key=lambda i: i.concern.read_at, reverse=True)  # type: ignore[arg-type,return-value]
+    return unread_items + read_items
+
+
+def to_read_item(*, session: Session, concern: PossibleConcern) -> ToRead:
+    """One entry of the list, with the child's pseudonym and age band and its due time."""
+    from app.consultations.models import Comment
+
+    comment = session.get(Comment, concern.comment_id)
+    child = session.get(Child, comment.child_id) if comment is not None and comment.child_id is not None else None
+    band = child.age_band() if child is not None else None
+    due = concern.listed_at + dt.timedelta(minutes=get_settings().safeguarding_review_minutes)
+    return ToRead(concern, child.display_name if child else None, band.value if band else None, due)
+
+
+def get_possible(*, session: Session, concern_id: int) -> PossibleConcern:
+    concern = session.get(PossibleConcern, concern_id, populate_existing=True)
+    if concern is None:
+        raise NotFound()
+    return concern
+
+
+def _mark_read(session: Session, concern: PossibleConcern, officer: StaffUser, outcome: ReadingOutcome) -> dt.datetime:
+    """The one conditional UPDATE that decides which officer read it first; the second is told."""
+    now = utcnow()
+    moved = session.execute(
+        update(PossibleConcern)
+        .where(col(PossibleConcern.id) == concern.id, col(PossibleConcern.read_at).is_(None))
+        .values(read_at=now, read_by_id=officer.id, outcome=outcome.value)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise AlreadyRead()
+    return now
+
+
+def open_case_from_possible(*, session: Session, officer: StaffUser, concern: PossibleConcern) -> SafeguardingCase:
+    """One tap: the words become a case (alerting the officers as any case does), the comment leaves
+    moderation unpublished if its words are still the ones flagged, and both steps are audited. Commits."""
+    from app.consultations.models import Comment
+    from app.moderation import service as moderation
+
+    _mark_read(session, concern, officer, ReadingOutcome.CASE_OPENED)
+    comment = session.get(Comment, concern.comment_id, populate_existing=True)
+    child = session.get(Child, comment.child_id) if comment is not None and comment.child_id is not None else None
+    case = open_case(
+        session=session, source=CaseSource.SCREENING, words=concern.words, child=child,
+        consultation_id=concern.consultation_id, comment_id=concern.comment_id, subkinds=concern.subkinds, actor=officer,
+    )
+    session.execute(update(PossibleConcern).where(col(PossibleConcern.id) == concern.id).values(case_id=case.id)
+                    .execution_options(synchronize_session=False))
+    if comment is not None:
+        moderation.escalate_possible(session=session, officer=officer, comment=comment, words=concern.words)
+    audit.record(session, actor=officer, action="safeguarding.possible_case_opened", subject=("possible_concern", concern.id),
+                 case_id=case.id, comment_id=concern.comment_id)
+    session.commit()
+    session.refresh(concern)
+    return case
+
+
+def return_possible(*, session: Session, officer: StaffUser, concern: PossibleConcern) -> PossibleConcern:
+    """One tap: not a safeguarding matter; the comment goes back to the normal moderation queue (held, as
+    every comment is, until a moderator decides). Audited. Commits."""
+    from app.moderation import service as moderation
+
+    _mark_read(session, concern, officer, ReadingOutcome.RETURNED)
+    moderation.return_from_safeguarding(session=session, comment_id=concern.comment_id)
+    audit.record(session, actor=officer, action="safeguarding.possible_returned", subject=("possible_concern", concern.id),
+                 comment_id=concern.comment_id)
+    session.commit()
+    session.refresh(concern)
+    return concern
+
+
+def listed_comment_ids(*, session: Session, consultation_id: int) -> set[int]:
+    """The comments of a consultation that went on the "please read" list (for the transparency counts)."""
+    return set(session.exec(select(PossibleConcern.comment_id).where(PossibleConcern.consultation_id == consultation_id)).all())
+
+
+def unread_count(*, session: Session, escalated_only: bool = False) -> int:
+    query = select(func.count(col(PossibleConcern.id))).where(col(PossibleConcern.read_at).is_(None))
+    if escalated_only:
+        query = query.where(col(PossibleConcern.escalated_at).is_not(None))
+    return int(session.exec(query).one() or 0)
+
+
+def escalate_unread_due(*, session: Session, now: dt.datetime | None = None) -> int:
+    """Words on the "please read" list nobody read within YIMI_SAFEGUARDING_REVIEW_MINUTES go to the
+    administrators (banner and a message to each with a contact), once each (a conditional UPDATE). Commits."""
+    now = now or utcnow()
+    minutes = get_settings().safeguarding_review_minutes
+    cutoff = now - dt.timedelta(minutes=minutes)
+    due = session.exec(
+        select(PossibleConcern.id).where(
+            col(PossibleConcern.read_at).is_(None), col(PossibleConcern.escalated_at).is_(None),
+            col(PossibleConcern.listed_at) <= cutoff,
+        ).order_by(col(PossibleConcern.id))
+    ).all()
+    escalated = 0
+    for concern_id in due:
+        moved = session.execute(
+            update(PossibleConcern)
+            .where(col(PossibleConcern.id) == concern_id, col(PossibleConcern.read_at).is_(None),
+                   col(PossibleConcern.escalated_at).is_(None), col(PossibleConcern.listed_at) <= cutoff)
+            .values(escalated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            continue
+        concern = session.get_one(PossibleConcern, concern_id, populate_existing=True)
+        admins = administrators(session=session)
+        found = duties(session=session, user_ids=[a.id for a in admins if a.id is not None])
+        told = []
+        for admin in admins:
+            duty = found.get(admin.id)  # type: ignore[arg-type]
+            if duty is not None and duty.alert_contact:
+                subject, body = _reading_escalation_text(concern)
+                notifications.enqueue(
+                    session=session, channel=duty.alert_channel, recipient=duty.alert_contact, kind=POSSIBLE_ESCALATION_KIND,
+                    locale=get_locale(), subject=subject, body=body, idempotency_key=f"{POSSIBLE_ESCALATION_KIND}:{concern.id}:{duty.user_id}",
+                )
+                told.append(admin.id)
+        audit.record(session, actor=None, action="safeguarding.possible_escalated", subject=("possible_concern", concern_id),
+                     administrators=told, minutes=minutes)
+        session.commit()
+        escalated += 1
+    return escalated
+
+
+def _reading_escalation_text(concern: PossibleConcern) -> tuple[str, str]:
+    """The list number only, never the child's words."""
+    from app.core.i18n import gettext
+
+    return (
+        gettext("Yimi: words to read %(number)s not read in time", number=concern.number),
+        gettext("Words on the safeguarding officers' \"please read\" list (%(number)s) have not been read in time. "
+                "Please open Yimi now and make sure an officer reads them.", number=concern.number),
+    )

@@ -27,6 +27,7 @@ from app.safeguarding.models import (
     ASSESSMENT_LABELS,
     CHANNEL_LABELS,
     OUTCOME_LABELS,
+    READING_OUTCOME_LABELS,
     RECORDABLE,
     REPORTS,
     SOURCE_LABELS,
@@ -46,6 +47,8 @@ NOTICES.update({
     "action_recorded": N_("Recorded."),
     "case_closed": N_("The case is closed."),
     "duty_saved": N_("Saved. Alerts reach you as you chose."),
+    "reading_returned": N_("Returned to normal moderation. A moderator decides as usual."),
+    "case_opened_from_reading": N_("A case is open for these words and the officers are alerted. Acknowledge it to take it."),
 })
 
 Officer = Annotated[StaffUser, Depends(staff(Permission.SAFEGUARD))]
@@ -292,3 +295,43 @@ def duty_save(
     return redirect("/safeguarding/duty?done=duty_saved")
 
 
+
+
+# ---- the "please read" list (issue 14) ----------------------------------------------------------------
+
+
+def _to_read_page(request: Request, session: SessionDep, user: StaffUser, status_code: int = 200, **extra: object) -> Response:
+    return render(
+        request, "safeguarding/to_read.html",
+        {"items": service.to_read(session=session, unread=False), "can_act": can(user, Permission.SAFEGUARD),
+         "review_minutes": get_settings().safeguarding_review_minutes, "reading_labels": READING_OUTCOME_LABELS,
+         **_labels(), **extra},
+        status_code=status_code,
+    )
+
+
+@router.get("/safeguarding/to-read")
+def to_read_page(request: Request, session: SessionDep, user: Overseer) -> Response:
+    """Words screening found possibly worrying (issue 14): shown to nobody else, no case yet; read them within
+    YIMI_SAFEGUARDING_REVIEW_MINUTES, then open a case or return them to normal moderation."""
+    return _to_read_page(request, session, user)
+
+
+@router.post("/safeguarding/to-read/{concern_id}/open-case")
+def to_read_open_case(request: Request, concern_id: Id, session: SessionDep, user: Officer) -> Response:
+    concern = service.get_possible(session=session, concern_id=concern_id)
+    try:
+        case = service.open_case_from_possible(session=session, officer=user, concern=concern)
+    except Conflict as exc:
+        return _to_read_page(request, session, user, status_code=exc.status_code, **_error(exc))
+    return redirect(f"/safeguarding/cases/{case.id}?done=case_opened_from_reading")
+
+
+@router.post("/safeguarding/to-read/{concern_id}/return")
+def to_read_return(request: Request, concern_id: Id, session: SessionDep, user: Officer) -> Response:
+    concern = service.get_possible(session=session, concern_id=concern_id)
+    try:
+        service.return_possible(session=session, officer=user, concern=concern)
+    except Conflict as exc:
+        return _to_read_page(request, session, user, status_code=exc.status_code, **_error(exc))
+    return redirect("/safeguarding/to-read?done=reading_returned")

@@ -70,7 +70,7 @@ def _concrete(path: str, user_id: int, group_id: int = 999999, child_id: int = 9
         "{token_id}", "999999"
     ).replace("{role}", "moderator").replace("{group_id}", str(group_id)).replace("{child_id}", str(child_id)).replace("{consultation_id}", "999999").replace(
         "{question_id}", "999999"
-    ).replace("{project_id}", "999999").replace("{case_id}", "999999")
+    ).replace("{project_id}", "999999").replace("{case_id}", "999999").replace("{concern_id}", "999999")
 
 
 def _group_with_a_child(session, user) -> tuple[int, int]:

@@ -126,7 +126,7 @@ def test_look_again_only_once_and_only_for_ones_own_not_shown_comment(mine, sess
 
 def test_an_escalated_comment_says_a_helper_reads_it_and_offers_no_look_again(mine):
     """SG-01: a moderator's one-tap escalation (words the screening did not catch)."""
-    comment = mine.comment("我最近很难过，晚上睡不着", "帮助")
+    comment = mine.comment("公园的秋千坏了很久了", "帮助")  # the moderator reads more than the words say
     mine.decide(comment, Decision.ESCALATED)
     page = mine.client.get("/me/comments").text
     assert "A grown-up whose job is to help children will read it." in page

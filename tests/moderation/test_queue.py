@@ -94,7 +94,7 @@ def test_a_childs_comment_is_screened_when_stored_and_rescreened_when_changed(sc
     review = scene.review(comment)
     assert [f["category"] for f in review.findings] == ["phone"]
     assert review.action == "personal_details" and review.risk > 0
-    assert set(review.findings[0]) == {"category", "subkind", "start", "end", "confidence"}
+    assert set(review.findings[0]) == {"category", "subkind", "start", "end", "confidence", "level", "source"}
     scene.comment(scene.children[0], CLEAN)  # changed words: screened again, back in the queue
     review = scene.review(comment)
     assert review.findings == [] and review.action == "clean" and review.risk == 0
@@ -238,11 +238,11 @@ def test_escalate_records_the_decision_and_the_comment_is_never_shown(app, scene
     with the exact words (SG-03) — words the screening did not catch, escalated by a moderator's one tap."""
     from app.safeguarding.models import SafeguardingCase
 
-    comment = scene.comment(scene.children[0], "我最近很难过，晚上睡不着")
+    comment = scene.comment(scene.children[0], "公园的秋千坏了很久了")
     with moderator_client(app, scene.moderator) as client:
         assert _decide(client, comment, decision="escalated", seen=comment.text).status_code == 303
     assert scene.fresh(comment).status == CommentStatus.REJECTED.value  # a status that is never shown
-    assert scene.fresh(comment).text == "我最近很难过，晚上睡不着"  # the child's exact words kept for safeguarding (SG-03)
+    assert scene.fresh(comment).text == "公园的秋千坏了很久了"  # the child's exact words kept for safeguarding (SG-03)
     assert scene.review(comment).decision == "escalated"
     assert service.queue(session=scene.session) == []
     assert scene.session.exec(select(AuditEvent).where(AuditEvent.action == "moderation.escalated")).one()

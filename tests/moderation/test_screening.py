@@ -357,7 +357,7 @@ def test_wish_to_die_is_self_harm_not_an_insult() -> None:
 def test_findings_never_carry_the_matched_word() -> None:
     """MOD-22: a finding is category, sub-kind, span and confidence; the caller slices the text."""
     finding = screen("你是个大笨蛋").findings[0]
-    assert set(finding.to_dict()) == {"category", "subkind", "start", "end", "confidence"}
+    assert set(finding.to_dict()) == {"category", "subkind", "start", "end", "confidence", "level", "source"}
     assert "笨蛋" not in json.dumps(finding.to_dict(), ensure_ascii=False)
 
 
@@ -389,7 +389,7 @@ def test_cli_screen_writes_one_json_object_per_line() -> None:
     assert [line["action"] for line in lines] == ["personal_details", "clean"]
     assert lines[0]["text"] == "我的电话是 138 0013 8000"
     assert lines[0]["findings"] == [
-        {"category": "phone", "subkind": None, "start": 6, "end": 19, "confidence": 0.95}
+        {"category": "phone", "subkind": None, "start": 6, "end": 19, "confidence": 0.95, "level": None, "source": "words"}
     ]
     assert "电话" in result.output  # not \\u escapes
 

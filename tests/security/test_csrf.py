@@ -19,7 +19,7 @@ def _page_routes(app):
 
 
 def _concrete(path: str) -> str:
-    return path.replace("{user_id}", "1").replace("{session_id}", "1").replace("{token_id}", "1").replace("{role}", "moderator")
+    return path.replace("{user_id}", "1").replace("{session_id}", "1").replace("{token_id}", "1").replace("{role}", "moderator").replace("{concern_id}", "1")
 
 
 def test_every_unsafe_page_route_refuses_a_request_without_token(app, admin_client):

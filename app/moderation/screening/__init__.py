@@ -11,7 +11,7 @@ Lexicons are data files in ``app/moderation/data/`` (reviewed like code); they a
 cached for the process. Call ``warm_up()`` at start-up to pay that cost (a few tenths of a second) early.
 """
 
-from app.moderation.screening.engine import MASK, decide, redact, risk, screen
+from app.moderation.screening.engine import MASK, decide, personal_details, redact, risk, screen, screen_many
 from app.moderation.screening.lexicon import reload
 from app.moderation.screening.normalise import Normalised, normalise
 from app.moderation.screening.types import (
@@ -20,13 +20,14 @@ from app.moderation.screening.types import (
     Action,
     Category,
     Finding,
+    Level,
     Result,
     Subkind,
 )
 
 
 def warm_up() -> None:
-    """Compile every lexicon now rather than on the first comment."""
+    """Compile every lexicon and load the sentence encoder now rather than on the first comment."""
     screen("warm up 我叫王小明 13800138000")
 
 
@@ -37,14 +38,17 @@ __all__ = [
     "Action",
     "Category",
     "Finding",
+    "Level",
     "Normalised",
     "Result",
     "Subkind",
     "decide",
     "normalise",
+    "personal_details",
     "redact",
     "reload",
     "risk",
     "screen",
+    "screen_many",
     "warm_up",
 ]

@@ -51,11 +51,17 @@ _DISGUISED_DOMAIN = re.compile(
 _DIGIT_RUN = re.compile(r"(?<![\d+])\+?\d{7,14}(?!\d)")
 _ID_RUN = re.compile(r"(?<![0-9a-z])\d{17}[\dx](?![0-9a-z])")
 _ID_CUE = re.compile(r"身份证|证件号|id card|id number")
-_QQ_NUMBER_AFTER = r"(?:[\s:=,]|群|号码|号|账号|是|为|:){0,4}(\d{5,11})(?!\d)"
+# "加v"/"我的v是": v alone is WeChat in children's slang, when an id follows.
+_V_ALONE = re.compile(r"(?:加|我的|私|找我)v(?:信)?\s*(?:号)?\s*(?:是|:|=)?\s*([a-z][a-z0-9_\-]{4,19}|\d{5,13})(?![a-z0-9_\-])")
+_AT_HANDLE_CJK = re.compile(r"@([\u4e00-\u9fff][\u4e00-\u9fff\w]{1,15})")
+_Q_ALONE = re.compile(r"(?<![a-z0-9])q\s*(?:号|是|为|:)\s*(\d{5,11})(?!\d)")
+_QQ_NUMBER_AFTER = r"(?:[\s:=,]|群|号码|号|账号|是|为|:|is|number){0,4}(\d{5,11})(?!\d)"
 
 
 def cache_clear() -> None:
     _patterns.cache_clear()
+    _search_patterns.cache_clear()
+    _named_handle.cache_clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +91,9 @@ def _patterns() -> _Patterns:
         add_me_id=re.compile(rf"(?:加我|加一下我)(?:好友)?([\s:=,]{{0,3}}){ident}"),
         cue_only=re.compile(rf"(?:{verbs})(?:我|一下|下)?(?:的)?\s*(qq|{platforms})"),
         english=re.compile(
-            r"(?:add me on|find me on|my)\s+(?:wechat|微信|snapchat|snap|instagram|insta|ig|tiktok|抖音|discord|"
-            r"telegram|whatsapp)\s*(?:id|name|account|username)?\s*(?:is|:|=)?\s*([a-z0-9_.\-]{4,30})?"
+            r"(?:add me on|find me on|follow me on|dm me on|message me on|text me on|chat with me on|friend me on|my)\s+(?:wechat|微信|snapchat|snap|instagram|insta|ig|tiktok|抖音|discord|"
+            r"telegram|whatsapp|roblox|minecraft|steam)\s*(?:id|name|account|username)?\s*(?P<joiner>is|:|=)?\s*"
+            r"([a-z0-9_.\-]{4,30})?"
         ),
     )
 
@@ -157,6 +164,7 @@ def detect_qq(n: Normalised) -> list[Finding]:
     p = _patterns()
     found = [finding(n, Category.QQ, m.start(1), m.end(1), 0.9) for m in p.qq_after.finditer(n.text)]
     found += [finding(n, Category.QQ, m.start(1), m.end(1), 0.8) for m in p.qq_before.finditer(n.text)]
+    found += [finding(n, Category.QQ, m.start(1), m.end(1), 0.8) for m in _Q_ALONE.finditer(n.text)]  # 我的Q是12345678
     return found
 
 
@@ -173,8 +181,11 @@ def detect_social_ids(n: Normalised) -> list[Finding]:
     for m in p.add_me_id.finditer(text):
         found.append(finding(n, Category.SOCIAL_ID, m.start(2), m.end(2), 0.75))
     for m in p.english.finditer(text):
-        if m.group(1):
-            found.append(finding(n, Category.SOCIAL_ID, m.start(1), m.end(1), 0.85))
+        ident = m.group(2)
+        if ident and (m.group("joiner") or re.search(r"[\d_.]", ident)):  # "my tiktok videos": a word, no id
+            found.append(finding(n, Category.SOCIAL_ID, m.start(2), m.end(2), 0.85))
+        elif ident:
+            continue
         elif not m.group(0).startswith("my"):  # "add me on snapchat"; "my instagram" alone is no request
             found.append(finding(n, Category.SOCIAL_ID, m.start(), m.end(), 0.65))
     covered = [(f.start, f.end) for f in found]
@@ -216,3 +227,84 @@ def _plausible_birth_date(yyyymmdd: str) -> bool:
     except ValueError:
         return False
     return 1900 <= born.year <= dt.date.today().year
+
+
+_STUDENT_NUMBER = re.compile(
+    r"(?:学号|学籍号|student (?:number|no\.?|id)|pupil number)\s*(?:是|为|:|is|=)?\s*#?\s*([a-z]{0,3}[\d][\d\-]{3,14})(?![\d])"
+)
+_AT_HANDLE = re.compile(r"(?<![a-z0-9_.])@([a-z0-9_][a-z0-9_.]{2,29})(?![a-z0-9_])")
+_NOT_HANDLES = frozenset({"me", "us", "it", "for", "on", "in", "the", "一下", "一搜"})
+_NOT_HANDLE_START = "就都也了的一看有到吧呢吗啊呀很会能可是这那上里"
+_HANDLE_END = re.compile(r"[\s,，。！!？?、;；:：()（）\"“”'‘’]")
+
+
+def detect_student_numbers(n: Normalised) -> list[Finding]:
+    """A student number (学号, "student number") identifies one child, as a full name does (issue 14)."""
+    return [finding(n, Category.NAME, m.start(1), m.end(1), 0.85) for m in _STUDENT_NUMBER.finditer(n.text)]
+
+
+@cache
+def _search_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    names = words("cues.txt", "platform") + ["qq", "b站", "bilibili", "roblox", "minecraft", "steam"]
+    platforms = alternation(names)
+    latin = alternation([w for w in names if w.isascii()])
+    other = alternation([w for w in names if not w.isascii()])
+    searches = alternation(words("cues.txt", "search"))
+    return (
+        re.compile(rf"(?<![a-z])(?:{latin})(?![a-z])|(?:{other})"),
+        re.compile(rf"(?<![a-z])(?:{searches})(?:\s*(?:me|我)?\s*(?:on|在|上)?\s*(?:{platforms})?\s*(?:上)?\s*(?:at|:|=)?)?"),
+    )
+
+
+@cache
+def _named_handle() -> re.Pattern[str]:
+    """An app or game, then its name for the child (我的抖音叫…, 原神uid是…), or a word for one's online name
+    (网名, 昵称, username, gamertag) then "是/叫/is/:"."""
+    platforms = alternation(words("cues.txt", "platform") + ["b站", "bilibili"])
+    handle_words = alternation(words("cues.txt", "handle_word"))
+    return re.compile(
+        rf"(?<![a-z])(?:{platforms})(?:上|里)?(?:的)?(?:号|名|名字|昵称|账号|用户名|id|uid)?\s*(?:是|叫|为|:)"
+        rf"|(?<![a-z])(?:{handle_words})(?:(?: on| in| for) [a-z]+)?\s*(?:是|叫|为|:|is|=)"
+    )
+
+
+def detect_handles(n: Normalised) -> list[Finding]:
+    """Handles (issue 14): the words after "搜/关注/search/follow" with a platform's name within a few
+    characters, and "@name" in a text that names a platform. The handle's end is read in the original text,
+    where the child's spaces still separate it from the next words."""
+    platform, search = _search_patterns()
+    text = n.plain  # "搜一下" keeps its 一 here
+    platforms = [(m.start(), m.end()) for m in platform.finditer(text)]
+    found: list[Finding] = []
+    for m in search.finditer(text) if platforms else ():
+        if not any(-24 <= m.start() - e <= 24 or -24 <= s - m.end() <= 24 for s, e in platforms):
+            continue
+        if m.end() >= len(text):
+            continue
+        start = n.span(m.end(), m.end() + 1)[0]
+        original = n.original
+        while start < len(original) and original[start] in " \u3000:：@":
+            start += 1
+        end = start
+        while end < len(original) and end - start < 24 and not _HANDLE_END.match(original[end]):
+            end += 1
+        handle = original[start:end]
+        latin_word = handle.isascii() and not re.search(r"[\d_.@]", handle)  # "search for videos": a word, no handle
+        if len(handle) >= 2 and not latin_word and handle.lower() not in _NOT_HANDLES and handle[0] not in _NOT_HANDLE_START:
+            found.append(Finding(Category.SOCIAL_ID, start, end, 0.75))
+    for m in _named_handle().finditer(text):  # "我的抖音叫小鱼儿", "快手名字是 开心果2012", "b站id：柠檬不酸"
+        start = n.span(m.end(), m.end() + 1)[0] if m.end() < len(text) else len(n.original)
+        original = n.original
+        while start < len(original) and original[start] in " \u3000:：@":
+            start += 1
+        end = start
+        while end < len(original) and end - start < 16 and not _HANDLE_END.match(original[end]):
+            end += 1
+        if end - start >= 2 and original[start] not in _NOT_HANDLE_START:
+            found.append(Finding(Category.SOCIAL_ID, start, end, 0.75))
+    found += [finding(n, Category.SOCIAL_ID, m.start(1), m.end(1), 0.8) for m in _V_ALONE.finditer(n.text)]
+    if platforms:  # "抖音@小鱼儿": an @name in Chinese where an app is named
+        found += [finding(n, Category.SOCIAL_ID, m.start(), m.end(), 0.75) for m in _AT_HANDLE_CJK.finditer(n.plain)]
+    for m in _AT_HANDLE.finditer(n.text):
+        found.append(finding(n, Category.SOCIAL_ID, m.start(), m.end(), 0.8))
+    return found

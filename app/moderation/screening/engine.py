@@ -1,15 +1,34 @@
 """``screen`` runs every detector over one normalised text; ``redact`` masks the personal details found.
 
 The order of work: normalise once (MOD-07), run the detectors on the views they need, drop overlapping
-personal-detail findings (one number is a QQ number *or* a phone number, not both), then decide the action
-(SG-01 before MOD-08 before MOD-10) and a risk score for ordering the moderation queue.
+personal-detail findings (one number is a QQ number *or* a phone number, not both), read the meaning of the
+texts in one batch, combine words and meaning (``_combine``, the one place where they meet), then decide the
+action (SG-01 before MOD-08 before MOD-10) and a risk score for ordering the moderation queue.
+
+The combined rule (issue 14; thresholds in ``data/meaning.toml``, the reasons in docs/decisions.md):
+
+* **Safeguarding, words.** A lexicon phrase or two-part rule that an idiom does not explain away is *certain*
+  when the writer or someone they know is in the text (``context.speaker``) and its confidence is at least
+  0.7, and *possible* when weaker, or when a story, the news or a joke ("哈哈", "lol") stands beside it. A hit in topic talk (the news, a story, the law) with nobody the writer
+  knows in it is dropped; a hit with neither a person nor a topic needs the meaning detector to agree
+  (probability at its *possible* threshold) and is then *possible*.
+* **Safeguarding, meaning.** A sub-kind's probability at ``certain`` is *certain* (*possible* beside a story,
+  the news or a joke); at ``possible``, *possible*.
+  A text of fewer than eight letters ("我很伤心", "妈妈摸我的头") is too little to read: it needs the ``short``
+  threshold and is at most *possible*.
+  In topic talk it needs the ``topic`` threshold and is at most *possible*.
+  An insult aimed at someone else ("你怎么不去死": unkind words, no lexicon safeguarding hit, and not the
+  writer or anyone they know in it) is unkind, not read as the writer's own harm.
+* **Unkind.** Lexicon insults, targeted words and group contempt (``context.detect_group_contempt``), or the
+  meaning detector's "unkind" probability at its threshold. A text with a safeguarding finding carries no
+  unkind finding: a child telling what was said to them is not being unkind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
-from app.moderation.screening import contact, names, places, words_detector
+from app.moderation.screening import contact, context, names, places, words_detector
 from app.moderation.screening.lexicon import allowed_spans
 from app.moderation.screening.normalise import Normalised, normalise
 from app.moderation.screening.types import (
@@ -18,10 +37,14 @@ from app.moderation.screening.types import (
     Action,
     Category,
     Finding,
+    Level,
     Result,
+    Subkind,
 )
 
 MASK = "＊＊＊"
+WORDS_CERTAIN = 0.7  # a lexicon safeguarding hit at least this confident, with a person in the text, is certain
+MEANING_CERTAIN_LENGTH = 8  # letters: a shorter text ("我很伤心") is too little to be sure of by meaning alone
 
 # When two personal-detail findings overlap, the more specific one stays: an e-mail's domain is not a URL,
 # a number after a QQ cue is a QQ number even if it also looks like a phone number.
@@ -44,27 +67,75 @@ _PERSONAL_DETECTORS: tuple[Callable[[Normalised], list[Finding]], ...] = (
     contact.detect_qq,
     contact.detect_social_ids,
     contact.detect_id_numbers,
+    contact.detect_student_numbers,
+    contact.detect_handles,
     places.detect_addresses,
     places.detect_schools,
     names.detect_names,
 )
 
 
-def screen(text: str) -> Result:
-    """Screen one child-authored text: findings with spans in ``text``, the action and a risk score."""
+def personal_details(text: str) -> list[Finding]:
+    """Only the personal details of ``text`` (the child's prompt while writing, MOD-08): no meaning read."""
     n = normalise(text)
+    found: list[Finding] = []
+    for detect in _PERSONAL_DETECTORS:
+        found.extend(detect(n))
+    return _resolve_overlaps(found)
+
+
+def screen(text: str, *, meaning: bool = True) -> Result:
+    """Screen one child-authored text: findings with spans in ``text``, the action and a risk score."""
+    return screen_many([text], meaning=meaning)[0]
+
+
+def screen_many(texts: Sequence[str], *, meaning: bool = True) -> list[Result]:
+    """Screen many texts; their meaning is read in one batch (much cheaper per text than one by one)."""
+    from app.moderation.screening import meaning as meaning_detector
+
+    normalised = [normalise(t) for t in texts]
+    idioms = [context.idiom_spans(n.plain) for n in normalised]
+    readable = [i for i, n in enumerate(normalised) if meaning and _has_words(n.plain)]
+    probabilities: list[dict[str, float] | None] = [None] * len(texts)
+    read = [_without_idioms(normalised[i], idioms[i] + allowed_spans(normalised[i].plain)) for i in readable]
+    for i, scores in zip(readable, meaning_detector.scores(read), strict=True):
+        probabilities[i] = scores
+    return [_screen_one(n, p, s) for n, p, s in zip(normalised, probabilities, idioms, strict=True)]
+
+
+def _without_idioms(n: Normalised, idioms: list[tuple[int, int]]) -> str:
+    """The words the meaning detector reads: an idiom's harm word and the allow-list's harmless words taken
+    out ("我想死你们了" is read as "我想你们了", "我们都傻傻的开心" as "我们都开心"), so that meaning and words
+    agree on what is harmless."""
+    text = n.original
+    for start, end in sorted((n.span(s, e) for s, e in idioms), reverse=True):
+        text = text[:start] + text[end:]
+    return text
+
+
+def _has_words(plain: str) -> bool:
+    return sum(ch.isalpha() for ch in plain) >= 2
+
+
+def _screen_one(n: Normalised, probabilities: dict[str, float] | None, idioms: list[tuple[int, int]]) -> Result:
     personal: list[Finding] = []
     for detect in _PERSONAL_DETECTORS:
         personal.extend(detect(n))
     allowed = allowed_spans(n.plain)
-    concerns = words_detector.detect_safeguarding(n, allowed)
-    unkind = [f for f in words_detector.detect_unkind(n, allowed) if not _inside_any(f, concerns)]
+    words_concerns = [
+        f for f in words_detector.detect_safeguarding(n, allowed) if not _overlaps_idiom(n, f, idioms)
+    ]
+    words_unkind = [
+        f for f in words_detector.detect_unkind(n, allowed) + context.detect_group_contempt(n)
+        if not _overlaps_idiom(n, f, idioms)
+    ]
+    concerns, unkind = _combine(n, words_concerns, words_unkind, probabilities)
     findings = sorted(
         _resolve_overlaps(personal) + _dedupe(concerns + unkind),
-        key=lambda f: (f.start, f.end, f.category),
+        key=lambda f: (f.start, f.end, f.category, str(f.subkind or "")),
     )
     return Result(
-        text=text,
+        text=n.original,
         normalised=n.text,
         findings=tuple(findings),
         action=decide(findings),
@@ -72,11 +143,73 @@ def screen(text: str) -> Result:
     )
 
 
+def _overlaps_idiom(n: Normalised, f: Finding, idioms: list[tuple[int, int]]) -> bool:
+    """Idiom spans are in the plain view; findings in the original: compare in the original."""
+    return any(context.overlaps_any(f.start, f.end, [n.span(s, e)]) for s, e in idioms)
+
+
+def _combine(
+    n: Normalised, words_concerns: list[Finding], words_unkind: list[Finding],
+    probabilities: dict[str, float] | None,
+) -> tuple[list[Finding], list[Finding]]:
+    """Lexicon and meaning, combined by the rule in this module's docstring."""
+    from app.moderation.screening import meaning as meaning_detector
+
+    t = meaning_detector.thresholds()
+    who = context.speaker(n.plain)
+    probabilities = probabilities or {}
+    sg_scores = {Subkind(k): v for k, v in probabilities.items() if k != meaning_detector.UNKIND}
+    best = max(sg_scores.values(), default=0.0)
+    whole = (0, len(n.original))
+    concerns: list[Finding] = []
+    # A story, the news or a joke beside the writer's own words ("我看了一本小说，主角离家出走", "my mum will kill
+    # me if I lose it haha"): an officer reads it first, nothing is certain.
+    sure = Level.POSSIBLE if who.topic or who.joke else Level.CERTAIN
+    for f in words_concerns:
+        if who.topic_only:
+            continue  # "新闻上说有个学生自杀了": talk about a topic, not a disclosure
+        if who.personal:
+            level = sure if f.confidence >= WORDS_CERTAIN else Level.POSSIBLE
+        elif best >= t.possible:
+            level = Level.POSSIBLE
+        else:
+            continue  # "家暴太可怕了": a word with nobody it happens to, and a meaning that is not a disclosure
+        concerns.append(_with_level(f, level))
+    taunt = bool(words_unkind) and not words_concerns and not who.personal
+    for subkind, p in sg_scores.items():
+        if taunt:
+            break  # "你怎么不去死": an insult aimed at someone else, not the writer's own harm
+        if who.topic_only:
+            level = Level.POSSIBLE if p >= t.topic else None
+        else:
+            if sum(ch.isalpha() for ch in n.plain) < MEANING_CERTAIN_LENGTH:
+                level = Level.POSSIBLE if p >= t.short else None  # "我很伤心", "妈妈摸我的头": too little to read
+            else:
+                level = sure if p >= t.certain else Level.POSSIBLE if p >= t.possible else None
+        if level is not None:
+            concerns.append(Finding(Category.SAFEGUARDING, *whole, round(p, 2), subkind, level, "meaning"))
+    if concerns:
+        return concerns, []
+    unkind = list(words_unkind)
+    p_unkind = probabilities.get(meaning_detector.UNKIND, 0.0)
+    if p_unkind >= t.unkind:
+        unkind.append(Finding(Category.UNKIND, *whole, round(p_unkind, 2), source="meaning"))
+    return concerns, unkind
+
+
+def _with_level(f: Finding, level: Level) -> Finding:
+    return Finding(f.category, f.start, f.end, f.confidence, f.subkind, level, f.source)
+
+
 def decide(findings: Iterable[Finding]) -> Action:
-    """SG-01 first: a safeguarding signal outranks everything; then personal details, then unkind words."""
+    """SG-01 first: a certain safeguarding signal outranks everything, then a possible one; then personal
+    details, then unkind words."""
+    findings = list(findings)
     categories = {f.category for f in findings}
-    if Category.SAFEGUARDING in categories:
+    if any(f.category == Category.SAFEGUARDING and f.level != Level.POSSIBLE for f in findings):
         return Action.SAFEGUARDING
+    if Category.SAFEGUARDING in categories:
+        return Action.SAFEGUARDING_POSSIBLE
     if categories & PERSONAL_DETAILS:
         return Action.PERSONAL_DETAILS
     if Category.UNKIND in categories:
@@ -121,11 +254,6 @@ def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
     return kept
 
 
-def _inside_any(f: Finding, others: list[Finding]) -> bool:
-    """Drop an unkind hit inside a safeguarding one: "我想去死" is a self-harm signal, not an insult."""
-    return any(o.start <= f.start and f.end <= o.end for o in others)
-
-
 def _dedupe(findings: list[Finding]) -> list[Finding]:
     """Of word hits with the same category and sub-kind, drop those inside a longer or stronger one."""
     ranked = sorted(findings, key=lambda f: (-(f.end - f.start), -f.confidence))
@@ -133,6 +261,7 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     for f in ranked:
         contained = any(
             k.category == f.category and k.subkind == f.subkind and k.start <= f.start and f.end <= k.end
+            and k.source == f.source and (k.level == f.level or k.level == Level.CERTAIN)
             for k in kept
         )
         if not contained:

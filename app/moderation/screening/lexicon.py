@@ -270,9 +270,9 @@ def safeguarding_rules() -> tuple[Rule, ...]:
 
 def reload() -> None:
     """Forget every compiled lexicon (after editing a data file in a running process, or in tests)."""
-    from app.moderation.screening import contact, names, places, words_detector
+    from app.moderation.screening import contact, context, meaning, names, places, words_detector
 
     for fn in (cue_folds, allow_list, allowed_words, unkind_words, safeguarding_phrases, safeguarding_rules):
         fn.cache_clear()
-    for module in (contact, names, places, words_detector):
+    for module in (contact, context, meaning, names, places, words_detector):
         module.cache_clear()

@@ -20,6 +20,51 @@ from app.moderation.screening.types import Category, Finding
 _EN_NOT_NAMES = frozenset(
     "not a an the very so too really secret here there in at on and but because is was".split()
 )
+# Pinyin: common surnames that are not English words, and a given name of one or two syllables.
+_PY_SURNAMES = (
+    "wang|zhang|liu|chen|yang|huang|zhao|zhou|xu|sun|zhu|guo|lin|luo|gao|zheng|liang|xie|song|tang|feng|deng|cao|"
+    "peng|zeng|xiao|tian|dong|pan|yuan|cai|jiang|du|cheng|wei|su|ding|ren|shen|yao|cui|zhong|tan|jin|shi|liao|jia|"
+    "xia|fu|fang|bai|zou|meng|xiong|qin|qiu|hou|yin|xue|yan|duan|lei|li|wu|hu|lu|han"
+)
+_PY_SYLLABLE = (
+    r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|in|un|"
+    r"ia|ie|iu|ua|uo|ui|ue|a|o|e|i|u|v)"
+)
+_PY_GIVEN = rf"(?:{_PY_SYLLABLE}){{1,2}}"
+# Pinyin-shaped English words that follow or precede a surname-shaped word in ordinary English.
+_PY_NOT_GIVEN = frozenset(
+    """can man ban fan pan tan ran shun sun run fun bun gun hang bang gang long song ping pong ding dong hen ten men
+    pen den bin tin win pin sin kin fin yes yen hi he she me we be you yo ma mama ha hey bye buy guy tie lie die pie
+    hue cue due sue ago also ok okay uh oh shoe zoo too two so go no do to dean bean mean lean wean chin shin thin
+    nina tina gina lena dana ana hannah diana jane jean joe sean leo""".split()
+)
+_PY_WORD = re.compile(rf"(?:{_PY_SYLLABLE})+")
+
+
+def _among_english(plain: str, start: int, end: int) -> bool:
+    """A pinyin name stands among English words ("my friend wang haoran drew this"), not in a sentence
+    written in pinyin ("wo xi huan gong yuan", "荡qiu qian"): the words beside it are not pinyin."""
+    before = re.findall(r"[a-z']+", plain[:start])
+    after = re.findall(r"[a-z']+", plain[end:])
+    neighbours = before[-1:] + after[:1]
+    return bool(neighbours) and not any(_PY_WORD.fullmatch(w) for w in neighbours)
+
+
+_NOT_NAME_END = "人们们的地得了过着吗呢吧啊"  # 黄种人, 任何人: a surname character starting an ordinary word
+_TITLES = frozenset(
+    "主席 总理 主任 书记 老板娘 老师 同学 阿姨 叔叔 医生 校长 老板 师傅 奶奶 爷爷 哥哥 姐姐 先生 女士 主任 教练 警官 护士 大爷 大妈 同志 总 老".split()
+)
+# Words after "i'm", "this is", "called" … that are not names ("i'm happy", "this is great").
+_EN_NOT_NAME_WORDS = frozenset(
+    """going gonna happy sad sorry glad sure scared afraid tired bored from in at with and or the a an to not so
+    very really just also still always never sometimes only too years year old new here there home back done
+    good great fun cool nice bad fine ok okay hungry thirsty sick ill alone lonely worried excited lucky
+    writing asking saying telling trying hoping thinking looking waiting playing learning living staying
+    in out up down my your his her our their this that these those what why how when where who which
+    because but if of for on by about all some any no yes one two three four five six seven eight nine ten
+    grade class school park library bus team club reading years student kid boy girl child
+    he she it they we you i me him them us dead underscore dot lol haha time same game name came""".split()
+)
 
 
 def cache_clear() -> None:
@@ -31,7 +76,13 @@ class _Patterns:
     after_cue: re.Pattern[str]
     classmate: re.Pattern[str]
     before_title: re.Pattern[str]
+    sentence_start: re.Pattern[str]
+    with_someone: re.Pattern[str]
+    pair: re.Pattern[str]
     english: re.Pattern[str]
+    english_full: re.Pattern[str]
+    pinyin: re.Pattern[str]
+    given_en: frozenset[str]
     not_names: frozenset[str]
 
 
@@ -47,7 +98,26 @@ def _patterns() -> _Patterns:
         after_cue=re.compile(rf"(?:{alternation(words('cues.txt', 'name'))}){joiner}{full_name}"),
         classmate=re.compile(rf"(?:{alternation(words('cues.txt', 'classmate'))}){full_name}"),
         before_title=re.compile(rf"{full_name}(?:同学|小朋友)"),
-        english=re.compile(rf"(?:{alternation(words('cues.txt', 'name_en'))})\s+([a-z]+(?: [a-z]+)?)"),
+        # Issue 14: a name that starts a sentence and is followed by what a person does or is (陈思远说…,
+        # 王一诺是…, 黄梓涵周一没来) — a surname and two characters, or one character before 说/他/她.
+        sentence_start=re.compile(
+            rf"(?:^|(?<=[。！？!?；;，,\s]))(?:((?:{alternation(compound)}|[{''.join(single)}]){NAME_CHAR}{NAME_CHAR})"
+            rf"(?=说|他(?!们)|她(?!们)|是|和|跟|也|都|今天|昨天|每天|又|总是|老是|没来|没有来|不来)"
+            rf"|((?:{alternation(compound)}|[{''.join(single)}]){NAME_CHAR})(?=说))"
+        ),
+        with_someone=re.compile(
+            rf"(?:我和|我跟|和我|跟我|我同|告诉|跟|和)({surname}{NAME_CHAR}{NAME_CHAR})(?=一起|说|都|也|是|去|在)"
+            rf"|(?:我和|我跟)({surname}{NAME_CHAR})(?=一起|是好朋友|是同桌|是同学)"
+        ),
+        # Two names joined (张三和李四都…): both are names.
+        pair=re.compile(
+            rf"(?:^|(?<=[。！？!?；;，,\s]))({surname}{NAME_CHAR}{{1,2}})(?:和|跟|与|、)({surname}{NAME_CHAR}{{1,2}})"
+            rf"(?=都|一起|是|说|也|在|去|打|吵|他们|她们|两个|$)"
+        ),
+        english=re.compile(rf"(?<![a-z])(?:{alternation(words('cues.txt', 'name_en'))})\s+([a-z]+(?: [a-z]+)?)"),
+        english_full=re.compile(rf"(?<![a-z])((?:{alternation(words('given_names_en.txt', 'names'))}) [a-z]{{2,20}})(?![a-z])"),
+        pinyin=re.compile(rf"(?<![a-z])(?:({_PY_SURNAMES}) ({_PY_GIVEN})|({_PY_GIVEN}) ({_PY_SURNAMES}))(?![a-z])"),
+        given_en=frozenset(words("given_names_en.txt", "names")),
         not_names=allowed_words("names"),
     )
 
@@ -57,19 +127,47 @@ def detect_names(n: Normalised) -> list[Finding]:
     p = _patterns()
     plain = n.plain
     found: list[Finding] = []
-    for pattern, confidence in ((p.after_cue, 0.85), (p.classmate, 0.7), (p.before_title, 0.7)):
+    patterns = ((p.after_cue, 0.85), (p.classmate, 0.7), (p.before_title, 0.7), (p.sentence_start, 0.65),
+                (p.with_someone, 0.65))
+    for pattern, confidence in patterns:
         for m in pattern.finditer(plain):
-            name = m.group(1)
-            if name in p.not_names or name[:2] in p.not_names:
+            group = 1 if m.group(1) else 2
+            name = m.group(group)
+            if name is None:
                 continue
-            found.append(finding(n, Category.NAME, m.start(1), m.end(1), confidence))
+            if (name in p.not_names or name[:2] in p.not_names or name[1:] in p.not_names or name[-2:] in _TITLES
+                    or name[-1] in _NOT_NAME_END):
+                continue  # 高兴, 马上 …; 李老师, 王阿姨: a surname and a title is how children politely avoid a name
+            found.append(finding(n, Category.NAME, m.start(group), m.end(group), confidence))
     for m in p.english.finditer(plain):
         parts: list[str] = []
         for word in m.group(1).split():
-            if word in _EN_NOT_NAMES:
+            if word in _EN_NOT_NAMES or word in _EN_NOT_NAME_WORDS:
                 break
             parts.append(word)
-        if parts:
-            end = m.start(1) + len(" ".join(parts))
+        if len(parts) != 2:
+            continue  # a given name alone ("my name is Lily") is not a full name
+        end = m.start(1) + len(" ".join(parts))
+        strong = m.group(0).startswith(("my name", "i am called"))
+        o_start, o_end = n.span(m.start(1), end)
+        written = n.original[o_start:o_end].split()
+        capitalised = len(written) == 2 and all(w[:1].isupper() for w in written)
+        pinyin = any(re.fullmatch(_PY_SURNAMES, w) for w in parts)
+        if strong or capitalised or parts[0] in p.given_en or pinyin:
             found.append(finding(n, Category.NAME, m.start(1), end, 0.75))
+    for m in p.pair.finditer(plain):
+        names = [m.group(1), m.group(2)]
+        if any(x in p.not_names or x[:2] in p.not_names or x[-2:] in _TITLES or x[-1] in _NOT_NAME_END for x in names):
+            continue
+        for group in (1, 2):
+            found.append(finding(n, Category.NAME, m.start(group), m.end(group), 0.65))
+    for m in p.pinyin.finditer(plain):  # "wang haoran", "yiming zhang": a Chinese name written in pinyin
+        given = m.group(2) or m.group(3)
+        if given in _EN_NOT_NAME_WORDS or given in _PY_NOT_GIVEN or not _among_english(plain, m.start(), m.end()):
+            continue
+        found.append(finding(n, Category.NAME, m.start(), m.end(), 0.7))
+    for m in p.english_full.finditer(plain):
+        surname = m.group(1).split()[1]
+        if surname not in _EN_NOT_NAMES and surname not in _EN_NOT_NAME_WORDS:
+            found.append(finding(n, Category.NAME, m.start(1), m.end(1), 0.7))
     return found

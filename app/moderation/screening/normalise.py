@@ -153,6 +153,8 @@ def _fold_numerals(buf: _Buffer) -> None:
             digits[i] = STRONG_NUMERALS[ch]
     for i, ch in enumerate(digits):
         if ch in WEAK_NUMERALS:
+            if ch == "o" and any(0 <= j < len(digits) and digits[j].isascii() and digits[j].isalpha() for j in (i - 1, i + 1)):
+                continue  # the letter o of a word ("12 oak road", "no. 9"), not a zero
             left, right = _neighbour(digits, i, -1), _neighbour(digits, i, 1)
             if (left.isascii() and left.isdigit()) or (right.isascii() and right.isdigit()):
                 digits[i] = WEAK_NUMERALS[ch]
@@ -219,9 +221,43 @@ def _apply_folds(buf: _Buffer, pattern: re.Pattern[str] | None, canonical: Calla
     buf.digits, buf.plain, buf.starts, buf.ends = out.digits, out.plain, out.starts, out.ends
 
 
+_EN_DIGITS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+              "seven": "7", "eight": "8", "nine": "9"}
+_EN_DIGIT = "|".join(_EN_DIGITS)
+# Five or more digits spelled out in English ("one three eight, zero four five two …"), as numbers are disguised.
+_EN_DIGIT_RUN = re.compile(rf"(?<![a-z])(?:{_EN_DIGIT})(?:[\s,\-]{{1,3}}(?:{_EN_DIGIT})){{4,}}(?![a-z])")
+
+
+def _fold_english_digits(buf: _Buffer) -> None:
+    """Spelled-out English digits → ASCII digits in both views (the words carry no other meaning there)."""
+    text = "".join(buf.digits)
+    if not any(word in text for word in ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "zero")):
+        return
+    runs = list(_EN_DIGIT_RUN.finditer(text))
+    if not runs:
+        return
+    out = _Buffer([], [], [], [])
+    pos = 0
+    for run in runs:
+        for name in ("digits", "plain", "starts", "ends"):
+            getattr(out, name).extend(getattr(buf, name)[pos : run.start()])
+        for word in re.finditer(rf"{_EN_DIGIT}", run.group(0)):
+            start, end = run.start() + word.start(), run.start() + word.end()
+            digit = _EN_DIGITS[word.group(0)]
+            out.digits.append(digit)
+            out.plain.append(digit)
+            out.starts.append(buf.starts[start])
+            out.ends.append(buf.ends[end - 1])
+        pos = run.end()
+    for name in ("digits", "plain", "starts", "ends"):
+        getattr(out, name).extend(getattr(buf, name)[pos:])
+    buf.digits, buf.plain, buf.starts, buf.ends = out.digits, out.plain, out.starts, out.ends
+
+
 def normalise(text: str, *, fold_cues: bool = True) -> Normalised:
     """Normalise ``text`` (MOD-07): NFKC, lower case, t2s, numerals, separators, contact-cue homophones."""
     buf = _characters(text)
+    _fold_english_digits(buf)
     _fold_numerals(buf)
     _strip_gaps(buf)
     if fold_cues:

@@ -29,7 +29,8 @@ _PARTS = re.compile(
     rf"|(?P<building>{_NUM}(?:栋|幢|座|号楼|楼(?=\d)))"
     rf"|(?P<unit>{_NUM}单元)"
     rf"|(?P<house>{_NUM}(?:-{_NUM})?号(?:院)?(?![线门车场球位桌码口窗台车站]))"
-    rf"|(?P<room>{_NUM}(?:室|房间|户)|(?<=[元栋幢座-])\d{{3,4}}(?![\d年米元岁]))"
+    # a room: 501室, 3栋…501, or building-unit-room written 8-3-201 (the dashes are gone in this view: " 83201")
+    rf"|(?P<room>{_NUM}(?:室|房间|户)|(?<=[元栋幢座-])\d{{3,4}}(?![\d年米元岁])|(?<=\s)\d{{3,6}}(?![\d年米元岁号路线次个人点分]))"
     rf"|(?P<floor>{_NUM}(?:层|楼)(?![梯道下上顶]))"
 )
 _HOUSE_LEVEL = frozenset({"building", "unit", "house", "room"})
@@ -47,11 +48,40 @@ _SCHOOL_EN = re.compile(
     r"(?<![a-z])((?:[a-z]+ ){1,3})"
     r"(?:primary|middle|high|elementary|junior high|secondary|international) school"
 )
-_CLASS_EN = re.compile(r"(?:grade|year) ?\d{1,2},? ?class ?\d{1,2}|class ?\d{1,2},? ?(?:grade|year) ?\d{1,2}")
+_CLASS_EN = re.compile(
+    r"(?:grade|year) ?\d{1,2},? ?class ?\d{1,2}|class ?\d{1,2},? ?(?:grade|year) ?\d{1,2}"
+    r"|(?<![a-z])class ?\d{1,2} ?[a-z](?![a-z])|(?<![a-z])class ?\d{1,2}-\d{1,2}(?!\d)"
+)
+# A named school without the word "school", written with capitals ("Hillside Primary"): read in the original.
+_SCHOOL_EN_SHORT = re.compile(r"(?<![A-Za-z])((?:[A-Z][a-z]+ ){1,3})(?:Primary|Secondary|Junior High|High|Middle|Academy)(?![A-Za-z])")
 _ADDRESS_EN = re.compile(
-    r"(?<![a-z0-9])\d{1,5}[a-z]?,? (?:[a-z]+ ){1,3}"
+    r"(?<![a-z0-9])(?:n0|no\.? ?)?\d{1,5}[a-z]?,? (?:(?!(?:is|the|a|an|to|of|and|in|on|my|your|was|bus)\b)[a-z]+ ){1,3}"
     r"(?:road|rd|street|st|avenue|ave|lane|ln|drive|dr|way|close|court|crescent)"
     r"(?![a-z])(?:,? ?(?:flat|apt|apartment|building|block|room|unit|no\.?) ?\d{1,5})?"
+)
+# A street after a home cue, without a house number: "i live on maple street".
+_PLACE_EN = (
+    r"(?:road|street|avenue|lane|drive|close|court|crescent|estate|garden|gardens|community|village|apartments|"
+    r"residence|mansion|compound|building|block|tower|xiaoqu)"
+)
+_HOME_STREET_EN = re.compile(
+    r"(?:i live|we live|my home is|our house is|our home is|my address is|our address is|my house is|my home address is)"
+    rf"(?: at| on| in|:)? ((?:[a-z0-9.,]+ ){{0,4}}{_PLACE_EN})(?![a-z])"
+)
+_NOT_A_PLACE_NAME = frozenset(
+    "a an the nice big small new old quiet good great lovely busy very beautiful safe friendly same this that our my "
+    "your their his her tall high".split()
+)
+# Without a cue: a numbered building in a named place ("no. 3 building, xinhua community").
+_NUMBERED_BUILDING_EN = re.compile(
+    r"(?<![a-z0-9])(?:no\.? ?)?\d{1,4} ?(?:building|block|tower),? (?:[a-z]+ ){1,3}(?:community|estate|garden|gardens|village|xiaoqu)(?![a-z])"
+)
+# A door number said as one ("我家门牌号是302", "house number 12").
+_DOOR_NUMBER = re.compile(r"(?:门牌号|门牌|house number|door number)(?:码)?\s*(?:是|为|:|is)?\s*(\d{1,5}(?:-\d{1,5})?)")
+# Building and room, either order: "building 7, room 502", "room 1203, tower b".
+_FLAT_EN = re.compile(
+    r"(?<![a-z])(?:building|block|tower|bldg) ?[a-z0-9]{1,4},? (?:unit ?\d{1,3},? )?(?:room|flat|apt|apartment) ?\d{1,5}"
+    r"|(?<![a-z])(?:room|flat|apt|apartment) ?\d{2,5},? (?:building|block|tower|bldg) ?[a-z0-9]{1,4}(?![a-z0-9])"
 )
 _EN_STOP = frozenset(
     "my our the a an this that your his her their every other local new big good best nearest near at to in "
@@ -111,12 +141,23 @@ def detect_addresses(n: Normalised) -> list[Finding]:
             continue
         found.append(finding(n, Category.ADDRESS, chain.start, chain.end, confidence))
     found += [finding(n, Category.ADDRESS, m.start(), m.end(), 0.8) for m in _ADDRESS_EN.finditer(text)]
+    for m in _HOME_STREET_EN.finditer(n.plain):
+        words_before = m.group(1).replace(",", " ").split()[:-1]
+        if words_before and not (set(words_before) & _NOT_A_PLACE_NAME):  # "a nice community" names no place
+            found.append(finding(n, Category.ADDRESS, m.start(1), m.end(1), 0.75))
+    found += [finding(n, Category.ADDRESS, m.start(), m.end(), 0.75) for m in _NUMBERED_BUILDING_EN.finditer(n.plain)]
+    found += [finding(n, Category.ADDRESS, m.start(), m.end(), 0.8) for m in _FLAT_EN.finditer(n.plain)]
+    found += [finding(n, Category.ADDRESS, m.start(1), m.end(1), 0.8) for m in _DOOR_NUMBER.finditer(text)]
     return found
 
 
 def _fine_admin(part: str) -> bool:
     """A district, town or village is close to a home; a province or city is not."""
     return part[-1] in "区县镇乡村" or part.endswith("街道")
+
+
+_NOT_SCHOOL_END = "上读念考进去和与跟比得到在"
+_NOT_SCHOOL_START = "但和与跟比而"
 
 
 def detect_schools(n: Normalised) -> list[Finding]:
@@ -126,17 +167,25 @@ def detect_schools(n: Normalised) -> list[Finding]:
     found: list[Finding] = []
     for m in _SCHOOL.finditer(text):
         name = m.group(1)
-        if name in generic:
-            continue
-        found.append(finding(n, Category.SCHOOL, m.start(), m.end(), 0.8))
+        if name in generic or name[-1] in _NOT_SCHOOL_END or name[0] in _NOT_SCHOOL_START or "某" in name:
+            continue  # "第一天上小学", "哥哥上初中", "食堂比小学", "学校和幼儿园": a verb or a link, not a name
+        school = finding(n, Category.SCHOOL, m.start(), m.end(), 0.8)
+        gap = n.original.rfind(" ", school.start, school.end)  # the child's space ends the words before it
+        if gap != -1:
+            school = Finding(Category.SCHOOL, gap + 1, school.end, school.confidence)
+        found.append(school)
     found += [finding(n, Category.SCHOOL, m.start(), m.end(), 0.75) for m in _NUMBERED_SCHOOL.finditer(text)]
     found += [finding(n, Category.SCHOOL, m.start(), m.end(), 0.8) for m in _CLASS.finditer(text)]
     for m in _SCHOOL_EN.finditer(text):
         name_words = m.group(1).split()
-        while name_words and name_words[0] in _EN_STOP:
-            name_words.pop(0)
+        stops = [i for i, w in enumerate(name_words) if w in _EN_STOP]
+        if stops:  # "safer crossings near the primary school": only the words after the last stop word name it
+            name_words = name_words[stops[-1] + 1 :]
         if name_words:
             start = m.end(1) - len(" ".join(name_words)) - 1
             found.append(finding(n, Category.SCHOOL, start, m.end(), 0.75))
     found += [finding(n, Category.SCHOOL, m.start(), m.end(), 0.7) for m in _CLASS_EN.finditer(text)]
+    for m in _SCHOOL_EN_SHORT.finditer(n.original):
+        if m.group(1).split()[0].lower() not in _EN_STOP:
+            found.append(Finding(Category.SCHOOL, m.start(), m.end(), 0.7))
     return found

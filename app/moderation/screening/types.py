@@ -31,6 +31,7 @@ class Subkind(StrEnum):
     """The safeguarding triggers of SG-02, so the officer sees what kind of concern was flagged."""
 
     ABUSE = "abuse"
+    NEGLECT = "neglect"  # no adult, no food, no care: said plainly (issue 14)
     SELF_HARM = "self_harm"
     SEXUAL = "sexual"
     GROOMING = "grooming"
@@ -38,10 +39,19 @@ class Subkind(StrEnum):
     BULLYING = "bullying"
 
 
+class Level(StrEnum):
+    """How sure screening is of a safeguarding finding (issue 14): *certain* opens a case; *possible* puts the
+    words on the safeguarding officers' "please read" list, shown to nobody else, with no case opened."""
+
+    CERTAIN = "certain"
+    POSSIBLE = "possible"
+
+
 class Action(StrEnum):
     """Where the comment goes next; ordered from most to least urgent."""
 
     SAFEGUARDING = "safeguarding"  # SG-01: never published, officer alerted
+    SAFEGUARDING_POSSIBLE = "safeguarding_possible"  # held, on the officers' "please read" list, no case yet
     PERSONAL_DETAILS = "personal_details"  # MOD-08: prompt the child, redact or hold
     UNKIND = "unkind"  # MOD-10: never published as is
     CLEAN = "clean"  # still pre-moderated by a human (MOD-01)
@@ -64,7 +74,7 @@ PERSONAL_DETAILS: frozenset[Category] = frozenset(
 # How much a finding of each category weighs in the queue's risk order: a disclosure of harm comes first,
 # then details that let a stranger reach the child, then details that only narrow down who the child is.
 RISK_WEIGHT: dict[Category, float] = {
-    Category.SAFEGUARDING: 1.0,
+    Category.SAFEGUARDING: 1.0,  # a possible finding weighs its confidence, which the band keeps below certain
     Category.PHONE: 0.8,
     Category.ADDRESS: 0.8,
     Category.ID_NUMBER: 0.8,
@@ -87,6 +97,8 @@ class Finding:
     end: int
     confidence: float
     subkind: Subkind | None = None
+    level: Level | None = None  # safeguarding findings only
+    source: str = "words"  # "words" (lexicons and rules) or "meaning" (the sentence encoder)
 
     @property
     def is_personal(self) -> bool:
@@ -100,6 +112,8 @@ class Finding:
             "start": self.start,
             "end": self.end,
             "confidence": round(self.confidence, 2),
+            "level": str(self.level) if self.level else None,
+            "source": self.source,
         }
 
 
@@ -120,6 +134,11 @@ class Result:
     @property
     def subkinds(self) -> frozenset[Subkind]:
         return frozenset(f.subkind for f in self.findings if f.subkind)
+
+    @property
+    def certain(self) -> bool:
+        """A safeguarding finding screening is sure of (a case opens)."""
+        return any(f.level == Level.CERTAIN for f in self.findings)
 
     def to_dict(self) -> dict[str, Any]:
         return {

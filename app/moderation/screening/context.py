@@ -1,0 +1,157 @@
+"""The words around a finding (issue 14): who is speaking about whom, idioms that look like harm, and contempt
+for a group. Data in ``app/moderation/data/context.toml``; everything runs on the ``plain`` view.
+
+* **Speaker.** A disclosure is a person telling what happens to them or someone they know ("I", "my", "we",
+  a friend, a brother); talk about a topic, the news, a story or the law is not. ``speaker(plain)`` says
+  which of the two the text shows (both, one or neither); the combined rule in ``engine`` decides with it.
+* **Idioms.** "我想死你们了" (I missed you so much), "累死了", "kill it at the game": the harm word is read with
+  the words right after (or before) it, and a hit on it is dropped. The harm words themselves stay listed.
+* **Group contempt.** A group (a region, gender, ethnicity, disability, family background) and a word of
+  contempt close together are unkind words with no person named (MOD-10).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+
+from app.moderation.screening.common import finding
+from app.moderation.screening.lexicon import DATA_DIR, alternation
+from app.moderation.screening.normalise import Normalised, normalise_entry
+from app.moderation.screening.types import Category, Finding
+
+
+def cache_clear() -> None:
+    _data.cache_clear()
+    _compiled.cache_clear()
+
+
+@cache
+def _data() -> dict:
+    with (DATA_DIR / "context.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def _words(items: list[str]) -> list[str]:
+    return [w for w in (normalise_entry(i) if i.strip() else i for i in items) if w]
+
+
+def _pattern(items: list[str]) -> re.Pattern[str]:
+    """Latin words match as whole words (so "me" is not in "game"); Chinese ones anywhere."""
+    latin = [w for w in items if w.isascii()]
+    other = [w for w in items if not w.isascii()]
+    parts = []
+    if latin:
+        parts.append(rf"(?<![a-z'])(?:{alternation(latin)})(?![a-z'])")
+    if other:
+        parts.append(f"(?:{alternation(other)})")
+    return re.compile("|".join(parts) or r"(?!)")
+
+
+@dataclass(frozen=True, slots=True)
+class _Idiom:
+    harm: re.Pattern[str]
+    before: re.Pattern[str] | None
+    after: re.Pattern[str] | None
+    both: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    first_person: re.Pattern[str]
+    known_person: re.Pattern[str]
+    opinion: re.Pattern[str]
+    topic: re.Pattern[str]
+    joke: re.Pattern[str]
+    idioms: tuple[_Idiom, ...]
+    groups: re.Pattern[str]
+    contempt: re.Pattern[str]
+    window: int
+
+
+def _raw_alternation(items: list[str]) -> str:
+    unique = sorted(set(items), key=lambda s: (-len(s), s))
+    return "|".join(re.escape(s) for s in unique)
+
+
+@cache
+def _compiled() -> _Compiled:
+    data = _data()
+    speaker = data["speaker"]
+    idioms = []
+    for raw in data.get("idiom", []):
+        # Idiom context keeps its spaces: " it" after "kill" must be a next word, not any text.
+        before = [normalise_entry(w) for w in raw.get("before", [])]
+        after = [w.lower() if w.startswith(" ") else normalise_entry(w) for w in raw.get("after", [])]
+        idioms.append(_Idiom(
+            harm=re.compile(f"(?:{_raw_alternation([normalise_entry(w) for w in raw['harm']])})"),
+            before=re.compile(f"(?:{_raw_alternation(before)})$") if before else None,
+            after=re.compile(f"^(?:{_raw_alternation(after)})") if after else None,
+            both=bool(raw.get("both", False)),
+        ))
+    group = data["group_contempt"]
+    return _Compiled(
+        first_person=_pattern(_words(speaker["first_person"])),
+        known_person=_pattern(_words(speaker["known_person"])),
+        opinion=_pattern(_words(speaker["opinion_frames"])),
+        topic=_pattern(_words(speaker["topic"])),
+        joke=_pattern([w if not w.isascii() else w.lower() for w in speaker.get("joke", [])]),
+        idioms=tuple(idioms),
+        groups=_pattern(_words(group["groups"])),
+        contempt=_pattern(_words(group["contempt"])),
+        window=int(group.get("window", 10)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    """What the text shows of who speaks about whom."""
+
+    personal: bool  # the writer, or someone they know, is in it (beyond an opinion frame)
+    topic: bool  # it talks about the news, a story, the law or people in general
+    joke: bool = False  # "哈哈", "lol": teasing or a joke
+
+    @property
+    def topic_only(self) -> bool:
+        return self.topic and not self.personal
+
+
+def speaker(plain: str) -> Speaker:
+    c = _compiled()
+    without_frames = c.opinion.sub(" ", plain)
+    personal = bool(c.first_person.search(without_frames) or c.known_person.search(without_frames))
+    return Speaker(personal=personal, topic=bool(c.topic.search(plain)), joke=bool(c.joke.search(plain)))
+
+
+def idiom_spans(plain: str) -> list[tuple[int, int]]:
+    """Spans of harm words that their neighbours make harmless (a hit overlapping one is dropped)."""
+    spans: list[tuple[int, int]] = []
+    for idiom in _compiled().idioms:
+        for m in idiom.harm.finditer(plain):
+            before_ok = idiom.before is not None and idiom.before.search(plain[max(0, m.start() - 6) : m.start()])
+            after_ok = idiom.after is not None and idiom.after.search(plain[m.end() : m.end() + 12])
+            if (before_ok and after_ok) if idiom.both else (before_ok or after_ok):
+                spans.append((m.start(), m.end()))
+    return spans
+
+
+def overlaps_any(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s < end and start < e for s, e in spans)
+
+
+def detect_group_contempt(n: Normalised) -> list[Finding]:
+    """A group word and a contempt word within the window, either order: unkind with no person named."""
+    c = _compiled()
+    plain = n.plain
+    contempt = [(m.start(), m.end()) for m in c.contempt.finditer(plain)]
+    if not contempt:
+        return []
+    found = []
+    for g in c.groups.finditer(plain):
+        for s, e in contempt:
+            if 0 <= s - g.end() <= c.window or 0 <= g.start() - e <= c.window:
+                found.append(finding(n, Category.UNKIND, min(g.start(), s), max(g.end(), e), 0.7))
+                break
+    return found
