@@ -8,7 +8,7 @@ COMPILED := $(CATALOGS:.po=.mo)
 HTMX_VERSION := 2.0.11
 SWAGGER_UI_VERSION := 5.36.0
 
-.PHONY: install run test test-pg bench bench-burst bench-floor bench-moderation bench-pictures lint i18n i18n-compile vendor clean
+.PHONY: install run test test-fast test-pg bench bench-burst bench-floor bench-moderation bench-pictures lint i18n i18n-compile vendor clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Yimi needs Python 3.11 or newer"'
@@ -32,11 +32,18 @@ run: install
 	@# Rate limits in this machine's Redis where it answers (memory:// otherwise), as the tests decide (app.core.ratelimit).
 	YIMI_RATE_LIMIT_STORAGE=$${YIMI_RATE_LIMIT_STORAGE:-$$($(BIN)/python -m app.core.ratelimit)} $(BIN)/yimi serve --host 127.0.0.1 --port 8000
 
+# Two pytest workers (pytest-xdist), one per core; each has its own database. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
+
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The inner loop: everything but the browser tests and the tests that start `yimi serve` (a few minutes).
+test-fast: install
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not browser and not served" $(PYTEST_ARGS)
 
 test-pg: install
-	YIMI_TEST_DATABASE_URL=$${YIMI_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
+	YIMI_TEST_DATABASE_URL=$${YIMI_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -34,7 +34,28 @@ from app.core import db, ratelimit
 from app.core.config import Settings, get_settings
 from app.core.migrate import upgrade
 
-PG_URL = os.environ.get("YIMI_TEST_DATABASE_URL")
+
+def _worker_database(url: str | None) -> str | None:
+    """Under pytest-xdist each worker has a database of its own on the same server (`<name>_gw0`, …), made if
+    missing: every test empties the tables it shares with no one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            if connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+PG_URL = _worker_database(os.environ.get("YIMI_TEST_DATABASE_URL"))
 # Request-rate counters: this machine's Redis where it answers (several workers, as in production), else
 # memory:// (a fresh machine; tests that serve two workers are then skipped, or fail with YIMI_REQUIRE_REDIS=1).
 # Each test counts under a prefix of its own (YIMI_RATE_LIMIT_PREFIX): no test, and no concurrent run,
@@ -283,3 +304,10 @@ def serve_yimi(settings) -> Iterator[Callable[..., Served]]:  # noqa: ANN001
 def served_app(serve_yimi) -> str:  # noqa: ANN001
     """`yimi serve --workers 2`, the command the Docker image runs, on this test's database: its address."""
     return serve_yimi().base
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that start `yimi serve` are marked `served` (make test-fast leaves them out with the browser tests)."""
+    for item in items:
+        if {"serve_yimi", "served_app"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.served)

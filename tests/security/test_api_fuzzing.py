@@ -28,8 +28,6 @@ from app.accounts.models import Role
 from app.demo import demo_children, load_demo
 from tests.conftest import make_user
 
-pytestmark = pytest.mark.served
-
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 ENDS_OWN_CREDENTIALS = r"^/api/v1/accounts/(tokens/|users/\{user_id\}/sign-out-everywhere)"
 LIMITS = {"YIMI_RATE_LIMIT_API": "1000000/minute", "YIMI_RATE_LIMIT_SIGN_IN": "100000/minute"}
