@@ -214,8 +214,12 @@ def test_a_child_sees_the_personal_details_prompt_while_writing_and_takes_it_out
     _sign_in_on_tablet(page, live_server, room, "zh_Hans")
     page.goto(f"{live_server}/me/consultations/{consultation.id}")
     page.get_by_role("button", name=msg("Start", "zh_Hans")).click()
-    for _ in range(4):
+    for step in range(1, 5):
+        # Each skip swaps in the next question: wait for it before the next tap (a tap on the old button would
+        # be lost while htmx is still swapping, on a busy machine).
+        expect(page.locator("input[name='at']")).to_have_value(str(step))
         page.get_by_role("button", name=msg("Skip this question", "zh_Hans")).click()
+    expect(page.locator("input[name='at']")).to_have_value("5")
     box = page.locator("textarea")
     box.click()
     box.press_sequentially("有事打我电话 138 0013 8000")  # typed key by key, as a child does
