@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -158,3 +159,34 @@ async def get_session() -> AsyncIterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+# The unit of work (docs/architecture.md, "Who commits"): an action — one use case a person performs — opens it,
+# calls services (which never commit), and commits once at the end. Anything raised inside rolls everything back
+# and goes on up, so a refusal never leaves half of a use case behind.
+@contextmanager
+def transaction(session: Session) -> Iterator[Session]:
+    """Commit once when the block ends; roll back and re-raise if anything in it fails. Nested blocks join the
+    outer one (only the outermost commits), so an action may call another action."""
+    depth = session.info.get("yimi_transaction_depth", 0)
+    session.info["yimi_transaction_depth"] = depth + 1
+    try:
+        yield session
+        if depth == 0:
+            session.commit()
+    except BaseException:
+        if depth == 0:
+            session.rollback()
+            session.info.pop("yimi_after_commit", None)
+        raise
+    finally:
+        session.info["yimi_transaction_depth"] = depth
+    if depth == 0:
+        for callback in session.info.pop("yimi_after_commit", []):
+            callback()
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run `callback` once the current unit of work has committed (and never if it rolls back): a wake-up, a
+    cache to forget. Work that must not be lost is a job (app.core.jobs), enqueued inside the transaction."""
+    session.info.setdefault("yimi_after_commit", []).append(callback)

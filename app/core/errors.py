@@ -85,6 +85,12 @@ class InvalidInput(YimiError):
         self.problems: list[str] = []  # on the generic page: one sentence per field, naming it (core.validation)
 
 
+def refusal(exc: YimiError) -> dict[str, Any]:
+    """What a form page needs to show a refusal beside what the person typed: the status, the sentence and its
+    variables. Views re-render with it: `return _form_page(request, session, form, **refusal(exc))`."""
+    return {"status_code": exc.status_code, "error": exc.detail, "error_vars": exc.variables}
+
+
 class MethodNotAllowed(YimiError):
     status_code = 405
     title = N_("This address does not do that")
