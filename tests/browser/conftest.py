@@ -171,3 +171,10 @@ def small_targets(page: Page) -> list[str]:
 
 def horizontal_overflow(page: Page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def dead_controls(page: Page) -> list[str]:
+    """Controls a person can see that do nothing without JavaScript (issue 18): a `type=button` button, or a
+    button outside any form. Read by locators, so it works in a context with JavaScript switched off."""
+    dead = page.locator("button[type=button]:visible, button:not(form button):visible")
+    return [(dead.nth(i).get_attribute("class") or "") + ": " + dead.nth(i).inner_text() for i in range(dead.count())]

@@ -17,6 +17,7 @@ from tests.browser.conftest import (
     SCREENSHOTS,
     TABLET,
     assert_accessible,
+    dead_controls,
     horizontal_overflow,
     msg,
     sign_in,
@@ -99,6 +100,7 @@ def _check(page: Page, name: str, js: bool) -> None:
     else:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        assert dead_controls(page) == [], (name, "controls that need JavaScript are shown without it")
 
 
 def _answer_everything(page: Page, base: str, consultation: Consultation, locale: str, js: bool) -> None:
