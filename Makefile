@@ -68,7 +68,7 @@ lint: install
 
 # Extract every message from code and templates, merge into both catalogs, compile.
 i18n: $(STAMP)
-	$(BIN)/pybabel extract --no-location --sort-output --ignore-dirs '.* node_modules' -F babel.cfg -k _ -k N_ -k ngettext:1,2 -o app/locales/messages.pot --project=yimi .
+	$(BIN)/pybabel extract --no-location --sort-output --ignore-dirs '.* node_modules' -F babel.cfg -k _ -k N_ -k ngettext:1,2 -k NC_:1c,2 -k pgettext:1c,2 -o app/locales/messages.pot --project=yimi .
 	$(BIN)/pybabel update --no-wrap --no-fuzzy-matching --ignore-obsolete -i app/locales/messages.pot -d app/locales -D messages
 	$(MAKE) i18n-compile
 

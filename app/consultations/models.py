@@ -33,7 +33,7 @@ from sqlmodel import Field, SQLModel
 from typing_extensions import TypedDict
 
 from app.core.db import Id, UTCDateTime, enum_values, utcnow
-from app.core.i18n import LOCALES, N_, get_locale
+from app.core.i18n import LOCALES, N_, NC_, get_locale
 from app.core.validation import ApiIn, TextField, locales
 from app.corps.models import AgeBand
 
@@ -148,13 +148,14 @@ QUESTION_KIND_LABELS: dict[QuestionKind, str] = {
     QuestionKind.TEXT: N_("Short text"),
 }
 
-# The five faces of the scale question, the same in every consultation (A11Y-31), with words under each.
+# The five faces of the scale question, the same in every consultation (A11Y-31), with words under each, in a
+# context of their own ("OK" on a face is 一般, not the 无误 of an imported row; issue 18).
 SCALE_FACES: list[tuple[int, str, str]] = [
-    (1, "face-1", N_("Very bad")),
-    (2, "face-2", N_("Bad")),
-    (3, "face-3", N_("OK")),
-    (4, "face-4", N_("Good")),
-    (5, "face-5", N_("Very good")),
+    (1, "face-1", NC_("five faces", "Very bad")),
+    (2, "face-2", NC_("five faces", "Bad")),
+    (3, "face-3", NC_("five faces", "OK")),
+    (4, "face-4", NC_("five faces", "Good")),
+    (5, "face-5", NC_("five faces", "Very good")),
 ]
 
 # The fixed pictogram set for options (static/img/pictograms/<key>.svg), always shown with the option's words.

@@ -22,6 +22,7 @@ from app.core.i18n import (
     get_locale,
     gettext,
     ngettext,
+    pgettext,
 )
 
 TEMPLATES_DIR = BASE_DIR / "templates"
@@ -40,7 +41,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(gettext, ngettext, newstyle=True, pgettext=pgettext)  # type: ignore[attr-defined]
     env.filters["datetime"] = lambda value, fmt="medium": format_datetime(
         value, get_settings().display_timezone, fmt
     )

@@ -28,7 +28,7 @@ from app.consultations.models import AuthorKind, Comment, CommentStatus, Consult
 from app.core import audit
 from app.core.db import dialect_insert, utcnow
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.core.i18n import N_
+from app.core.i18n import N_, NC_
 from app.corps.models import Child, Group, localised
 from app.moderation.models import (
     NOTE,
@@ -87,7 +87,7 @@ class NothingToHide(InvalidInput):
 
 
 class CannotLookAgain(Conflict):
-    title = N_("Not now")
+    title = NC_("a moderator's refusal", "Not now")  # not the child's "not now" (issue 18)
     detail = N_("A person is already looking at this one again.")
     slug = "cannot-look-again"
 

@@ -18,7 +18,7 @@ import uvicorn
 from playwright.sync_api import Page
 
 from app.core.config import Settings
-from app.core.i18n import translations
+from app.core.i18n import InContext, translations
 from tests.conftest import PASSWORD
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -109,8 +109,9 @@ def live_server(settings: Settings) -> Iterator[str]:
 
 
 def msg(message: str, locale: str = "zh_Hans") -> str:
-    """A message as the app shows it in `locale` (the catalogs are still being translated)."""
-    return translations(locale).gettext(message)
+    """A message as the app shows it in `locale` (a message marked with its context, `NC_`, in that context)."""
+    catalog = translations(locale)
+    return catalog.pgettext(message.context, message) if isinstance(message, InContext) else catalog.gettext(message)
 
 
 def msg_n(singular: str, plural: str, n: int, locale: str = "zh_Hans") -> str:

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlmodel import Session
 
 from app.consultations import service
-from app.consultations.models import AnswerIn, Channel, Consultation
+from app.consultations.models import SCALE_FACES, AnswerIn, Channel, Consultation
 from app.core.db import utcnow
 from tests.browser.conftest import (
     SCREENSHOTS,
@@ -144,7 +144,7 @@ def _answer_everything(page: Page, base: str, consultation: Consultation, locale
     # 3. five faces with words
     title("How do you like the park now?" if en else "你觉得现在的公园怎么样？")
     assert_accessible(page, f"{prefix}-scale")
-    page.get_by_role("radio", name=m("Good"), exact=True).check()
+    page.get_by_role("radio", name=m(SCALE_FACES[3][2]), exact=True).check()  # 好 / Good
     page.get_by_role("button", name=m("Next")).click()
 
     # 4. ranking by tapping in order (A11Y-03), with "start again"
