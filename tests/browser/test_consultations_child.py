@@ -175,8 +175,12 @@ def _answer_everything(page: Page, base: str, consultation: Consultation, locale
     page.get_by_role("button", name=m("Send my answers")).click()
     page.wait_for_url(f"{base}/me/consultations/{consultation.id}/thanks")
     expect(page.locator(".receipt-code")).to_be_visible()
-    expect(page.locator("main")).to_contain_text(m("Keep this code to see what happens to your ideas."))
+    expect(page.locator("main")).to_contain_text(m("This code is on your page too. When the grown-ups decide, you will see it there."))
     assert_accessible(page, f"{prefix}-thanks")
+    # The promise holds: the child's page shows the same code on this consultation's card.
+    code = "".join(page.locator(".receipt-code").inner_text().split())
+    page.get_by_role("link", name=m("Back to my page")).click()
+    expect(page.locator("main")).to_contain_text(m("My code: %(code)s") % {"code": code})
 
 
 def _results(page: Page, base: str, session: Session, consultation: Consultation, prefix: str, js: bool = True) -> None:

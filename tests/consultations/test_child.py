@@ -215,7 +215,7 @@ def test_a_child_answers_every_kind_reviews_and_sends_and_gets_a_receipt(client,
     thanks = client.get(sent.headers["location"])
     code = participation.receipt_code
     assert thanks.status_code == 200 and f"{code[:4]}</span> <span>{code[4:]}" in thanks.text
-    assert "Keep this code to see what happens to your ideas." in thanks.text
+    assert "This code is on your page too. When the grown-ups decide, you will see it there." in thanks.text
     home = client.get("/me")
     assert code in home.text and "Change my answers" in home.text
 
