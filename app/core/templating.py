@@ -78,6 +78,9 @@ def context_for(request: Request, extra: dict[str, Any]) -> dict[str, Any]:
         "notice": NOTICES.get(request.query_params.get("done", "")),
         "settings": settings,
         **extra,
+        # A page's own `child` (the child a facilitator or guardian looks at) never makes it a child's screen:
+        # the child's help button and words follow who is signed in (issue 18).
+        "is_child_screen": child is not None,
     }
 
 

@@ -79,6 +79,7 @@ def _check(page: Page, name: str, js: bool) -> None:
     (the same HTML is checked by axe in the runs with JavaScript)."""
     if js:
         assert_accessible(page, name)
+        assert small_targets(page, child=True) == [], (name, "a link on a child's screen is smaller than a finger")
         # A11Y-06: no sideways scrolling on a 320 px wide screen, nor in landscape.
         for size in ({"width": 320, "height": 640}, {"width": 1180, "height": 820}):
             page.set_viewport_size(size)

@@ -6,7 +6,7 @@ sign-in works with JavaScript switched off."""
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import assert_accessible, dead_controls, msg, sign_in
+from tests.browser.conftest import assert_accessible, dead_controls, msg, sign_in, small_targets
 from tests.corps.tablet_helpers import classroom
 
 pytestmark = pytest.mark.browser
@@ -30,6 +30,7 @@ def test_two_children_sign_in_one_after_the_other(page: Page, live_server: str, 
     _open_tablet(page, live_server, room)
     expect(page.locator(".staff-nav")).to_have_count(0)  # the facilitator is signed out on the tablet
     assert_accessible(page, "zh_Hans-tablet-grid")
+    assert small_targets(page, child=True) == []  # "for grown-ups: end the group session" too (issue 18)
 
     for child, code, shot in ((first, first_code, True), (second, second_code, False)):
         page.get_by_role("link", name=child.display_name).click()
@@ -45,6 +46,7 @@ def test_two_children_sign_in_one_after_the_other(page: Page, live_server: str, 
         expect(page.locator("main")).not_to_contain_text(other.display_name)
         if shot:
             assert_accessible(page, "zh_Hans-tablet-home")
+            assert small_targets(page, child=True) == []
         page.get_by_role("button", name=msg("I'm done")).click()
         expect(page).to_have_url(f"{live_server}/tablet?done=see_you")
         assert not [c for c in page.context.cookies() if c["name"] == "yimi_child"]

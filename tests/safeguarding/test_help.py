@@ -8,7 +8,7 @@ from app.consent import service as consent
 from app.consent.models import DecidedBy, Decision, Guardian, Guardianship, Purpose
 from app.notifications.models import OutboxMessage
 from app.safeguarding.models import CaseSource, SafeguardingCase
-from tests.conftest import csrf_token, english_client
+from tests.conftest import csrf_token, english_client, sign_in
 from tests.consultations.helpers import signed_in_taking_part
 from tests.safeguarding.helpers import officer
 
@@ -94,3 +94,26 @@ def test_the_help_button_is_rate_limited_without_an_error_page(client, session):
 def test_the_help_form_needs_its_csrf_token(client):
     csrf_token(client, "/help")
     assert client.post("/help/request", data={"text": "x"}, follow_redirects=False).status_code == 403
+
+
+def test_a_child_screen_has_one_help_button_that_reaches_a_grown_up_and_the_hotlines(client, session):
+    """Issue 18: 求助 and 我需要帮助 side by side confused children. A child's screen has one help button; where it
+    leads, the child can tell a grown-up on Yimi and call the free numbers."""
+    signed_in_taking_part(client, session)
+    header = client.get("/me").text.split('<header class="site-header">')[1].split("</header>")[0]
+    assert header.count('href="/help') == 1 and 'class="need-help-button" href="/help/request"' in header
+    ask = client.get("/help/request").text
+    assert 'name="text"' in ask and 'href="tel:12355"' in ask and 'href="tel:110"' in ask
+
+
+def test_the_childs_help_button_is_not_on_pages_about_a_child(client, session):
+    """Issue 18: the facilitator's page of a child and the consent letter showed the child's "I need help"."""
+    from tests.corps.tablet_helpers import classroom
+
+    room = classroom(session, size=1)
+    child, _code = room.children[0]
+    sign_in(client, room.facilitator.username)
+    for path in (f"/corps/children/{child.id}", f"/corps/groups/{room.group.id}", f"/corps/children/{child.id}/letter"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert "need-help-button" not in page.text and 'class="help-button" href="/help"' in page.text, path
