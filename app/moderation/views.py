@@ -228,12 +228,13 @@ def look_again(request: Request, comment_id: Id, session: SessionDep, child: Con
 # ---- transparency: counts only, for anyone signed in (staff, child, guardian) -------------------------
 
 
-def _transparency(request: Request, session, consultation_id: Id, *, staff_view: bool, back: str) -> Response:  # noqa: ANN001
+def _transparency(request: Request, session, consultation_id: Id, *, staff_view: bool, back: str, for_child: bool = False) -> Response:  # noqa: ANN001
     consultation = consultations.get(session=session, consultation_id=consultation_id)
     if not staff_view and consultation.scheduled_at is None:
         raise NotFound()  # a draft is nobody's business but staff's
     report = service.transparency(session=session, consultation=consultation)
-    return render(request, "moderation/transparency.html", {
+    # A child reads the same counts in words for 6–9 (issue 18), with the family's comments in one line.
+    return render(request, "moderation/transparency_child.html" if for_child else "moderation/transparency.html", {
         "consultation": consultation, "title": consultations.text_of(consultation.title), "back": back,
         "children": report[AuthorKind.CHILD.value], "guardians": report[AuthorKind.GUARDIAN.value],
         "reason_labels": REASON_LABELS, "reason_sentences": REASON_FOR_CHILDREN, "reasons": list(Reason),
@@ -248,7 +249,7 @@ def staff_transparency(request: Request, consultation_id: Id, session: SessionDe
 @router.get("/me/consultations/{consultation_id}/transparency")
 def child_transparency(request: Request, consultation_id: Id, session: SessionDep, child: SignedInChild) -> Response:
     """Counts only — nobody's words — so any signed-in child may see them (no consent guard needed)."""
-    return _transparency(request, session, consultation_id, staff_view=False, back="/me/comments")
+    return _transparency(request, session, consultation_id, staff_view=False, back="/me/comments", for_child=True)
 
 
 @router.get("/guardian/consultations/{consultation_id}/transparency")

@@ -143,8 +143,14 @@ def test_the_transparency_page_gives_counts_only_children_and_guardians_apart(wo
     assert (guardians.received, guardians.waiting) == (1, 1)
     with world.child_client(world.other, world.other_code) as client:
         page = client.get(f"/me/consultations/{world.consultation.id}/transparency")
-        assert page.status_code == 200 and "Children's comments" in page.text and "Guardians' comments (counted apart)" in page.text
+        # In a child's words for 6–9 (issue 18): the children's counts, and the family's in one line.
+        assert page.status_code == 200 and "3</span> ideas from children came in" in page.text
+        assert "Grown-ups at home wrote 1 ideas too." in page.text and "Guardians' comments" not in page.text
         assert "ZQX" not in page.text
+        client.get("/language", params={"locale": "zh_Hans", "next": "/me"})
+        page = client.get(f"/me/consultations/{world.consultation.id}/transparency")
+        assert "个小朋友的想法收到了" in page.text
+        assert not [word for word in ("监护人", "审核", "单独计数", "您") if word in page.text]
     with english_client(world.app) as client:
         response = client.get(f"/consultations/{world.consultation.id}/transparency", follow_redirects=False)
         assert response.status_code == 303 and response.headers["location"].startswith("/signin")
