@@ -14,8 +14,8 @@ from app.core.i18n import gettext, set_locale, translations
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD_SCREENS = ["templates/tablet", "templates/consultations/child", "templates/moderation/my_comments.html",
-                 "templates/moderation/transparency_child.html", "templates/moderation/transparency_child.html",
-                 "templates/safeguarding/child_calm.html", "templates/safeguarding/help_request.html"]
+                 "templates/moderation/transparency_child.html", "templates/safeguarding/child_calm.html",
+                 "templates/safeguarding/help_request.html"]
 MESSAGE = re.compile(r'''(?<![A-Za-z])(?:_|N_|gettext)\(\s*"((?:[^"\\]|\\.)*)"''')
 # Said to the official previewing a consultation as a child, on the child's page (never shown to a child).
 TO_STAFF_ON_A_CHILD_PAGE = {"You see exactly what a child sees. Choose an age band:"}
