@@ -22,6 +22,7 @@ from app.consent import service as consent
 from app.consent.deps import ConsentingChild
 from app.consent.models import Purpose
 from app.consultations import service
+from app.consultations.charts import BAND_WORDS, CHART_WIDTH, Chart, charts_of
 from app.consultations.models import (
     PICTOGRAMS,
     SCALE_FACES,
@@ -427,43 +428,6 @@ def thanks(request: Request, consultation_id: Id, session: SessionDep, child: Co
     )
 
 
-@dataclass
-class Chart:
-    """One question's result as a bar chart: rows of (words, count, bar length in the SVG)."""
-
-    question: Question
-    prompt: str
-    kind: str
-    rows: list[tuple[str, int, int, str | None]]
-    answered: int
-    suppressed: bool
-    comments: int
-
-
-CHART_WIDTH = 300  # the longest bar, in SVG units
-
-
-def _charts(results: list[service.QuestionResult]) -> list[Chart]:
-    from app.core.i18n import gettext
-
-    faces = {face: words for _value, face, words in SCALE_FACES}
-    charts = []
-    for result in results:
-        kind = QuestionKind(result.question.kind)
-        rows = []
-        for bar in result.bars:
-            if kind == QuestionKind.SCALE:
-                words, picture = gettext(faces[bar.label["key"]]), f"/static/img/faces/{bar.label['key']}.svg"
-            else:
-                words, picture = service.text_of(bar.label), f"/static/img/pictograms/{bar.pictogram}.svg" if bar.pictogram else None
-            rows.append((words, bar.count, round(bar.share * CHART_WIDTH), picture))
-        charts.append(Chart(result.question, service.text_of(result.question.prompt), kind.value, rows, result.answered, result.suppressed, result.comments))
-    return charts
-
-
-BAND_WORDS = {"6-9": "6–9", "10-13": "10–13", "14-17": "14–17"}  # age bands as shown to people (MOD-12 labels)
-
-
 @router.get("/me/consultations/{consultation_id}/results")
 def results(request: Request, consultation_id: Id, session: SessionDep, child: ConsentingChild) -> Response:
     """After the close: what children said, for the questions this child answered, as bar charts drawn on
@@ -473,7 +437,7 @@ def results(request: Request, consultation_id: Id, session: SessionDep, child: C
     charts: list[Chart] = []
     if closed:
         answered = {qid for qid, a in service.answers_of(session=session, child=child, consultation=consultation).items() if not a.skipped}
-        charts = _charts(service.results(session=session, consultation=consultation, question_ids=answered)) if answered else []
+        charts = charts_of(service.results(session=session, consultation=consultation, question_ids=answered)) if answered else []
     # MOD-12: under each text question, what other children wrote (approved, with their QUOTE consent) and
     # the child's own comment, each with a small "Report" form.
     from app.moderation.models import REPORT_REASON_LABELS, ReportReason

@@ -16,7 +16,8 @@ from app.consent import guardians
 from app.consent.models import Guardian
 from app.consent.views import SignedInGuardian
 from app.consultations import service
-from app.consultations.models import TEXT_LIMIT, CommentStatus, Consultation
+from app.consultations.charts import CHART_WIDTH, charts_of
+from app.consultations.models import TEXT_LIMIT, CommentStatus, Consultation, State
 from app.core.db import Id, SessionDep
 from app.core.errors import InvalidInput
 from app.core.i18n import N_, babel_locale
@@ -51,9 +52,9 @@ def _children(session: SessionDep, guardian: Guardian) -> list[Child]:
 
 
 def _visible(session: SessionDep, guardian: Guardian, consultation_id: Id) -> tuple[Consultation, list[Child]]:
-    """An open consultation that asks one of this guardian's children's groups; any other is 'not found'."""
+    """An open or closed consultation that asks one of this guardian's children's groups; any other is 'not found'."""
     children = _children(session, guardian)
-    for consultation in service.for_guardian(session=session, children=children):
+    for consultation in service.for_guardian(session=session, children=children, closed_too=True):
         if consultation.id == consultation_id:
             return consultation, children
     raise service.NotForYou(N_("We could not find this consultation for your children. It may have closed."))
@@ -81,8 +82,10 @@ def _detail(
     # MOD-12: children's comments their QUOTE consent allows, and other guardians' approved views.
     shown = [c for c in moderation.shown_comments(session=session, consultation=consultation, for_public=True)
              if not (comment is not None and c.id == comment.id)]
+    closed = consultation.state() == State.CLOSED
     return render(request, "consultations/guardian/detail.html", {
-        "shown": shown, "report_reasons": list(ReportReason), "report_reason_labels": REPORT_REASON_LABELS,
+        "closed": closed, "charts": charts_of(service.results(session=session, consultation=consultation)) if closed else [],
+        "chart_width": CHART_WIDTH, "shown": shown, "report_reasons": list(ReportReason), "report_reason_labels": REPORT_REASON_LABELS,
         "age_bands": {b.value: b.value.replace("-", "–") for b in AgeBand},
         "consultation": consultation, "title": service.text_of(consultation.title),
         "description": service.text_of(consultation.description), "facts": _facts(consultation),
@@ -94,9 +97,9 @@ def _detail(
 
 @router.get("/guardian/consultations")
 def consultations(request: Request, session: SessionDep, guardian: SignedInGuardian) -> Response:
-    found = service.for_guardian(session=session, children=_children(session, guardian))
+    found = service.for_guardian(session=session, children=_children(session, guardian), closed_too=True)
     rows = [
-        {"consultation": c, "title": service.text_of(c.title),
+        {"consultation": c, "title": service.text_of(c.title), "closed": c.state() == State.CLOSED,
          "comment": service.guardian_comment_of(session=session, guardian=guardian, consultation=c)}
         for c in found
     ]

@@ -969,13 +969,16 @@ def export_child(*, session: Session, child: Child) -> dict[str, Any]:
 # ---- guardians' own view ----------------------------------------------------------------------------
 
 
-def for_guardian(*, session: Session, children: list[Child]) -> list[Consultation]:
-    """Open consultations that target any of the guardian's children's groups (by group and district)."""
+def for_guardian(*, session: Session, children: list[Child], closed_too: bool = False) -> list[Consultation]:
+    """Open consultations that target any of the guardian's children's groups (by group and district), and with
+    `closed_too` the closed ones as well: a guardian keeps seeing what was asked, its results and, once there is
+    one, the answer (issue 18)."""
     groups = {g.id: g for g in session.exec(select(Group).where(col(Group.id).in_([c.group_id for c in children]))).all()} if children else {}
     now = utcnow()
+    states = (State.OPEN, State.CLOSED) if closed_too else (State.OPEN,)
     found = []
     for consultation in _live(session):
-        if consultation.state(now) != State.OPEN:
+        if consultation.state(now) not in states:
             continue
         for group in groups.values():
             if (not consultation.district_ids or group.district_id in consultation.district_ids) and (

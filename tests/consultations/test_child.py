@@ -402,6 +402,18 @@ def test_results_after_the_close_are_bar_charts_with_small_groups_and_texts_held
     assert "trees" not in page.text.split("</header>")[1].replace("Big trees", "")  # no child's words are shown
     home = client.get("/me")
     assert f"/me/consultations/{consultation.id}/results" in home.text and "See what children said" in home.text
+    assert "ended this one early" not in page.text
+
+
+def test_a_child_sees_why_a_consultation_was_ended_early(client, session):
+    """Issue 18: the close-early form promises that children will see the reason; they do."""
+    _room, child = signed_in_taking_part(client, session)
+    consultation = open_consultation(session)
+    assert _send(client, consultation, _send_fields(_walk(client, session, consultation))).status_code == 303
+    service.close_early(session=session, actor=official(session), consultation=consultation, reason="公园要先修排水管")
+    session.commit()
+    page = client.get(f"/me/consultations/{consultation.id}/results")
+    assert "The grown-ups ended this one early. They said why: 公园要先修排水管" in page.text
 
 
 # ---- the official's preview as a child --------------------------------------------------------------------

@@ -159,7 +159,7 @@ def test_a_comment_on_another_groups_consultation_is_not_found_and_not_kept(app,
     assert _comments(session, world.theirs) == []
 
 
-def test_a_closed_consultation_takes_no_more_views(app, session, world):
+def test_a_closed_consultation_takes_no_more_views_and_stays_visible_with_its_reason(app, session, world):
     page = f"/guardian/consultations/{world.ours.id}"
     with signed_in_guardian(app, session, world.guardian) as client:
         token = TOKEN.search(client.get(page).text).group(1)
@@ -167,8 +167,14 @@ def test_a_closed_consultation_takes_no_more_views(app, session, world):
         session.commit()
         response = client.post(f"{page}/comment", data={"text": "太晚了", "csrf_token": token}, follow_redirects=False)
         assert response.status_code in (404, 409)
-        assert "Library opening hours" in client.get("/guardian/consultations").text
-        assert "New play area" not in client.get("/guardian/consultations").text
+        # Issue 18: the closed consultation stays visible, marked as ended, with the reason it ended early and
+        # what children said, and without the form.
+        listing = client.get("/guardian/consultations").text
+        assert "Library opening hours" in listing and "New play area" in listing and "Ended" in listing
+        detail = client.get(page)
+        assert detail.status_code == 200 and "This consultation has ended" in detail.text
+        assert "It was ended early. The reason given: 提前结束" in detail.text and 'name="text"' not in detail.text
+        assert "What children said" in detail.text
     assert _comments(session, world.ours) == []
 
 
