@@ -119,6 +119,10 @@ def staff_home(request: Request, user: Staff) -> Response:
         {"href": "/admin/rights", "label": N_("Guardians' rights requests"), "permission": Permission.RIGHTS_HANDLE},
         {"href": "/consultations", "label": N_("Consultations"), "permission": Permission.INSIGHTS_READ},
         {"href": "/projects", "label": N_("Project library"), "permission": Permission.INSIGHTS_READ},
+        # Issue 18: a moderator's and an officer's home leads to their work.
+        {"href": "/moderation", "label": N_("Moderation queue"), "permission": Permission.MODERATE},
+        {"href": "/safeguarding", "label": N_("Safeguarding cases"), "permission": Permission.SAFEGUARD},
+        {"href": "/safeguarding/to-read", "label": N_("Words to read"), "permission": Permission.SAFEGUARD},
     ]
     return render(
         request,

@@ -163,6 +163,12 @@
   function move(step) {
     var list = items();
     if (!list.length) { return; }
+    var active = document.activeElement;
+    if (!(active && active.closest && active.closest("[data-queue-item]"))) {
+      list[0].focus();  // nothing chosen yet: the first j (or k) goes to the first comment, not the second (issue 18)
+      list[0].scrollIntoView({ block: "nearest" });
+      return;
+    }
     var index = list.indexOf(current());
     var next = list[Math.max(0, Math.min(list.length - 1, index + step))];
     next.focus();
@@ -182,8 +188,10 @@
     if (!document.getElementById("queue-list")) { return; }
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
     var target = event.target;
-    if (target && target.matches && target.matches("input, select, textarea, [contenteditable]")) { return; }
     var key = event.key;
+    // In the reason list, a, r and e still decide (issue 18: r did nothing there); letters elsewhere are typing.
+    var inReason = target && target.matches && target.matches("select[data-reason]") && (key === "a" || key === "r" || key === "e");
+    if (!inReason && target && target.matches && target.matches("input, select, textarea, [contenteditable]")) { return; }
     if (key === "j") { move(1); } else if (key === "k") { move(-1); } else if (key === "a" || key === "r" || key === "e") { press(key); } else { return; }
     event.preventDefault();
   });
