@@ -274,7 +274,10 @@ def test_closing_early_needs_a_reason(official_client, session):
     assert response.status_code == 303
     session.refresh(consultation)
     assert consultation.state().value == "closed" and consultation.close_reason == "项目暂停"
-    assert "项目暂停" in official_client.get(f"/consultations/{consultation.id}").text
+    page = official_client.get(f"/consultations/{consultation.id}").text
+    assert "项目暂停" in page
+    # Issue 18: a closed consultation's checklist is a record, not an offer to schedule.
+    assert "can be scheduled" not in page and "This consultation has ended." in page
 
 
 def test_duplicate_copies_the_questions_into_a_new_draft(official_client, session):
