@@ -7,8 +7,9 @@ CATALOGS := $(wildcard app/locales/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 HTMX_VERSION := 2.0.11
 SWAGGER_UI_VERSION := 5.36.0
+TABLER_ICONS_VERSION := 3.54.0
 
-.PHONY: install run test test-fast test-pg bench bench-burst bench-floor bench-moderation bench-pictures lint i18n i18n-compile vendor clean
+.PHONY: install run test test-fast test-pg vendor-pictograms bench bench-burst bench-floor bench-moderation bench-pictures lint i18n i18n-compile vendor clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Yimi needs Python 3.11 or newer"'
@@ -85,3 +86,9 @@ vendor:
 clean:
 	rm -rf $(VENV) var test-results .pytest_cache
 	find app -name '*.mo' -delete
+
+# The option pictograms: the icons named in app/consultations/data/pictograms.toml, from Tabler Icons on npm
+# (MIT, licence copied beside them), into static/img/pictograms (committed; nothing is fetched at run time).
+vendor-pictograms:
+	cd $$(mktemp -d) && npm pack @tabler/icons@$(TABLER_ICONS_VERSION) >/dev/null && tar xzf tabler-icons-$(TABLER_ICONS_VERSION).tgz && \
+	  $(PYTHON) $(CURDIR)/tools/vendor_pictograms.py $$PWD/package

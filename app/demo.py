@@ -159,18 +159,18 @@ def _demo_consultation(session: Session, *, official, district) -> None:  # noqa
     questions = [
         QuestionIn(kind=QuestionKind.SINGLE, prompt={"zh_Hans": "你最想要哪一种游乐设施？", "en": "Which play equipment do you want most?"},
                    options=[OptionIn(label={"zh_Hans": "秋千", "en": "Swings"}, pictogram="playground"),
-                            OptionIn(label={"zh_Hans": "攀爬架", "en": "Climbing frame"}, pictogram="sport"),
-                            OptionIn(label={"zh_Hans": "沙坑和玩水", "en": "Sand and water"}, pictogram="water")]),
+                            OptionIn(label={"zh_Hans": "攀爬架", "en": "Climbing frame"}, pictogram="climbing"),
+                            OptionIn(label={"zh_Hans": "沙坑和玩水", "en": "Sand and water"}, pictogram="sand")]),
         QuestionIn(kind=QuestionKind.MULTIPLE, max_choices=2, prompt={"zh_Hans": "游乐区旁边还需要什么？最多选两个。", "en": "What else is needed next to the play area? Choose up to two."},
                    options=[OptionIn(label={"zh_Hans": "厕所", "en": "Toilets"}, pictogram="toilet"),
-                            OptionIn(label={"zh_Hans": "饮水机", "en": "Drinking water"}, pictogram="water"),
+                            OptionIn(label={"zh_Hans": "饮水机", "en": "Drinking water"}, pictogram="drinking-water"),
                             OptionIn(label={"zh_Hans": "长椅", "en": "Benches"}, pictogram="bench"),
                             OptionIn(label={"zh_Hans": "大树遮阳", "en": "Shady trees"}, pictogram="tree")]),
         QuestionIn(kind=QuestionKind.SCALE, prompt={"zh_Hans": "你觉得现在的游乐区怎么样？", "en": "What do you think of the play area now?"}),
         QuestionIn(kind=QuestionKind.RANKING, prompt={"zh_Hans": "哪个最重要？按顺序点一点。", "en": "What matters most? Tap them in order."},
                    options=[OptionIn(label={"zh_Hans": "安全", "en": "Safe"}, pictogram="safe"),
-                            OptionIn(label={"zh_Hans": "好玩", "en": "Fun"}, pictogram="friends"),
-                            OptionIn(label={"zh_Hans": "干净", "en": "Clean"}, pictogram="water")]),
+                            OptionIn(label={"zh_Hans": "好玩", "en": "Fun"}, pictogram="fun"),
+                            OptionIn(label={"zh_Hans": "干净", "en": "Clean"}, pictogram="clean")]),
         QuestionIn(kind=QuestionKind.TEXT, prompt={"zh_Hans": "你还有什么好主意？", "en": "Do you have any other good ideas?"}),
     ]
     for question in questions:

@@ -158,14 +158,28 @@ SCALE_FACES: list[tuple[int, str, str]] = [
     (5, "face-5", NC_("five faces", "Very good")),
 ]
 
-# The fixed pictogram set for options (static/img/pictograms/<key>.svg), always shown with the option's words.
-PICTOGRAMS: dict[str, str] = {
-    "park": N_("Park"), "playground": N_("Playground"), "tree": N_("Tree"), "school": N_("School"),
-    "book": N_("Book"), "bus": N_("Bus"), "bike": N_("Bicycle"), "walk": N_("Walking"), "road": N_("Road"),
-    "light": N_("Light"), "toilet": N_("Toilet"), "water": N_("Drinking water"), "bench": N_("Bench"),
-    "sport": N_("Sport"), "music": N_("Music"), "art": N_("Art"), "food": N_("Food"), "safe": N_("Safety"),
-    "quiet": N_("Quiet place"), "friends": N_("Friends"),
-}
+# The pictograms for options (static/img/pictograms/<key>.svg, from Tabler Icons), always shown with the option's
+# words; officials search them by their words and keywords in both languages (data/pictograms.toml, issue 18).
+@dataclass(frozen=True)
+class Pictogram:
+    key: str
+    group: str
+    names: dict[str, str]
+    keywords: str
+
+    def label(self) -> str:
+        return self.names.get(get_locale()) or self.names["zh_Hans"]
+
+
+def _load_pictograms() -> tuple[dict[str, Pictogram], dict[str, dict[str, str]]]:
+    with (Path(__file__).parent / "data" / "pictograms.toml").open("rb") as handle:
+        data = tomllib.load(handle)
+    groups = {g["code"]: {loc: g[loc] for loc in LOCALES} for g in data["group"]}
+    found = {p["key"]: Pictogram(p["key"], p["group"], {loc: p[loc] for loc in LOCALES}, p["keywords"]) for p in data["pictogram"]}
+    return found, groups
+
+
+PICTOGRAMS, PICTOGRAM_GROUPS = _load_pictograms()
 
 
 class Channel(StrEnum):

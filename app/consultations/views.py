@@ -26,6 +26,7 @@ from app.consultations import service
 from app.consultations.models import (
     CHANNEL_LABELS,
     CYCLE_STAGE_LABELS,
+    PICTOGRAM_GROUPS,
     PICTOGRAMS,
     QUESTION_KIND_LABELS,
     SCALE_FACES,
@@ -202,7 +203,7 @@ def _choices(session: SessionDep) -> dict[str, Any]:
 def _labels() -> dict[str, Any]:
     return {
         "state_labels": STATE_LABELS, "kind_labels": QUESTION_KIND_LABELS, "stage_labels": CYCLE_STAGE_LABELS,
-        "channel_labels": CHANNEL_LABELS, "pictograms": PICTOGRAMS, "scale_faces": SCALE_FACES, "age_bands": AGE_BANDS,
+        "channel_labels": CHANNEL_LABELS, "pictograms": PICTOGRAMS, "pictogram_groups": PICTOGRAM_GROUPS, "scale_faces": SCALE_FACES, "age_bands": AGE_BANDS,
         "lundy_items": service.LUNDY_ITEMS, "max_lengths": service.MAX_LENGTHS, "text_of": service.text_of, "topics": service.topics(), "State": State,
     }
 

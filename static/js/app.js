@@ -208,3 +208,36 @@
     if (next) { next.setAttribute("tabindex", "-1"); next.focus(); }
   });
 })();
+
+/* ---- Pictogram choice for options: search by words and keywords (zh and en), preview the chosen one ---- */
+(function () {
+  "use strict";
+  function setUp(root) {
+    var row = root.querySelector("[data-pictogram-search-row]");
+    var search = root.querySelector("[data-pictogram-search]");
+    if (row && search && !search.dataset.ready) {
+      search.dataset.ready = "1";
+      row.hidden = false;
+      search.addEventListener("input", function () {
+        var words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+        document.querySelectorAll("select[data-pictogram-select] option[value]").forEach(function (option) {
+          if (!option.value || option.selected) { option.hidden = false; return; }
+          var said = (option.dataset.keywords || "").toLowerCase();
+          option.hidden = words.length > 0 && !words.every(function (word) { return said.indexOf(word) >= 0; });
+        });
+      });
+    }
+    root.querySelectorAll("select[data-pictogram-select]").forEach(function (select) {
+      if (select.dataset.ready) { return; }
+      select.dataset.ready = "1";
+      select.addEventListener("change", function () {
+        var preview = select.parentNode.querySelector("[data-pictogram-preview]");
+        if (!preview) { return; }
+        preview.hidden = !select.value;
+        if (select.value) { preview.src = "/static/img/pictograms/" + select.value + ".svg"; }
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { setUp(document); });
+  document.addEventListener("htmx:afterSwap", function () { setUp(document); });
+})();

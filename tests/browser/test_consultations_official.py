@@ -45,8 +45,16 @@ def test_an_official_prepares_and_schedules_a_consultation(page: Page, context: 
     page.locator("#prompt_zh").fill("你最想要游乐区里有什么？")
     page.locator("#option_0_zh").fill("秋千")
     page.locator("#option_0_pictogram").select_option("playground")
-    page.locator("#option_1_zh").fill("大树")
-    page.locator("#option_1_pictogram").select_option("tree")
+    page.locator("#option_1_zh").fill("攀爬架")
+    # The pictures are searched by their words and keywords (issue 18): "攀爬" leaves the climbing frame.
+    page.locator("#pictogram-search").fill("攀爬")
+    visible = page.locator("#option_1_pictogram option[value]:not([value=''])").evaluate_all(
+        "options => options.filter(o => !o.hidden).map(o => o.value)")
+    assert visible == ["climbing"], visible
+    page.locator("#option_1_pictogram").select_option("climbing")
+    expect(page.locator("#option_1_pictogram + img, .option-row:nth-of-type(2) [data-pictogram-preview]").first).to_be_visible()
+    tour.check("consultation-pictogram-search")
+    page.locator("#pictogram-search").fill("")
     page.locator("form.question-form button[type=submit]").click()
     expect(page.locator(".question-item")).to_have_count(1)
     page.locator("#kind").select_option("text")
