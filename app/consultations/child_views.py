@@ -44,6 +44,7 @@ from app.core.routing import Router
 from app.core.templating import is_htmx, redirect, render
 from app.corps.deps import SignedInChild
 from app.corps.models import AVATARS, Child
+from app.media import service as media
 from app.moderation import service as moderation
 
 router = Router(include_in_schema=False)
@@ -466,7 +467,7 @@ def _picture(session: Any, consultation: Consultation) -> Response:
     picture = session.get(Picture, consultation.picture_id) if consultation.picture_id else None
     if picture is None:
         raise NotFound()
-    return Response(picture.data, media_type=picture.content_type, headers={"Cache-Control": "private, max-age=3600"})
+    return media.response(session, picture.file_id, headers={"Cache-Control": "private, max-age=3600"})
 
 
 def _child_page(request: Request, template: str, child: Child, extra: dict) -> Response:

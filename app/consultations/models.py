@@ -24,7 +24,6 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -208,14 +207,13 @@ class AuthorKind(StrEnum):
 
 
 class Picture(SQLModel, table=True):
-    """An uploaded picture, checked by content and re-encoded (metadata such as EXIF/GPS stripped)."""
+    """An uploaded picture, checked by content and re-encoded (metadata such as EXIF/GPS stripped); its bytes are
+    a file in the media room's storage (`file_id`, app.media.service), deleted with the picture."""
 
     id: int | None = Field(default=None, primary_key=True)
-    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    content_type: str = Field(max_length=30)
+    file_id: int = Field(sa_column=Column(Integer, ForeignKey("stored_file.id"), nullable=False, unique=True))
     width: int
     height: int
-    sha256: str = Field(max_length=64)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     created_by_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
 

@@ -57,6 +57,7 @@ from app.core.errors import Conflict, InvalidInput, NotFound, UnknownReference
 from app.core.i18n import N_, get_locale, gettext
 from app.corps.models import AgeBand, Child, Group
 from app.media import pictures
+from app.media import service as media
 from app.moderation import service as moderation
 
 DATA = Path(__file__).parent / "data"
@@ -518,19 +519,17 @@ def question_of(*, session: Session, consultation: Consultation, question_id: in
     return question
 
 
-# ---- pictures: checked by content, re-encoded, metadata stripped (app.media.pictures) ----------------
+# ---- pictures: checked by content, re-encoded, metadata stripped, kept in the media storage (app.media) ----
 
 
 def store_picture(*, session: Session, actor: Any, data: bytes) -> Picture:
     """Keep an uploaded picture as the media room makes it: checked by its header (never by the file name),
-    decoded and shrunk in a child process, re-encoded from pixels only, so EXIF, GPS and other metadata are gone."""
-    clean = pictures.reencode(data)
-    picture = Picture(
-        data=clean.data, content_type=clean.content_type, width=clean.width, height=clean.height,
-        sha256=hashlib.sha256(clean.data).hexdigest(), created_by_id=actor.id,
-    )
+    decoded and shrunk in a child process, re-encoded from pixels only, so EXIF, GPS and other metadata are gone;
+    its bytes are a file in the media storage."""
+    stored = media.store_picture(session, data)
+    picture = Picture(file_id=stored.file.id, width=stored.width, height=stored.height, created_by_id=actor.id)
     session.add(picture)
-    audit.record(session, actor=actor, action="consultation.picture_upload", subject=picture, bytes=len(clean.data))
+    audit.record(session, actor=actor, action="consultation.picture_upload", subject=picture, bytes=stored.file.size)
     return picture
 
 
@@ -544,10 +543,27 @@ def replace_picture(*, session: Session, actor: Any, consultation: Consultation,
 
 
 def set_picture(*, session: Session, actor: Any, consultation: Consultation, picture: Picture | None) -> None:
+    """Show `picture` (or none): the picture shown before is deleted, its file with it, unless another
+    consultation (a duplicate) still shows it."""
+    previous = consultation.picture_id
     consultation.picture_id = picture.id if picture else None
     consultation.updated_at = utcnow()
     session.add(consultation)
     audit.record(session, actor=actor, action="consultation.picture_set", subject=consultation, picture_id=consultation.picture_id)
+    if previous is not None and previous != consultation.picture_id:
+        _delete_picture_unless_shown(session=session, picture_id=previous)
+
+
+def _delete_picture_unless_shown(*, session: Session, picture_id: int) -> None:
+    session.flush()
+    if session.exec(select(Consultation.id).where(Consultation.picture_id == picture_id).limit(1)).first() is not None:
+        return
+    picture = session.get(Picture, picture_id)
+    if picture is None:
+        return
+    session.delete(picture)
+    session.flush()
+    media.delete(session, picture.file_id)
 
 
 def picture_to_show(*, session: Session, picture_id: int, staff: bool) -> Picture:

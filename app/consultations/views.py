@@ -48,6 +48,7 @@ from app.core.i18n import N_
 from app.core.routing import Router
 from app.core.templating import NOTICES, context_for, environment, is_htmx, redirect, render
 from app.media import pictures
+from app.media import service as media
 from app.projects import service as projects
 
 router = Router(include_in_schema=False)
@@ -274,9 +275,8 @@ def consultation_picture(request: Request, picture_id: Id, session: SessionDep) 
     signed_in_staff = getattr(request.state, "user", None) is not None
     picture = service.picture_to_show(session=session, picture_id=picture_id, staff=signed_in_staff)
     # A stored picture never changes (a new upload is a new picture): browsers may keep it a day.
-    return Response(
-        picture.data,
-        media_type=picture.content_type,
+    return media.response(
+        session, picture.file_id,
         headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff", "Vary": "Cookie"},
     )
 

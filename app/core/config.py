@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     # decode takes about 4 bytes a pixel), and decodes at once per worker, each in a short-lived child process.
     picture_max_pixels: int = Field(default=25_000_000, ge=1, le=100_000_000)
     picture_decodes: int = Field(default=1, ge=1, le=16)
+    # Where uploaded files are kept (app.media.storage.LocalFolderStorage); empty: <YIMI_VAR_DIR>/media.
+    media_dir: Path | None = None
 
     # Shown on the help page (A11Y-10, CON-15, SG-06): the youth hotline and the police.
     help_hotline: str = "12355"
@@ -123,6 +125,8 @@ class Settings(BaseSettings):
     def _fill(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{self.var_dir / 'yimi.db'}"
+        if self.media_dir is None:
+            self.media_dir = self.var_dir / "media"
         if self.env == "production":
             self._refuse_weak_secrets()
         else:

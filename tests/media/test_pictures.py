@@ -17,6 +17,8 @@ from PIL import Image
 from app.consultations.models import Picture
 from app.core.config import get_settings
 from app.media import pictures
+from app.media import service as media
+from app.media.models import StoredFile
 from tests.conftest import sign_in
 from tests.consultations.helpers import official
 from tests.consultations.test_official import count, draft, upload
@@ -163,19 +165,21 @@ def test_a_picture_at_the_limit_is_kept_small_and_without_its_metadata(official_
     assert upload(official_client, consultation.id, "park.jpg", photo).status_code == 303
     session.refresh(consultation)
     kept = session.get(Picture, consultation.picture_id)
-    assert (kept.width, kept.height, kept.content_type) == (1600, 1600, "image/jpeg")
-    with Image.open(io.BytesIO(kept.data)) as image:
+    data = media.read(session, kept.file_id)
+    assert (kept.width, kept.height, session.get(StoredFile, kept.file_id).content_type) == (1600, 1600, "image/jpeg")
+    with Image.open(io.BytesIO(data)) as image:
         assert image.size == (1600, 1600) and not image.getexif() and "exif" not in image.info
-    assert b"SpyCam" not in kept.data
+    assert b"SpyCam" not in data
 
     drawing = png(5000, 5000, color_type=6, text=True)  # exactly at the limit, with transparency
     assert upload(official_client, consultation.id, "plan.png", drawing, "image/png").status_code == 303
     session.refresh(consultation)
     kept = session.get(Picture, consultation.picture_id)
-    assert (kept.width, kept.height, kept.content_type) == (1600, 1600, "image/png")
-    with Image.open(io.BytesIO(kept.data)) as image:
+    data = media.read(session, kept.file_id)
+    assert (kept.width, kept.height, session.get(StoredFile, kept.file_id).content_type) == (1600, 1600, "image/png")
+    with Image.open(io.BytesIO(data)) as image:
         assert image.mode == "RGBA" and not image.getexif() and "Author" not in image.info and "exif" not in image.info
-    assert b"SpyCam" not in kept.data and b"eXIf" not in kept.data and b"tEXt" not in kept.data
+    assert b"SpyCam" not in data and b"eXIf" not in data and b"tEXt" not in data
 
 
 def test_a_large_jpeg_is_decoded_at_a_fraction_of_its_size(settings):
