@@ -8,7 +8,8 @@ from app.accounts import service
 from app.accounts.models import Role, StaffSession, StaffUser
 from app.core.audit import AuditEvent
 from app.core.security import token_hash
-from tests.conftest import PASSWORD, csrf_token, make_user, post_form, sign_in
+from tests.conftest import PASSWORD, csrf_token, make_user, post_form
+from tests.conftest import sign_in_by_form as sign_in  # this file is about signing in: through the page
 
 
 def _sign_in_attempt(client, username, password):
