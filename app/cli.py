@@ -386,7 +386,7 @@ def worker(
     import threading
 
     from app.core.db import new_session
-    from app.notifications import adapters, service
+    from app.notifications import actions, adapters, service
 
     settings = _settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -401,7 +401,7 @@ def worker(
     while not stop.is_set():
         try:
             with new_session() as session:
-                result = service.deliver_round(session=session, limit=batch, should_stop=stop.is_set)
+                result = actions.deliver_round(session=session, limit=batch, should_stop=stop.is_set)
         except OperationalError as exc:
             if once:
                 raise _database_down(exc) from exc
