@@ -156,7 +156,7 @@ def create_user(
     password_stdin: Annotated[bool, typer.Option(help="read the password from standard input")] = False,
 ) -> None:
     """Create a staff user (the first administrator, for instance)."""
-    from app.accounts import service
+    from app.accounts import actions
     from app.accounts.models import Role, StaffUserCreate
     from app.core.db import new_session
     from app.core.errors import YimiError
@@ -175,7 +175,7 @@ def create_user(
     data = StaffUserCreate(username=username, display_name=display_name or username, roles=roles, password=password or None)
     try:
         with new_session() as session:
-            user, temporary = service.create(session=session, actor=None, data=data, trained=trained)
+            user, temporary = actions.create(session=session, actor=None, data=data, trained=trained)
     except YimiError as exc:
         err.print(f"[red]{gettext(exc.title)}:[/red] {gettext(exc.detail, **exc.variables)}")
         raise typer.Exit(1) from exc
@@ -277,12 +277,12 @@ def corps_age_transitions() -> None:
     """Daily job (idempotent): flag children who turned 14 (their consent moves to them) and mark those who
     turned 18 as leaving the programme."""
     from app.core.db import new_session
-    from app.corps import service as corps
+    from app.corps import actions
 
     _settings()
     try:
         with new_session() as session:
-            result = corps.run_age_transitions(session=session)
+            result = actions.run_age_transitions(session=session)
     except OperationalError as exc:
         raise _database_down(exc) from exc
     console.print(f"Turned 14: {len(result.turned_14)} (consent now theirs). Turned 18, leaving: {len(result.turned_18)}.")
@@ -311,7 +311,7 @@ def corps_import(
     from app.core.db import new_session
     from app.core.errors import YimiError
     from app.core.i18n import gettext
-    from app.corps import importing, service
+    from app.corps import actions, importing, service
     from app.corps.models import AVATARS, PICTURES
 
     _settings()
@@ -357,7 +357,7 @@ def corps_import(
                         )
                 saving = progress.add_task("Saving, all or nothing", total=1)
                 try:
-                    enrolled = service.enrol_prepared(session=session, actor=None, group=target, prepared=prepared)
+                    enrolled = actions.import_prepared(session=session, actor=None, group=target, prepared=prepared)
                 except BaseException:
                     codes_path.unlink(missing_ok=True)
                     raise
@@ -386,7 +386,7 @@ def worker(
     import threading
 
     from app.core.db import new_session
-    from app.notifications import adapters, service
+    from app.notifications import actions, adapters, service
 
     settings = _settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -401,7 +401,7 @@ def worker(
     while not stop.is_set():
         try:
             with new_session() as session:
-                result = service.deliver_round(session=session, limit=batch, should_stop=stop.is_set)
+                result = actions.deliver_round(session=session, limit=batch, should_stop=stop.is_set)
         except OperationalError as exc:
             if once:
                 raise _database_down(exc) from exc

@@ -2,12 +2,14 @@
 
 from sqlmodel import Session, select
 
+from app.accounts import actions as account_actions
 from app.accounts import service as accounts
 from app.accounts.models import Role, StaffUserCreate
 from app.consent import service as consent
 from app.consent.models import DecidedBy, Decision, Guardian, Guardianship, Purpose
 from app.core import audit, crypto
 from app.core.security import hash_code, hash_password
+from app.corps import actions as corps_actions
 from app.corps import service as corps
 from app.corps.models import Child, ChildCreate, ChildStatus, GroupKind
 
@@ -31,12 +33,12 @@ DEMO_TEEN_CODE_SECRET = "demoteen26"
 
 
 def load_demo(*, session: Session) -> list[tuple[str, str]]:
-    district = corps.ensure_district(session=session, actor=None, code="demo-wuhua", name={"zh_Hans": "五华区", "en": "Wuhua District"})
-    school_class = corps.ensure_group(
+    district = corps_actions.ensure_district(session=session, actor=None, code="demo-wuhua", name={"zh_Hans": "五华区", "en": "Wuhua District"})
+    school_class = corps_actions.ensure_group(
         session=session, actor=None, district=district, code="demo-class-4-2",
         name={"zh_Hans": "四年级二班", "en": "Class 4-2"}, kind=GroupKind.SCHOOL_CLASS,
     )
-    squad = corps.ensure_group(
+    squad = corps_actions.ensure_group(
         session=session, actor=None, district=district, code="demo-squad-green",
         name={"zh_Hans": "绿叶观察小队", "en": "Green Leaf squad"}, kind=GroupKind.SQUAD,
     )
@@ -45,7 +47,7 @@ def load_demo(*, session: Session) -> list[tuple[str, str]]:
     for role, username, display_name in DEMO_USERS:
         user = accounts.get_by_username(session=session, username=username)
         if user is None:
-            user, _ = accounts.create(
+            user, _ = account_actions.create(
                 session=session, actor=None, trained=True,
                 data=StaffUserCreate(username=username, display_name=display_name, roles=[role], password=DEMO_PASSWORD),
             )
@@ -62,12 +64,12 @@ def load_demo(*, session: Session) -> list[tuple[str, str]]:
         created.append((role.value, username))
     facilitator = users[Role.FACILITATOR]
     for group in (school_class, squad):
-        corps.set_facilitators(session=session, actor=users[Role.ADMIN], group=group, user_ids=[facilitator.id])
+        corps_actions.set_facilitators(session=session, actor=users[Role.ADMIN], group=group, user_ids=[facilitator.id])
     for nickname, avatar, year, month, code in DEMO_CHILDREN:
         group = squad if year <= 2012 else school_class
         child = session.exec(select(Child).where(Child.group_id == group.id, Child.name_key == corps.name_key(nickname))).first()
         if child is None:
-            child, _ = corps.enrol(
+            child, _ = corps_actions.enrol(
                 session=session, actor=facilitator, group=group,
                 data=ChildCreate(display_name=nickname, avatar=avatar, birth_year=year, birth_month=month, confirmed_nickname=True),
             )
@@ -79,7 +81,7 @@ def load_demo(*, session: Session) -> list[tuple[str, str]]:
         session.add(child)
         session.commit()
         if child.status != ChildStatus.ACTIVE.value:
-            corps.set_status(session=session, actor=facilitator, child=child, status=ChildStatus.ACTIVE)
+            corps_actions.set_status(session=session, actor=facilitator, child=child, status=ChildStatus.ACTIVE)
     _demo_consent(session)
     _demo_consultation(session, official=users[Role.OFFICIAL], district=district)
     return created

@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, text
 from sqlmodel import Session, SQLModel
 
 import app.models  # noqa: F401
-from app.accounts import service as accounts
+from app.accounts import actions as accounts
 from app.accounts.models import Role, StaffUser, StaffUserCreate
 from app.core import db, ratelimit
 from app.core.config import Settings, get_settings

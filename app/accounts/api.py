@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, status
 
-from app.accounts import service
+from app.accounts import actions, service
 from app.accounts.deps import api_staff
 from app.accounts.models import (
     ApiTokenCreate,
@@ -41,7 +41,7 @@ def list_users(session: SessionDep, admin: Admin, q: str | None = None, role: Ro
 
 @router.post("/users", response_model=TemporaryPassword | StaffUserPublic, status_code=status.HTTP_201_CREATED)
 def create_user(data: StaffUserCreateBody, session: SessionDep, admin: Admin) -> TemporaryPassword | StaffUser:
-    user, temporary = service.create(session=session, actor=admin, data=data)
+    user, temporary = actions.create(session=session, actor=admin, data=data)
     if temporary:
         return TemporaryPassword(user=StaffUserPublic.model_validate(user), temporary_password=temporary)
     return user
@@ -55,23 +55,19 @@ def get_user(user_id: Id, session: SessionDep, admin: Admin) -> StaffUser:
 @router.patch("/users/{user_id}", response_model=StaffUserPublic)
 def update_user(user_id: Id, data: StaffUserUpdate, session: SessionDep, admin: Admin) -> StaffUser:
     user = service.get(session=session, user_id=user_id)
-    if data.display_name is not None:
-        service.update_profile(session=session, actor=admin, user=user, display_name=data.display_name)
-    if data.is_active is not None and data.is_active != user.is_active:
-        service.set_active(session=session, actor=admin, user=user, active=data.is_active)
-    return user
+    return actions.update_user(session=session, actor=admin, user=user, display_name=data.display_name, is_active=data.is_active)
 
 
 @router.put("/users/{user_id}/roles", response_model=StaffUserPublic)
 def set_roles(user_id: Id, data: RolesUpdate, session: SessionDep, admin: Admin) -> StaffUser:
     user = service.get(session=session, user_id=user_id)
-    return service.set_roles(session=session, actor=admin, user=user, roles=data.roles)
+    return actions.set_roles(session=session, actor=admin, user=user, roles=data.roles)
 
 
 @router.post("/users/{user_id}/roles/{role}/training", response_model=StaffUserPublic, summary="Record training (PAR-10)")
 def record_training(user_id: Id, role: Role, data: TrainingRecord, session: SessionDep, admin: Admin) -> StaffUser:
     user = service.get(session=session, user_id=user_id)
-    service.record_training(session=session, actor=admin, user=user, role=role, note=data.note)
+    actions.record_training(session=session, actor=admin, user=user, role=role, note=data.note)
     session.refresh(user)
     return user
 
@@ -79,18 +75,18 @@ def record_training(user_id: Id, role: Role, data: TrainingRecord, session: Sess
 @router.post("/users/{user_id}/password-reset", response_model=TemporaryPassword)
 def reset_password(user_id: Id, session: SessionDep, admin: Admin) -> TemporaryPassword:
     user = service.get(session=session, user_id=user_id)
-    temporary = service.reset_password(session=session, actor=admin, user=user)
+    temporary = actions.reset_password(session=session, actor=admin, user=user)
     return TemporaryPassword(user=StaffUserPublic.model_validate(user), temporary_password=temporary)
 
 
 @router.post("/users/{user_id}/unlock", response_model=StaffUserPublic)
 def unlock(user_id: Id, session: SessionDep, admin: Admin) -> StaffUser:
-    return service.unlock(session=session, actor=admin, user=service.get(session=session, user_id=user_id))
+    return actions.unlock(session=session, actor=admin, user=service.get(session=session, user_id=user_id))
 
 
 @router.post("/users/{user_id}/sign-out-everywhere", status_code=status.HTTP_204_NO_CONTENT)
 def sign_out_everywhere(user_id: Id, session: SessionDep, admin: Admin) -> None:
-    service.end_all_sessions(session=session, actor=admin, user=service.get(session=session, user_id=user_id))
+    actions.sign_out_everywhere(session=session, actor=admin, user=service.get(session=session, user_id=user_id))
 
 
 @router.get("/users/{user_id}/tokens", response_model=list[ApiTokenPublic])
@@ -101,10 +97,10 @@ def list_tokens(user_id: Id, session: SessionDep, admin: Admin) -> list:
 @router.post("/users/{user_id}/tokens", response_model=ApiTokenIssued, status_code=status.HTTP_201_CREATED)
 def issue_token(user_id: Id, data: ApiTokenCreate, session: SessionDep, admin: Admin) -> ApiTokenIssued:
     user = service.get(session=session, user_id=user_id)
-    token, raw = service.issue_token(session=session, actor=admin, user=user, name=data.name, expires_in_days=data.expires_in_days)
+    token, raw = actions.issue_token(session=session, actor=admin, user=user, name=data.name, expires_in_days=data.expires_in_days)
     return ApiTokenIssued(**ApiTokenPublic.model_validate(token).model_dump(), token=raw)
 
 
 @router.delete("/tokens/{token_id}", response_model=ApiTokenPublic)
 def revoke_token(token_id: Id, session: SessionDep, admin: Admin) -> object:
-    return service.revoke_token(session=session, actor=admin, token=service.get_token(session=session, token_id=token_id))
+    return actions.revoke_token(session=session, actor=admin, token=service.get_token(session=session, token_id=token_id))

@@ -8,7 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from app.accounts import service
+from app.accounts import actions
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission, check
 from app.core.config import get_settings
@@ -53,7 +53,7 @@ async def load_principal(request: Request, session: SessionDep) -> None:
 
 def _load_staff(request: Request, session: Session, token: str) -> None:
     try:
-        found = service.resolve_session(session=session, token=token)
+        found = actions.resolve_session(session=session, token=token)
     except OperationalError:
         # Help and public pages must keep working while the database is down (CON-15); staff pages say 503.
         request.state.database_down = True
@@ -103,7 +103,7 @@ class api_staff:  # noqa: N801
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise NotSignedIn(N_("Send an API token in the Authorization header: Bearer <token>."))
         hit(get_settings().rate_limit_api, "api", credentials.credentials[:16])
-        user = service.user_for_api_token(session=session, raw=credentials.credentials)
+        user = actions.user_for_api_token(session=session, raw=credentials.credentials)
         if user is None:
             raise NotSignedIn(N_("This API token is not valid: it may be wrong, expired or revoked."))
         request.state.user = user

@@ -158,7 +158,6 @@ def create(
     session.add(user)
     flush_or_conflict(session, N_("The username %(username)s is already taken."), username=username)
     audit.record(session, actor=actor, action="staff.create", subject=user, username=username, roles=sorted(data.roles))
-    session.commit()
     return user, temporary
 
 
@@ -166,7 +165,6 @@ def update_profile(*, session: Session, actor: StaffUser, user: StaffUser, displ
     user.display_name = validate_display_name(display_name)
     session.add(user)
     audit.record(session, actor=actor, action="staff.update", subject=user, display_name=user.display_name)
-    session.commit()
     return user
 
 
@@ -201,7 +199,6 @@ def set_roles(*, session: Session, actor: StaffUser, user: StaffUser, roles: Ite
     audit.record(
         session, actor=actor, action="staff.roles", subject=user, added=sorted(added), removed=sorted(removed)
     )
-    session.commit()
     session.refresh(user)
     return user
 
@@ -217,7 +214,6 @@ def record_training(*, session: Session, actor: StaffUser, user: StaffUser, role
     assignment.training_note = training_note
     session.add(assignment)
     audit.record(session, actor=actor, action="staff.training_recorded", subject=user, role=role.value, note=assignment.training_note)
-    session.commit()
     return assignment
 
 
@@ -234,7 +230,6 @@ def reset_password(*, session: Session, actor: StaffUser, user: StaffUser) -> st
     _revoke_sessions(session, user, reason="password_reset")
     tokens = _revoke_tokens(session, user)
     audit.record(session, actor=actor, action="staff.password_reset", subject=user, tokens_revoked=tokens)
-    session.commit()
     return temporary
 
 
@@ -259,7 +254,6 @@ def change_password(
     session.add(user)
     _revoke_sessions(session, user, reason="password_changed", keep_id=keep_session_id)
     audit.record(session, actor=user, action="staff.password_changed", subject=user)
-    session.commit()
 
 
 def set_active(*, session: Session, actor: StaffUser, user: StaffUser, active: bool) -> StaffUser:
@@ -273,7 +267,6 @@ def set_active(*, session: Session, actor: StaffUser, user: StaffUser, active: b
     user.is_active = active
     session.add(user)
     audit.record(session, actor=actor, action="staff.activate" if active else "staff.deactivate", subject=user)
-    session.commit()
     return user
 
 
@@ -281,7 +274,6 @@ def unlock(*, session: Session, actor: StaffUser, user: StaffUser) -> StaffUser:
     _clear_lock(user)
     session.add(user)
     audit.record(session, actor=actor, action="staff.unlock", subject=user)
-    session.commit()
     return user
 
 
@@ -306,13 +298,14 @@ def _not_locked(now: dt.datetime):  # noqa: ANN202
     return or_(until.is_(None), until <= literal(now, UTCDateTime()))
 
 
-def _reserve_try(session: Session, user: StaffUser, now: dt.datetime) -> int | None:
-    """Count this try as a wrong password BEFORE the password is checked, and commit (one UPDATE; issue 13).
+def reserve_try(session: Session, user: StaffUser, now: dt.datetime) -> int | None:
+    """Count this try as a wrong password BEFORE the password is checked (one UPDATE; issue 13). The sign-in
+    action commits it before the slow check, so however many tries arrive at once, each finds the others.
 
     The count starts again when the window has passed or a lock has run out. Only an active user who is not
-    locked and has fewer than the limit counted in the window gets a try, so however many arrive at once, at
-    most the remaining ones are checked. Returns the count with this try, or None (locked, inactive, or every
-    remaining try is being checked right now)."""
+    locked and has fewer than the limit counted in the window gets a try, so at most the remaining ones are
+    checked. Returns the count with this try, or None (locked, inactive, or every remaining try is being
+    checked right now); then the refusal is recorded."""
     settings = get_settings()
     cutoff = literal(now - dt.timedelta(minutes=settings.sign_in_window_minutes), UTCDateTime())
     first = col(StaffUser.first_failed_at)
@@ -331,13 +324,16 @@ def _reserve_try(session: Session, user: StaffUser, now: dt.datetime) -> int | N
         .returning(col(StaffUser.failed_sign_ins))
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
-    session.commit()
     session.expire(user)
     return count
 
 
-def _settle_wrong(session: Session, user: StaffUser, now: dt.datetime) -> dt.datetime | None:
-    """A wrong password, already counted by `_reserve_try`: whichever wrong try finds the limit reached sets
+def refuse_locked(session: Session, user: StaffUser, ip_address: str | None) -> None:
+    audit.record(session, actor=audit.ANONYMOUS, action="staff.sign_in_refused_locked", subject=user, ip=ip_address)
+
+
+def settle_wrong(session: Session, user: StaffUser, now: dt.datetime, *, count: int, ip_address: str | None) -> dt.datetime | None:
+    """A wrong password, already counted by `reserve_try`: whichever wrong try finds the limit reached sets
     the lock, in one UPDATE. Returns the lock's end if the account is locked now."""
     settings = get_settings()
     until = now + dt.timedelta(minutes=settings.sign_in_lock_minutes)
@@ -349,13 +345,16 @@ def _settle_wrong(session: Session, user: StaffUser, now: dt.datetime) -> dt.dat
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     session.expire(user)
+    audit.record(session, actor=audit.ANONYMOUS, action="staff.sign_in_failed", subject=user, ip=ip_address, count=count)
+    if locked:
+        audit.record(session, actor=audit.SYSTEM, action="staff.locked", subject=user, until=locked)
     return locked
 
 
-def _settle_right(session: Session, user: StaffUser, now: dt.datetime, new_hash: str | None) -> bool:
+def settle_right(session: Session, user: StaffUser, now: dt.datetime, new_hash: str | None, *, ip_address: str | None) -> bool:
     """The right password: the count starts again, in one UPDATE that proves the account is active and not
-    locked at this moment. The caller starts the session in the same transaction, so no session begins
-    after a lock."""
+    locked at this moment. Whatever the proof allows (a session) is written in the same transaction, so no
+    session begins after a lock. False (and the refusal recorded) if a lock came first."""
     values: dict[str, object] = {"failed_sign_ins": 0, "first_failed_at": None, "locked_until": None}
     if new_hash:
         values["password_hash"] = new_hash
@@ -367,61 +366,16 @@ def _settle_right(session: Session, user: StaffUser, now: dt.datetime, new_hash:
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     session.expire(user)
+    if proved is None:
+        refuse_locked(session, user, ip_address)
     return proved is not None
 
 
-def check_credentials(*, session: Session, username: str, password: str, ip_address: str | None = None) -> StaffUser:
-    """The active user with this username and password, counting wrong passwords towards the lock-out.
-    Used for sign-in and wherever staff must prove who they are again (ending a tablet's group session).
-
-    On success the caller's transaction holds the proof that the account is not locked (`_settle_right`):
-    whatever it records (a session) must be written in that transaction."""
-    now = utcnow()
-    minutes = get_settings().sign_in_lock_minutes
-    user = get_by_username(session=session, username=username)
-    if user is None:
-        verify_password(password, None)  # the same time as a real check
-        raise SignInFailed()
-    active = user.is_active
-    count = _reserve_try(session, user, now) if active else None
-    if count is None:
-        if not active:
-            verify_password(password, None)
-            raise SignInFailed()
-        audit.record(session, actor=audit.ANONYMOUS, action="staff.sign_in_refused_locked", subject=user, ip=ip_address)
-        session.commit()
-        raise AccountLocked(minutes=minutes)
-    ok, new_hash = verify_password(password, user.password_hash)
-    if not ok:
-        locked_until = _settle_wrong(session, user, now)
-        audit.record(session, actor=audit.ANONYMOUS, action="staff.sign_in_failed", subject=user, ip=ip_address, count=count)
-        if locked_until:
-            audit.record(session, actor=audit.SYSTEM, action="staff.locked", subject=user, until=locked_until)
-        session.commit()
-        if locked_until:
-            raise AccountLocked(minutes=minutes)
-        raise SignInFailed()
-    if not _settle_right(session, user, now, new_hash):
-        session.rollback()
-        audit.record(session, actor=audit.ANONYMOUS, action="staff.sign_in_refused_locked", subject=user, ip=ip_address)
-        session.commit()
-        raise AccountLocked(minutes=minutes)
-    return user
-
-
-def authenticate(
-    *, session: Session, username: str, password: str, ip_address: str | None = None, user_agent: str | None = None
+def start_session(
+    *, session: Session, user: StaffUser, ip_address: str | None = None, user_agent: str | None = None
 ) -> SignIn:
-    user = check_credentials(session=session, username=username, password=password, ip_address=ip_address)
-    staff_session, token = _start_session(session, user, utcnow(), ip_address, user_agent)
-    audit.record(session, actor=user, action="staff.sign_in", subject=user, ip=ip_address)
-    session.commit()
-    return SignIn(user=user, staff_session=staff_session, token=token)
-
-
-def _start_session(
-    session: Session, user: StaffUser, now: dt.datetime, ip_address: str | None, user_agent: str | None
-) -> tuple[StaffSession, str]:
+    """A new browser session for a user whose password was just proved (`settle_right`, same transaction)."""
+    now = utcnow()
     token = new_token()
     staff_session = StaffSession(
         user_id=user.id,  # type: ignore[arg-type]
@@ -435,7 +389,8 @@ def _start_session(
     )
     session.add(staff_session)
     session.flush()
-    return staff_session, token
+    audit.record(session, actor=user, action="staff.sign_in", subject=user, ip=ip_address)
+    return SignIn(user=user, staff_session=staff_session, token=token)
 
 
 @dataclass
@@ -459,12 +414,10 @@ def resolve_session(*, session: Session, token: str) -> SessionLookup:
         staff_session.revoked_at = now
         staff_session.revoked_reason = "idle" if staff_session.expires_at > now else "expired"
         session.add(staff_session)
-        session.commit()
         return SessionLookup(None, None, expired=True)
     if now - staff_session.last_seen_at >= TOUCH_EVERY:
         staff_session.last_seen_at = now
         session.add(staff_session)
-        session.commit()
     return SessionLookup(staff_session, user)
 
 
@@ -473,7 +426,6 @@ def end_session(*, session: Session, staff_session: StaffSession, user: StaffUse
     staff_session.revoked_reason = "signed_out"
     session.add(staff_session)
     audit.record(session, actor=user, action="staff.sign_out", subject=user)
-    session.commit()
 
 
 def end_all_sessions(*, session: Session, actor: StaffUser, user: StaffUser) -> int:
@@ -481,7 +433,6 @@ def end_all_sessions(*, session: Session, actor: StaffUser, user: StaffUser) -> 
     count = _revoke_sessions(session, user, reason="signed_out_everywhere")
     tokens = _revoke_tokens(session, user)
     audit.record(session, actor=actor, action="staff.sign_out_everywhere", subject=user, sessions=count, tokens_revoked=tokens)
-    session.commit()
     return count
 
 
@@ -494,7 +445,6 @@ def revoke_session(*, session: Session, actor: StaffUser, user: StaffUser, sessi
         staff_session.revoked_reason = "revoked"
         session.add(staff_session)
         audit.record(session, actor=actor, action="staff.session_revoked", subject=user, session_id=session_id)
-        session.commit()
 
 
 def live_sessions(*, session: Session, user: StaffUser) -> list[StaffSession]:
@@ -564,7 +514,6 @@ def issue_token(
     session.add(token)
     session.flush()
     audit.record(session, actor=actor, action="api_token.issue", subject=user, token_id=token.id, name=name)
-    session.commit()
     return token, raw
 
 
@@ -584,7 +533,6 @@ def revoke_token(*, session: Session, actor: StaffUser, token: ApiToken) -> ApiT
         token.revoked_at = utcnow()
         session.add(token)
         audit.record(session, actor=actor, action="api_token.revoke", subject=("staff_user", token.user_id), token_id=token.id)
-        session.commit()
     return token
 
 
@@ -599,5 +547,4 @@ def user_for_api_token(*, session: Session, raw: str) -> StaffUser | None:
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
         token.last_used_at = now
         session.add(token)
-        session.commit()
     return user

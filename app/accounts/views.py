@@ -5,13 +5,13 @@ from typing import Annotated
 from fastapi import Depends, Form, Request
 from fastapi.responses import Response
 
-from app.accounts import service
+from app.accounts import actions, service
 from app.accounts.deps import SESSION_COOKIE, staff
 from app.accounts.models import LIMITS, ROLE_LABELS, TRAINING_REQUIRED, Role, StaffUser, StaffUserCreate
 from app.accounts.permissions import MATRIX, PERMISSION_LABELS, Permission, effective_roles, permissions_of
 from app.core.config import get_settings
 from app.core.db import Id, SessionDep, utcnow
-from app.core.errors import Conflict, InvalidInput, NotFound
+from app.core.errors import Conflict, InvalidInput, NotFound, refusal
 from app.core.i18n import N_
 from app.core.ratelimit import client_address, hit
 from app.core.routing import Router
@@ -72,7 +72,7 @@ def signin(
         context["error"] = N_("Please enter your username and your password.")
         return render(request, "accounts/signin.html", context, status_code=400)
     try:
-        result = service.authenticate(
+        result = actions.sign_in(
             session=session,
             username=username,
             password=password,
@@ -80,8 +80,7 @@ def signin(
             user_agent=request.headers.get("user-agent"),
         )
     except (service.SignInFailed, service.AccountLocked) as exc:
-        context.update(error=exc.detail, error_vars=exc.variables)
-        return render(request, "accounts/signin.html", context, status_code=exc.status_code)
+        return render(request, "accounts/signin.html", context | refusal(exc), status_code=exc.status_code)
     target = "/account/password?required=1" if result.user.must_change_password else safe_next(next)
     response = redirect(target)
     response.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="lax", secure=_cookie_secure(), path="/")
@@ -92,7 +91,7 @@ def signin(
 def signout(request: Request, session: SessionDep) -> Response:
     staff_session = request.state.staff_session
     if staff_session is not None:
-        service.end_session(session=session, staff_session=staff_session, user=request.state.user)
+        actions.sign_out(session=session, staff_session=staff_session, user=request.state.user)
     response = redirect("/signin?done=signed_out")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -161,24 +160,23 @@ def password_change(
         context["error"] = N_("The two new passwords are not the same.")
         return render(request, "accounts/password.html", context, status_code=422)
     try:
-        service.change_password(
+        actions.change_password(
             session=session, user=user, current=current_password, new=new_password, keep_session_id=request.state.staff_session.id
         )
     except InvalidInput as exc:
-        context.update(error=exc.detail, error_vars=exc.variables)
-        return render(request, "accounts/password.html", context, status_code=422)
+        return render(request, "accounts/password.html", context | refusal(exc), status_code=exc.status_code)
     return redirect("/account?done=password_changed")
 
 
 @router.post("/account/sessions/{session_id}/revoke")
 def account_session_revoke(session_id: Id, session: SessionDep, user: Staff) -> Response:
-    service.revoke_session(session=session, actor=user, user=user, session_id=session_id)
+    actions.revoke_session(session=session, actor=user, user=user, session_id=session_id)
     return redirect("/account?done=session_revoked")
 
 
 @router.post("/account/signout-everywhere")
 def signout_everywhere(session: SessionDep, user: Staff) -> Response:
-    service.end_all_sessions(session=session, actor=user, user=user)
+    actions.sign_out_everywhere(session=session, actor=user, user=user)
     response = redirect("/signin?done=signed_out_everywhere")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -219,15 +217,12 @@ def user_create(
     chosen = [Role(r) for r in roles if r in Role._value2member_map_]
     form = {"username": username, "display_name": display_name, "roles": chosen}
     try:
-        user, temporary = service.create(
+        user, temporary = actions.create(
             session=session, actor=admin, data=StaffUserCreate(username=username, display_name=display_name, roles=chosen)
         )
     except (InvalidInput, Conflict) as exc:
         return render(
-            request,
-            "admin/user_new.html",
-            {"roles": list(Role), "role_labels": ROLE_LABELS, "form": form, "error": exc.detail, "error_vars": exc.variables,
-             "fields": LIMITS},
+            request, "admin/user_new.html", {"roles": list(Role), "role_labels": ROLE_LABELS, "form": form, "fields": LIMITS} | refusal(exc),
             status_code=exc.status_code,
         )
     return render(request, "admin/temporary_password.html", {"subject": user, "temporary": temporary, "created": True})
@@ -266,10 +261,9 @@ def user_profile(
 ) -> Response:
     user = service.get(session=session, user_id=user_id)
     try:
-        service.update_profile(session=session, actor=admin, user=user, display_name=display_name)
+        actions.update_profile(session=session, actor=admin, user=user, display_name=display_name)
     except InvalidInput as exc:
-        session.refresh(user)
-        return _user_page(request, session, user, error=exc.detail, error_vars=exc.variables, typed_name=display_name, status_code=422)
+        return _user_page(request, session, user, typed_name=display_name, **refusal(exc))
     return redirect(f"/admin/users/{user_id}?done=saved")
 
 
@@ -283,10 +277,9 @@ def user_roles(
 ) -> Response:
     user = service.get(session=session, user_id=user_id)
     try:
-        service.set_roles(session=session, actor=admin, user=user, roles=[Role(r) for r in roles if r in Role._value2member_map_])
+        actions.set_roles(session=session, actor=admin, user=user, roles=[Role(r) for r in roles if r in Role._value2member_map_])
     except Conflict as exc:
-        session.refresh(user)
-        return _user_page(request, session, user, error=exc.detail, status_code=409)
+        return _user_page(request, session, user, **refusal(exc))
     return redirect(f"/admin/users/{user_id}?done=roles_saved")
 
 
@@ -304,9 +297,8 @@ def user_training(
     user = service.get(session=session, user_id=user_id)
     htmx = is_htmx(request)
     try:
-        service.record_training(session=session, actor=admin, user=user, role=Role(role), note=note)
+        actions.record_training(session=session, actor=admin, user=user, role=Role(role), note=note)
     except InvalidInput as exc:
-        session.refresh(user)
         # The note comes back in its role's form, with the message beside it (htmx swaps only a 200).
         return _user_page(request, session, user, block_roles=htmx, training_error=exc.detail, training_error_vars=exc.variables,
                           training_role=role, training_note=note, status_code=200 if htmx else exc.status_code)
@@ -319,7 +311,7 @@ def user_training(
 @router.post("/admin/users/{user_id}/password-reset")
 def user_password_reset(request: Request, user_id: Id, session: SessionDep, admin: Admin) -> Response:
     user = service.get(session=session, user_id=user_id)
-    temporary = service.reset_password(session=session, actor=admin, user=user)
+    temporary = actions.reset_password(session=session, actor=admin, user=user)
     return render(request, "admin/temporary_password.html", {"subject": user, "temporary": temporary, "created": False})
 
 
@@ -329,22 +321,21 @@ def user_active(
 ) -> Response:
     user = service.get(session=session, user_id=user_id)
     try:
-        service.set_active(session=session, actor=admin, user=user, active=active == "1")
+        actions.set_active(session=session, actor=admin, user=user, active=active == "1")
     except Conflict as exc:
-        session.refresh(user)
-        return _user_page(request, session, user, error=exc.detail, status_code=409)
+        return _user_page(request, session, user, **refusal(exc))
     return redirect(f"/admin/users/{user_id}?done={'activated' if active == '1' else 'deactivated'}")
 
 
 @router.post("/admin/users/{user_id}/unlock")
 def user_unlock(user_id: Id, session: SessionDep, admin: Admin) -> Response:
-    service.unlock(session=session, actor=admin, user=service.get(session=session, user_id=user_id))
+    actions.unlock(session=session, actor=admin, user=service.get(session=session, user_id=user_id))
     return redirect(f"/admin/users/{user_id}?done=unlocked")
 
 
 @router.post("/admin/users/{user_id}/signout-everywhere")
 def user_signout_everywhere(user_id: Id, session: SessionDep, admin: Admin) -> Response:
-    service.end_all_sessions(session=session, actor=admin, user=service.get(session=session, user_id=user_id))
+    actions.sign_out_everywhere(session=session, actor=admin, user=service.get(session=session, user_id=user_id))
     return redirect(f"/admin/users/{user_id}?done=user_signed_out")
 
 
@@ -361,7 +352,7 @@ def user_token_issue(
     typed = expires_in_days.strip()
     days = 90 if not typed else int(typed) if typed.isdigit() and len(typed) <= 4 else 0  # 0: told the range
     try:
-        token, raw = service.issue_token(session=session, actor=admin, user=user, name=name, expires_in_days=days)
+        token, raw = actions.issue_token(session=session, actor=admin, user=user, name=name, expires_in_days=days)
     except (InvalidInput, Conflict) as exc:
         return _user_page(request, session, user, token_error=exc.detail, token_error_vars=exc.variables, token_name=name,
                           token_days=expires_in_days, status_code=exc.status_code)
@@ -371,5 +362,5 @@ def user_token_issue(
 @router.post("/admin/tokens/{token_id}/revoke")
 def token_revoke(token_id: Id, session: SessionDep, admin: Admin) -> Response:
     token = service.get_token(session=session, token_id=token_id)
-    service.revoke_token(session=session, actor=admin, token=token)
+    actions.revoke_token(session=session, actor=admin, token=token)
     return redirect(f"/admin/users/{token.user_id}?done=token_revoked")

@@ -34,6 +34,7 @@ from app.core.errors import NotFound, YimiError
 from app.core.i18n import N_, gettext
 from app.core.security import new_token, token_hash
 from app.corps.models import Child
+from app.notifications import actions as notification_actions
 from app.notifications import service as notifications
 from app.notifications.models import Channel
 
@@ -270,7 +271,7 @@ def send_otp(*, session: Session, letter_code: str, raw_contact: str, locale: st
     session.commit()
     message_id = message.id
     assert message_id is not None
-    delivered = notifications.deliver_now(session=session, message_id=message_id)
+    delivered = notification_actions.deliver_now(session=session, message_id=message_id)
     return SentCode(flow=flow, message_id=message_id, delivered=delivered)
 
 

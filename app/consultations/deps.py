@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from app.core import csrf
 from app.core.db import SessionDep
 from app.core.errors import CsrfFailed
-from app.corps import service as corps
+from app.corps import actions as corps
 from app.corps.deps import CHILD_COOKIE, ChildSignInNeeded
 
 

@@ -15,7 +15,7 @@ from app.accounts.permissions import Permission
 from app.core.db import Id, SessionDep
 from app.core.errors import InvalidInput
 from app.core.routing import Router
-from app.corps import importing, service
+from app.corps import actions, importing, service
 from app.corps.models import (
     Child,
     ChildCreateBody,
@@ -95,7 +95,7 @@ def list_districts(session: SessionDep, admin: CorpsAdmin) -> list[District]:
 
 @router.post("/districts", response_model=DistrictPublic, status_code=status.HTTP_201_CREATED)
 def create_district(data: DistrictCreate, session: SessionDep, admin: CorpsAdmin) -> District:
-    return service.create_district(session=session, actor=admin, code=data.code, name=data.name)
+    return actions.create_district(session=session, actor=admin, code=data.code, name=data.name)
 
 
 @router.get("/groups", response_model=list[GroupPublic], summary="Groups the caller may see (administrators: all)")
@@ -105,7 +105,7 @@ def list_groups(session: SessionDep, user: Staff) -> list[Group]:
 
 @router.post("/groups", response_model=GroupPublic, status_code=status.HTTP_201_CREATED)
 def create_group(data: GroupCreate, session: SessionDep, admin: CorpsAdmin) -> Group:
-    return service.create_group(
+    return actions.create_group(
         session=session, actor=admin, district_id=data.district_id, code=data.code, name=data.name, kind=data.kind
     )
 
@@ -118,7 +118,7 @@ def get_group(group_id: Id, session: SessionDep, user: Staff) -> Group:
 @router.put("/groups/{group_id}/facilitators", response_model=FacilitatorsUpdate)
 def set_facilitators(group_id: Id, data: FacilitatorsUpdate, session: SessionDep, admin: CorpsAdmin) -> FacilitatorsUpdate:
     group = service.get_group(session=session, group_id=group_id, user=admin)
-    users = service.set_facilitators(session=session, actor=admin, group=group, user_ids=data.user_ids)
+    users = actions.set_facilitators(session=session, actor=admin, group=group, user_ids=data.user_ids)
     return FacilitatorsUpdate(user_ids=[u.id for u in users if u.id is not None])
 
 
@@ -145,7 +145,7 @@ def list_children(group_id: Id, session: SessionDep, user: Staff) -> list[ChildP
 )
 def enrol(group_id: Id, data: ChildCreateBody, session: SessionDep, user: Staff) -> ChildEnrolled:
     group = service.get_group(session=session, group_id=group_id, user=user)
-    child, code = service.enrol(session=session, actor=user, group=group, data=data)
+    child, code = actions.enrol(session=session, actor=user, group=group, data=data)
     return _enrolled(child, code)
 
 
@@ -198,7 +198,7 @@ def import_children(
         raise ImportRefused(first.message, errors=errors, **first.variables)
     if dry_run:
         return public
-    enrolled = service.enrol_many(session=session, actor=user, group=group, rows=report.children())
+    enrolled = actions.import_children(session=session, actor=user, group=group, rows=report.children())
     public.imported = [_enrolled(child, code) for child, code in enrolled]
     response.status_code = status.HTTP_201_CREATED
     return public
@@ -212,26 +212,26 @@ def get_child(child_id: Id, session: SessionDep, user: Staff) -> ChildPublic:
 @router.patch("/children/{child_id}", response_model=ChildPublic, summary="Change a child's status")
 def update_child(child_id: Id, data: ChildStatusUpdate, session: SessionDep, user: Staff) -> ChildPublic:
     child = service.get_child(session=session, child_id=child_id, user=user)
-    return child_public(service.set_status(session=session, actor=user, child=child, status=data.status))
+    return child_public(actions.set_status(session=session, actor=user, child=child, status=data.status))
 
 
 @router.post("/children/{child_id}/picture-code", response_model=ChildEnrolled, summary="A new picture code, returned once")
 def reset_picture_code(child_id: Id, session: SessionDep, user: Staff) -> ChildEnrolled:
     child = service.get_child(session=session, child_id=child_id, user=user)
-    code = service.reset_picture_code(session=session, actor=user, child=child)
+    code = actions.reset_picture_code(session=session, actor=user, child=child)
     return _enrolled(child, code)
 
 
 @router.post("/children/{child_id}/unlock", response_model=ChildPublic)
 def unlock(child_id: Id, session: SessionDep, user: Staff) -> ChildPublic:
     child = service.get_child(session=session, child_id=child_id, user=user)
-    return child_public(service.unlock(session=session, actor=user, child=child))
+    return child_public(actions.unlock(session=session, actor=user, child=child))
 
 
 @router.post("/children/{child_id}/personal-code", response_model=PersonalCode, summary="A 14-17-year-old's code for their own phone, returned once")
 def personal_code(child_id: Id, session: SessionDep, user: Staff) -> PersonalCode:
     child = service.get_child(session=session, child_id=child_id, user=user)
-    return PersonalCode(child_id=child_id, personal_code=service.issue_personal_code(session=session, actor=user, child=child))
+    return PersonalCode(child_id=child_id, personal_code=actions.issue_personal_code(session=session, actor=user, child=child))
 
 
 # ---- real identity -------------------------------------------------------------------------------
@@ -240,12 +240,12 @@ def personal_code(child_id: Id, session: SessionDep, user: Staff) -> PersonalCod
 @router.post("/children/{child_id}/identity", response_model=IdentityPublic, summary="Read a child's real identity (logged with the reason)")
 def read_identity(child_id: Id, data: IdentityRead, session: SessionDep, user: IdentityReader) -> IdentityPublic:
     child = service.get_child_for_identity(session=session, child_id=child_id, user=user)
-    identity = service.read_identity(session=session, actor=user, child=child, reason=data.reason)
+    identity = actions.read_identity(session=session, actor=user, child=child, reason=data.reason)
     return IdentityPublic(child_id=child_id, real_name=identity.real_name if identity else None, notes=identity.notes if identity else None)
 
 
 @router.put("/children/{child_id}/identity", response_model=IdentityPublic, summary="Change a child's real identity (logged with the reason)")
 def update_identity(child_id: Id, data: IdentityUpdate, session: SessionDep, user: IdentityReader) -> IdentityPublic:
     child = service.get_child_for_identity(session=session, child_id=child_id, user=user)
-    identity = service.set_identity(session=session, actor=user, child=child, real_name=data.real_name, notes=data.notes, reason=data.reason)
+    identity = actions.set_identity(session=session, actor=user, child=child, real_name=data.real_name, notes=data.notes, reason=data.reason)
     return IdentityPublic(child_id=child_id, real_name=identity.real_name, notes=identity.notes)

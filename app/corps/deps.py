@@ -11,7 +11,7 @@ from sqlmodel import Session
 from app.core.db import SessionDep
 from app.core.errors import YimiError
 from app.core.i18n import N_
-from app.corps import service
+from app.corps import actions, service
 from app.corps.models import Child, GroupSession
 
 TABLET_COOKIE = "yimi_tablet"
@@ -55,7 +55,7 @@ def _load_child(request: Request, session: Session) -> None:
             request.state.tablet_expired = request.state.group_session is None
         raw_child = request.cookies.get(CHILD_COOKIE)
         if raw_child:
-            found = service.resolve_child_session(session=session, raw=raw_child)
+            found = actions.resolve_child_session(session=session, raw=raw_child)
             if found.child is not None and found.child_session is not None:
                 request.state.child = found.child
                 request.state.child_session = found.child_session

@@ -21,7 +21,7 @@ from app.core.config import BASE_DIR
 from app.core.db import UTCDateTime, flush_or_conflict, utcnow
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound, YimiError
 from app.core.i18n import N_
-from app.core.security import hash_code, new_token, token_hash, verify_code
+from app.core.security import hash_code, new_token, token_hash
 from app.corps.models import (
     AVATARS,
     CODE,
@@ -130,7 +130,6 @@ def create_district(*, session: Session, actor: Actor | tuple[str, str | None] |
     session.add(district)
     flush_or_conflict(session, N_("The code %(code)s is already used."), code=district.code)
     audit.record(session, actor=actor, action="corps.district_create", subject=district, code=district.code)
-    session.commit()
     return district
 
 
@@ -150,7 +149,6 @@ def create_group(
     session.add(group)
     flush_or_conflict(session, N_("The code %(code)s is already used."), code=group.code)
     audit.record(session, actor=actor, action="corps.group_create", subject=group, code=group.code)
-    session.commit()
     return group
 
 
@@ -216,7 +214,6 @@ def set_facilitators(*, session: Session, actor: StaffUser, group: Group, user_i
         session.add(GroupFacilitator(group_id=group.id, user_id=uid))  # type: ignore[arg-type]
     session.flush()
     audit.record(session, actor=actor, action="corps.facilitators", subject=group, added=sorted(wanted - set(current)), removed=sorted(set(current) - wanted))
-    session.commit()
     return facilitators_of(session=session, group=group)
 
 
@@ -289,7 +286,7 @@ def new_picture_code() -> list[str]:
     return [secrets.choice(keys) for _ in range(CODE_LENGTH)]
 
 
-def _code_text(code: Iterable[str]) -> str:
+def code_text(code: Iterable[str]) -> str:
     return "-".join(code)
 
 
@@ -314,7 +311,7 @@ def _new_child(group: Group, data: ChildCreate, actor: StaffUser | None) -> tupl
         avatar=avatar,
         birth_year=data.birth_year,
         birth_month=data.birth_month,
-        picture_code_hash=hash_code(_code_text(code)),
+        picture_code_hash=hash_code(code_text(code)),
         created_by_id=actor.id if actor else None,
     )
     return child, code
@@ -336,7 +333,6 @@ def enrol(*, session: Session, actor: StaffUser | None, group: Group, data: Chil
     )
     _keep_real_name(session, child, data, actor)
     audit.record(session, actor=actor, action="corps.child_enrol", subject=child, group_id=group.id)
-    session.commit()
     return child, code
 
 
@@ -366,13 +362,12 @@ def get_child(*, session: Session, child_id: int, user: StaffUser) -> Child:
 
 def reset_picture_code(*, session: Session, actor: StaffUser, child: Child) -> list[str]:
     code = new_picture_code()
-    child.picture_code_hash = hash_code(_code_text(code))
+    child.picture_code_hash = hash_code(code_text(code))
     child.failed_codes = 0
     child.locked_at = None
     session.add(child)
     _end_child_sessions(session, child, reason="code_reset")
     audit.record(session, actor=actor, action="corps.picture_code_reset", subject=child)
-    session.commit()
     return code
 
 
@@ -385,7 +380,6 @@ def issue_personal_code(*, session: Session, actor: StaffUser, child: Child) -> 
     child.personal_code_hash = hash_code(secret)
     session.add(child)
     audit.record(session, actor=actor, action="corps.personal_code_issue", subject=child)
-    session.commit()
     return f"{child.id}-{secret}"
 
 
@@ -394,7 +388,6 @@ def unlock(*, session: Session, actor: StaffUser, child: Child) -> Child:
     child.locked_at = None
     session.add(child)
     audit.record(session, actor=actor, action="corps.child_unlock", subject=child)
-    session.commit()
     return child
 
 
@@ -407,7 +400,6 @@ def set_status(*, session: Session, actor: StaffUser, child: Child, status: Chil
         _end_child_sessions(session, child, reason="status")
     session.add(child)
     audit.record(session, actor=actor, action="corps.child_status", subject=child, before=previous, after=child.status)
-    session.commit()
     return child
 
 
@@ -419,7 +411,6 @@ def read_identity(*, session: Session, actor: StaffUser, child: Child, reason: s
     reason = REASON.clean(reason)
     identity = session.exec(select(ChildIdentity).where(ChildIdentity.child_id == child.id)).first()
     audit.record(session, actor=actor, action="corps.identity_read", subject=child, reason=reason)
-    session.commit()
     return identity
 
 
@@ -435,7 +426,6 @@ def set_identity(*, session: Session, actor: StaffUser, child: Child, real_name:
     identity.updated_by_id = actor.id
     session.add(identity)
     audit.record(session, actor=actor, action="corps.identity_update", subject=child, reason=reason)
-    session.commit()
     return identity
 
 
@@ -483,7 +473,6 @@ def open_group_session(*, session: Session, actor: StaffUser, group: Group, hour
     session.add(group_session)
     session.flush()
     audit.record(session, actor=actor, action="corps.group_session_open", subject=group, group_session_id=group_session.id, hours=hours)
-    session.commit()
     return group_session, raw
 
 
@@ -494,14 +483,9 @@ def resolve_group_session(*, session: Session, raw: str) -> GroupSession | None:
     return group_session
 
 
-def end_group_session(
-    *, session: Session, group_session: GroupSession, username: str, password: str, ip_address: str | None = None
-) -> StaffUser:
-    """Ending a tablet's group session needs the password of one of the group's facilitators."""
-    user = accounts.check_credentials(session=session, username=username, password=password, ip_address=ip_address)
-    if group_session.group_id not in facilitator_group_ids(session=session, user=user):
-        session.commit()
-        raise accounts.SignInFailed(N_("Only a facilitator of this group can end its session."))
+def end_group_session(*, session: Session, group_session: GroupSession, user: StaffUser) -> None:
+    """End a tablet's group session and every child session on it. The action has proved that `user` is one
+    of the group's facilitators, by their password."""
     now = utcnow()
     group_session.ended_at = now
     group_session.ended_by_id = user.id
@@ -513,8 +497,6 @@ def end_group_session(
         .execution_options(synchronize_session=False)
     )
     audit.record(session, actor=user, action="corps.group_session_end", subject=("corps_group", group_session.group_id), group_session_id=group_session.id)
-    session.commit()
-    return user
 
 
 def tablet_children(*, session: Session, group_session: GroupSession) -> list[Child]:
@@ -537,12 +519,14 @@ class ChildSignIn:
     token: str
 
 
-def _reserve_try(session: Session, child: Child) -> int | None:
-    """Count this try as a wrong one BEFORE the code is checked, and commit (one UPDATE; SEC lock-out, issue 13).
+def reserve_try(session: Session, child: Child) -> int | None:
+    """Count this try as a wrong one BEFORE the code is checked (one UPDATE; SEC lock-out, issue 13): the
+    sign-in action commits it before the slow check.
 
     The row decides: only a child who is not locked and has fewer than MAX_WRONG_CODES tries counted gets
     one, so however many tries arrive at once, at most the remaining ones are ever checked. Returns the
-    count with this try, or None: locked, or every remaining try is being checked right now."""
+    count with this try, or None (and the refusal recorded): locked, or every remaining try is being checked
+    right now."""
     count = session.execute(
         update(Child)
         .where(col(Child.id) == child.id, col(Child.locked_at).is_(None), col(Child.failed_codes) < MAX_WRONG_CODES)
@@ -552,13 +536,12 @@ def _reserve_try(session: Session, child: Child) -> int | None:
     ).scalar_one_or_none()
     if count is None:
         audit.record(session, actor=audit.ANONYMOUS, action="corps.child_sign_in_refused_locked", subject=child)
-    session.commit()
     session.expire(child)
     return count
 
 
-def _settle_wrong(session: Session, child: Child, count: int) -> bool:
-    """A wrong code, already counted by `_reserve_try`: the lock is set in one UPDATE by whichever wrong try
+def settle_wrong(session: Session, child: Child, count: int) -> bool:
+    """A wrong code, already counted by `reserve_try`: the lock is set in one UPDATE by whichever wrong try
     finds the limit reached. True if the child is locked now."""
     locked = session.execute(
         update(Child)
@@ -570,14 +553,14 @@ def _settle_wrong(session: Session, child: Child, count: int) -> bool:
     audit.record(session, actor=audit.ANONYMOUS, action="corps.child_code_wrong", subject=child, count=count)
     if locked is not None:
         audit.record(session, actor=audit.SYSTEM, action="corps.child_locked", subject=child)
-    session.commit()
     session.expire(child)
     return locked is not None or child.is_locked
 
 
-def _settle_right(session: Session, child: Child, new_hash: str | None, column: str) -> bool:
+def settle_right(session: Session, child: Child, new_hash: str | None, column: str) -> bool:
     """A right code: the count starts again, in one UPDATE that proves the child is not locked at this moment.
-    The caller creates the child's session in the same transaction, so no session exists after a lock."""
+    The action creates the child's session in the same transaction, so no session exists after a lock.
+    False (and the refusal recorded) if a lock came first."""
     values: dict[str, object] = {"failed_codes": 0}
     if new_hash:
         values[column] = new_hash
@@ -589,26 +572,9 @@ def _settle_right(session: Session, child: Child, new_hash: str | None, column: 
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     session.expire(child)
-    return proved is not None
-
-
-def _check_code(session: Session, child: Child, given: str, column: str, locked: ChildLocked, wrong: WrongCode) -> None:
-    """The lock-out of picture codes and personal codes: reserve a try, check the code, settle the try. On a
-    right code the caller's transaction holds the proof (`_settle_right`) and must create the session in it."""
-    stored = getattr(child, column)
-    count = _reserve_try(session, child)
-    if count is None:
-        raise locked
-    ok, new_hash = verify_code(given, stored)
-    if not ok:
-        if _settle_wrong(session, child, count):
-            raise locked
-        raise wrong
-    if not _settle_right(session, child, new_hash, column):
-        session.rollback()
+    if proved is None:
         audit.record(session, actor=audit.ANONYMOUS, action="corps.child_sign_in_refused_locked", subject=child)
-        session.commit()
-        raise locked
+    return proved is not None
 
 
 def _start_child_session(session: Session, child: Child, group_session: GroupSession | None) -> tuple[ChildSession, str]:
@@ -642,30 +608,26 @@ def valid_code(code: Iterable[str]) -> list[str]:
     return picked
 
 
-def sign_in_child(*, session: Session, group_session: GroupSession, child_id: int, code: Iterable[str]) -> ChildSignIn:
-    child = tablet_child(session=session, group_session=group_session, child_id=child_id)
-    picked = valid_code(code)
-    _check_code(session, child, _code_text(picked), "picture_code_hash", ChildLocked(), WrongCode())
-    child_session, raw = _start_child_session(session, child, group_session)
-    audit.record(session, actor=child, action="corps.child_sign_in", subject=child, group_session_id=group_session.id)
-    session.commit()
-    return ChildSignIn(child=child, child_session=child_session, token=raw)
-
-
 PERSONAL_CODE_LOCKED = N_("This code is locked after too many tries. Please ask your facilitator to unlock it.")
 PERSONAL_CODE_WRONG = N_("That code is not right. Please check it and try again.")
 
 
-def sign_in_with_personal_code(*, session: Session, code: str) -> ChildSignIn:
-    """A 14-17-year-old on their own phone: the same lock-out as picture codes."""
+def personal_code_child(*, session: Session, code: str) -> tuple[Child, str]:
+    """The child a personal code names (`<child id>-<secret>`) and the secret to check: a 14-17-year-old who
+    may sign in. Anything else is a wrong code, whatever is wrong with it."""
     child_part, _sep, secret = code.strip().lower().replace(" ", "").partition("-")
     child = session.get(Child, int(child_part)) if child_part.isdigit() and len(child_part) < 10 else None
     if child is None or not child.personal_code_hash or child.status not in CAN_SIGN_IN or child.age_band() != AgeBand.TEEN:
         raise WrongCode(PERSONAL_CODE_WRONG)
-    _check_code(session, child, secret, "personal_code_hash", ChildLocked(PERSONAL_CODE_LOCKED), WrongCode(PERSONAL_CODE_WRONG))
-    child_session, raw = _start_child_session(session, child, None)
-    audit.record(session, actor=child, action="corps.child_sign_in", subject=child, personal_code=True)
-    session.commit()
+    return child, secret
+
+
+def start_child_session(
+    *, session: Session, child: Child, group_session: GroupSession | None, **details: object
+) -> ChildSignIn:
+    """The child's session, once `settle_right` proved their code in this transaction."""
+    child_session, raw = _start_child_session(session, child, group_session)
+    audit.record(session, actor=child, action="corps.child_sign_in", subject=child, **details)
     return ChildSignIn(child=child, child_session=child_session, token=raw)
 
 
@@ -708,12 +670,10 @@ def resolve_child_session(*, session: Session, raw: str) -> ChildLookup:
         child_session.ended_at = now
         child_session.end_reason = reason
         session.add(child_session)
-        session.commit()
         return ChildLookup(None, None, expired=True)
     if now - child_session.last_seen_at >= TOUCH_EVERY:
         child_session.last_seen_at = now
         session.add(child_session)
-        session.commit()
     return ChildLookup(child_session, child, group=group)
 
 
@@ -721,7 +681,6 @@ def still_here(*, session: Session, child_session: ChildSession) -> ChildSession
     """The one-tap 'I'm still here' (A11Y-07): the idle time starts again."""
     child_session.last_seen_at = utcnow()
     session.add(child_session)
-    session.commit()
     return child_session
 
 
@@ -730,7 +689,6 @@ def end_child_session(*, session: Session, child_session: ChildSession, child: C
     child_session.end_reason = reason
     session.add(child_session)
     audit.record(session, actor=child, action="corps.child_sign_out", subject=child, reason=reason)
-    session.commit()
 
 
 def current_session_of(*, session: Session, child: Child) -> ChildSession | None:
@@ -789,7 +747,6 @@ def run_age_transitions(*, session: Session, today: dt.date | None = None) -> Ag
         child.turned_14_at = now
         session.add(child)
         audit.record(session, actor=audit.SYSTEM, action="corps.child_turned_14", subject=child)
-    session.commit()
     return AgeTransitions(turned_14=[c.id for c in turned_14 if c.id], turned_18=[c.id for c in turned_18 if c.id])
 
 
@@ -855,5 +812,4 @@ def enrol_prepared(
     for item in prepared:
         _keep_real_name(session, item.child, item.data, actor)
     audit.record(session, actor=actor, action="corps.children_import", subject=group, count=len(prepared))
-    session.commit()
     return [(item.child, item.picture_code) for item in prepared]

@@ -29,13 +29,13 @@ from app.consent.models import (
 )
 from app.core.config import get_settings
 from app.core.db import Id, SessionDep
-from app.core.errors import InvalidInput
+from app.core.errors import InvalidInput, refusal
 from app.core.i18n import DEFAULT_LOCALE, N_, get_locale, gettext
 from app.core.ratelimit import client_address, hit
 from app.core.routing import Router
 from app.core.templating import NOTICES, redirect, render
 from app.core.validation import FormText
-from app.corps import service
+from app.corps import actions, service
 from app.corps.deps import CHILD_COOKIE, TABLET_COOKIE, OpenTablet, SignedInChild
 from app.corps.models import AVATARS, CODE_LENGTH, PICTURES, AgeBand, Group
 
@@ -76,10 +76,10 @@ def open_tablet(
         duration = float(hours)
     except ValueError as exc:
         raise InvalidInput(N_("A group session lasts between 15 minutes and 8 hours.")) from exc
-    _group_session, raw = service.open_group_session(session=session, actor=user, group=group, hours=duration)
     # The facilitator's own session ends on this device: staff pages are out of reach from the tablet.
-    if request.state.staff_session is not None:
-        accounts.end_session(session=session, staff_session=request.state.staff_session, user=user)
+    _group_session, raw = actions.open_tablet(
+        session=session, actor=user, group=group, hours=duration, staff_session=request.state.staff_session
+    )
     response = redirect("/tablet")
     response.delete_cookie(SESSION_COOKIE, path="/")
     _cookie(response, TABLET_COOKIE, raw)
@@ -101,14 +101,13 @@ def end_tablet(
 ) -> Response:
     hit(get_settings().rate_limit_sign_in, "tablet-end", client_address(request))
     try:
-        service.end_group_session(
+        actions.end_group_session(
             session=session, group_session=group_session, username=username, password=password, ip_address=client_address(request)
         )
     except (accounts.SignInFailed, accounts.AccountLocked) as exc:
         return render(
             request, "tablet/end.html",
-            {"group": session.get(Group, group_session.group_id), "error": exc.detail, "error_vars": exc.variables, "username": username,
-             "fields": STAFF_LIMITS},
+            {"group": session.get(Group, group_session.group_id), "username": username, "fields": STAFF_LIMITS} | refusal(exc),
             status_code=exc.status_code,
         )
     response = redirect("/signin?done=tablet_ended")
@@ -187,7 +186,7 @@ def code_tap(
         return _code_page(request, child, picked)
     htmx = request.headers.get("HX-Request") == "true"
     try:
-        result = service.sign_in_child(session=session, group_session=group_session, child_id=child.id, code=picked)  # type: ignore[arg-type]
+        result = actions.sign_in_child(session=session, group_session=group_session, child_id=child.id, code=picked)  # type: ignore[arg-type]
     except service.ChildLocked:
         if htmx:  # the whole screen changes: let the browser load the locked page
             return Response(status_code=204, headers={"HX-Redirect": f"/tablet/child/{child.id}"})
@@ -218,7 +217,7 @@ def young_page(request: Request) -> Response:
 def young_sign_in(request: Request, session: SessionDep, code: Annotated[str, FormText(N_("Your personal code"))] = "") -> Response:
     hit(get_settings().rate_limit_personal_code, "young", client_address(request))
     try:
-        result = service.sign_in_with_personal_code(session=session, code=code)
+        result = actions.sign_in_with_personal_code(session=session, code=code)
     except (service.WrongCode, service.ChildLocked) as exc:
         return render(request, "tablet/young.html", {"error": exc.detail}, status_code=exc.status_code)
     response = redirect("/me")
@@ -272,7 +271,7 @@ def child_home(request: Request, session: SessionDep, child: SignedInChild) -> R
 
 @router.post("/me/still-here")
 def still_here(request: Request, session: SessionDep, child: SignedInChild) -> Response:
-    service.still_here(session=session, child_session=request.state.child_session)
+    actions.still_here(session=session, child_session=request.state.child_session)
     if request.headers.get("HX-Request") == "true":
         return Response(status_code=204)
     return redirect("/me")
@@ -282,7 +281,7 @@ def still_here(request: Request, session: SessionDep, child: SignedInChild) -> R
 def done(request: Request, session: SessionDep, child: SignedInChild) -> Response:
     """'I'm done': the child's session ends and nothing about them stays on the tablet (SEC-08)."""
     on_tablet = request.state.child_session.group_session_id is not None
-    service.end_child_session(session=session, child_session=request.state.child_session, child=child)
+    actions.sign_out_child(session=session, child_session=request.state.child_session, child=child)
     response = redirect("/tablet?done=see_you" if on_tablet else "/young?done=see_you")
     response.delete_cookie(CHILD_COOKIE, path="/")
     response.headers["Clear-Site-Data"] = '"cache", "storage"'

@@ -14,12 +14,12 @@ from app.accounts.deps import staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission, can
 from app.core.db import Id, SessionDep, form_id, utcnow
-from app.core.errors import Conflict, InvalidInput, NotFound
+from app.core.errors import Conflict, InvalidInput, NotFound, refusal
 from app.core.i18n import N_
 from app.core.routing import Router
 from app.core.templating import NOTICES, is_htmx, redirect, render
 from app.core.validation import FormText
-from app.corps import importing, service
+from app.corps import actions, importing, service
 from app.corps.models import (
     AVATARS,
     CHILD_STATUS_LABELS,
@@ -68,10 +68,6 @@ def _labels() -> dict[str, object]:
     }
 
 
-def _error(exc: InvalidInput | Conflict | NotFound) -> dict[str, object]:
-    return {"error": exc.detail, "error_vars": exc.variables}
-
-
 # ---- districts -----------------------------------------------------------------------------------
 
 
@@ -100,9 +96,9 @@ def district_create(
 ) -> Response:
     form = {"code": code, "name_zh": name_zh, "name_en": name_en}
     try:
-        service.create_district(session=session, actor=admin, code=code, name={"zh_Hans": name_zh, "en": name_en})
+        actions.create_district(session=session, actor=admin, code=code, name={"zh_Hans": name_zh, "en": name_en})
     except (InvalidInput, Conflict) as exc:
-        return _districts_page(request, session, form, status_code=exc.status_code, **_error(exc))
+        return _districts_page(request, session, form, **refusal(exc))
     return redirect("/corps/districts?done=district_created")
 
 
@@ -151,7 +147,7 @@ def group_create(
             raise InvalidInput(N_("Please choose a district."))
         if kind not in GroupKind._value2member_map_:
             raise InvalidInput(N_("Please choose what kind of group this is."))
-        group = service.create_group(
+        group = actions.create_group(
             session=session,
             actor=admin,
             district_id=form_id(district_id),  # type: ignore[arg-type]
@@ -162,7 +158,7 @@ def group_create(
     except NotFound:
         return _groups_page(request, session, admin, form, status_code=422, error=N_("Please choose a district."))
     except (InvalidInput, Conflict) as exc:
-        return _groups_page(request, session, admin, form, status_code=exc.status_code, **_error(exc))
+        return _groups_page(request, session, admin, form, **refusal(exc))
     return redirect(f"/corps/groups/{group.id}?done=group_created")
 
 
@@ -211,7 +207,7 @@ def group_facilitators(
     group = service.get_group(session=session, group_id=group_id, user=admin)
     block = "facilitators" if is_htmx(request) else None
     try:
-        service.set_facilitators(session=session, actor=admin, group=group, user_ids=[i for i in map(form_id, user_ids) if i is not None])
+        actions.set_facilitators(session=session, actor=admin, group=group, user_ids=[i for i in map(form_id, user_ids) if i is not None])
     except (InvalidInput, NotFound) as exc:
         return _group_page(request, session, admin, group, block=block, status_code=422, facilitators_error=exc.detail, facilitators_error_vars=exc.variables)
     if block:
@@ -271,11 +267,11 @@ def child_create(
             real_name=real_name or None,
             confirmed_nickname=confirmed_nickname == "1",
         )
-        child, code = service.enrol(session=session, actor=user, group=group, data=data)
+        child, code = actions.enrol(session=session, actor=user, group=group, data=data)
     except (InvalidInput, Conflict) as exc:
         # A nickname that looks like a full name may still be a nickname (白云): the facilitator may confirm it.
         ask = service.looks_like_real_name(display_name)
-        return _child_form(request, group, form, status_code=exc.status_code, ask_confirmation=ask, **_error(exc))
+        return _child_form(request, group, form, ask_confirmation=ask, **refusal(exc))
     return _cards(request, group, [(child, code)], enrolled=True)
 
 
@@ -363,9 +359,9 @@ def import_confirm(
     if not report.ok:
         return preview  # the group changed since the preview (a nickname now taken): nothing is imported
     try:
-        enrolled = service.enrol_many(session=session, actor=user, group=group, rows=report.children())
+        enrolled = actions.import_children(session=session, actor=user, group=group, rows=report.children())
     except (InvalidInput, Conflict) as exc:
-        return _preview(request, session, group, raw, filename, **_error(exc))[1]
+        return _preview(request, session, group, raw, filename, error=exc.detail, error_vars=exc.variables)[1]
     return _cards(request, group, enrolled, imported=True)
 
 
@@ -398,14 +394,14 @@ def child_page(request: Request, child_id: Id, session: SessionDep, user: Staff)
 @router.post("/corps/children/{child_id}/picture-code")
 def child_picture_code(request: Request, child_id: Id, session: SessionDep, user: Staff) -> Response:
     child = service.get_child(session=session, child_id=child_id, user=user)
-    code = service.reset_picture_code(session=session, actor=user, child=child)
+    code = actions.reset_picture_code(session=session, actor=user, child=child)
     group = service.get_group(session=session, group_id=child.group_id, user=user)
     return _cards(request, group, [(child, code)], reset=True)
 
 
 @router.post("/corps/children/{child_id}/unlock")
 def child_unlock(child_id: Id, session: SessionDep, user: Staff) -> Response:
-    service.unlock(session=session, actor=user, child=service.get_child(session=session, child_id=child_id, user=user))
+    actions.unlock(session=session, actor=user, child=service.get_child(session=session, child_id=child_id, user=user))
     return redirect(f"/corps/children/{child_id}?done=child_unlocked")
 
 
@@ -416,7 +412,7 @@ def child_status(
     child = service.get_child(session=session, child_id=child_id, user=user)
     if status not in ChildStatus._value2member_map_:
         return child_page_response(request, session, user, child, status_code=422, error=N_("Please choose a status."))
-    service.set_status(session=session, actor=user, child=child, status=ChildStatus(status))
+    actions.set_status(session=session, actor=user, child=child, status=ChildStatus(status))
     return redirect(f"/corps/children/{child_id}?done=status_saved")
 
 
@@ -424,9 +420,9 @@ def child_status(
 def child_personal_code(request: Request, child_id: Id, session: SessionDep, user: Staff) -> Response:
     child = service.get_child(session=session, child_id=child_id, user=user)
     try:
-        code = service.issue_personal_code(session=session, actor=user, child=child)
+        code = actions.issue_personal_code(session=session, actor=user, child=child)
     except Conflict as exc:
-        return child_page_response(request, session, user, child, status_code=exc.status_code, **_error(exc))
+        return child_page_response(request, session, user, child, **refusal(exc))
     return render(request, "corps/personal_code.html", {"child": child, "code": code, "address": f"{request.base_url}young", **_labels()})
 
 
@@ -459,9 +455,9 @@ def identity_read(
 ) -> Response:
     child = service.get_child_for_identity(session=session, child_id=child_id, user=user)
     try:
-        identity = service.read_identity(session=session, actor=user, child=child, reason=reason)
+        identity = actions.read_identity(session=session, actor=user, child=child, reason=reason)
     except InvalidInput as exc:
-        return _identity_page(request, session, user, child, status_code=exc.status_code, reason=reason, **_error(exc))
+        return _identity_page(request, session, user, child, reason=reason, **refusal(exc))
     return _identity_page(
         request,
         session,
@@ -485,11 +481,11 @@ def identity_edit(
 ) -> Response:
     child = service.get_child_for_identity(session=session, child_id=child_id, user=user)
     try:
-        service.set_identity(session=session, actor=user, child=child, real_name=real_name, notes=notes, reason=reason)
+        actions.set_identity(session=session, actor=user, child=child, real_name=real_name, notes=notes, reason=reason)
     except InvalidInput as exc:
         # What this person typed comes back to them; nothing more is read from the record.
         return _identity_page(
-            request, session, user, child, status_code=exc.status_code, revealed=True, editing=True,
-            real_name=real_name, notes=notes, edit_reason=reason, **_error(exc),
+            request, session, user, child, revealed=True, editing=True,
+            real_name=real_name, notes=notes, edit_reason=reason, **refusal(exc),
         )
     return redirect(f"/corps/children/{child_id}/identity?done=identity_saved")

@@ -1,5 +1,5 @@
 """The outbox: every e-mail and SMS Yimi sends is first a row here, written in the transaction of the change
-that caused it, then delivered by `yimi worker` (or at once by `service.deliver_now`)."""
+that caused it, then delivered by `yimi worker` (or at once by `actions.deliver_now`)."""
 
 import datetime as dt
 from enum import StrEnum

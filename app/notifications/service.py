@@ -2,14 +2,13 @@
 claim due messages, deliver them with retries, list them for administrators.
 
 Claiming is one UPDATE over a `SELECT … FOR UPDATE SKIP LOCKED`, so any number of `yimi worker` processes
-(and `deliver_now` in the web processes) share the outbox on PostgreSQL without sending a message twice.
+(and `actions.deliver_now` in the web processes) share the outbox on PostgreSQL without sending a message twice.
 SQLite has no row locks: there the same statement takes the database's single write lock, so concurrent
 claimers take turns rather than work in parallel — run one worker on SQLite.
 """
 
 import datetime as dt
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, update
@@ -187,14 +186,39 @@ def _fail_abandoned(session: Session) -> None:
 
 
 def claim_due(*, session: Session, limit: int) -> list[OutboxMessage]:
-    """Take up to `limit` due messages for this worker (status "sending") and commit the claim."""
+    """Take up to `limit` due messages for this worker (status "sending"); the caller commits the claim before
+    anything is sent."""
     _fail_abandoned(session)
-    claimed = _claim(session, limit=limit)
-    session.commit()
-    return claimed
+    return _claim(session, limit=limit)
 
 
-def _record_outcome(session: Session, message: OutboxMessage, error: DeliveryFailed | None) -> OutboxStatus:
+def claim_one(*, session: Session, message_id: int) -> OutboxMessage | None:
+    """Take this one message if it is due (`deliver_now`); None if a worker has it, or it was sent, or it waits
+    out a back-off. The caller commits the claim before it is sent."""
+    claimed = _claim(session, limit=1, message_id=message_id)
+    return claimed[0] if claimed else None
+
+
+def send(message: OutboxMessage) -> DeliveryFailed | None:
+    """Hand a claimed message to the adapter of its channel, with no transaction open: what went wrong, if
+    anything."""
+    error: DeliveryFailed | None = None
+    try:
+        adapters.adapter_for(message.channel).send(message)
+    except DeliveryFailed as exc:
+        error = exc
+    except Exception as exc:  # noqa: BLE001 - a fault in one adapter must not stop the other messages
+        # The exception's text may hold the recipient: only its type is logged and kept.
+        log.error("outbox message %s: unexpected %s while sending", message.id, type(exc).__name__)
+        error = DeliveryFailed(f"error: {type(exc).__name__}")
+    if error is not None:
+        log.warning("outbox message %s not delivered (try %s): %s", message.id, message.attempts, error.reason)
+    return error
+
+
+def record_outcome(*, session: Session, message: OutboxMessage, error: DeliveryFailed | None) -> OutboxStatus:
+    """Sent, to try again after a back-off, or failed for good. Only the claim that sent it records the outcome
+    (not a late worker whose lease was taken over)."""
     now = utcnow()
     if error is None:
         status, values = OutboxStatus.SENT, {"sent_at": now, "last_error": None}
@@ -205,7 +229,6 @@ def _record_outcome(session: Session, message: OutboxMessage, error: DeliveryFai
         backoff = dt.timedelta(minutes=2**message.attempts)
         status, values = OutboxStatus.QUEUED, {"last_error": error.reason, "next_attempt_at": now + backoff}
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    # Only the claim that sent it records the outcome (not a late worker whose lease was taken over).
     session.execute(
         update(table)
         .where(table.c.id == message.id, table.c.status == OutboxStatus.SENDING.value, table.c.attempts == message.attempts)
@@ -214,7 +237,6 @@ def _record_outcome(session: Session, message: OutboxMessage, error: DeliveryFai
     if status == OutboxStatus.FAILED:
         audit.record(session, actor=None, action="notification.failed", subject=message,
                      kind=message.kind, recipient_hash=message.recipient_hash, reason=values["last_error"])
-    session.commit()
     message.status = status.value
     for name, value in values.items():
         setattr(message, name, value)
@@ -229,22 +251,7 @@ def _expire_cached(session: Session, message_id: int | None) -> None:
         session.expire(cached)
 
 
-def _send(session: Session, message: OutboxMessage) -> OutboxStatus:
-    error: DeliveryFailed | None = None
-    try:
-        adapters.adapter_for(message.channel).send(message)
-    except DeliveryFailed as exc:
-        error = exc
-    except Exception as exc:  # noqa: BLE001 - a fault in one adapter must not stop the other messages
-        # The exception's text may hold the recipient: only its type is logged and kept.
-        log.error("outbox message %s: unexpected %s while sending", message.id, type(exc).__name__)
-        error = DeliveryFailed(f"error: {type(exc).__name__}")
-    if error is not None:
-        log.warning("outbox message %s not delivered (try %s): %s", message.id, message.attempts, error.reason)
-    return _record_outcome(session, message, error)
-
-
-def _release(session: Session, messages: list[OutboxMessage]) -> None:
+def release(*, session: Session, messages: list[OutboxMessage]) -> None:
     """Give claimed messages back untried (the worker is stopping), without counting a try."""
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     for message in messages:
@@ -253,41 +260,6 @@ def _release(session: Session, messages: list[OutboxMessage]) -> None:
             .where(table.c.id == message.id, table.c.status == OutboxStatus.SENDING.value, table.c.attempts == message.attempts)
             .values(status=OutboxStatus.QUEUED.value, attempts=message.attempts - 1, next_attempt_at=utcnow())
         )
-    session.commit()
-
-
-def deliver_round(*, session: Session, limit: int = 50, should_stop: Callable[[], bool] | None = None) -> DeliveryRound:
-    """Claim what is due and send it, each message through the adapter of its channel. When `should_stop`
-    says so (SIGTERM), the messages not tried yet go back to the queue."""
-    messages = claim_due(session=session, limit=limit)
-    result = DeliveryRound(claimed=len(messages))
-    for position, message in enumerate(messages):
-        if should_stop is not None and should_stop():
-            _release(session, messages[position:])
-            break
-        status = _send(session, message)
-        if status == OutboxStatus.SENT:
-            result.sent += 1
-        elif status == OutboxStatus.FAILED:
-            result.failed += 1
-        else:
-            result.retrying += 1
-    return result
-
-
-def deliver_due(*, session: Session, limit: int = 50) -> int:
-    """One worker round; how many messages were sent."""
-    return deliver_round(session=session, limit=limit).sent
-
-
-def deliver_now(*, session: Session, message_id: int) -> bool:
-    """Send one queued message at once, after the caller's commit (a guardian waiting for a one-time code
-    should not wait for the worker's next round). False if it was not sent: the worker tries again later."""
-    claimed = _claim(session, limit=1, message_id=message_id)
-    session.commit()
-    if not claimed:
-        return False  # already taken by a worker, sent, or waiting out a back-off
-    return _send(session, claimed[0]) == OutboxStatus.SENT
 
 
 # ---- reading -------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
 from app.core.db import Id, SessionDep
 from app.core.routing import Router
-from app.projects import service
+from app.projects import actions, service
 from app.projects.models import ProjectBody, ProjectPublic, ProjectStatus
 
 router = Router(prefix="/api/v1/projects", tags=["projects"])
@@ -38,8 +38,7 @@ def projects_list(session: SessionDep, user: Reader, district_id: Id | None = No
 
 @router.post("", response_model=ProjectDetail, status_code=status.HTTP_201_CREATED, summary="Add a project")
 def project_create(data: ProjectBody, session: SessionDep, user: Manager) -> ProjectDetail:
-    project = service.create(session=session, actor=user, data=data)
-    session.commit()
+    project = actions.create(session=session, actor=user, data=data)
     return _detail(session, project)
 
 
@@ -51,6 +50,5 @@ def project_get(project_id: Id, session: SessionDep, user: Reader) -> ProjectDet
 @router.put("/{project_id}", response_model=ProjectDetail, summary="Replace a project")
 def project_update(project_id: Id, data: ProjectBody, session: SessionDep, user: Manager) -> ProjectDetail:
     project = service.get(session=session, project_id=project_id)
-    service.update(session=session, actor=user, project=project, data=data)
-    session.commit()
+    actions.update(session=session, actor=user, project=project, data=data)
     return _detail(session, project)

@@ -15,12 +15,12 @@ from app.accounts.permissions import Permission, can
 from app.consultations.models import STATE_LABELS
 from app.consultations.service import text_of
 from app.core.db import Id, SessionDep, form_id
-from app.core.errors import InvalidInput
+from app.core.errors import InvalidInput, refusal
 from app.core.i18n import N_
 from app.core.routing import Router
 from app.core.templating import NOTICES, redirect, render
 from app.corps import service as corps
-from app.projects import service
+from app.projects import actions, service
 from app.projects.models import PROJECT_STATUS_LABELS, Project, ProjectIn, ProjectStatus
 
 router = Router(include_in_schema=False)
@@ -109,11 +109,9 @@ def project_new(request: Request, session: SessionDep, user: Manager) -> Respons
 def project_create(request: Request, session: SessionDep, user: Manager, values: Form) -> Response:
     form = _typed(values)
     try:
-        project = service.create(session=session, actor=user, data=project_in(form))
-        session.commit()
+        project = actions.create(session=session, actor=user, data=project_in(form))
     except InvalidInput as exc:
-        session.rollback()
-        return _form_page(request, session, form, status_code=exc.status_code, error=exc.detail, error_vars=exc.variables)
+        return _form_page(request, session, form, **refusal(exc))
     return redirect(f"/projects/{project.id}?done=project_created")
 
 
@@ -143,10 +141,7 @@ def project_update(request: Request, project_id: Id, session: SessionDep, user: 
     project = service.get(session=session, project_id=project_id)
     form = _typed(values)
     try:
-        service.update(session=session, actor=user, project=project, data=project_in(form))
-        session.commit()
+        actions.update(session=session, actor=user, project=project, data=project_in(form))
     except InvalidInput as exc:
-        session.rollback()
-        project = service.get(session=session, project_id=project_id)
-        return _form_page(request, session, form, project, status_code=exc.status_code, error=exc.detail, error_vars=exc.variables)
+        return _form_page(request, session, form, project, **refusal(exc))
     return redirect(f"/projects/{project_id}?done=project_saved")

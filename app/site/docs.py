@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.security.utils import get_authorization_scheme_param
 
-from app.accounts import service as accounts
+from app.accounts import actions as accounts
 from app.accounts.deps import SESSION_COOKIE
 from app.core.config import get_settings
 from app.core.db import new_session

@@ -2,7 +2,7 @@
 
 from sqlmodel import select
 
-from app.accounts import service
+from app.accounts import actions, service
 from app.accounts.models import Role, StaffUser
 from app.accounts.permissions import Permission, can
 from app.core.audit import AuditEvent
@@ -117,7 +117,7 @@ def test_deactivation_ends_sessions_and_tokens(admin_client, session, app, admin
     from tests.conftest import english_client
 
     user = make_user(session, "leaving", [Role.ANALYST])
-    _, raw = service.issue_token(session=session, actor=admin, user=user, name="script")
+    _, raw = actions.issue_token(session=session, actor=admin, user=user, name="script")
     with english_client(app) as theirs:
         sign_in(theirs, "leaving")
         post_form(admin_client, f"/admin/users/{user.id}/active", {"active": "0"}, page=f"/admin/users/{user.id}")

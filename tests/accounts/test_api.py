@@ -3,7 +3,7 @@ problem details for errors, and an OpenAPI schema."""
 
 from sqlmodel import select
 
-from app.accounts import service
+from app.accounts import actions
 from app.accounts.models import ApiToken, Role
 from app.core.security import token_hash
 from tests.conftest import make_user, post_form
@@ -26,7 +26,7 @@ def test_admin_issues_a_token_on_the_page_and_it_is_stored_hashed(admin_client, 
 
 def test_a_revoked_token_stops_working(admin_client, session, admin):
     user = make_user(session, "scripter", [Role.ANALYST])
-    token, raw = service.issue_token(session=session, actor=admin, user=user, name="x")
+    token, raw = actions.issue_token(session=session, actor=admin, user=user, name="x")
     assert admin_client.get("/api/v1/accounts/me", headers=_bearer(raw)).status_code == 200
     post_form(admin_client, f"/admin/tokens/{token.id}/revoke", page=f"/admin/users/{user.id}")
     response = admin_client.get("/api/v1/accounts/me", headers=_bearer(raw))
@@ -38,7 +38,7 @@ def test_a_revoked_token_stops_working(admin_client, session, admin):
 def test_an_expired_token_stops_working(client, session, admin):
     import datetime as dt
 
-    token, raw = service.issue_token(session=session, actor=admin, user=admin, name="short")
+    token, raw = actions.issue_token(session=session, actor=admin, user=admin, name="short")
     token.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     session.add(token)
     session.commit()
@@ -46,7 +46,7 @@ def test_an_expired_token_stops_working(client, session, admin):
 
 
 def test_admin_manages_users_through_the_api(client, session, admin):
-    _, raw = service.issue_token(session=session, actor=admin, user=admin, name="admin api")
+    _, raw = actions.issue_token(session=session, actor=admin, user=admin, name="admin api")
     created = client.post("/api/v1/accounts/users", json={"username": "api.user", "display_name": "API User", "roles": ["moderator"]}, headers=_bearer(raw))
     assert created.status_code == 201
     body = created.json()
@@ -65,7 +65,7 @@ def test_admin_manages_users_through_the_api(client, session, admin):
 
 
 def test_api_errors_are_problem_details(client, session, admin):
-    _, raw = service.issue_token(session=session, actor=admin, user=admin, name="admin api")
+    _, raw = actions.issue_token(session=session, actor=admin, user=admin, name="admin api")
     make_user(session, "dupe.user", [Role.ANALYST])
     conflict = client.post("/api/v1/accounts/users", json={"username": "dupe.user", "display_name": "Again"}, headers=_bearer(raw))
     assert conflict.status_code == 409
@@ -91,7 +91,7 @@ def test_openapi_lists_the_api_with_bearer_security(client):
 
 
 def test_audit_api(client, session, admin):
-    _, raw = service.issue_token(session=session, actor=admin, user=admin, name="auditor")
+    _, raw = actions.issue_token(session=session, actor=admin, user=admin, name="auditor")
     events = client.get("/api/v1/audit/events?action=api_token", headers=_bearer(raw)).json()
     assert events and events[0]["action"] == "api_token.issue"
     assert client.get("/api/v1/audit/verify", headers=_bearer(raw)).json()["ok"] is True

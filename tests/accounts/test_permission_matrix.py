@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from app.accounts import service
+from app.accounts import actions
 from app.accounts.deps import api_staff, staff
 from app.accounts.models import Role
 from app.accounts.permissions import MATRIX, Permission
@@ -113,7 +113,7 @@ def test_each_role_reaches_exactly_the_pages_the_matrix_allows(app, session, rol
 @pytest.mark.parametrize("role", list(Role))
 def test_each_role_reaches_exactly_the_api_the_matrix_allows(app, session, role, admin):
     user = make_user(session, f"api-{role.value}".replace("_", "-"), [role])
-    _, raw = service.issue_token(session=session, actor=admin, user=user, name="matrix")
+    _, raw = actions.issue_token(session=session, actor=admin, user=user, name="matrix")
     # Routes about a user act on another one: resetting one's own password would (rightly) end one's own token.
     target = make_user(session, "api-target", [Role.ANALYST])
     allowed = MATRIX[role] | {Permission.STAFF_AREA}

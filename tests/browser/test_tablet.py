@@ -157,7 +157,7 @@ def test_a_young_person_decides_for_themselves_on_their_phone(page: Page, live_s
     from app.consent import service as consent
     from app.consent.files import load_notice_versions
     from app.consent.models import Purpose
-    from app.corps import service as corps
+    from app.corps import actions as corps
     from app.corps.models import ChildCreate
 
     consent.sync_notices(session=session, versions=load_notice_versions())

@@ -12,7 +12,7 @@ from app.consent import service as consent
 from app.consent.files import load_notice_versions
 from app.consent.models import ConsentEvent, ConsentStatus, DecidedBy, Decision, Guardian, Purpose
 from app.core import crypto
-from app.corps import service as corps
+from app.corps import actions as corps
 from app.corps.models import Child, ChildCreate
 from tests.conftest import csrf_token
 from tests.corps.tablet_helpers import classroom, open_tablet, tap_code

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from app.accounts import service as accounts
+from app.accounts import actions as accounts
 from app.consent import rights
 from app.consent import service as consent
 from app.consent.files import load_notice_versions

@@ -27,7 +27,7 @@ from app.consent.models import (
 )
 from app.core import crypto
 from app.core.db import utcnow
-from app.corps import service as corps
+from app.corps import actions as corps
 from app.corps.deps import SignedInChild, current_child
 from app.corps.models import Child, ChildCreate
 from app.notifications.models import OutboxMessage

@@ -279,7 +279,7 @@ def test_without_a_guardian_session_the_decision_page_sends_you_to_the_start(app
 
 
 def test_the_guardian_of_a_teen_is_told_the_young_person_decides(app, session, room):
-    from app.corps import service as corps
+    from app.corps import actions as corps
 
     today = utcnow().date()
     teen, _ = corps.enrol(session=session, actor=room.facilitator, group=room.group,

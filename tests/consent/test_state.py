@@ -89,7 +89,7 @@ def test_consent_expires(session):
 
 def test_14_to_17_decide_for_themselves_and_guardians_are_not_asked(session):
     room = classroom(session, size=0)
-    from app.corps import service as corps
+    from app.corps import actions as corps
 
     teen, _ = corps.enrol(session=session, actor=room.facilitator, group=room.group, data=ChildCreate(display_name="Rocket", birth_year=2010, birth_month=1))
     guardian = _guardian(session)

@@ -8,7 +8,7 @@ import re
 
 from sqlmodel import select
 
-from app.accounts import service as accounts
+from app.accounts import actions as accounts
 from app.accounts.models import Role
 from app.consent import service as consent
 from app.consent.models import DecidedBy, Decision, Purpose

@@ -14,7 +14,7 @@ from app.consultations import service
 from app.consultations.models import AnswerIn, Channel, Consultation, Option, Picture, Question
 from app.core.audit import AuditEvent
 from app.core.db import utcnow
-from app.corps import service as corps
+from app.corps import actions as corps
 from app.corps.models import GroupKind
 from app.media import pictures
 from tests.conftest import csrf_token, make_user, post_form, sign_in

@@ -7,7 +7,7 @@ import pytest
 from fastapi.routing import APIRoute
 from sqlmodel import select
 
-from app.accounts import service as accounts
+from app.accounts import actions as accounts
 from app.accounts.deps import api_staff
 from app.accounts.models import Role
 from app.consultations import api

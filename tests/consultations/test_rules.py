@@ -25,7 +25,7 @@ from app.consultations.models import (
 )
 from app.core.db import utcnow
 from app.core.errors import NotFound
-from app.corps import service as corps
+from app.corps import actions as corps
 from app.corps.models import ChildCreate, GroupKind
 from tests.consultations.helpers import (
     every_kind,

@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
-from app.accounts import service as accounts
+from app.accounts import actions as accounts
 from app.accounts.models import Role, StaffUserCreate
 from app.cli import app as cli
 from app.core import audit

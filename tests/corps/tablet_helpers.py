@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.accounts.models import Role, StaffUser
-from app.corps import service
+from app.corps import actions
 from app.corps.models import Child, ChildCreate, ChildStatus, Group, GroupKind
 from tests.conftest import make_user, post_form, sign_in
 
@@ -22,18 +22,18 @@ def classroom(
     session: Session, *, size: int = 2, code: str = "class-a", facilitator: str = "teacher1", status=ChildStatus.ACTIVE,
     nicknames: list[str] | None = None,
 ) -> Classroom:
-    district = service.ensure_district(session=session, actor=None, code="district-a", name={"zh_Hans": "五华区", "en": "Wuhua"})
-    group = service.create_group(session=session, actor=None, district_id=district.id, code=code, name={"zh_Hans": "四年级二班", "en": "Class 4-2"}, kind=GroupKind.SCHOOL_CLASS)
+    district = actions.ensure_district(session=session, actor=None, code="district-a", name={"zh_Hans": "五华区", "en": "Wuhua"})
+    group = actions.create_group(session=session, actor=None, district_id=district.id, code=code, name={"zh_Hans": "四年级二班", "en": "Class 4-2"}, kind=GroupKind.SCHOOL_CLASS)
     user = make_user(session, facilitator, [Role.FACILITATOR])
     admin = make_user(session, f"{facilitator}-admin", [Role.ADMIN])
-    service.set_facilitators(session=session, actor=admin, group=group, user_ids=[user.id])
+    actions.set_facilitators(session=session, actor=admin, group=group, user_ids=[user.id])
     children = []
     nicknames = nicknames or ["小星星", "Sunny", "小云朵", "Rocket", "小树苗", "Bubbles"]
     for i in range(size):
         name = nicknames[i] if i < len(nicknames) else f"{code}-{i}"
-        child, picture_code = service.enrol(session=session, actor=user, group=group, data=ChildCreate(display_name=name, avatar="panda", birth_year=2016, birth_month=5))
+        child, picture_code = actions.enrol(session=session, actor=user, group=group, data=ChildCreate(display_name=name, avatar="panda", birth_year=2016, birth_month=5))
         if status != ChildStatus.AWAITING_CONSENT:
-            service.set_status(session=session, actor=user, child=child, status=status)
+            actions.set_status(session=session, actor=user, child=child, status=status)
         children.append((child, picture_code))
     return Classroom(group=group, facilitator=user, children=children)
 

@@ -5,7 +5,7 @@ import datetime as dt
 from sqlmodel import select
 
 from app.core.audit import AuditEvent
-from app.corps import service
+from app.corps import actions
 from app.corps.models import AgeBand, Child, ChildStatus, age_band_for, age_on
 from tests.corps.tablet_helpers import classroom
 
@@ -32,16 +32,16 @@ def test_age_transitions_flag_14_and_mark_18_as_leaving_idempotently(session):
     session.add_all([teen, adult])
     session.commit()
     today = dt.date(2026, 11, 29)
-    first = service.run_age_transitions(session=session, today=today)
+    first = actions.run_age_transitions(session=session, today=today)
     assert first.turned_14 == [teen.id] and first.turned_18 == [adult.id]
-    again = service.run_age_transitions(session=session, today=today)
+    again = actions.run_age_transitions(session=session, today=today)
     assert again.turned_14 == [] and again.turned_18 == []
     session.expire_all()
     assert session.get(Child, teen.id).turned_14_at is not None
     assert session.get(Child, adult.id).status == ChildStatus.LEFT.value
     assert session.get(Child, younger.id).turned_14_at is None
-    actions = session.exec(select(AuditEvent.action).where(AuditEvent.action.startswith("corps.child_turned"))).all()
-    assert sorted(actions) == ["corps.child_turned_14", "corps.child_turned_18"]
+    events = session.exec(select(AuditEvent.action).where(AuditEvent.action.startswith("corps.child_turned"))).all()
+    assert sorted(events) == ["corps.child_turned_14", "corps.child_turned_18"]
 
 
 def test_enrolment_refuses_impossible_birth_dates(session):
@@ -53,7 +53,7 @@ def test_enrolment_refuses_impossible_birth_dates(session):
     room = classroom(session, size=0)
     for year, month in ((2016, 13), (2030, 1), (2000, 1), (2024, 1)):
         with pytest.raises(InvalidInput):
-            service.enrol(session=session, actor=room.facilitator, group=room.group, data=ChildCreate(display_name="Kite", birth_year=year, birth_month=month))
+            actions.enrol(session=session, actor=room.facilitator, group=room.group, data=ChildCreate(display_name="Kite", birth_year=year, birth_month=month))
     assert session.exec(select(Child)).all() == []
 
 

@@ -3,7 +3,7 @@ reason), problem details for errors, CSV import with a dry run, all in the OpenA
 
 from sqlmodel import select
 
-from app.accounts import service as accounts
+from app.accounts import actions as accounts
 from app.accounts.models import Role
 from app.core.audit import AuditEvent
 from app.core.security import verify_code

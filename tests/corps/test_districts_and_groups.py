@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from app.accounts.models import Role
 from app.core.audit import AuditEvent
-from app.corps import service
+from app.corps import actions
 from app.corps.models import District, Group, GroupFacilitator
 from tests.conftest import make_user, post_form, sign_in
 from tests.corps.staff_helpers import make_child, make_group
@@ -34,7 +34,7 @@ def test_a_taken_district_code_is_refused(admin_client, session):
 
 
 def test_admin_creates_a_group_in_a_district(admin_client, session):
-    district = service.ensure_district(session=session, actor=None, code="wuhua", name={"zh_Hans": "五华区", "en": "Wuhua District"})
+    district = actions.ensure_district(session=session, actor=None, code="wuhua", name={"zh_Hans": "五华区", "en": "Wuhua District"})
     page = admin_client.get("/corps/groups")
     assert "New group" in page.text and "Observer corps squad" in page.text
     response = post_form(
@@ -51,7 +51,7 @@ def test_admin_creates_a_group_in_a_district(admin_client, session):
 
 
 def test_a_group_without_a_district_or_kind_is_refused_with_a_clear_message(admin_client, session):
-    service.ensure_district(session=session, actor=None, code="wuhua", name={"zh_Hans": "五华区"})
+    actions.ensure_district(session=session, actor=None, code="wuhua", name={"zh_Hans": "五华区"})
     response = post_form(admin_client, "/corps/groups", {"district_id": "", "code": "abc", "name_zh": "一班", "kind": "squad"}, page="/corps/groups")
     assert response.status_code == 422 and "Please choose a district." in response.text and 'value="abc"' in response.text
     response = post_form(admin_client, "/corps/groups", {"district_id": "999999", "code": "abc", "name_zh": "一班", "kind": "squad"}, page="/corps/groups")
@@ -171,7 +171,7 @@ def test_participation_rates_never_show_answers(client, session):
     group = make_group(session, facilitators=[teacher])
     first, _ = make_child(session, group, "小星星")
     make_child(session, group, "Sunny")
-    service.set_status(session=session, actor=teacher, child=first, status="active")
+    actions.set_status(session=session, actor=teacher, child=first, status="active")
     sign_in(client, "teacher1")
     page = client.get(f"/corps/groups/{group.id}")
     taking_part = page.text.split('id="participation-title"')[1].split("</section>")[0]

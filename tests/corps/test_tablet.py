@@ -97,7 +97,7 @@ def test_five_wrong_codes_lock_the_child_until_a_facilitator_unlocks(app, client
     session.expire_all()
     locked = session.get(Child, child.id)
     assert locked.failed_codes == 5 and locked.locked_at is not None
-    from app.corps import service
+    from app.corps import actions as service
 
     service.unlock(session=session, actor=room.facilitator, child=locked)
     assert tap_code(client, child, code).status_code == 303
@@ -229,7 +229,7 @@ def test_a_child_cannot_reach_staff_pages(client, session, app):
     room = classroom(session)
     with english_client(app) as phone:
         # A 14-17-year-old on their own phone (no tablet): staff pages still need a staff sign-in.
-        from app.corps import service
+        from app.corps import actions as service
         from app.corps.models import ChildCreate
 
         teen, _ = service.enrol(session=session, actor=room.facilitator, group=room.group, data=ChildCreate(display_name="Rocket", birth_year=2010, birth_month=1))

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.accounts import service as accounts
+from app.accounts import actions as accounts
 from app.accounts.models import Role, StaffUser
 from app.consultations import service as consultations
 from app.consultations.models import (

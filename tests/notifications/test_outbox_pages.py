@@ -3,7 +3,7 @@ and text of each message are shown (the demo's one-time codes are read there), i
 
 import pytest
 
-from app.accounts import service as accounts
+from app.accounts import actions as accounts
 from app.accounts.models import Role
 from app.core.config import get_settings
 from app.notifications import service

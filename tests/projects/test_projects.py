@@ -4,10 +4,10 @@ assessment; analysts read; each project lists its consultations and each consult
 import pytest
 from sqlmodel import col, select
 
-from app.accounts import service as accounts
+from app.accounts import actions as accounts
 from app.accounts.models import Role
 from app.core.audit import AuditEvent
-from app.corps import service as corps
+from app.corps import actions as corps
 from app.projects import service
 from app.projects.models import Project, ProjectIn, ProjectStatus
 from tests.conftest import make_user, post_form, sign_in

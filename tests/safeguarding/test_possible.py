@@ -45,7 +45,7 @@ def scene(session, fixed_meaning) -> Scene:
 
 
 def _raw_token(session, user) -> str:
-    from app.accounts import service as accounts
+    from app.accounts import actions as accounts
 
     issuer = session.exec(select(StaffUser).where(StaffUser.username == "admin-tokens")).first() or make_user(session, "admin-tokens", [Role.ADMIN])
     return accounts.issue_token(session=session, actor=issuer, user=user, name="possible")[1]

@@ -4,7 +4,7 @@
 import pytest
 from sqlmodel import select
 
-from app.accounts import service as accounts
+from app.accounts import actions as accounts
 from app.accounts.models import Role
 from app.core.audit import AuditEvent
 from app.corps.models import ChildIdentity

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from app.accounts import service as accounts
+from app.accounts import actions as accounts
 from app.accounts.models import Role
 from app.core.config import get_settings
 from tests.conftest import PASSWORD, csrf_token, english_client, make_user

@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.accounts import service as accounts
+from app.accounts import actions as accounts
 from app.accounts.models import Role
 from app.demo import demo_children, load_demo
 from tests.conftest import make_user

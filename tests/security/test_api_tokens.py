@@ -5,19 +5,19 @@ API as on the page."""
 
 import pytest
 
-from app.accounts import service
+from app.accounts import actions, service
 from app.accounts.models import Role
 from tests.conftest import english_client, make_user, post_form, sign_in
 
 
 @pytest.fixture
 def admin_token(session, admin) -> str:
-    return service.issue_token(session=session, actor=admin, user=admin, name="admin tools")[1]
+    return actions.issue_token(session=session, actor=admin, user=admin, name="admin tools")[1]
 
 
 def _official_token(session, admin) -> tuple[int, str]:  # noqa: ANN001
     user = make_user(session, "official-api", [Role.OFFICIAL])
-    return user.id, service.issue_token(session=session, actor=admin, user=user, name="reports")[1]
+    return user.id, actions.issue_token(session=session, actor=admin, user=user, name="reports")[1]
 
 
 def _works(client, raw: str) -> bool:  # noqa: ANN001

@@ -5,7 +5,7 @@ from sqlalchemy import delete
 from sqlmodel import select
 
 from app.core.audit import AuditEvent
-from app.corps import service as corps
+from app.corps import actions as corps
 from app.corps.models import District
 
 

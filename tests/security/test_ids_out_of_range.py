@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from app.accounts import service as accounts
+from app.accounts import actions as accounts
 from app.accounts.models import Role
 from app.consent.models import Guardian, GuardianSession
 from app.core.security import new_token, token_hash

@@ -28,7 +28,7 @@ from sqlmodel import Session, col, func, select
 from app.accounts.models import Role, StaffSession, StaffUser
 from app.core.audit import AuditEvent
 from app.core.db import utcnow
-from app.corps import service as corps
+from app.corps import actions as corps
 from app.corps.models import Child, ChildCreate, ChildSession, ChildStatus
 from tests.conftest import PASSWORD, make_user
 from tests.corps.tablet_helpers import classroom, wrong_code
