@@ -222,7 +222,8 @@ def keys_generate() -> None:
 @consent_app.command("sync")
 def consent_sync() -> None:
     """Load consent/notices into immutable notice versions (SHA-256); refuse a changed loaded version."""
-    from app.consent import service as consent
+    from app import models  # noqa: F401 - every table, and every domain holding a child's data (a superseded consent stops them)
+    from app.consent import actions as consent
     from app.consent.files import ConsentFileError, load_notice_versions, load_purposes, validate
     from app.core.db import new_session
     from app.core.errors import YimiError
@@ -260,7 +261,8 @@ def consent_sync() -> None:
 @consent_app.command("expire")
 def consent_expire() -> None:
     """Daily job (idempotent): consents whose programme year has ended expire (CON-14) and must be renewed."""
-    from app.consent import service as consent
+    from app import models  # noqa: F401 - every table, and every domain holding a child's data (an expiry stops them)
+    from app.consent import actions as consent
     from app.core.db import new_session
 
     _settings()

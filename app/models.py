@@ -29,3 +29,22 @@ def _ids_never_reused() -> None:
 
 
 _ids_never_reused()
+
+
+def _register_child_data() -> None:
+    """What each domain holds of a child, registered with every table (app/core/child_data.py): wherever the
+    tables are known, so is every owner of a child's data that consent withdraws, exports and erases. A domain
+    that adds a table holding a child's data adds its `child_data` module here (tests/consent/test_erasure.py
+    fails until it does)."""
+    from app.consent import child_data as _consent  # noqa: F401
+    from app.consultations import child_data as _consultations  # noqa: F401
+    from app.core import child_data
+    from app.corps import child_data as _corps  # noqa: F401
+    from app.moderation import child_data as _moderation  # noqa: F401
+    from app.notifications import child_data as _notifications  # noqa: F401
+    from app.safeguarding import child_data as _safeguarding  # noqa: F401
+
+    child_data.mark_complete()
+
+
+_register_child_data()

@@ -7,7 +7,7 @@ from fastapi import Depends, Query
 from app.accounts.deps import api_staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
-from app.consent import rights
+from app.consent import actions, rights
 from app.consent.models import RightsAnswer, RightsKind, RightsRequest, RightsRequestPublic, RightsStatus
 from app.core.db import Id, SessionDep, utcnow
 from app.core.routing import Router
@@ -50,4 +50,4 @@ def list_requests(
     summary="Answer a rights request with a reasoned text (once)",
 )
 def answer(request_id: Id, body: RightsAnswer, session: SessionDep, user: RightsHandler) -> RightsRequestPublic:
-    return request_public(rights.answer_request(session=session, actor=user, request_id=request_id, answer=body.answer))
+    return request_public(actions.answer_rights_request(session=session, actor=user, request_id=request_id, answer=body.answer))

@@ -3,7 +3,9 @@ the guardian's phone or e-mail, the guardian's session, and the guardian's decis
 
 Every limit is counted in the database (or the rate-limit store), so it holds across workers: letter codes
 are used once (`UPDATE … WHERE used_at IS NULL`), a one-time code's tries are counted by one UPDATE, and
-the codes sent to one contact are counted from the guardian_otp rows of the last hour."""
+the codes sent to one contact are counted from the guardian_otp rows of the last hour.
+
+These functions never commit: app/consent/actions.py does, once per use case."""
 
 import datetime as dt
 import hashlib
@@ -34,7 +36,6 @@ from app.core.errors import NotFound, YimiError
 from app.core.i18n import N_, gettext
 from app.core.security import new_token, token_hash
 from app.corps.models import Child
-from app.notifications import actions as notification_actions
 from app.notifications import service as notifications
 from app.notifications.models import Channel
 
@@ -177,7 +178,6 @@ def issue_letter_code(*, session: Session, actor: audit.Actor, child: Child) -> 
     session.add(row)
     session.flush()
     audit.record(session, actor=actor, action="consent.guardian_code_issued", subject=child, code_id=row.id, expires_at=row.expires_at)
-    session.commit()
     return format_letter_code(code)
 
 
@@ -236,12 +236,12 @@ def codes_sent_recently(*, session: Session, hashed_contact: str, now: dt.dateti
 class SentCode:
     flow: GuardianOtp
     message_id: int
-    delivered: bool
+    delivered: bool = False
 
 
 def send_otp(*, session: Session, letter_code: str, raw_contact: str, locale: str) -> SentCode:
-    """Check the letter code again, then queue a 6-digit code to the contact (in the same transaction as
-    the guardian_otp row that holds the flow's state), commit, and try to deliver it at once."""
+    """Check the letter code again, then queue a 6-digit code to the contact, in the same transaction as the
+    guardian_otp row that holds the flow's state (the action commits, then tries to deliver it at once)."""
     code_row = check_letter_code(session=session, code=letter_code)
     kind, contact = parse_contact(raw_contact)
     hashed = contact_hash(kind, contact)
@@ -268,11 +268,9 @@ def send_otp(*, session: Session, letter_code: str, raw_contact: str, locale: st
         body=gettext("Your Yimi code is %(code)s. It is valid for 10 minutes. Do not give it to anyone.", code=code),
     )
     audit.record(session, actor=audit.ANONYMOUS, action="consent.guardian_otp_sent", subject=flow, contact_hash=hashed, guardian_code_id=code_row.id)
-    session.commit()
-    message_id = message.id
-    assert message_id is not None
-    delivered = notification_actions.deliver_now(session=session, message_id=message_id)
-    return SentCode(flow=flow, message_id=message_id, delivered=delivered)
+    session.flush()
+    assert message.id is not None
+    return SentCode(flow=flow, message_id=message.id)
 
 
 def get_flow(*, session: Session, public_id: str) -> GuardianOtp:
@@ -282,8 +280,14 @@ def get_flow(*, session: Session, public_id: str) -> GuardianOtp:
     return flow
 
 
-def _count_try(session: Session, flow: GuardianOtp) -> int | None:
-    """One try, counted atomically: the new count, or None once the tries are spent or the code used."""
+def count_try(*, session: Session, flow: GuardianOtp) -> int:
+    """One try at the 6-digit code, counted atomically before the code is even compared: the new count. The
+    action commits it on its own, so that a wrong code still counts. Refused when the code is used, expired,
+    or its tries are spent."""
+    if flow.used_at is not None:
+        raise OtpUsed()
+    if flow.expires_at <= utcnow():
+        raise OtpExpired()
     table = GuardianOtp.__table__  # type: ignore[attr-defined]
     attempts = session.execute(
         update(table)
@@ -291,7 +295,9 @@ def _count_try(session: Session, flow: GuardianOtp) -> int | None:
         .values(attempts=table.c.attempts + 1)
         .returning(table.c.attempts)
     ).scalar_one_or_none()
-    session.commit()
+    if attempts is None:
+        session.refresh(flow)
+        raise OtpUsed() if flow.used_at is not None else OtpTooManyTries()
     return attempts
 
 
@@ -315,17 +321,9 @@ class Verified:
     token: str  # the raw session token, for the cookie only
 
 
-def verify_otp(*, session: Session, flow: GuardianOtp, code: str, locale: str) -> Verified:
-    """Check the 6-digit code (every try counted first), then link the guardian to the child, use the
-    letter code and the one-time code once, and start a guardian session, in one transaction."""
-    if flow.used_at is not None:
-        raise OtpUsed()
-    if flow.expires_at <= utcnow():
-        raise OtpExpired()
-    attempts = _count_try(session, flow)
-    if attempts is None:
-        session.refresh(flow)
-        raise OtpUsed() if flow.used_at is not None else OtpTooManyTries()
+def verify_otp(*, session: Session, flow: GuardianOtp, code: str, attempts: int, locale: str) -> Verified:
+    """Check the 6-digit code (its try counted first, `count_try`), then link the guardian to the child, use
+    the letter code and the one-time code once, and start a guardian session, in the caller's transaction."""
     given = re.sub(r"\s", "", code or "")[:12]
     if not hmac.compare_digest(_otp_hash(given, flow.contact_hash), flow.code_hash):
         if attempts >= OTP_MAX_ATTEMPTS:
@@ -337,7 +335,6 @@ def verify_otp(*, session: Session, flow: GuardianOtp, code: str, locale: str) -
         update(otp_table).where(otp_table.c.id == flow.id, otp_table.c.used_at.is_(None), otp_table.c.expires_at > now).values(used_at=now)
     )
     if used.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
         raise OtpUsed()
     guardian = _find_or_create_guardian(session, flow, locale)
     code_table = GuardianCode.__table__  # type: ignore[attr-defined]
@@ -347,8 +344,8 @@ def verify_otp(*, session: Session, flow: GuardianOtp, code: str, locale: str) -
         .values(used_at=now, used_by_guardian_id=guardian.id)
     )
     if letter.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        _usable(session.get(GuardianCode, flow.guardian_code_id))
+        # Why not: read the letter code as it is now (the UPDATE matched nothing), then refuse with the reason.
+        _usable(session.get(GuardianCode, flow.guardian_code_id, populate_existing=True))
         raise LetterCodeUsed()
     code_row = session.get_one(GuardianCode, flow.guardian_code_id)
     child = session.get_one(Child, code_row.child_id)
@@ -363,7 +360,6 @@ def verify_otp(*, session: Session, flow: GuardianOtp, code: str, locale: str) -
     # A third guardian is allowed (families differ) but noted, so staff can look at it.
     audit.record(session, actor=guardian, action="consent.guardian_linked", subject=child, guardian_code_id=code_row.id,
                  guardians=guardians, more_than_two=guardians > 2)
-    session.commit()
     return Verified(guardian=guardian, child=child, token=token)
 
 
@@ -371,7 +367,8 @@ def verify_otp(*, session: Session, flow: GuardianOtp, code: str, locale: str) -
 
 
 def resolve_session(*, session: Session, raw: str) -> tuple[Guardian, GuardianSession] | None:
-    """The guardian behind a cookie, if the session is live (30 minutes idle, 12 hours at most)."""
+    """The guardian behind a cookie, if the session is live (30 minutes idle, 12 hours at most); its last
+    use is noted at most every 30 seconds (the caller commits)."""
     found = session.exec(select(GuardianSession).where(GuardianSession.token_hash == token_hash(raw))).first()
     now = utcnow()
     if found is None or found.revoked_at is not None or found.expires_at <= now or found.last_seen_at + SESSION_IDLE <= now:
@@ -382,14 +379,14 @@ def resolve_session(*, session: Session, raw: str) -> tuple[Guardian, GuardianSe
     if now - found.last_seen_at >= TOUCH_EVERY:
         found.last_seen_at = now
         session.add(found)
-        session.commit()
+        session.flush()
     return guardian, found
 
 
 def end_session(*, session: Session, guardian_session: GuardianSession) -> None:
     guardian_session.revoked_at = utcnow()
     session.add(guardian_session)
-    session.commit()
+    session.flush()
 
 
 # ---- the guardian's decisions --------------------------------------------------------------------
@@ -439,10 +436,8 @@ def record_decisions(
             idempotency_key=f"{form_token}:{child.id}:{purpose.value}",
         )
         if event.guardian_id != guardian.id or event.child_id != child.id:
-            session.rollback()
-            raise FormUsedElsewhere()
+            raise FormUsedElsewhere()  # the action rolls back what this form recorded
         events.append(event)
-    session.commit()
     return events
 
 

@@ -1,23 +1,27 @@
 """The guardian's rights (CON-07, DP-*, INT-08): the dashboard's facts, withdrawal in one step, the child's
 data as JSON, rights requests answered by staff within 15 working days, and erasure with a deletion receipt.
 
-Erasure decisions, documented here because later issues add tables to it:
-- Everything held about the child is hard-deleted in ONE transaction: identity record, consent events and
-  states, guardianships, letter codes and the one-time codes of their sign-up flows, child sessions, rights
-  requests (rows and texts), and the outbox messages to the child's guardians (all of them when the guardian
-  has no other child, otherwise those whose text names the child).
-- The child row itself is KEPT, pseudonymised: the pseudonym becomes "已删除" (key `deleted-<id>`), the
-  status "left", the picture and personal code hashes are cleared and the birth month is reset (the birth
-  year stays, so counts already published per age band stay right). Audit events keep pointing at this
-  neutral row by id, and answers/comments counted in closed reports (later issues) stay counts.
-  Later issues that add answers or comments must add their deletion to `erase` below.
+Erasure decisions (docs/decisions.md, "Child data plugs into consent through one registry"):
+- Everything held about the child is hard-deleted in ONE transaction, by every domain that registered its part
+  of a child's data (app/core/child_data.py): consent's own here (consent events and states, guardianships,
+  letter codes and the one-time codes of their sign-up flows, rights requests, guardian accounts), corps'
+  (identity record, sign-ins), consultations' (answers, comments, participations, submissions), moderation's
+  (reports the child made), notifications' (the outbox messages to the child's guardians: all of them when the
+  guardian has no other child, otherwise those whose text names the child).
+- The child row itself is KEPT, pseudonymised (corps, last): the pseudonym becomes "已删除" (key
+  `deleted-<id>`), the status "left", the picture and personal code hashes are cleared and the birth month is
+  reset (the birth year stays, so counts already published per age band stay right). Audit events keep
+  pointing at this neutral row by id.
+- Safeguarding cases outlive the erasure (kept by law) and are never on the receipt (SG-04).
 - A guardian linked to no other child is deleted too (with their sessions); one with other children stays.
 - The audit event `consent.erased` carries counts only, and its subject is the receipt, not the child.
+- These functions never commit: app/consent/actions.py does, once per use case.
 """
 
 import datetime as dt
 import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func
@@ -45,20 +49,17 @@ from app.consent.models import (
     RightsRequest,
     RightsStatus,
 )
-from app.consultations import service as consultations
-from app.core import audit
+from app.core import audit, child_data
 from app.core.audit import AuditEvent
+from app.core.child_data import Contact, Subject
 from app.core.config import get_settings
-from app.core.db import utcnow
+from app.core.db import after_commit, utcnow
 from app.core.errors import Conflict, InvalidInput, NotFound, YimiError
 from app.core.i18n import N_
-from app.corps.models import Child, ChildIdentity, ChildSession, ChildStatus, Group
-from app.moderation import service as moderation
-from app.notifications import service as notifications
-from app.notifications.models import Channel, OutboxMessage
+from app.corps.models import Child, Group
+from app.notifications.models import Channel
 
 WORKING_DAYS_TO_ANSWER = 15
-DELETED_NAME = "已删除"
 
 
 class NothingToWithdraw(YimiError):
@@ -164,7 +165,6 @@ def withdraw(*, session: Session, guardian: Guardian, child: Child, purpose: Pur
         session=session, child=child, purpose=purpose, decision=Decision.WITHDRAWN, decided_by=DecidedBy.GUARDIAN,
         channel="web", guardian=guardian, notice_version=session.get(NoticeVersion, state.notice_version_id) if state.notice_version_id else None,
     )
-    session.commit()
     return event
 
 
@@ -175,32 +175,19 @@ def _iso(value: dt.datetime | dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _guardian_recipient_hash(guardian: Guardian) -> tuple[str, str]:
-    channel = Channel.EMAIL if guardian.contact_kind == "email" else Channel.SMS
-    return channel.value, notifications.recipient_hash(channel, guardian.contact)
-
-
 def export(*, session: Session, guardian: Guardian, child: Child) -> dict[str, object]:
-    """Everything held about the child, for the guardian (INT-08): never the other guardian's contact."""
-    group = session.get(Group, child.group_id)
-    identity = session.exec(select(ChildIdentity).where(ChildIdentity.child_id == child.id)).first()
+    """Everything held about the child, for the guardian (INT-08): consent's own part here, every other
+    domain's from the registry (app/core/child_data.py); never the other guardian's contact."""
     links = session.exec(select(Guardianship).where(Guardianship.child_id == child.id).order_by(col(Guardianship.id))).all()
-    channel, hashed = _guardian_recipient_hash(guardian)
-    messages = session.exec(
-        select(OutboxMessage).where(OutboxMessage.recipient_hash == hashed, OutboxMessage.channel == channel).order_by(col(OutboxMessage.id))
-    ).all()
-    data: dict[str, object] = {
-        "format": "yimi-child-export/1",
-        "exported_at": _iso(utcnow()),
-        "child": {
-            "id": child.id, "nickname": child.display_name, "avatar": child.avatar, "birth_year": child.birth_year,
-            "birth_month": child.birth_month, "age_band": (band.value if (band := child.age_band()) else None),
-            "status": child.status, "created_at": _iso(child.created_at), "left_at": _iso(child.left_at),
-            "turned_14_at": _iso(child.turned_14_at), "locked": child.is_locked,
-            "has_personal_code": child.personal_code_hash is not None,
-        },
-        "group": {"id": group.id, "code": group.code, "name": group.name, "kind": group.kind} if group else None,
-        "identity": {"real_name": identity.real_name, "notes": identity.notes, "updated_at": _iso(identity.updated_at)} if identity else None,
+    data: dict[str, object] = {"format": "yimi-child-export/1", "exported_at": _iso(utcnow())}
+    subject = _subject(session, child, requester=guardian)
+    for owner in child_data.owners():
+        if owner.export is not None:
+            part = owner.export(session, subject)
+            if clash := set(part) & set(data):
+                raise ValueError(f"{owner.name} exports keys already taken: {sorted(clash)}")
+            data.update(part)
+    data.update({
         "consent_states": [
             {"purpose": s.purpose, "status": s.status, "assent": s.assent, "expires_at": _iso(s.expires_at),
              "notice_version_id": s.notice_version_id, "updated_at": _iso(s.updated_at)}
@@ -217,10 +204,6 @@ def export(*, session: Session, guardian: Guardian, child: Child) -> dict[str, o
              **({"contact_kind": guardian.contact_kind, "contact": guardian.contact} if link.guardian_id == guardian.id else {})}
             for link in links
         ],
-        "child_sessions": [
-            {"started_at": _iso(s.created_at), "last_seen_at": _iso(s.last_seen_at), "ended_at": _iso(s.ended_at)}
-            for s in session.exec(select(ChildSession).where(ChildSession.child_id == child.id).order_by(col(ChildSession.id)))
-        ],
         "audit_events": [
             {"action": a.action, "at": _iso(a.at)}
             for a in session.exec(
@@ -232,13 +215,8 @@ def export(*, session: Session, guardian: Guardian, child: Child) -> dict[str, o
              "answer": r.answer, "answered_at": _iso(r.answered_at)}
             for r in requests_of(session=session, guardian=guardian, child=child)
         ],
-        "consultations": consultations.export_child(session=session, child=child),
-        "messages_to_you": [
-            {"kind": m.kind, "status": m.status, "created_at": _iso(m.created_at), "sent_at": _iso(m.sent_at)} for m in messages
-        ],
-    }
+    })
     audit.record(session, actor=guardian, action="consent.data_export", subject=child)
-    session.commit()
     return data
 
 
@@ -257,7 +235,6 @@ def file_request(*, session: Session, guardian: Guardian, child: Child, kind: st
     session.flush()
     # The text is never copied into the audit log.
     audit.record(session, actor=guardian, action="consent.rights_request", subject=row, kind=kind, child_id=child.id, due_at=row.due_at)
-    session.commit()
     return row
 
 
@@ -299,31 +276,16 @@ def answer_request(*, session: Session, actor: StaffUser, request_id: int, answe
     session.add(row)
     audit.record(session, actor=actor, action="consent.rights_answered", subject=row, kind=row.kind,
                  late=row.due_at < now)
-    session.commit()
     return row
 
 
 # ---- erasure -------------------------------------------------------------------------------------
 
-# The categories of a deletion receipt, in the order shown, each with its label.
-ERASURE_CATEGORIES: dict[str, str] = {
-    "identity_record": N_("Identity record (real name and notes)"),
-    "consent_events": N_("Consent decisions (history)"),
-    "consent_states": N_("Current consent states"),
-    "guardianships": N_("Links between guardians and the child"),
-    "guardian_codes": N_("Codes from consent letters"),
-    "one_time_codes": N_("One-time codes sent while signing up"),
-    "child_sessions": N_("Sign-ins of the child"),
-    "rights_requests": N_("Requests about the child's data, with their answers"),
-    "outbox_messages": N_("Messages sent to guardians"),
-    "guardian_accounts": N_("Guardian accounts linked to no other child"),
-    "answers": N_("Answers to consultations"),
-    "comments": N_("Comments and short-text answers"),
-    "participations": N_("Receipt codes of consultations answered"),
-    "submissions": N_("Records of when answers were sent"),
-    "reports": N_("Reports the child made about comments"),
-    "pseudonym": N_("Nickname and picture code (replaced by a neutral placeholder)"),
-}
+
+def erasure_categories() -> dict[str, str]:
+    """The categories of a deletion receipt, in the order shown, each with its label: every domain's that
+    holds a child's data (app/core/child_data.py)."""
+    return child_data.categories()
 
 
 def _count(session: Session, model: type, *where: object) -> int:
@@ -341,36 +303,26 @@ def _has_other_children(session: Session, guardian: Guardian, child: Child) -> b
     return _count(session, Guardianship, Guardianship.guardian_id == guardian.id, Guardianship.child_id != child.id) > 0
 
 
-def _messages_about(session: Session, guardian: Guardian, child: Child) -> list[int]:
-    """Ids of the outbox messages to this guardian that concern the child: all of them when the guardian has
-    no other child, otherwise those whose subject or text names the child."""
-    channel, hashed = _guardian_recipient_hash(guardian)
-    messages = session.exec(select(OutboxMessage).where(OutboxMessage.recipient_hash == hashed, OutboxMessage.channel == channel)).all()
-    if not _has_other_children(session, guardian, child):
-        return [m.id for m in messages if m.id is not None]
-    name = child.display_name
-    return [m.id for m in messages if m.id is not None and (name in (m.body or "") or name in (m.subject or ""))]
+def _contact(guardian: Guardian, only_this_child: bool = True) -> Contact:
+    """A guardian as other domains may know them: where messages to them go."""
+    channel = Channel.EMAIL if guardian.contact_kind == "email" else Channel.SMS
+    return Contact(channel=channel.value, recipient=guardian.contact, only_this_child=only_this_child)
+
+
+def _subject(session: Session, child: Child, requester: Guardian | None = None) -> Subject:
+    """The child and their guardians, told once to every domain (taken before any of them erases anything)."""
+    guardians = tuple(_contact(g, not _has_other_children(session, g, child)) for g in _guardians_of(session, child))
+    return Subject(child=child, guardians=guardians, requester=_contact(requester) if requester is not None else None)
 
 
 def erasure_preview(*, session: Session, child: Child) -> dict[str, int]:
     """What `erase` would delete, per category (shown on the confirmation page)."""
-    code_ids = list(session.exec(select(GuardianCode.id).where(GuardianCode.child_id == child.id)))
-    guardians = _guardians_of(session, child)
-    return {
-        "identity_record": _count(session, ChildIdentity, ChildIdentity.child_id == child.id),
-        "consent_events": _count(session, ConsentEvent, ConsentEvent.child_id == child.id),
-        "consent_states": _count(session, ConsentState, ConsentState.child_id == child.id),
-        "guardianships": _count(session, Guardianship, Guardianship.child_id == child.id),
-        "guardian_codes": len(code_ids),
-        "one_time_codes": _count(session, GuardianOtp, col(GuardianOtp.guardian_code_id).in_(code_ids)) if code_ids else 0,
-        "child_sessions": _count(session, ChildSession, ChildSession.child_id == child.id),
-        "rights_requests": _count(session, RightsRequest, RightsRequest.child_id == child.id),
-        "outbox_messages": sum(len(_messages_about(session, g, child)) for g in guardians),
-        "guardian_accounts": sum(1 for g in guardians if not _has_other_children(session, g, child)),
-        **consultations.input_counts(session=session, child=child),
-        "reports": moderation.erase_reports_by(session=session, child=child, count_only=True),
-        "pseudonym": 1,
-    }
+    subject = _subject(session, child)
+    counts = dict.fromkeys(erasure_categories(), 0)
+    for owner in child_data.owners():
+        if owner.count is not None:
+            counts.update(owner.count(session, subject))
+    return counts
 
 
 def _delete(session: Session, model: type, *where: object) -> int:
@@ -378,38 +330,35 @@ def _delete(session: Session, model: type, *where: object) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def erase(*, session: Session, child: Child, requested_by: str, actor: audit.Actor | tuple[str, str | None]) -> DeletionReceipt:
-    """Hard-delete everything held about the child in one transaction and store a deletion receipt."""
-    child_id = child.id
-    counts: dict[str, int] = dict.fromkeys(ERASURE_CATEGORIES, 0)
-    # First hold the consent state, so that answers being sent right now either land before this erasure
-    # (and are erased with it) or find the consent gone (and are refused): never stored after it.
-    consent.hold(session=session, child=child, purpose=Purpose.PARTICIPATE)
-    # Safeguarding cases are kept by law (ROMO Art. 38(2), MPL Art. 80; PIPL Art. 47) and never listed on the
-    # guardian's receipt: a guardian may be the source of harm (SG-04). Their officers are told in the audit log.
-    from app.safeguarding import service as safeguarding
+def count_consent_data(session: Session, subject: Subject) -> dict[str, int]:
+    """What `erase_consent_data` would delete (consent's lines of the confirmation page)."""
+    child = subject.child
+    code_ids = list(session.exec(select(GuardianCode.id).where(GuardianCode.child_id == child.id)))
+    return {
+        "consent_events": _count(session, ConsentEvent, ConsentEvent.child_id == child.id),
+        "consent_states": _count(session, ConsentState, ConsentState.child_id == child.id),
+        "guardianships": _count(session, Guardianship, Guardianship.child_id == child.id),
+        "guardian_codes": len(code_ids),
+        "one_time_codes": _count(session, GuardianOtp, col(GuardianOtp.guardian_code_id).in_(code_ids)) if code_ids else 0,
+        "rights_requests": _count(session, RightsRequest, RightsRequest.child_id == child.id),
+        "guardian_accounts": sum(1 for g in _guardians_of(session, child) if not _has_other_children(session, g, child)),
+    }
 
-    safeguarding.note_erasure(session=session, child=child)
-    counts.update(consultations.erase_child(session=session, child=child))
-    counts["reports"] = moderation.erase_reports_by(session=session, child=child)
-    guardians = _guardians_of(session, child)
-    leaving = [g for g in guardians if not _has_other_children(session, g, child)]
-    for guardian in guardians:
-        ids = _messages_about(session, guardian, child)
-        if guardian in leaving:
-            channel, _ = _guardian_recipient_hash(guardian)
-            counts["outbox_messages"] += notifications.erase_recipient(session=session, channel=channel, recipient=guardian.contact)
-        elif ids:
-            counts["outbox_messages"] += _delete(session, OutboxMessage, col(OutboxMessage.id).in_(ids))
+
+def erase_consent_data(session: Session, subject: Subject) -> dict[str, int]:
+    """Consent's part of an erasure: decisions and states, letter codes and their one-time codes, rights
+    requests, the links to guardians, and the guardians linked to no other child (with their sessions)."""
+    child_id = subject.child.id
+    counts: dict[str, int] = {"one_time_codes": 0, "guardian_accounts": 0}
+    guardians = _guardians_of(session, subject.child)
+    leaving = [g for g in guardians if not _has_other_children(session, g, subject.child)]
     code_ids = list(session.exec(select(GuardianCode.id).where(GuardianCode.child_id == child_id)))
     if code_ids:
         counts["one_time_codes"] = _delete(session, GuardianOtp, col(GuardianOtp.guardian_code_id).in_(code_ids))
     counts["guardian_codes"] = _delete(session, GuardianCode, GuardianCode.child_id == child_id)
-    counts["identity_record"] = _delete(session, ChildIdentity, ChildIdentity.child_id == child_id)
     # States first: they point at the events (consent_event refuses UPDATE, never DELETE).
     counts["consent_states"] = _delete(session, ConsentState, ConsentState.child_id == child_id)
     counts["consent_events"] = _delete(session, ConsentEvent, ConsentEvent.child_id == child_id)
-    counts["child_sessions"] = _delete(session, ChildSession, ChildSession.child_id == child_id)
     counts["rights_requests"] = _delete(session, RightsRequest, RightsRequest.child_id == child_id)
     counts["guardianships"] = _delete(session, Guardianship, Guardianship.child_id == child_id)
     for guardian in leaving:
@@ -419,23 +368,29 @@ def erase(*, session: Session, child: Child, requested_by: str, actor: audit.Act
             _delete(session, GuardianSession, GuardianSession.guardian_id == guardian.id)
             _delete(session, RightsRequest, RightsRequest.guardian_id == guardian.id)
             counts["guardian_accounts"] += _delete(session, Guardian, Guardian.id == guardian.id)
-    now = utcnow()
-    child.display_name = DELETED_NAME
-    child.name_key = f"deleted-{child_id}"
-    child.status = ChildStatus.LEFT.value
-    child.left_at = child.left_at or now
-    child.picture_code_hash = ""
-    child.personal_code_hash = None
-    child.failed_codes = 0
-    child.locked_at = None
-    child.birth_month = 1
-    session.add(child)
-    counts["pseudonym"] = 1
-    receipt = DeletionReceipt(child_ref=secrets.token_urlsafe(24), categories=counts, created_at=now, requested_by=requested_by)
+    return counts
+
+
+def erase(*, session: Session, child: Child, requested_by: str, actor: audit.Actor | tuple[str, str | None]) -> DeletionReceipt:
+    """Hard-delete everything held about the child, in the caller's transaction (every registered domain's
+    part, app/core/child_data.py), and store a deletion receipt. Stored files go once the erasure commits."""
+    # First hold the consent state, so that answers being sent right now either land before this erasure
+    # (and are erased with it) or find the consent gone (and are refused): never stored after it.
+    consent.hold(session=session, child=child, purpose=Purpose.PARTICIPATE)
+    subject = _subject(session, child)
+    counts: dict[str, int] = dict.fromkeys(erasure_categories(), 0)
+    stored: list[Path] = []
+    for owner in child_data.owners():
+        if owner.files is not None:
+            stored.extend(owner.files(session, subject))
+        if owner.erase is not None:
+            counts.update(owner.erase(session, subject))
+    receipt = DeletionReceipt(child_ref=secrets.token_urlsafe(24), categories=counts, created_at=utcnow(), requested_by=requested_by)
     session.add(receipt)
     session.flush()
     audit.record(session, actor=actor, action="consent.erased", subject=receipt, requested_by=requested_by, counts=counts)
-    session.commit()
+    if stored:
+        after_commit(session, lambda: [path.unlink(missing_ok=True) for path in stored])
     return receipt
 
 

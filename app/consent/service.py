@@ -18,16 +18,19 @@ from app.consent.models import (
     DecidedBy,
     Decision,
     Guardian,
+    Guardianship,
     NoticeText,
     NoticeVersion,
     Purpose,
 )
-from app.core import audit
+from app.core import audit, child_data
 from app.core.config import get_settings
 from app.core.db import dialect_insert, utcnow
 from app.core.errors import YimiError
-from app.core.i18n import N_
+from app.core.i18n import DEFAULT_LOCALE, LOCALES, N_, translations
 from app.corps.models import AgeBand, Child
+from app.notifications import service as notifications
+from app.notifications.models import Channel, OutboxMessage
 
 _STATUS_OF_DECISION = {
     Decision.GRANTED: ConsentStatus.GRANTED,
@@ -243,8 +246,8 @@ def record(
     event = session.get(ConsentEvent, new_id)
     assert event is not None
     _upsert_state(session, event, expires_at)
-    if purpose == Purpose.PARTICIPATE and event.decision != Decision.GRANTED.value:
-        _stop_processing(session, child)
+    if event.decision != Decision.GRANTED.value:
+        _stop_processing(session, child, purpose)
     actor = guardian if guardian is not None else child
     audit.record(
         session, actor=actor, action=f"consent.{decision.value}", subject=child, purpose=purpose.value,
@@ -253,14 +256,17 @@ def record(
     return event
 
 
-def _stop_processing(session: Session, child: Child) -> None:
-    """Withdrawal takes effect at once (CON-07): in the same transaction as the decision, the child's
-    comments still waiting for a moderator leave the queue."""
-    from app.consultations import service as consultations  # consultations builds on consent, not the reverse
-
-    removed = consultations.withdraw_pending(session=session, child=child)
-    if removed:
-        audit.record(session, actor=None, action="consent.pending_input_removed", subject=child, comments=removed)
+def _stop_processing(session: Session, child: Child, purpose: Purpose) -> None:
+    """Withdrawal takes effect at once (CON-07): in the same transaction as the decision, every domain that
+    holds the child's data stops processing it for the purpose (app/core/child_data.py; consultations: the
+    child's comments still waiting for a moderator leave the queue)."""
+    removed: dict[str, int] = {}
+    for owner in child_data.owners():
+        if owner.withdraw is not None:
+            for key, value in owner.withdraw(session, child, purpose.value).items():
+                removed[key] = removed.get(key, 0) + value
+    if any(removed.values()):
+        audit.record(session, actor=None, action="consent.pending_input_removed", subject=child, **removed)
 
 
 def history(*, session: Session, child: Child, purpose: Purpose | None = None) -> list[ConsentEvent]:
@@ -291,7 +297,7 @@ class SyncResult:
 
 
 def sync_notices(*, session: Session, versions: list[NoticeVersionFile]) -> SyncResult:
-    """Load notice versions from consent/notices into immutable rows (one transaction for all).
+    """Load notice versions from consent/notices into immutable rows (in the caller's transaction: one for all).
 
     A version already loaded must have the same SHA-256; a changed text is refused. A new version marked
     material_change moves every granted consent to "needs a new decision" (processing pauses)."""
@@ -304,7 +310,6 @@ def sync_notices(*, session: Session, versions: list[NoticeVersionFile]) -> Sync
         ).first()
         if existing is not None:
             if existing.sha256 != version.sha256:
-                session.rollback()
                 raise NoticeChanged(notice=version.notice, version=version.version)
             unchanged += 1
             continue
@@ -333,7 +338,6 @@ def sync_notices(*, session: Session, versions: list[NoticeVersionFile]) -> Sync
         if row.material_change:
             superseded += _supersede_all(session, row)
         loaded.append(row)
-    session.commit()
     return SyncResult(loaded=loaded, unchanged=unchanged, superseded=superseded)
 
 
@@ -431,8 +435,8 @@ def programme_year_end(now: dt.datetime | None = None) -> dt.datetime:
 
 
 def expire_due(*, session: Session, now: dt.datetime | None = None) -> int:
-    """Record an EXPIRED event (decided by the system) for every granted consent whose end has come, and
-    commit. Idempotent: an expired state is no longer granted, so a second run finds nothing; two runs at
+    """Record an EXPIRED event (decided by the system) for every granted consent whose end has come, in the
+    caller's transaction. Idempotent: an expired state is no longer granted, so a second run finds nothing; two runs at
     once record each expiry once (the idempotency key names the state's last event). Returns how many."""
     now = now or utcnow()
     due = session.exec(
@@ -454,7 +458,6 @@ def expire_due(*, session: Session, now: dt.datetime | None = None) -> int:
             idempotency_key=f"expired:{state.child_id}:{state.purpose}:{state.last_event_id}",
         )
         expired += 1 if event.id is not None else 0
-    session.commit()
     return expired
 
 
@@ -473,15 +476,10 @@ def notify_material_change(*, session: Session, versions: list[NoticeVersion] | 
     """Queue one message to each guardian linked to a child whose consent a material change superseded
     (one per guardian and notice version, however many children or purposes), with the change summary in
     the guardian's language and the link to their dashboard. Young people of 14-17 decide for themselves,
-    so their guardians are not asked again. Idempotent (key `consent_changed:<version id>:<guardian id>`);
-    commits; returns how many messages were newly queued.
+    so their guardians are not asked again. Idempotent (key `consent_changed:<version id>:<guardian id>`), in
+    the caller's transaction; returns how many messages were newly queued.
 
     `versions`: the versions just loaded (`SyncResult.loaded`); by default every material-change version."""
-    from app.consent.models import Guardianship
-    from app.core.i18n import DEFAULT_LOCALE, LOCALES, translations
-    from app.notifications import service as notifications
-    from app.notifications.models import Channel, OutboxMessage
-
     if versions is None:
         versions = list(session.exec(select(NoticeVersion).where(col(NoticeVersion.material_change).is_(True))).all())
     queued = 0
@@ -520,5 +518,4 @@ def notify_material_change(*, session: Session, versions: list[NoticeVersion] | 
                 body=body, idempotency_key=key,
             )
             queued += 1
-    session.commit()
     return queued

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from app.accounts.deps import staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
-from app.consent import files, guardians, rights
+from app.consent import actions, files, guardians, rights
 from app.consent import models as consent_models
 from app.consent import service as consent
 from app.consent.models import (
@@ -82,7 +82,7 @@ async def load_guardian(request: Request, session: SessionDep) -> None:
 
 def _load_guardian(request: Request, session: Session, raw: str) -> None:
     try:
-        found = guardians.resolve_session(session=session, raw=raw)
+        found = actions.resume_guardian_session(session=session, raw=raw)
     except OperationalError:
         request.state.database_down = True
         return
@@ -127,7 +127,7 @@ def letter(request: Request, child_id: Id, session: SessionDep, user: Staff) -> 
     child = corps.get_child(session=session, child_id=child_id, user=user)
     group = corps.get_group(session=session, group_id=child.group_id, user=user)
     facilitators = corps.facilitators_of(session=session, group=group) or [user]
-    code = guardians.issue_letter_code(session=session, actor=user, child=child)
+    code = actions.issue_letter_code(session=session, actor=user, child=child)
     url = f"{str(request.base_url).rstrip('/')}/guardian?code={code}"
     return render(request, "consent/letter.html", {
         "child": child, "group": group, "facilitators": [f.display_name for f in facilitators],
@@ -160,7 +160,7 @@ def send_code(
 ) -> Response:
     hit("20/hour", "guardian-otp", client_address(request))
     try:
-        sent = guardians.send_otp(session=session, letter_code=code, raw_contact=contact, locale=get_locale())
+        sent = actions.send_guardian_code(session=session, letter_code=code, raw_contact=contact, locale=get_locale())
     except (guardians.LetterCodeUnknown, guardians.LetterCodeUsed, guardians.LetterCodeExpired) as exc:
         return _page(request, "consent/guardian_code.html", {"code": code}, exc)
     except YimiError as exc:
@@ -180,7 +180,7 @@ def verify(
     except guardians.FlowUnknown as exc:
         return _page(request, "consent/guardian_code.html", {"code": ""}, exc)
     try:
-        verified = guardians.verify_otp(session=session, flow=found, code=otp, locale=get_locale())
+        verified = actions.verify_guardian_code(session=session, flow=found, code=otp, locale=get_locale())
     except (guardians.LetterCodeUnknown, guardians.LetterCodeUsed, guardians.LetterCodeExpired) as exc:
         return _page(request, "consent/guardian_code.html", {"code": ""}, exc)
     except YimiError as exc:
@@ -194,7 +194,7 @@ def verify(
 
 @router.post("/guardian/signout")
 def sign_out(request: Request, session: SessionDep, guardian: SignedInGuardian) -> Response:
-    guardians.end_session(session=session, guardian_session=request.state.guardian_session)
+    actions.sign_out_guardian(session=session, guardian_session=request.state.guardian_session)
     response = redirect("/guardian?done=guardian_signed_out")
     response.delete_cookie(GUARDIAN_COOKIE, path="/guardian")
     return response
@@ -245,7 +245,7 @@ def decide(
     choices = {Purpose.PARTICIPATE.value: participate, Purpose.QUOTE.value: quote, Purpose.NOTIFY_GUARDIAN.value: notify_guardian}
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
     try:
-        guardians.record_decisions(session=session, guardian=guardian, child=child, choices=choices, form_token=form_token)
+        actions.guardian_decides(session=session, guardian=guardian, child=child, choices=choices, form_token=form_token)
     except consent.DecisionNotAllowed as exc:
         return _page(request, "consent/guardian_teen.html", {"child": child}, exc)
     except YimiError as exc:
@@ -335,14 +335,14 @@ def withdraw(
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
     if purpose not in {p.value for p in Purpose}:
         raise rights.NothingToWithdraw()
-    rights.withdraw(session=session, guardian=guardian, child=child, purpose=Purpose(purpose))
+    actions.guardian_withdraws(session=session, guardian=guardian, child=child, purpose=Purpose(purpose))
     return redirect("/guardian/home?done=consent_withdrawn")
 
 
 @router.get("/guardian/children/{child_id}/export.json")
 def export_json(child_id: Id, session: SessionDep, guardian: SignedInGuardian) -> Response:
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
-    data = rights.export(session=session, guardian=guardian, child=child)
+    data = actions.export_child_data(session=session, guardian=guardian, child=child)
     body = json.dumps(data, ensure_ascii=False, indent=2)
     return Response(body, media_type="application/json", headers={
         "Content-Disposition": f'attachment; filename="yimi-child-{child.id}.json"', "Cache-Control": "no-store",
@@ -370,7 +370,7 @@ def file_rights_request(
 ) -> Response:
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
     try:
-        rights.file_request(session=session, guardian=guardian, child=child, kind=kind, text=text)
+        actions.file_rights_request(session=session, guardian=guardian, child=child, kind=kind, text=text)
     except YimiError as exc:
         return _rights_page(request, session, guardian, child_id, exc, kind=kind, text=text)
     return redirect(f"/guardian/children/{child_id}/rights?done=rights_request_sent")
@@ -380,14 +380,14 @@ def file_rights_request(
 def erase_page(request: Request, child_id: Id, session: SessionDep, guardian: SignedInGuardian) -> Response:
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
     return render(request, "consent/guardian_erase.html", {
-        "child": child, "preview": rights.erasure_preview(session=session, child=child), "categories": rights.ERASURE_CATEGORIES,
+        "child": child, "preview": rights.erasure_preview(session=session, child=child), "categories": rights.erasure_categories(),
     })
 
 
 @router.post("/guardian/children/{child_id}/erase")
 def erase(request: Request, child_id: Id, session: SessionDep, guardian: SignedInGuardian) -> Response:
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
-    receipt = rights.erase(session=session, child=child, requested_by="guardian", actor=guardian)
+    receipt = actions.erase_child(session=session, child=child, requested_by="guardian", actor=guardian)
     # A guardian with no other child is deleted with the child's data: their cookie goes too.
     response = redirect(f"/guardian/erased/{receipt.child_ref}")
     guardian_id = request.state.guardian_session.guardian_id
@@ -401,7 +401,7 @@ def erased(request: Request, ref: str, session: SessionDep) -> Response:
     """The deletion receipt: counts and a date only, found by its random reference (never the child's id)."""
     receipt = rights.receipt_by_ref(session=session, ref=ref)
     return render(request, "consent/guardian_erased.html", {
-        "receipt": receipt, "categories": rights.ERASURE_CATEGORIES,
+        "receipt": receipt, "categories": rights.erasure_categories(),
         "signed_in": getattr(request.state, "guardian", None) is not None,
     })
 
@@ -433,7 +433,7 @@ def answer_rights_request(
     answer: Annotated[str, FormText(consent_models.ANSWER.label)] = "",
 ) -> Response:
     try:
-        rights.answer_request(session=session, actor=user, request_id=request_id, answer=answer)
+        actions.answer_rights_request(session=session, actor=user, request_id=request_id, answer=answer)
     except rights.AnswerMissing as exc:
         return _rights_admin(request, session, exc, typed=(request_id, answer))
     except rights.AlreadyAnswered as exc:

@@ -16,14 +16,13 @@ from app.accounts.deps import SESSION_COOKIE, staff
 from app.accounts.models import LIMITS as STAFF_LIMITS
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
+from app.consent import actions as consent_actions
 from app.consent import service as consent
 from app.consent.files import load_purposes
 from app.consent.models import (
     CONSENT_STATUS_LABELS,
     Audience,
     ConsentStatus,
-    DecidedBy,
-    Decision,
     NoticeVersion,
     Purpose,
 )
@@ -369,13 +368,7 @@ def assent(
         return redirect("/me")
     if answer not in ("yes", "no"):
         raise InvalidInput(N_("Please tap one of the two buttons."))
-    version = consent.current_version(session=session)
-    consent.record(
-        session=session, child=child, purpose=Purpose.PARTICIPATE,
-        decision=Decision.GRANTED if answer == "yes" else Decision.REFUSED, decided_by=DecidedBy.CHILD_ASSENT,
-        channel=_channel(request), notice_version=version, idempotency_key=f"assent:{child.id}:{_form_token(token)}",
-    )
-    session.commit()
+    consent_actions.child_assents(session=session, child=child, yes=answer == "yes", channel=_channel(request), form_token=_form_token(token))
     return redirect("/me?done=" + ("taking_part" if answer == "yes" else "not_now"))
 
 
@@ -399,15 +392,7 @@ def stop(
         return redirect("/me")
     if answer != "stop":
         raise InvalidInput(N_("Please tap one of the two buttons."))
-    key = _form_token(token)
-    if consent.allows(session=session, child=child, purpose=Purpose.PARTICIPATE):
-        teen = consent.decides_for_themselves(child)
-        consent.record(
-            session=session, child=child, purpose=Purpose.PARTICIPATE, decision=Decision.WITHDRAWN,
-            decided_by=DecidedBy.SELF if teen else DecidedBy.CHILD_ASSENT, channel=_channel(request),
-            notice_version=consent.current_version(session=session), idempotency_key=f"stop:{child.id}:{key}",
-        )
-        session.commit()
+    consent_actions.child_stops(session=session, child=child, channel=_channel(request), form_token=_form_token(token))
     return redirect("/me?done=stopped")
 
 
@@ -470,22 +455,7 @@ def consent_save(request: Request, session: SessionDep, child: SignedInChild, fo
             request, session, child, chosen={k: v for k, v in chosen.items() if v in ("agree", "disagree")},
             error=N_("Please choose \"Agree\" or \"Don't agree\" for each one."), status_code=400,
         )
-    version = consent.current_version(session=session)
-    states = consent.states_of(session=session, child=child)
-    expires_at = consent.programme_year_end()
-    for code, value in chosen.items():
-        purpose = Purpose(code)
-        state = states.get(purpose)
-        if value == "agree":
-            decision = Decision.GRANTED
-        elif state is not None and state.status == ConsentStatus.GRANTED.value:
-            decision = Decision.WITHDRAWN
-        else:
-            decision = Decision.REFUSED
-        consent.record(
-            session=session, child=child, purpose=purpose, decision=decision, decided_by=DecidedBy.SELF,
-            channel=_channel(request), notice_version=version, expires_at=expires_at,
-            idempotency_key=f"self:{child.id}:{code}:{token}",
-        )
-    session.commit()
+    consent_actions.young_person_decides(
+        session=session, child=child, agree={code: value == "agree" for code, value in chosen.items()}, channel=_channel(request), form_token=token,
+    )
     return redirect("/me?done=choices_saved")

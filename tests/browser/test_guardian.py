@@ -33,15 +33,15 @@ def _latest_code(session) -> str:  # noqa: ANN001
 
 
 def test_guardian_consents_child_assents_guardian_withdraws(browser: Browser, page: Page, live_server: str, session) -> None:
-    from app.consent import guardians
+    from app.consent import actions as consent_actions
     from app.consent import service as consent
     from app.consent.files import load_notice_versions
     from app.consent.models import DecidedBy, Decision, Guardianship, Purpose
 
-    consent.sync_notices(session=session, versions=load_notice_versions())
+    consent_actions.sync_notices(session=session, versions=load_notice_versions())
     room = classroom(session, size=1)
     child, picture_code = room.children[0]
-    letter_code = guardians.issue_letter_code(session=session, actor=room.facilitator, child=child)
+    letter_code = consent_actions.issue_letter_code(session=session, actor=room.facilitator, child=child)
 
     # ---- the guardian, on a phone -----------------------------------------------------------------
     phone_context = browser.new_context(**PHONE)

@@ -112,12 +112,13 @@ def test_sign_in_works_without_javascript_and_shows_no_button_that_needs_it(brow
 def test_a_child_assents_on_the_tablet_and_can_stop(page: Page, live_server: str, session) -> None:
     """CON-08 in zh-CN on an iPad: after the guardian's yes, the child notice with two equal buttons; yes
     leads home; stopping asks once more with two equal buttons. axe finds nothing on each screen."""
+    from app.consent import actions as consent_actions
     from app.consent import service as consent
     from app.consent.files import load_notice_versions
     from app.consent.models import DecidedBy, Decision, Guardian, Purpose
     from app.core import crypto
 
-    consent.sync_notices(session=session, versions=load_notice_versions())
+    consent_actions.sync_notices(session=session, versions=load_notice_versions())
     room = classroom(session, size=1)
     child, code = room.children[0]
     guardian = Guardian(contact_kind="phone", contact="13800138000", contact_hash=crypto.lookup_hash("13800138000", purpose="phone"))
@@ -154,13 +155,14 @@ def test_a_child_assents_on_the_tablet_and_can_stop(page: Page, live_server: str
 
 def test_a_young_person_decides_for_themselves_on_their_phone(page: Page, live_server: str, session) -> None:
     """CON-09: the teen notice and one agree / don't agree per purpose; axe finds nothing."""
+    from app.consent import actions as consent_actions
     from app.consent import service as consent
     from app.consent.files import load_notice_versions
     from app.consent.models import Purpose
     from app.corps import actions as corps
     from app.corps.models import ChildCreate
 
-    consent.sync_notices(session=session, versions=load_notice_versions())
+    consent_actions.sync_notices(session=session, versions=load_notice_versions())
     room = classroom(session, size=0)
     teen, _ = corps.enrol(session=session, actor=room.facilitator, group=room.group, data=ChildCreate(display_name="Rocket", birth_year=2010, birth_month=1))
     personal = corps.issue_personal_code(session=session, actor=room.facilitator, child=teen)

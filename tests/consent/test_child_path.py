@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlmodel import Session, func, select
 
+from app.consent import actions as consent_actions
 from app.consent import service as consent
 from app.consent.files import load_notice_versions
 from app.consent.models import ConsentEvent, ConsentStatus, DecidedBy, Decision, Guardian, Purpose
@@ -20,7 +21,7 @@ from tests.corps.tablet_helpers import classroom, open_tablet, tap_code
 
 @pytest.fixture(autouse=True)
 def notices(session: Session) -> None:
-    consent.sync_notices(session=session, versions=load_notice_versions())
+    consent_actions.sync_notices(session=session, versions=load_notice_versions())
 
 
 def _guardian(session: Session, contact: str = "13800138000") -> Guardian:

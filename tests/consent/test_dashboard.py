@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from app.accounts import actions as accounts
+from app.consent import actions as consent_actions
 from app.consent import rights
 from app.consent import service as consent
 from app.consent.files import load_notice_versions
@@ -35,7 +36,7 @@ EMAIL = "other.guardian@example.org"
 
 @pytest.fixture
 def room(session: Session) -> Classroom:
-    consent.sync_notices(session=session, versions=load_notice_versions())
+    consent_actions.sync_notices(session=session, versions=load_notice_versions())
     return classroom(session, size=2)
 
 
@@ -208,7 +209,7 @@ def test_the_guardian_reads_the_answer(app, session, room, admin):
         assert _file(client, child.id, "explain", "谁能看到评论？").status_code == 303
         session.expire_all()
         request = session.exec(select(RightsRequest)).one()
-        rights.answer_request(session=session, actor=admin, request_id=request.id, answer="只有审核员和你。")
+        consent_actions.answer_rights_request(session=session, actor=admin, request_id=request.id, answer="只有审核员和你。")
         page = client.get(f"/guardian/children/{child.id}/rights")
     assert "谁能看到评论？" in page.text and "只有审核员和你。" in page.text
 
@@ -256,7 +257,7 @@ def test_after_a_material_change_the_dashboard_says_what_changed_and_asks_again(
             text = path.read_text().replace("material_change: false", "material_change: true")
             path.write_text(text.replace("effective_date: 2026-11-29", "effective_date: 2026-11-29").replace(
                 "change_summary:\n", "change_summary: Answers are now kept for two years.\n", 1))
-        consent.sync_notices(session=session, versions=load_notice_versions(root))
+        consent_actions.sync_notices(session=session, versions=load_notice_versions(root))
         page = client.get("/guardian/home").text
     assert "please decide again" in page and "Answers are now kept for two years." in page
     assert f"/guardian/children/{child.id}/consent" in page

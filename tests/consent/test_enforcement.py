@@ -12,6 +12,7 @@ from fastapi.responses import PlainTextResponse
 from fastapi.routing import APIRoute
 from sqlmodel import Session, col, func, select
 
+from app.consent import actions as consent_actions
 from app.consent import service as consent
 from app.consent.deps import HTMX_TARGET, ConsentGuard, ConsentingChild, consenting_child
 from app.consent.files import NoticeVersionFile, load_notice_versions
@@ -182,7 +183,7 @@ def test_the_guard_carries_its_purpose():
 
 @pytest.fixture
 def notices(session: Session) -> None:
-    consent.sync_notices(session=session, versions=load_notice_versions())
+    consent_actions.sync_notices(session=session, versions=load_notice_versions())
 
 
 def _guardian(session: Session, contact: str = "13800138000", locale: str = "zh_Hans") -> Guardian:
@@ -315,8 +316,8 @@ def test_expiry_records_one_system_event_and_is_idempotent(session, notices):
     session.expire_all()
     assert consent.state_of(session=session, child=due, purpose=Purpose.PARTICIPATE).status == ConsentStatus.GRANTED.value
 
-    assert consent.expire_due(session=session) == 1
-    assert consent.expire_due(session=session) == 0
+    assert consent_actions.expire_due(session=session) == 1
+    assert consent_actions.expire_due(session=session) == 0
     session.expire_all()
     state = consent.state_of(session=session, child=due, purpose=Purpose.PARTICIPATE)
     assert state.status == ConsentStatus.EXPIRED.value and state.expires_at is None
@@ -326,8 +327,8 @@ def test_expiry_records_one_system_event_and_is_idempotent(session, notices):
     events = session.exec(select(ConsentEvent).where(ConsentEvent.child_id == due.id, ConsentEvent.decision == Decision.EXPIRED.value)).all()
     assert len(events) == 1 and events[0].decided_by == DecidedBy.SYSTEM.value and events[0].channel == "system"
     # A later run (the next day) expires the other one, and only once.
-    assert consent.expire_due(session=session, now=utcnow() + dt.timedelta(days=31)) == 1
-    assert consent.expire_due(session=session, now=utcnow() + dt.timedelta(days=32)) == 0
+    assert consent_actions.expire_due(session=session, now=utcnow() + dt.timedelta(days=31)) == 1
+    assert consent_actions.expire_due(session=session, now=utcnow() + dt.timedelta(days=32)) == 0
 
 
 def test_the_expire_command(session, notices, settings):
@@ -369,7 +370,7 @@ def _material_change_sync(session: Session) -> list[NoticeVersion]:
     """Load the current notices, then a copy of the newest as a new version marked material_change."""
     versions = load_notice_versions()
     newest = versions[-1]
-    result = consent.sync_notices(session=session, versions=[_material_version(newest)])
+    result = consent_actions.sync_notices(session=session, versions=[_material_version(newest)])
     return result.loaded
 
 
@@ -389,8 +390,8 @@ def test_a_material_change_queues_one_message_per_guardian_even_when_run_twice(s
 
     loaded = _material_change_sync(session)
     assert [v.material_change for v in loaded] == [True]
-    assert consent.notify_material_change(session=session, versions=loaded) == 2
-    assert consent.notify_material_change(session=session) == 0  # run again: nothing more
+    assert consent_actions.notify_material_change(session=session, versions=loaded) == 2
+    assert consent_actions.notify_material_change(session=session) == 0  # run again: nothing more
 
     messages = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "consent_changed").order_by(col(OutboxMessage.id))).all()
     keys = sorted(m.idempotency_key for m in messages)

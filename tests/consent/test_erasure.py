@@ -11,14 +11,15 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, func, select
 
 import app.models  # noqa: F401 - every table on SQLModel.metadata
-from app.consent import guardians
+from app.consent import actions as consent_actions
+from app.consent import guardians, rights
 from app.consent import service as consent
 from app.consent.files import load_notice_versions
 from app.consent.models import DeletionReceipt, Guardian, GuardianSession, Guardianship, RightsRequest
 from app.consultations import service as consultations
 from app.consultations.models import AnswerIn
 from app.consultations.models import Channel as ConsultationChannel
-from app.core import audit
+from app.core import audit, child_data
 from app.core.audit import AuditEvent
 from app.corps.models import Child, ChildIdentity, ChildSession, ChildStatus
 from app.notifications import service as notifications
@@ -33,7 +34,7 @@ SECOND_PHONE = "139 0013 9000"
 
 @pytest.fixture
 def room(session: Session) -> Classroom:
-    consent.sync_notices(session=session, versions=load_notice_versions())
+    consent_actions.sync_notices(session=session, versions=load_notice_versions())
     return classroom(session, size=2, nicknames=[PSEUDONYM, "Sunny"])
 
 
@@ -42,19 +43,38 @@ def _post(client, path: str, page: str, data: dict | None = None):  # noqa: ANN0
     return client.post(path, data={**(data or {}), "csrf_token": token}, follow_redirects=False)
 
 
-# References an erasure keeps, each with its reason: safeguarding cases are records the law requires
-# (ROMO Art. 38(2), MPL Art. 80; PIPL Art. 47 allows keeping them). tests/safeguarding/ checks they stay.
-KEPT_BY_LAW = {"safeguarding_case.child_id": "safeguarding records kept by law (ROMO 38(2), MPL 80, PIPL 47)"}
+def _holds_a_child(column) -> bool:  # noqa: ANN001
+    """A column that names a child: `child_id`, or any foreign key to child.id."""
+    return column.name == "child_id" or any(fk.column.table.name == "child" and fk.column.name == "id" for fk in column.foreign_keys)
+
+
+def test_every_table_holding_a_child_belongs_to_a_registered_domain():
+    """A domain that adds a table with a child's data registers it (app/<domain>/child_data.py, imported by
+    app/models.py) with what erasure does to it: erased (`tables`) or deliberately kept, with the reason
+    (`kept`, e.g. safeguarding records kept by law). Until it does, erasure would leave the child behind."""
+    holding = {table.name for table in SQLModel.metadata.sorted_tables if any(_holds_a_child(c) for c in table.columns)}
+    erased, kept = child_data.tables(), child_data.kept_tables()
+    assert not holding - set(erased) - set(kept), f"tables holding a child's data that no domain registered: {sorted(holding - set(erased) - set(kept))}"
+    assert set(erased) | set(kept) <= set(SQLModel.metadata.tables), "registered tables that do not exist"
+    assert not set(erased) & set(kept), "a table is both erased and kept"
+    assert all(reason.strip() for reason in kept.values()), "every kept table says why"
+    # Every domain that erases something counts it on the receipt, and the receipt's lines are each one's.
+    for owner in child_data.owners():
+        if owner.tables:
+            assert owner.erase is not None and owner.count is not None and owner.categories, owner.name
+    assert set(child_data.categories()) == set(rights.erasure_categories())
 
 
 def _references_to(session: Session, child_id: int) -> dict[str, int]:
-    """Rows of every table whose foreign key to child.id holds the child's id (except those kept by law)."""
+    """Rows of every table whose `child_id` (or foreign key to child.id) holds the child's id, except in the
+    tables a domain registered as deliberately kept (safeguarding records, kept by law)."""
     found = {}
+    kept = child_data.kept_tables()
     for table in SQLModel.metadata.sorted_tables:
+        if table.name in kept:
+            continue
         for column in table.columns:
-            if f"{table.name}.{column.name}" in KEPT_BY_LAW:
-                continue
-            if any(fk.column.table.name == "child" and fk.column.name == "id" for fk in column.foreign_keys):
+            if _holds_a_child(column):
                 count = session.execute(sa_select(func.count()).select_from(table).where(column == child_id)).scalar_one()
                 if count:
                     found[f"{table.name}.{column.name}"] = count

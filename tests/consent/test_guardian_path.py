@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
+from app.consent import actions as consent_actions
 from app.consent import guardians
 from app.consent import service as consent
 from app.consent.files import load_notice_versions
@@ -26,7 +27,7 @@ TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 @pytest.fixture
 def room(session: Session) -> Classroom:
-    consent.sync_notices(session=session, versions=load_notice_versions())
+    consent_actions.sync_notices(session=session, versions=load_notice_versions())
     return classroom(session, size=2)
 
 

@@ -6,6 +6,7 @@ import shutil
 import pytest
 from sqlmodel import func, select
 
+from app.consent import actions as consent_actions
 from app.consent import service as consent
 from app.consent.files import NOTICES_DIR, load_notice_versions
 from app.consent.models import (
@@ -22,9 +23,9 @@ from tests.corps.tablet_helpers import classroom
 
 
 def test_sync_loads_every_version_once(session):
-    first = consent.sync_notices(session=session, versions=load_notice_versions())
+    first = consent_actions.sync_notices(session=session, versions=load_notice_versions())
     assert len(first.loaded) >= 1 and first.unchanged == 0
-    again = consent.sync_notices(session=session, versions=load_notice_versions())
+    again = consent_actions.sync_notices(session=session, versions=load_notice_versions())
     assert again.loaded == [] and again.unchanged == len(first.loaded)
     version = session.exec(select(NoticeVersion)).first()
     assert len(version.sha256) == 64
@@ -35,17 +36,17 @@ def test_sync_loads_every_version_once(session):
 def test_a_changed_loaded_version_is_refused(session, tmp_path):
     root = tmp_path / "notices"
     shutil.copytree(NOTICES_DIR, root)
-    consent.sync_notices(session=session, versions=load_notice_versions(root))
+    consent_actions.sync_notices(session=session, versions=load_notice_versions(root))
     guardian_file = next(root.glob("*/*/guardian.en.md"))
     guardian_file.write_text(guardian_file.read_text() + "\nOne more sentence slipped in.\n")
     with pytest.raises(consent.NoticeChanged):
-        consent.sync_notices(session=session, versions=load_notice_versions(root))
+        consent_actions.sync_notices(session=session, versions=load_notice_versions(root))
 
 
 def test_a_material_change_asks_for_a_new_decision(session, tmp_path):
     root = tmp_path / "notices"
     shutil.copytree(NOTICES_DIR, root)
-    consent.sync_notices(session=session, versions=load_notice_versions(root))
+    consent_actions.sync_notices(session=session, versions=load_notice_versions(root))
     child = classroom(session, size=1).children[0][0]
     guardian = Guardian(contact_kind="phone", contact="13800138000", contact_hash=crypto.lookup_hash("13800138000", purpose="phone"))
     session.add(guardian)
@@ -61,7 +62,7 @@ def test_a_material_change_asks_for_a_new_decision(session, tmp_path):
         text = path.read_text().replace("material_change: false", "material_change: true")
         text = text.replace("change_summary:\n", "change_summary: We now keep answers for two years.\n", 1)
         path.write_text(text)
-    result = consent.sync_notices(session=session, versions=load_notice_versions(root))
+    result = consent_actions.sync_notices(session=session, versions=load_notice_versions(root))
     assert result.superseded == 1
     state = consent.state_of(session=session, child=child, purpose=Purpose.PARTICIPATE)
     assert state.status == ConsentStatus.NEEDS_RECONSENT.value

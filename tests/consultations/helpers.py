@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.accounts.models import Role, StaffUser
+from app.consent import actions as consent_actions
 from app.consent import service as consent
 from app.consent.files import load_notice_versions
 from app.consent.models import DecidedBy, Decision, Guardian, Purpose
@@ -20,7 +21,7 @@ from tests.corps.tablet_helpers import Classroom, classroom, open_tablet, tap_co
 
 
 def load_notices(session: Session) -> None:
-    consent.sync_notices(session=session, versions=load_notice_versions())
+    consent_actions.sync_notices(session=session, versions=load_notice_versions())
 
 
 def guardian_for(session: Session, child: Child, contact: str | None = None) -> Guardian:

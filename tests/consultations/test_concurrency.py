@@ -17,7 +17,7 @@ import httpx
 import pytest
 from sqlmodel import Session, col, func, select
 
-from app.consent import rights
+from app.consent import actions as consent_actions
 from app.consent import service as consent
 from app.consent.models import ConsentState, DecidedBy, Decision, Guardian, Purpose
 from app.consultations import service
@@ -199,7 +199,7 @@ def test_answers_sent_while_an_erasure_commits_leave_nothing_of_the_child(tablet
         with Session(db.get_engine(), expire_on_commit=False) as other:
             child = other.get(Child, tablet.child.id)
             guardian = other.get(Guardian, tablet.guardian.id) if tablet.guardian else None
-            rights.erase(session=other, child=child, requested_by="guardian", actor=guardian)  # type: ignore[arg-type]
+            consent_actions.erase_child(session=other, child=child, requested_by="guardian", actor=guardian)  # type: ignore[arg-type]
 
     responses = burst([lambda k=k, n=n: tablet.send(k, n) for n, k in enumerate(keys)], erase)
     statuses = Counter(r.status_code for r in responses)

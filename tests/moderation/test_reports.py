@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from app.accounts.models import Role
+from app.consent import actions as consent_actions
 from app.consent import service as consent
 from app.consent.models import DecidedBy, Decision, Purpose
 from app.consultations import service as consultations
@@ -146,9 +147,8 @@ def test_a_childs_report_hides_the_comment_at_once_and_puts_it_first_in_the_queu
     assert (event.actor_type, event.actor_id, event.subject_id) == ("child", str(scene.author.id), str(scene.shown.id))
     assert event.data["reason"] == "unkind" and scene.author.display_name not in str(event.data)
     # Erasure of the reporter takes their reports along (they refer to the child by id only).
-    from app.consent import rights
 
-    receipt = rights.erase(session=scene.session, child=scene.author, requested_by="guardian", actor=None)
+    receipt = consent_actions.erase_child(session=scene.session, child=scene.author, requested_by="guardian", actor=None)
     assert receipt.categories["reports"] == 1 and scene.reports() == []
 
 

@@ -166,11 +166,12 @@ def test_an_officer_sets_duty_and_contact(app, session):
 def test_a_guardians_erasure_keeps_the_case(app, session, case):
     """Kept by law (ROMO 38(2), MPL 80; PIPL 47): the case and its child reference survive, the child row is
     pseudonymised, and the guardian's receipt does not mention the case (the guardian may be the harm)."""
+    from app.consent import actions as consent_actions
     from app.consent import rights
 
     child_id = case.child_id
     child = session.get(rights.Child, child_id)
-    receipt = rights.erase(session=session, child=child, requested_by="guardian", actor=("guardian", "1"))
+    receipt = consent_actions.erase_child(session=session, child=child, requested_by="guardian", actor=("guardian", "1"))
     session.expire_all()
     kept = session.get(SafeguardingCase, case.id)
     assert kept.child_id == child_id and kept.words == WORDS

@@ -59,10 +59,10 @@ def _fuzz(name: str, base: str, seconds: int, *options: str) -> None:
 
 @pytest.fixture
 def demo(session) -> None:  # noqa: ANN001
-    from app.consent import service as consent
+    from app.consent import actions as consent_actions
     from app.consent.files import load_notice_versions
 
-    consent.sync_notices(session=session, versions=load_notice_versions())
+    consent_actions.sync_notices(session=session, versions=load_notice_versions())
     load_demo(session=session)
     demo_children(session=session)
 

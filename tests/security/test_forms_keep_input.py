@@ -26,8 +26,8 @@ from sqlmodel import Session, SQLModel
 
 from app.accounts import service as accounts
 from app.accounts.models import Role, StaffUser
+from app.consent import actions as consent_actions
 from app.consent import models as consent_models
-from app.consent import rights
 from app.consent.models import Guardian, RightsRequest, RightsStatus
 from app.consultations import service as consultations
 from app.consultations.models import AnswerIn, Channel, Comment, Consultation, QuestionIn, QuestionKind
@@ -187,7 +187,7 @@ class World:
 
     @cached_property
     def rights_request(self) -> RightsRequest:
-        return rights.file_request(session=self.session, guardian=self.guardian, child=self.child, kind="access", text="请告诉我们保存了什么")
+        return consent_actions.file_rights_request(session=self.session, guardian=self.guardian, child=self.child, kind="access", text="请告诉我们保存了什么")
 
     def client(self, who: str) -> TestClient:
         """A browser for `who`, signed in as they would be."""
