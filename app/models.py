@@ -4,6 +4,7 @@ from app.accounts import models as accounts_models
 from app.consent import models as consent_models
 from app.consultations import models as consultations_models
 from app.core import audit as core_audit
+from app.core import jobs as core_jobs
 from app.corps import models as corps_models
 from app.moderation import models as moderation_models
 from app.notifications import models as notifications_models
@@ -11,7 +12,7 @@ from app.projects import models as projects_models
 from app.safeguarding import models as safeguarding_models
 
 __all__ = [
-    "accounts_models", "consent_models", "consultations_models", "core_audit", "corps_models",
+    "accounts_models", "consent_models", "consultations_models", "core_audit", "core_jobs", "corps_models",
     "moderation_models", "notifications_models", "projects_models", "safeguarding_models",
 ]
 
