@@ -220,6 +220,11 @@ def handler(kind: str, **options: Any) -> Callable[[Callable[[JobContext], Any]]
     return decorate
 
 
+def unregister(kind: str) -> None:
+    """Forget a kind's handler (a test's own kinds; a kind a domain retires)."""
+    _handlers.pop(kind, None)
+
+
 def handlers() -> dict[str, Handler]:
     return dict(_handlers)
 
@@ -373,14 +378,16 @@ def run(
     return Outcome(job.id, job.kind, JobState.DONE.value, result=result)
 
 
-def enqueue_periodic(session: Session, *, now: dt.datetime | None = None, skip: dict[str, dt.datetime] | None = None) -> list[int]:
+def enqueue_periodic(
+    session: Session, *, now: dt.datetime | None = None, skip: dict[str, dt.datetime] | None = None, kinds: list[str] | None = None,
+) -> list[int]:
     """Enqueue each periodic kind for the slot that holds `now` (once per slot whatever the number of workers:
     the key settles it) and commit. `skip`: the slots this worker already enqueued, updated."""
     now = now or utcnow()
     added = []
     with transaction(session):
         for found in _handlers.values():
-            if found.periodic is None:
+            if found.periodic is None or (kinds is not None and found.kind not in kinds):
                 continue
             slot = slot_start(found.periodic, now)
             if skip is not None and skip.get(found.kind) == slot:
@@ -395,20 +402,24 @@ class Worker:
     """One worker process's loop body: `round()` enqueues the periodic kinds, then runs due jobs until none is
     left (or `should_stop` says so)."""
 
-    def __init__(self, *, name: str | None = None, batch: int = 20, should_stop: Callable[[], bool] | None = None) -> None:
+    def __init__(
+        self, *, name: str | None = None, batch: int = 20, should_stop: Callable[[], bool] | None = None,
+        kinds: list[str] | None = None,
+    ) -> None:
         self.name = name or worker_name()
+        self.kinds = kinds  # None: every kind this process has a handler for
         self.batch = batch
         self.should_stop = should_stop or (lambda: False)
         self._slots: dict[str, dt.datetime] = {}
 
     def run_next(self, session: Session, *, now: dt.datetime | None = None) -> Outcome | None:
-        job = claim(session, worker=self.name, now=now)
+        job = claim(session, worker=self.name, kinds=self.kinds, now=now)
         if job is None:
             return None
         return run(session, job, batch=self.batch, should_stop=self.should_stop, now=now)
 
     def round(self, session: Session, *, now: dt.datetime | None = None, on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-        enqueue_periodic(session, now=now, skip=self._slots)
+        enqueue_periodic(session, now=now, skip=self._slots, kinds=self.kinds)
         outcomes = []
         while not self.should_stop():
             outcome = self.run_next(session, now=now)
