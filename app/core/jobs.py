@@ -79,7 +79,7 @@ class Job(SQLModel, table=True):
     state: str = Field(default=JobState.QUEUED.value, max_length=10)
     attempts: int = 0
     run_after: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    locked_by: str | None = Field(default=None, max_length=100)
+    locked_by: str | None = Field(default=None, max_length=100)  # the worker holding it (done or failed: that ran it last)
     locked_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=ERROR_LENGTH)
     progress: int = 0
@@ -317,7 +317,7 @@ def _mine(job: Job) -> Any:
 def _fail(session: Session, job: Job, error: str, now: dt.datetime) -> bool:
     moved = session.execute(
         update(Job).where(_mine(job)).values(state=JobState.FAILED.value, last_error=error[:ERROR_LENGTH], finished_at=now,
-                                              locked_by=None, locked_until=None)
+                                              locked_until=None)
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
@@ -353,7 +353,7 @@ def run(
             result = found.fn(context)
             finished = session.execute(
                 update(Job).where(_mine(job)).values(state=JobState.DONE.value, progress=100, finished_at=utcnow(),
-                                                      locked_by=None, locked_until=None, last_error=None)
+                                                      locked_until=None, last_error=None)
                 .execution_options(synchronize_session=False)
             )
             if finished.rowcount != 1:  # type: ignore[attr-defined]

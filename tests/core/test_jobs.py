@@ -105,7 +105,7 @@ def test_a_job_runs_in_its_own_unit_of_work_and_is_marked_done(session, runs):
     outcome = jobs.Worker(kinds=[COUNT]).run_next(session)
     assert outcome is not None and outcome.state == "done" and outcome.result == 7
     job = _job(session, job_id)
-    assert (job.state, job.attempts, job.progress, job.locked_by) == ("done", 1, 100, None)
+    assert (job.state, job.attempts, job.progress, job.locked_until) == ("done", 1, 100, None)
     assert job.finished_at is not None and _ran_events(session) == 1
     assert jobs.Worker(kinds=[COUNT]).run_next(session) is None
 
@@ -157,7 +157,7 @@ def test_a_failing_job_is_tried_again_after_a_growing_pause_then_fails(session, 
     outcome = worker.run_next(session, now=_job(session, job_id).run_after)
     assert outcome is not None and outcome.state == "failed"
     job = _job(session, job_id)
-    assert (job.state, job.attempts, job.locked_by) == ("failed", 3, None) and job.finished_at is not None
+    assert (job.state, job.attempts, job.locked_until) == ("failed", 3, None) and job.finished_at is not None
     assert "printer is on fire" in (job.last_error or "")
     assert _ran_events(session) == 0  # every try rolled back
     failed = session.exec(select(audit.AuditEvent).where(audit.AuditEvent.action == "job.failed")).one()
