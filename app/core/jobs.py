@@ -35,7 +35,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, Index, and_, case, delete,
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from app.core import audit
-from app.core.db import UTCDateTime, dialect_insert, enum_values, get_engine, transaction, utcnow
+from app.core.db import UTCDateTime, dialect_insert, enum_values, transaction, utcnow
 from app.core.i18n import N_
 
 log = logging.getLogger("yimi.jobs")
@@ -163,8 +163,9 @@ class JobContext:
             .values(progress=max(0, min(100, int(percent))), progress_message=(message or None) and message[:MESSAGE_LENGTH],
                     locked_until=utcnow() + self.lease)
         )
-        if self.session.get_bind().dialect.name == "postgresql":
-            with get_engine().begin() as connection:
+        bind = self.session.get_bind()
+        if bind.dialect.name == "postgresql":
+            with bind.engine.begin() as connection:
                 connection.execute(statement)
         else:
             self.session.execute(statement.execution_options(synchronize_session=False))
@@ -305,8 +306,7 @@ def claim(session: Session, *, worker: str, kinds: list[str] | None = None, now:
         ).first()
     if row is None:
         return None
-    job = Job(**row._mapping)
-    return job
+    return Job(**row._mapping)
 
 
 def _mine(job: Job) -> Any:
@@ -322,9 +322,11 @@ def _fail(session: Session, job: Job, error: str, now: dt.datetime) -> bool:
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         return False
-    log.error("job %s (%s) failed after %s tries: %s", job.id, job.kind, job.attempts, error)
+    # The log and the audit log keep the error's type only: its text may name a person (it stays on the job).
+    kind_of_error = error.split(":", 1)[0][:80]
+    log.error("job %s (%s) failed after %s tries: %s", job.id, job.kind, job.attempts, kind_of_error)
     audit.record(session, actor=None, action="job.failed", subject=("job", job.id), kind=job.kind, attempts=job.attempts,
-                 error=error.split(":", 1)[0][:80])
+                 error=kind_of_error)
     return True
 
 
@@ -384,17 +386,18 @@ def enqueue_periodic(
     """Enqueue each periodic kind for the slot that holds `now` (once per slot whatever the number of workers:
     the key settles it) and commit. `skip`: the slots this worker already enqueued, updated."""
     now = now or utcnow()
-    added = []
+    added, slots = [], {}
     with transaction(session):
-        for found in _handlers.values():
+        for found in list(_handlers.values()):
             if found.periodic is None or (kinds is not None and found.kind not in kinds):
                 continue
             slot = slot_start(found.periodic, now)
             if skip is not None and skip.get(found.kind) == slot:
                 continue
             added.append(enqueue(session, found.kind, key=periodic_key(found.kind, slot), run_after=slot))
-            if skip is not None:
-                skip[found.kind] = slot
+            slots[found.kind] = slot
+    if skip is not None:
+        skip.update(slots)  # only once committed
     return added
 
 
