@@ -260,7 +260,8 @@ def consent_sync() -> None:
 
 @consent_app.command("expire")
 def consent_expire() -> None:
-    """Daily job (idempotent): consents whose programme year has ended expire (CON-14) and must be renewed."""
+    """Consents whose programme year has ended expire (CON-14) and must be renewed (idempotent; `yimi worker`
+    does this daily)."""
     from app import models  # noqa: F401 - every table, and every domain holding a child's data (an expiry stops them)
     from app.consent import actions as consent
     from app.core.db import new_session
@@ -276,8 +277,8 @@ def consent_expire() -> None:
 
 @corps_app.command("age-transitions")
 def corps_age_transitions() -> None:
-    """Daily job (idempotent): flag children who turned 14 (their consent moves to them) and mark those who
-    turned 18 as leaving the programme."""
+    """Flag children who turned 14 (their consent moves to them) and mark those who turned 18 as leaving the
+    programme (idempotent; `yimi worker` does this daily)."""
     from app.core.db import new_session
     from app.corps import actions
 
@@ -377,18 +378,27 @@ def corps_import(
 
 @app.command()
 def worker(
-    once: Annotated[bool, typer.Option(help="deliver what is due now, then exit")] = False,
-    interval: Annotated[float, typer.Option(help="seconds to wait when nothing is due")] = 5.0,
-    batch: Annotated[int, typer.Option(min=1, max=500, help="messages claimed per round")] = 20,
+    once: Annotated[bool, typer.Option(help="run what is due now (the periodic jobs of this time slot included), then exit")] = False,
+    interval: Annotated[float, typer.Option(help="seconds to wait when no job is due")] = 1.0,
+    batch: Annotated[int, typer.Option(min=1, max=500, help="outbox messages claimed per round")] = 20,
 ) -> None:
-    """Deliver the outbox (e-mail and SMS) with retries. Run several on PostgreSQL: they never send a message
-    twice. On SQLite run one. Stops cleanly on SIGTERM or Ctrl-C after the message in hand."""
+    """Run jobs (app.core.jobs): deliver the outbox (e-mail and SMS) with retries, escalate safeguarding alerts,
+    expire consents, age transitions, and every job the application enqueues. Run any number of them: each
+    job runs once, and each periodic job once per time slot. Stops cleanly on SIGTERM or Ctrl-C after the
+    job in hand (a delivery gives back the messages it has not tried)."""
     import logging
     import signal
     import threading
 
+    from rich.markup import escape
+
+    import app.handlers  # noqa: F401 - every domain registers its job handlers
+    from app.core import jobs
     from app.core.db import new_session
-    from app.notifications import actions, adapters, service
+    from app.notifications import adapters
+    from app.notifications import jobs as notifications_jobs
+    from app.notifications.service import DeliveryRound
+    from app.safeguarding import jobs as safeguarding_jobs
 
     settings = _settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -398,47 +408,57 @@ def worker(
     if not once:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-        console.print(f"Worker started: delivering the outbox every {interval:g} s. Stop with Ctrl-C or SIGTERM.")
-    total = service.DeliveryRound()
+        console.print(f"Worker started: running jobs, looking every {interval:g} s. Stop with Ctrl-C or SIGTERM.")
+    total = DeliveryRound()
+
+    def report(outcome: jobs.Outcome) -> None:
+        nonlocal total
+        if outcome.state == jobs.JobState.FAILED.value:
+            err.print(f"[red]Job {outcome.job_id} ({escape(outcome.kind)}) failed:[/red] {escape(outcome.error or '')}", soft_wrap=True)
+        elif outcome.state != jobs.JobState.DONE.value:
+            return
+        elif outcome.kind == notifications_jobs.DELIVER:
+            result: DeliveryRound = outcome.result
+            total += result
+            if result.claimed and not once:
+                console.print(f"Sent {result.sent}, to retry later {result.retrying}, failed {result.failed}.")
+        elif outcome.kind == safeguarding_jobs.ESCALATE:
+            _said_escalated(*outcome.result)
+
+    runner = jobs.Worker(batch=batch, should_stop=stop.is_set)
     while not stop.is_set():
         try:
             with new_session() as session:
-                result = actions.deliver_round(session=session, limit=batch, should_stop=stop.is_set)
+                runner.round(session, on_outcome=report)
         except OperationalError as exc:
             if once:
                 raise _database_down(exc) from exc
             err.print(f"[red]Database unavailable[/red] ({str(exc.orig).strip().splitlines()[0]}); trying again.")
             stop.wait(max(interval, 5.0))
             continue
-        total += result
-        _escalate_safeguarding(False)
-        if result.claimed and not once:
-            console.print(f"Sent {result.sent}, to retry later {result.retrying}, failed {result.failed}.")
-        if result.claimed < batch:
-            if once:
-                break
-            stop.wait(interval)
+        if once:
+            break
+        stop.wait(interval)
     console.print(f"{'Done' if once else 'Worker stopped'}: sent {total.sent}, to retry later {total.retrying}, failed {total.failed}.")
 
 
-def _escalate_safeguarding(once: bool) -> int:
-    """Each worker round: safeguarding cases nobody acknowledged in time go to the administrators (idempotent)."""
-    from app.core.db import new_session
-    from app.safeguarding import service as safeguarding
-
-    try:
-        with new_session() as session:
-            escalated = safeguarding.escalate_due(session=session)
-        with new_session() as session:
-            unread = safeguarding.escalate_unread_due(session=session)  # the "please read" list (issue 14)
-    except OperationalError:
-        if once:
-            raise
-        return 0
+def _said_escalated(escalated: int, unread: int) -> None:
     if escalated:
         console.print(f"[red]{escalated} safeguarding case(s) escalated to administrators.[/red]")
     if unread:
         console.print(f"[red]{unread} word(s) to read escalated to administrators: no officer read them in time.[/red]")
+
+
+def _escalate_safeguarding() -> int:
+    """Safeguarding cases nobody acknowledged in time, and words nobody read in time, go to the administrators
+    (idempotent). `yimi worker` runs the same as a periodic job (app/safeguarding/jobs.py)."""
+    from app.core.db import new_session, transaction
+    from app.safeguarding import service as safeguarding
+
+    with new_session() as session, transaction(session):
+        escalated = safeguarding.escalate_due(session=session)
+        unread = safeguarding.escalate_unread_due(session=session)  # the "please read" list (issue 14)
+    _said_escalated(escalated, unread)
     return escalated + unread
 
 
@@ -446,10 +466,10 @@ def _escalate_safeguarding(once: bool) -> int:
 def safeguarding_escalate() -> None:
     """Escalate to administrators every safeguarding case not acknowledged within YIMI_SAFEGUARDING_ACK_MINUTES,
     and every text on the officers' "please read" list not read within YIMI_SAFEGUARDING_REVIEW_MINUTES
-    (idempotent: each once). `yimi worker` does this every round."""
+    (idempotent: each once). `yimi worker` does this every 30 seconds."""
     _settings()
     try:
-        escalated = _escalate_safeguarding(True)
+        escalated = _escalate_safeguarding()
     except OperationalError as exc:
         raise _database_down(exc) from exc
     console.print(f"{escalated} safeguarding case(s) and word(s) to read escalated.")

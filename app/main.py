@@ -7,7 +7,7 @@ from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
-from app import models  # noqa: F401 - every table known before the first query
+from app import handlers, models  # noqa: F401 - every table and every job handler known before the first request
 from app.accounts import api as accounts_api
 from app.accounts import views as accounts_views
 from app.accounts.deps import load_principal
@@ -29,6 +29,8 @@ from app.corps import api as corps_api
 from app.corps import tablet_views as corps_tablet_views
 from app.corps import views as corps_views
 from app.corps.deps import load_child
+from app.jobs import api as jobs_api
+from app.jobs import views as jobs_views
 from app.moderation import api as moderation_api
 from app.moderation import views as moderation_views
 from app.notifications import api as notifications_api
@@ -71,6 +73,8 @@ ROUTERS = (
     moderation_api.router,
     safeguarding_views.router,
     safeguarding_api.router,
+    jobs_views.router,
+    jobs_api.router,
 )
 
 

@@ -4,6 +4,7 @@ from app.accounts import models as accounts_models
 from app.consent import models as consent_models
 from app.consultations import models as consultations_models
 from app.core import audit as core_audit
+from app.core import jobs as core_jobs
 from app.core import links as core_links
 from app.corps import models as corps_models
 from app.media import models as media_models
@@ -13,7 +14,7 @@ from app.projects import models as projects_models
 from app.safeguarding import models as safeguarding_models
 
 __all__ = [
-    "accounts_models", "consent_models", "consultations_models", "core_audit", "core_links", "corps_models",
+    "accounts_models", "consent_models", "consultations_models", "core_audit", "core_jobs", "core_links", "corps_models",
     "media_models", "moderation_models", "notifications_models", "projects_models", "safeguarding_models",
 ]
 
