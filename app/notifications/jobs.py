@@ -19,13 +19,13 @@ def deliver(ctx: jobs.JobContext) -> service.DeliveryRound:
     """Send what is due, `ctx.batch` messages a round; when the worker is stopping, what is left waits."""
     total = service.DeliveryRound()
     # The outbox commits each claim before sending and each outcome as soon as it is known
-    # (notifications.actions.deliver_round), so it works in a session of its own, beside the job's.
+    # (notifications.actions.deliver_round), so it works in a session of its own, beside the job's. The job's
+    # own session writes nothing meanwhile (no progress: on SQLite that write would hold the only writer's
+    # lock while the outbox waits for it); the outbox page shows what was sent.
     with new_session() as session:
         while not ctx.should_stop():
             result = actions.deliver_round(session=session, limit=ctx.batch, should_stop=ctx.should_stop)
             total += result
-            if result.claimed:
-                ctx.progress(0, f"sent {total.sent}, to retry later {total.retrying}, failed {total.failed}")
             if result.claimed < ctx.batch:
                 break
     return total
