@@ -422,7 +422,7 @@ def worker(
 def _escalate_safeguarding(once: bool) -> int:
     """Each worker round: safeguarding cases nobody acknowledged in time go to the administrators (idempotent)."""
     from app.core.db import new_session
-    from app.safeguarding import service as safeguarding
+    from app.safeguarding import actions as safeguarding
 
     try:
         with new_session() as session:

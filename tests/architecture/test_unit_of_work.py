@@ -20,7 +20,7 @@ NOT_SERVICES = {"actions.py", "views.py", "api.py", "deps.py", "models.py", "cli
 # Modules still being moved to actions (issue 15). Each entry is a promise: this set only ever shrinks.
 NOT_YET: set[str] = {
     "accounts/service.py", "consent/guardians.py", "consent/rights.py", "consent/service.py", "corps/service.py",
-    "notifications/service.py", "safeguarding/service.py", "consultations/service.py",
+    "notifications/service.py", "consultations/service.py",
 }
 
 
