@@ -1185,7 +1185,13 @@ def _comment_outcome(session: Session, comment_id: int, outcome: moderated.Outco
     session.execute(sql_update(Comment).where(col(Comment.id) == comment_id).values(**values))
 
 
-moderated.register_kind(COMMENT, describe=_describe_comments, on_outcome=_comment_outcome, scope_name="consultation_id")
+def _lock_comment(session: Session, comment_id: int) -> None:
+    """A decision locks the comment before moderation's item, as a send does (comment, then item)."""
+    session.execute(select(Comment.id).where(Comment.id == comment_id).with_for_update())
+
+
+moderated.register_kind(COMMENT, describe=_describe_comments, on_outcome=_comment_outcome, scope_name="consultation_id",
+                        lock=_lock_comment)
 
 
 # ---- where approved comments are shown, and reports of them (MOD-12) --------------------------------------

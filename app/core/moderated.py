@@ -56,6 +56,7 @@ class Subject:
 
 Describe = Callable[[Session, Sequence[int]], dict[int, Subject]]
 OnOutcome = Callable[[Session, int, Outcome, str | None], None]
+Lock = Callable[[Session, int], None]
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,10 @@ class Kind:
     describe: Describe  # the subjects that still exist, by id (one query for many)
     on_outcome: OnOutcome  # (session, subject id, outcome, words to show when redacted)
     scope_name: str = "scope_id"  # the name of `Subject.scope_id` in audit events (e.g. "consultation_id")
+    # Optional: lock the owner's row (SELECT … FOR UPDATE) before moderation settles the item. An owner that
+    # writes its row and then submits takes the locks in that order; a decision then takes them in the same
+    # order (owner's row, then the item), so the two never wait for each other (no deadlock on PostgreSQL).
+    lock: Lock | None = None
 
 
 _KINDS: dict[str, Kind] = {}
@@ -73,9 +78,11 @@ class UnknownKind(LookupError):
     pass
 
 
-def register_kind(name: str, *, describe: Describe, on_outcome: OnOutcome, scope_name: str = "scope_id") -> Kind:
+def register_kind(
+    name: str, *, describe: Describe, on_outcome: OnOutcome, scope_name: str = "scope_id", lock: Lock | None = None,
+) -> Kind:
     """Register (or register again, e.g. on reload) the owner of a kind of moderated item."""
-    found = _KINDS[name] = Kind(name=name, describe=describe, on_outcome=on_outcome, scope_name=scope_name)
+    found = _KINDS[name] = Kind(name=name, describe=describe, on_outcome=on_outcome, scope_name=scope_name, lock=lock)
     return found
 
 

@@ -135,6 +135,14 @@ def _subject(session: Session, item: ModeratedItem) -> Subject:
     return subject
 
 
+def _lock(session: Session, kind: str, subject_ids: Iterable[int]) -> None:
+    """Lock the owners' rows first (when the kind says how), in the order the owner's own writes take them."""
+    lock = moderated.kind(kind).lock
+    if lock is not None:
+        for subject_id in sorted(subject_ids):
+            lock(session, subject_id)
+
+
 def _tell(session: Session, item: ModeratedItem, outcome: Outcome, text: str | None = None) -> None:
     """The owner learns the outcome in the same transaction (it updates its own row)."""
     moderated.kind(item.subject_kind).on_outcome(session, item.subject_id, outcome, text)
@@ -556,6 +564,7 @@ def decide(
     `spans` and every place of `words`; with neither, the personal details found. The owner is told."""
     note = NOTE.clean(note) or None
     words = WORDS_TO_HIDE.clean(words)
+    _lock(session, kind, [subject_id])
     item = item_of(session=session, kind=kind, subject_id=subject_id)
     if item is None:
         raise NotFound()
@@ -629,6 +638,7 @@ def bulk_approve(*, session: Session, moderator: StaffUser, kind: str, subject_i
     again; every other one is skipped (to be decided one by one). Each is settled by its own compare-and-swap,
     so one decided by someone else meanwhile is skipped, not overwritten."""
     wanted = sorted({int(i) for i in subject_ids})
+    _lock(session, kind, wanted)
     eligible = session.exec(
         select(ModeratedItem).where(
             ModeratedItem.subject_kind == kind, col(ModeratedItem.subject_id).in_(wanted),
@@ -707,6 +717,7 @@ def my_comments(*, session: Session, child: Child, kind: str) -> list[MyComment]
 
 def ask_look_again(*, session: Session, child: Child, kind: str, subject_id: int) -> None:
     """MOD-21 / DP-16: a "not shown" item goes back to the queue, flagged, for a different moderator."""
+    _lock(session, kind, [subject_id])
     item = item_of(session=session, kind=kind, subject_id=subject_id)
     if item is None or item.child_id != child.id:
         raise NotFound()
@@ -758,6 +769,7 @@ def report(
     the reporter may see it. In the caller's transaction: a conditional UPDATE puts the item back to `pending`
     (only if it is approved or redacted now) and the owner is told, the report is stored, the item is flagged
     `reported` (first in the queue) and the report is audited with the reporter's kind and id only."""
+    _lock(session, kind, [subject_id])
     item = item_of(session=session, kind=kind, subject_id=subject_id)
     if item is None:
         raise NotFound()
