@@ -452,10 +452,10 @@ def _said_escalated(escalated: int, unread: int) -> None:
 def _escalate_safeguarding() -> int:
     """Safeguarding cases nobody acknowledged in time, and words nobody read in time, go to the administrators
     (idempotent). `yimi worker` runs the same as a periodic job (app/safeguarding/jobs.py)."""
-    from app.core.db import new_session, transaction
-    from app.safeguarding import service as safeguarding
+    from app.core.db import new_session
+    from app.safeguarding import actions as safeguarding
 
-    with new_session() as session, transaction(session):
+    with new_session() as session:  # each escalation is its own unit of work (safeguarding.actions)
         escalated = safeguarding.escalate_due(session=session)
         unread = safeguarding.escalate_unread_due(session=session)  # the "please read" list (issue 14)
     _said_escalated(escalated, unread)

@@ -27,6 +27,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlmodel import Session, SQLModel
 
+import app.main  # noqa: F401 - every domain's registrations (moderated items, safeguarding) as in the app
 import app.models  # noqa: F401
 from app.accounts import actions as accounts
 from app.accounts.models import Role, StaffUser, StaffUserCreate

@@ -445,7 +445,7 @@ def results(request: Request, consultation_id: Id, session: SessionDep, child: C
 
     shown: dict[int | None, list] = {}
     if charts:
-        for c in moderation.shown_comments(session=session, consultation=consultation, for_public=True, viewer_child_id=child.id):
+        for c in service.shown_comments(session=session, consultation=consultation, for_public=True, viewer_child_id=child.id):
             if c.author_kind == "child":
                 shown.setdefault(c.question_id, []).append(c)
     return _child_page(

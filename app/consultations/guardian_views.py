@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from app.consent import guardians
 from app.consent.models import Guardian
 from app.consent.views import SignedInGuardian
-from app.consultations import service
+from app.consultations import actions, service
 from app.consultations.charts import CHART_WIDTH, charts_of
 from app.consultations.models import TEXT_LIMIT, CommentStatus, Consultation, State
 from app.core.db import Id, SessionDep
@@ -80,7 +80,7 @@ def _detail(
 ) -> Response:
     comment = service.guardian_comment_of(session=session, guardian=guardian, consultation=consultation)
     # MOD-12: children's comments their QUOTE consent allows, and other guardians' approved views.
-    shown = [c for c in moderation.shown_comments(session=session, consultation=consultation, for_public=True)
+    shown = [c for c in service.shown_comments(session=session, consultation=consultation, for_public=True)
              if not (comment is not None and c.id == comment.id)]
     closed = consultation.state() == State.CLOSED
     return render(request, "consultations/guardian/detail.html", {
@@ -140,9 +140,8 @@ def report(
 ) -> Response:
     """MOD-12: a guardian reports a comment shown on the consultation's page; it is hidden at once."""
     found, _children_ = _visible(session, guardian, consultation_id)
-    outcome = moderation.report(
+    outcome = actions.report_comment(
         session=session, consultation=found, comment_id=comment_id, reporter_kind=ReporterKind.GUARDIAN,
         reporter_id=guardian.id, reason=moderation.report_reason(reason),  # type: ignore[arg-type]
     )
-    session.commit()
     return redirect(f"/guardian/consultations/{consultation_id}?done={outcome}#shown-title")

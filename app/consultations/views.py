@@ -572,11 +572,10 @@ def consultation_results(request: Request, consultation_id: Id, session: Session
     consultation = service.get(session=session, consultation_id=consultation_id)
     by_channel = service.participation_counts(session=session, consultation=consultation)
     # MOD-12: every shown comment for analysis (not a quote): age band and group, guardians' apart.
-    from app.moderation import service as moderation
     from app.moderation.models import REPORT_REASON_LABELS, ReportReason
 
     shown: dict[int | None, list] = {}
-    for c in moderation.shown_comments(session=session, consultation=consultation, for_public=False):
+    for c in service.shown_comments(session=session, consultation=consultation, for_public=False):
         shown.setdefault(c.question_id if c.author_kind == "child" else None, []).append(c)
     return render(
         request,

@@ -161,9 +161,30 @@ def problem(request: Request, error: YimiError, extra: dict[str, Any] | None = N
     return JSONResponse(body, status_code=error.status_code, headers=headers, media_type="application/problem+json")
 
 
+def _readable(obj: Any) -> Any:
+    """A refusal raised out of an action rolled its unit of work back, which expired every row the request had
+    loaded, and the request's session is closed by now: the signed-in person the page names is read again."""
+    from sqlalchemy import inspect as sa_inspect
+    from sqlalchemy.exc import NoInspectionAvailable
+
+    try:
+        state = sa_inspect(obj)
+    except NoInspectionAvailable:
+        return obj
+    if not (state.detached and state.expired_attributes and state.identity):
+        return obj
+    from app.core.db import new_session
+
+    with new_session() as session:
+        return session.get(type(obj), state.identity[0]) or obj
+
+
 def page(request: Request, error: YimiError) -> Response:
     from app.core.templating import render
 
+    for name in ("user", "child", "guardian"):
+        if getattr(request.state, name, None) is not None:
+            setattr(request.state, name, _readable(getattr(request.state, name)))
     response = render(request, "errors/error.html", {"error": error}, status_code=error.status_code)
     response.headers.update(error.headers)
     return response

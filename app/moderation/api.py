@@ -10,7 +10,7 @@ from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
 from app.core.db import Id, SessionDep
 from app.core.routing import Router
-from app.moderation import service
+from app.moderation import actions, service
 from app.moderation.models import (
     BulkApproveIn,
     BulkApproveOut,
@@ -28,11 +28,15 @@ Moderator = Annotated[StaffUser, Depends(api_staff(Permission.MODERATE))]
 Staff = Annotated[StaffUser, Depends(api_staff(Permission.STAFF_AREA))]
 
 
+COMMENT = "comment"  # the kind this API moderates (the owner registered it, app.core.moderated)
+
+
 def _out(item: service.QueueItem) -> QueueItemOut:
+    subject = item.subject
     return QueueItemOut(
-        comment_id=item.comment.id, consultation_id=item.comment.consultation_id, question_id=item.comment.question_id,  # type: ignore[arg-type]
-        author_kind=item.comment.author_kind, pseudonym=item.pseudonym, age_band=item.age_band, group=item.group,
-        text=item.comment.text, findings=[FindingOut(**f) for f in item.review.findings], action=item.review.action,
+        comment_id=subject.id, consultation_id=subject.scope_id, question_id=subject.extra.get("question_id"),  # type: ignore[arg-type]
+        author_kind=subject.author_kind, pseudonym=subject.pseudonym, age_band=subject.age_band, group=subject.group,
+        text=subject.text, findings=[FindingOut(**f) for f in item.review.findings], action=item.review.action,
         risk=item.review.risk, look_again=item.review.look_again, queued_at=item.review.queued_at,
     )
 
@@ -44,8 +48,7 @@ def queue(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[QueueItemOut]:
     """Pending comments, highest risk first, then oldest; with the screening findings (spans, no identity)."""
-    items = service.queue(session=session, consultation_id=consultation_id, limit=limit)
-    session.commit()
+    items = actions.queue(session=session, consultation_id=consultation_id, limit=limit, kind=COMMENT)
     return [_out(i) for i in items]
 
 
@@ -53,19 +56,17 @@ def queue(
 def decide(comment_id: Id, data: DecisionIn, session: SessionDep, user: Moderator) -> DecisionOut:
     """Approve, redact (hide `spans`, by default the personal details found) and approve, reject with a
     reason, or escalate to safeguarding. 409 if the comment was decided already: nothing is overwritten."""
-    decided = service.decide(
-        session=session, moderator=user, comment_id=comment_id, decision=data.decision, reason=data.reason,
+    decided = actions.decide(
+        session=session, moderator=user, kind=COMMENT, subject_id=comment_id, decision=data.decision, reason=data.reason,
         note=data.note, spans=[(s.start, s.end) for s in data.spans],
     )
-    session.commit()
-    return DecisionOut(comment_id=comment_id, decision=decided.decision, status=decided.comment.status, text=decided.comment.text)
+    return DecisionOut(comment_id=comment_id, decision=decided.decision, status=decided.state, text=decided.text)
 
 
 @router.post("/bulk-approve", response_model=BulkApproveOut)
 def bulk_approve(data: BulkApproveIn, session: SessionDep, user: Moderator) -> BulkApproveOut:
     """Approve the listed comments that are pending and have no findings; the rest are skipped."""
-    approved, skipped = service.bulk_approve(session=session, moderator=user, comment_ids=data.comment_ids)
-    session.commit()
+    approved, skipped = actions.bulk_approve(session=session, moderator=user, kind=COMMENT, subject_ids=data.comment_ids)
     return BulkApproveOut(approved=approved, skipped=skipped)
 
 
@@ -73,12 +74,14 @@ def bulk_approve(data: BulkApproveIn, session: SessionDep, user: Moderator) -> B
 def transparency(consultation_id: Id, session: SessionDep, user: Staff) -> TransparencyOut:
     """A consultation's transparency counts (as on its page): children's and guardians' comments apart, with
     both levels of safeguarding (passed as a case; read first by an officer). Counts only, never words."""
-    from app.consultations import service as consultations
-    from app.consultations.models import AuthorKind
+    from app.consultations import (
+        service as consultations,  # the page's consultation (views may read a service)
+    )
 
-    report = service.transparency(session=session, consultation=consultations.get(session=session, consultation_id=consultation_id))
+    consultations.get(session=session, consultation_id=consultation_id)  # 404 for a consultation that does not exist
+    report = service.transparency(session=session, kind=COMMENT, scope_id=consultation_id)
     return TransparencyOut(
         consultation_id=consultation_id,
-        children=TransparencyCounts(**vars(report[AuthorKind.CHILD.value])),
-        guardians=TransparencyCounts(**vars(report[AuthorKind.GUARDIAN.value])),
+        children=TransparencyCounts(**vars(report["child"])),
+        guardians=TransparencyCounts(**vars(report["guardian"])),
     )

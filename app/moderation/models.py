@@ -1,15 +1,17 @@
-"""Moderation data (MOD-01, MOD-04, MOD-09, MOD-21): one review per comment and an append-only log of
-decisions. `comment.status` stays the one truth of what may be shown; these tables say why.
+"""Moderation data (MOD-01, MOD-04, MOD-09, MOD-21, issue 15): one moderated item per thing written (a
+comment today; any kind registered with `app.core.moderated`) and an append-only log of decisions.
 
-* `moderation_review` — one row per comment (unique, ON DELETE CASCADE, so withdrawal and erasure of the
-  comment take it along): the screening findings (spans and categories only, never the matched words,
-  MOD-22), the action and the risk for ordering the queue, the latest decision with its reason, and the
-  look-again request (MOD-21) with the moderator whose decision is being looked at again.
-* `moderation_decision` — every decision, one row each, never updated (MOD-04); also cascades with the
-  comment, so nothing of an erased child stays behind (the audit log keeps who decided what, without text).
+* `moderated_item` — one row per item, by kind and id (unique): where it stands (`state`, the one the
+  compare-and-swap of a decision settles), the screening findings (spans and categories only, never the
+  matched words, MOD-22), the action and the risk for ordering the queue, the latest decision with its reason,
+  and the look-again request (MOD-21) with the moderator whose decision is being looked at again. The owner
+  keeps the words and mirrors the state on its own row, told through the registry's `on_outcome`.
+* `moderation_decision` — every decision, one row each, never updated (MOD-04); cascades with the item, so
+  nothing of an erased child stays behind (the audit log keeps who decided what, without text).
+* `moderation_report` — reports of shown items (MOD-12), cascading with the item.
 
-The original words of a redacted comment are kept nowhere but `comment.text` until the decision; the
-decision overwrites them with the redacted version (MOD-09), so no copy needs erasing later."""
+The words are kept by their owner only (the item keeps their SHA-256): the decision of a redaction tells the
+owner the redacted version, which overwrites the original (MOD-09), so no copy needs erasing later."""
 
 import datetime as dt
 from enum import StrEnum
@@ -73,17 +75,45 @@ REASON_FOR_CHILDREN: dict[Reason, str] = {
 }
 
 
-class ModerationReview(SQLModel, table=True):
-    __tablename__ = "moderation_review"
+class ItemState(StrEnum):
+    """Where a moderated item stands (its owner's row mirrors it through the registry's outcome)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REDACTED = "redacted"
+    REJECTED = "rejected"  # not shown: rejected or escalated (the decision says which)
+
+
+SHOWN_STATES = (ItemState.APPROVED.value, ItemState.REDACTED.value)
+
+
+class ModeratedItem(SQLModel, table=True):
+    """One item of any registered kind (`app.core.moderated`), by kind and id: its screening findings, where
+    it stands, the latest decision and the look-again request. No foreign key to the owner's table: the owner
+    calls `moderation.service.forget` when it deletes an item (withdrawal, erasure), which takes the
+    decisions and reports along (they cascade with the item)."""
+
+    __tablename__ = "moderated_item"
     __table_args__ = (
+        UniqueConstraint("subject_kind", "subject_id"),
+        CheckConstraint(f"state IN ({enum_values(ItemState)})", name="state_known"),
         CheckConstraint(f"decision IS NULL OR decision IN ({enum_values(Decision)})", name="decision_known"),
         CheckConstraint(f"reason IS NULL OR reason IN ({enum_values(Reason)})", name="reason_known"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    comment_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("comment.id", ondelete="CASCADE"), nullable=False, unique=True)
-    )
+    subject_kind: str = Field(max_length=30)
+    subject_id: int
+    # Where it was written (a consultation), who wrote it (child/guardian) and the child: for the queue's
+    # filter, the transparency counts and "My comments", without asking the owner.
+    scope_id: int | None = Field(default=None, index=True)
+    author_kind: str = Field(default="child", max_length=10)
+    child_id: int | None = Field(default=None, index=True)
+    state: str = Field(default=ItemState.PENDING.value, max_length=10)
+    # The SHA-256 of the words screened (never the words, MOD-09): a decision settles only the words the
+    # moderator read (compare-and-swap on this row).
+    digest: str = Field(default="", max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     # Screening on store (MOD-06, MOD-10, SG-02): Finding.to_dict() each — category, sub-kind, span, confidence.
     findings: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     action: str = Field(default="clean", max_length=30)
@@ -98,9 +128,12 @@ class ModerationReview(SQLModel, table=True):
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     decided_by_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
     decided_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # MOD-12: when a published comment was last reported (and so hidden again); a report newer than the
-    # queue entry puts the comment first in the queue.
+    # MOD-12: when a published item was last reported (and so hidden again); a report newer than the
+    # queue entry puts it first in the queue.
     reported_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Issue 14: screening found the words possibly worrying and put them on the officers' "please read" list
+    # (counted as "read first" in the transparency report).
+    read_first: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
 
 
 class ReporterKind(StrEnum):
@@ -133,20 +166,20 @@ REPORTER_LABELS: dict[ReporterKind, str] = {
 
 
 class ModerationReport(SQLModel, table=True):
-    """MOD-12: one report of a published comment by one person (a child, a guardian or a staff member),
-    with a reason from the short list. The reporter is kept as kind and id only. Cascades with the comment,
-    so a withdrawn or erased comment takes its reports along. One report per person per comment."""
+    """MOD-12: one report of a published item by one person (a child, a guardian or a staff member),
+    with a reason from the short list. The reporter is kept as kind and id only. Cascades with the item,
+    so a withdrawn or erased comment takes its reports along. One report per person per item."""
 
     __tablename__ = "moderation_report"
     __table_args__ = (
-        UniqueConstraint("comment_id", "reporter_kind", "reporter_id"),
+        UniqueConstraint("item_id", "reporter_kind", "reporter_id"),
         CheckConstraint(f"reporter_kind IN ({enum_values(ReporterKind)})", name="reporter_kind_known"),
         CheckConstraint(f"reason IN ({enum_values(ReportReason)})", name="reason_known"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    comment_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("comment.id", ondelete="CASCADE"), nullable=False, index=True)
+    item_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("moderated_item.id", ondelete="CASCADE"), nullable=False, index=True)
     )
     reporter_kind: str = Field(max_length=10)
     reporter_id: int
@@ -155,7 +188,7 @@ class ModerationReport(SQLModel, table=True):
 
 
 class ModerationDecision(SQLModel, table=True):
-    """Append-only: one row per decision (the application never updates or deletes one; the comment's
+    """Append-only: one row per decision (the application never updates or deletes one; the item's
     erasure cascades)."""
 
     __tablename__ = "moderation_decision"
@@ -165,8 +198,8 @@ class ModerationDecision(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    comment_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("comment.id", ondelete="CASCADE"), nullable=False, index=True)
+    item_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("moderated_item.id", ondelete="CASCADE"), nullable=False, index=True)
     )
     moderator_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
     decision: str = Field(max_length=20)

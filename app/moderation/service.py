@@ -1,43 +1,51 @@
-"""Pre-moderation (MOD-01): every comment is screened when it is stored, waits in a queue ordered by risk
-then age, and is decided by a person — approve, hide parts and approve, not shown with a reason, or pass
-to safeguarding. The HTML pages and the JSON API both call these functions; the caller commits.
+"""Pre-moderation (MOD-01) of any moderated item (issue 15): every item is screened when its owner submits it,
+waits in a queue ordered by risk then age, and is decided by a person — approve, hide parts and approve, not
+shown with a reason, or pass to safeguarding. The actions (`app.moderation.actions`) commit; these functions
+never do.
 
-Rules that live here:
-* a decision is settled in the database: `UPDATE comment … WHERE id = … AND status = 'pending' AND text = …`
-  and the row count says whether this moderator won; a second moderator is told and nothing is overwritten;
-* a redaction overwrites `comment.text`, so the hidden words are kept nowhere afterwards (MOD-09);
-* a child's request to look again (MOD-21) puts the comment back in the queue, and the moderator who
-  decided it first may not decide it again;
-* bulk approval takes only pending comments without any finding (and not asked to be looked at again);
+Moderation owns the item (`moderated_item`: kind and id, findings, state, decisions) and nothing of its
+owner's tables: the owner registers its kind with `app.core.moderated` (how to describe items, what to do on
+an outcome) and is told every change of state in the same transaction. Rules that live here:
+* a decision is settled on moderation's own row: `UPDATE moderated_item … WHERE id = … AND state = 'pending'
+  AND digest = sha256(words read)` and the row count says whether this moderator won; a second moderator is
+  told and nothing is overwritten;
+* a redaction tells the owner the redacted words, which overwrite the original, so the hidden words are
+  kept nowhere afterwards (MOD-09);
+* a child's request to look again (MOD-21) puts the item back in the queue, and the moderator who decided
+  it first may not decide it again;
+* bulk approval takes only pending items without any finding (and not asked to be looked at again);
 * the transparency report gives counts only, children's and guardians' apart.
 """
 
 import datetime as dt
+import hashlib
 import statistics
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, func, update
+from sqlalchemy import case, delete, func, update
 from sqlmodel import Session, col, select
 
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission, can
-from app.consultations.models import AuthorKind, Comment, CommentStatus, Consultation, Question
-from app.core import audit
+from app.core import audit, moderated
 from app.core.db import dialect_insert, utcnow
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.core.i18n import N_, NC_
-from app.corps.models import Child, Group, localised
+from app.core.moderated import Outcome, Subject
+from app.corps.models import Child
 from app.moderation.models import (
     NOTE,
     REASON_FOR_CHILDREN,
+    SHOWN_STATES,
     WORDS_TO_HIDE,
     Decision,
+    ItemState,
+    ModeratedItem,
     ModerationDecision,
     ModerationReport,
-    ModerationReview,
     Reason,
     ReporterKind,
     ReportReason,
@@ -52,7 +60,8 @@ from app.moderation.screening import (
     screen,
 )
 
-PAGE = 25  # comments shown at once in the queue
+PAGE = 25  # items shown at once in the queue
+UNSCREENED = "unscreened"  # an item's action until screened (items migrated from before screening existed)
 
 
 # ---- errors ----------------------------------------------------------------------------------------
@@ -92,139 +101,213 @@ class CannotLookAgain(Conflict):
     slug = "cannot-look-again"
 
 
-# ---- screening on store ----------------------------------------------------------------------------
+# ---- the item and its owner -------------------------------------------------------------------------
+
+
+def digest(text: str) -> str:
+    """What the item keeps of the words: enough to know they are the ones read, never the words (MOD-09)."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def item_of(*, session: Session, kind: str, subject_id: int) -> ModeratedItem | None:
+    return session.exec(
+        select(ModeratedItem).where(ModeratedItem.subject_kind == kind, ModeratedItem.subject_id == subject_id)
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def _subjects(session: Session, items: Iterable[ModeratedItem]) -> dict[tuple[str, int], Subject]:
+    """The owners' descriptions of the items, one `describe` call per kind."""
+    wanted: dict[str, list[int]] = defaultdict(list)
+    for item in items:
+        wanted[item.subject_kind].append(item.subject_id)
+    found: dict[tuple[str, int], Subject] = {}
+    for name, ids in wanted.items():
+        for subject_id, subject in moderated.kind(name).describe(session, ids).items():
+            found[(name, subject_id)] = subject
+    return found
+
+
+def _subject(session: Session, item: ModeratedItem) -> Subject:
+    subject = _subjects(session, [item]).get((item.subject_kind, item.subject_id))
+    if subject is None:
+        raise NotFound()  # its owner no longer has it
+    return subject
+
+
+def _lock(session: Session, kind: str, subject_ids: Iterable[int]) -> None:
+    """Lock the owners' rows first (when the kind says how), in the order the owner's own writes take them."""
+    lock = moderated.kind(kind).lock
+    if lock is not None:
+        for subject_id in sorted(subject_ids):
+            lock(session, subject_id)
+
+
+def _tell(session: Session, item: ModeratedItem, outcome: Outcome, text: str | None = None) -> None:
+    """The owner learns the outcome in the same transaction (it updates its own row)."""
+    moderated.kind(item.subject_kind).on_outcome(session, item.subject_id, outcome, text)
+
+
+def _scope(item: ModeratedItem) -> dict[str, Any]:
+    """The item's scope as audit events name it (e.g. `consultation_id`)."""
+    return {moderated.kind(item.subject_kind).scope_name: item.scope_id}
+
+
+def forget(*, session: Session, kind: str, subject_ids: Iterable[int]) -> int:
+    """The owner deleted these items (withdrawal, erasure, words taken back): their moderation goes too —
+    findings, decisions and reports (which cascade with the item). Returns how many."""
+    ids = list(subject_ids)
+    if not ids:
+        return 0
+    result = session.execute(
+        delete(ModeratedItem).where(col(ModeratedItem.subject_kind) == kind, col(ModeratedItem.subject_id).in_(ids))
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def forget_child(*, session: Session, kind: str, child_id: int) -> int:
+    """Erasure of a child: every item of a kind they wrote goes (their owner deleted them)."""
+    result = session.execute(
+        delete(ModeratedItem).where(col(ModeratedItem.subject_kind) == kind, col(ModeratedItem.child_id) == child_id)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# ---- screening on submit ----------------------------------------------------------------------------
 
 
 def screen_words(text: str) -> Result:
-    """Screen words without storing anything (MOD-06): for `hold(screened=…)`."""
+    """Screen words without storing anything (MOD-06): for `submit(screened=…)`."""
     return screen(text)
 
 
-_REVIEW_UPSERTS: dict[str, Any] = {}
-_REQUEUED = ("findings", "action", "risk", "queued_at", "look_again", "first_moderator_id", "decision", "reason", "note",
-             "decided_by_id", "decided_at")
+_UPSERTS: dict[str, Any] = {}
+_REQUEUED = ("scope_id", "author_kind", "child_id", "state", "digest", "findings", "action", "risk", "queued_at",
+             "look_again", "first_moderator_id", "decision", "reason", "note", "decided_by_id", "decided_at")
 
 
-def _review_upsert(session: Session) -> Any:
-    """The review's upsert, built once per dialect (it runs on every stored comment)."""
+def _upsert(session: Session) -> Any:
+    """The item's upsert, built once per dialect (it runs on every stored comment)."""
     dialect = session.get_bind().dialect.name
-    found = _REVIEW_UPSERTS.get(dialect)
+    found = _UPSERTS.get(dialect)
     if found is None:
-        table = ModerationReview.__table__  # type: ignore[attr-defined]
+        table = ModeratedItem.__table__  # type: ignore[attr-defined]
         upsert = dialect_insert(session)(table)
-        found = _REVIEW_UPSERTS[dialect] = upsert.on_conflict_do_update(
-            index_elements=["comment_id"], set_={name: upsert.excluded[name] for name in _REQUEUED}
+        found = _UPSERTS[dialect] = upsert.on_conflict_do_update(
+            index_elements=["subject_kind", "subject_id"], set_={name: upsert.excluded[name] for name in _REQUEUED}
         ).returning(table.c.id)
     return found
 
 
-def hold(*, session: Session, comment_id: int, text: str, screened: Result | None = None) -> bool:
-    """A comment was stored or its words changed: screen the words and (re)open its review in the queue, in
-    one upsert on the review's unique comment. Returns whether the words went to safeguarding instead (the
-    child then sees the calm screen, SG-05).
+def submit(
+    *, session: Session, kind: str, subject_id: int, text: str, scope_id: int | None = None, author_kind: str = "child",
+    child_id: int | None = None, screened: Result | None = None,
+) -> bool:
+    """An item was stored or its words changed: screen the words and (re)open it in the queue, in one upsert on
+    its kind and id. Returns whether the words went to safeguarding instead (the child then sees the calm
+    screen, SG-05); the owner is told `escalated` then.
 
-    Called by the consultations service right after it stores a child's short-text answer or a guardian's
-    view, with the words it stored. The comment's status is already `pending`. A caller that screened the
-    words before its write began passes the result (`screen_words`), so the write stays short."""
+    Called by the owner right after it stores the words, with the words it stored (held: shown to nobody). An
+    owner that screened the words before its write began passes the result (`screen_words`), so the write
+    stays short."""
+    moderated.kind(kind)  # a kind nobody registered is refused before anything is written
     result = screened if screened is not None else screen(text)
-    review_id = session.execute(_review_upsert(session), {
-        "comment_id": comment_id, "findings": [f.to_dict() for f in result.findings], "action": result.action.value,
-        "risk": result.risk, "queued_at": utcnow(), "look_again": False, "first_moderator_id": None,
-        "decision": None, "reason": None, "note": None, "decided_by_id": None, "decided_at": None,
+    item_id = session.execute(_upsert(session), {
+        "subject_kind": kind, "subject_id": subject_id, "scope_id": scope_id, "author_kind": author_kind,
+        "child_id": child_id, "state": ItemState.PENDING.value, "digest": digest(text), "created_at": utcnow(),
+        "findings": [f.to_dict() for f in result.findings], "action": result.action.value, "risk": result.risk,
+        "queued_at": utcnow(), "look_again": False, "first_moderator_id": None, "decision": None, "reason": None,
+        "note": None, "decided_by_id": None, "decided_at": None, "reported_at": None, "read_first": False,
     }).scalar_one()
-    if result.action == Action.SAFEGUARDING_POSSIBLE:
-        _list_for_officers(session, comment_id, text, result)
-        return False  # the child sees what they see for any held comment
-    if result.action != Action.SAFEGUARDING:
+    if result.action not in (Action.SAFEGUARDING, Action.SAFEGUARDING_POSSIBLE):
         return False
-    # SG-01, SG-02: never a normal queue item. Rows written by Core statements: read them afresh.
-    comment = session.get(Comment, comment_id, populate_existing=True)
-    review = session.get(ModerationReview, review_id, populate_existing=True)
-    assert comment is not None and review is not None
-    _open_case(session, comment, review, moderator=None, subkinds=[s.value for s in result.subkinds])
+    # Rows written by Core statements: read them afresh.
+    item = session.get(ModeratedItem, item_id, populate_existing=True)
+    assert item is not None
+    subject = Subject(id=subject_id, text=text, author_kind=author_kind, scope_id=scope_id, child_id=child_id)
+    if result.action == Action.SAFEGUARDING_POSSIBLE:
+        _list_for_officers(session, item, subject, result)
+        return False  # the child sees what they see for any held comment
+    # SG-01, SG-02: never a normal queue item.
+    _open_case(session, item, subject, moderator=None, subkinds=[s.value for s in result.subkinds])
     return True
 
 
-def _list_for_officers(session: Session, comment_id: int, text: str, result: Result) -> None:
-    """Issue 14: possibly worrying words are held out of the normal queue (the review's action says so) and put
+def _list_for_officers(session: Session, item: ModeratedItem, subject: Subject, result: Result) -> None:
+    """Issue 14: possibly worrying words are held out of the normal queue (the item's action says so) and put
     on the safeguarding officers' "please read" list; no case opens until an officer decides."""
-    from app.safeguarding import service as safeguarding
-
-    consultation_id = session.execute(select(Comment.consultation_id).where(Comment.id == comment_id)).scalar_one_or_none()
     concerns = [f for f in result.findings if f.category == Category.SAFEGUARDING]
-    safeguarding.list_possible(
-        session=session, comment_id=comment_id, consultation_id=consultation_id, words=text,
+    item.read_first = True
+    session.add(item)
+    moderated.escalation().list_possible(
+        session=session, kind=item.subject_kind, subject=subject, words=subject.text,
         subkinds=[s.value for s in result.subkinds], score=max((f.confidence for f in concerns), default=0.0),
     )
 
 
-def escalate_possible(*, session: Session, officer: StaffUser, comment: Comment, words: str) -> bool:
-    """An officer opened a case from the "please read" list: the comment leaves moderation unpublished
-    (`rejected`, decision `escalated`) if it still holds the words flagged; words changed since are already
-    back in the queue on their own merits. Returns whether the comment was settled."""
-    review = session.exec(select(ModerationReview).where(ModerationReview.comment_id == comment.id)).first()
-    if review is None or comment.status != CommentStatus.PENDING.value or comment.text != words:
+def escalate_possible(*, session: Session, officer: StaffUser, kind: str, subject_id: int, words: str) -> bool:
+    """An officer opened a case from the "please read" list: the item leaves moderation unpublished (decision
+    `escalated`, the owner told) if it still holds the words flagged; words changed since are already back in
+    the queue on their own merits. Returns whether the item was settled."""
+    item = item_of(session=session, kind=kind, subject_id=subject_id)
+    if item is None or item.state != ItemState.PENDING.value or item.digest != digest(words):
         return False
     try:
-        _settle(session, comment, seen_text=words, status=CommentStatus.REJECTED)
+        _settle(session, item, seen_text=words, state=ItemState.REJECTED)
     except (AlreadyDecided, WordsChanged):
         return False
-    _record(session, officer, comment, review, Decision.ESCALATED, note=None)
+    _record(session, officer, item, Decision.ESCALATED, note=None)
+    _tell(session, item, Outcome.ESCALATED)
     return True
 
 
-def return_from_safeguarding(*, session: Session, comment_id: int) -> None:
-    """An officer read the words and found no safeguarding matter: the comment joins the normal queue with the
+def return_from_safeguarding(*, session: Session, kind: str, subject_id: int) -> None:
+    """An officer read the words and found no safeguarding matter: the item joins the normal queue with the
     action of its other findings (a moderator still decides, MOD-01). The safeguarding findings stay on the
-    review, so the moderator sees what screening suspected."""
-    review = session.exec(select(ModerationReview).where(ModerationReview.comment_id == comment_id)).first()
-    if review is None or review.action != Action.SAFEGUARDING_POSSIBLE.value:
+    item, so the moderator sees what screening suspected."""
+    item = item_of(session=session, kind=kind, subject_id=subject_id)
+    if item is None or item.action != Action.SAFEGUARDING_POSSIBLE.value:
         return
-    others = [f for f in review.findings if f["category"] != Category.SAFEGUARDING.value]
+    others = [f for f in item.findings if f["category"] != Category.SAFEGUARDING.value]
     categories = {f["category"] for f in others}
     if categories & {c.value for c in PERSONAL_DETAILS}:
-        review.action = Action.PERSONAL_DETAILS.value
+        item.action = Action.PERSONAL_DETAILS.value
     elif Category.UNKIND.value in categories:
-        review.action = Action.UNKIND.value
+        item.action = Action.UNKIND.value
     else:
-        review.action = Action.CLEAN.value
-    session.add(review)
+        item.action = Action.CLEAN.value
+    session.add(item)
 
 
-def _open_case(session: Session, comment: Comment, review: ModerationReview, *, moderator: StaffUser | None, subkinds: Sequence[str] = ()) -> None:
-    """The comment leaves the queue unpublished (`rejected`, decision `escalated`) and a safeguarding case
-    opens with the exact words, the child, their session and the consultation (SG-01, SG-03); the officers
-    are alerted in the same transaction."""
-    from app.safeguarding import service as safeguarding
-    from app.safeguarding.models import CaseSource
-
-    child = session.get(Child, comment.child_id) if comment.child_id is not None else None
-    safeguarding.open_case(
-        session=session, source=CaseSource.MODERATOR if moderator is not None else CaseSource.SCREENING, words=comment.text,
-        child=child, consultation_id=comment.consultation_id, comment_id=comment.id, subkinds=subkinds, actor=moderator,
-    )
+def _open_case(session: Session, item: ModeratedItem, subject: Subject, *, moderator: StaffUser | None, subkinds: Sequence[str] = ()) -> None:
+    """The item leaves the queue unpublished (decision `escalated`) and a safeguarding case opens with the
+    exact words, the child and where they were written (SG-01, SG-03); the officers are alerted in the same
+    transaction (safeguarding registered how, `app.core.moderated.register_escalation`)."""
+    moderated.escalation().open_case(session=session, kind=item.subject_kind, subject=subject, moderator=moderator, subkinds=subkinds)
     if moderator is None:
-        _settle(session, comment, seen_text=comment.text, status=CommentStatus.REJECTED)
-        review.decision = Decision.ESCALATED.value
-        review.decided_at = utcnow()
-        session.add(review)
-        session.add(ModerationDecision(comment_id=comment.id, moderator_id=None, decision=Decision.ESCALATED.value,  # type: ignore[arg-type]
-                                       spans=[], look_again=False, at=review.decided_at))
-        audit.record(session, actor=None, action="moderation.escalated", subject=comment, automatic=True,
-                     consultation_id=comment.consultation_id)
+        _settle(session, item, seen_text=subject.text, state=ItemState.REJECTED)
+        item.decision = Decision.ESCALATED.value
+        item.decided_at = utcnow()
+        session.add(item)
+        session.add(ModerationDecision(item_id=item.id, moderator_id=None, decision=Decision.ESCALATED.value,  # type: ignore[arg-type]
+                                       spans=[], look_again=False, at=item.decided_at))
+        _tell(session, item, Outcome.ESCALATED)
+        audit.record(session, actor=None, action="moderation.escalated", subject=(item.subject_kind, item.subject_id),
+                     automatic=True, **_scope(item))
 
 
-def _ensure_reviews(session: Session, consultation_id: int | None = None) -> None:
-    """Pending comments stored before screening existed (or written around the service) are screened now."""
-    query = (
-        select(Comment)
-        .outerjoin(ModerationReview, col(ModerationReview.comment_id) == Comment.id)
-        .where(Comment.status == CommentStatus.PENDING.value, col(ModerationReview.id).is_(None))
-    )
-    if consultation_id is not None:
-        query = query.where(Comment.consultation_id == consultation_id)
-    for comment in session.exec(query).all():
-        hold(session=session, comment_id=comment.id, text=comment.text)  # type: ignore[arg-type]
+def _ensure_screened(session: Session, scope_id: int | None = None) -> None:
+    """Pending items never screened (kept from before screening existed) are screened now."""
+    query = select(ModeratedItem).where(ModeratedItem.state == ItemState.PENDING.value, ModeratedItem.action == UNSCREENED)
+    if scope_id is not None:
+        query = query.where(ModeratedItem.scope_id == scope_id)
+    items = list(session.exec(query).all())
+    subjects = _subjects(session, items) if items else {}
+    for item in items:
+        subject = subjects.get((item.subject_kind, item.subject_id))
+        if subject is not None:
+            submit(session=session, kind=item.subject_kind, subject_id=item.subject_id, text=subject.text,
+                   scope_id=item.scope_id, author_kind=item.author_kind, child_id=item.child_id)
 
 
 # ---- the child's prompt while writing (MOD-08, MOD-22) ----------------------------------------------
@@ -260,15 +343,14 @@ class Segment:
 
 @dataclass
 class QueueItem:
-    comment: Comment
-    review: ModerationReview
-    consultation_title: str
-    question_prompt: str | None
-    pseudonym: str | None  # children only; never identity
-    age_band: str | None
-    group: str | None
+    subject: Subject  # as its owner describes it: the words, where, the pseudonym (never identity)
+    review: ModeratedItem
     segments: list[Segment] = field(default_factory=list)
     reports: list[tuple[str, str]] = field(default_factory=list)  # MOD-12: (reporter kind, reason) of each report
+
+    @property
+    def kind(self) -> str:
+        return self.review.subject_kind
 
     @property
     def has_findings(self) -> bool:
@@ -293,71 +375,62 @@ def segments(text: str, findings: Iterable[dict[str, Any]]) -> list[Segment]:
     return out
 
 
-def _queue_query(consultation_id: int | None):  # noqa: ANN202
+def _queue_query(scope_id: int | None, kind: str | None = None):  # noqa: ANN202
     query = (
-        select(Comment, ModerationReview, Consultation, Question, Child, Group)
-        .join(ModerationReview, col(ModerationReview.comment_id) == Comment.id)
-        .join(Consultation, col(Consultation.id) == Comment.consultation_id)
-        .outerjoin(Question, col(Question.id) == Comment.question_id)
-        .outerjoin(Child, col(Child.id) == Comment.child_id)
-        .outerjoin(Group, col(Group.id) == Child.group_id)
-        .where(Comment.status == CommentStatus.PENDING.value, ModerationReview.action != Action.SAFEGUARDING_POSSIBLE.value)
-        .order_by(_reported_first(), col(ModerationReview.risk).desc(), col(ModerationReview.queued_at), col(Comment.id))
+        select(ModeratedItem)
+        .where(ModeratedItem.state == ItemState.PENDING.value, ModeratedItem.action != Action.SAFEGUARDING_POSSIBLE.value)
+        .order_by(_reported_first(), col(ModeratedItem.risk).desc(), col(ModeratedItem.queued_at), col(ModeratedItem.subject_id))
     )
-    if consultation_id is not None:
-        query = query.where(Comment.consultation_id == consultation_id)
+    if scope_id is not None:
+        query = query.where(ModeratedItem.scope_id == scope_id)
+    if kind is not None:
+        query = query.where(ModeratedItem.subject_kind == kind)
     return query
 
 
 def _reported_first():  # noqa: ANN202
-    """MOD-12: a published comment hidden again by a report comes first (its report is newer than its queue entry)."""
-    reported = col(ModerationReview.reported_at).is_not(None) & (col(ModerationReview.reported_at) >= col(ModerationReview.queued_at))
+    """MOD-12: a published item hidden again by a report comes first (its report is newer than its queue entry)."""
+    reported = col(ModeratedItem.reported_at).is_not(None) & (col(ModeratedItem.reported_at) >= col(ModeratedItem.queued_at))
     return case((reported, 0), else_=1)
 
 
-def _with_reports(session: Session, items: list[QueueItem]) -> list[QueueItem]:
-    ids = [i.comment.id for i in items if i.review.reported_at is not None]
+def _queue_items(session: Session, items: Sequence[ModeratedItem]) -> list[QueueItem]:
+    subjects = _subjects(session, items)
+    found = [
+        QueueItem(subject=subject, review=item, segments=segments(subject.text, item.findings))
+        for item in items if (subject := subjects.get((item.subject_kind, item.subject_id))) is not None
+    ]
+    ids = [i.review.id for i in found if i.review.reported_at is not None]
     if ids:
         rows = session.exec(
-            select(ModerationReport).where(col(ModerationReport.comment_id).in_(ids)).order_by(col(ModerationReport.at), col(ModerationReport.id))
+            select(ModerationReport).where(col(ModerationReport.item_id).in_(ids)).order_by(col(ModerationReport.at), col(ModerationReport.id))
         ).all()
-        for item in items:
-            item.reports = [(r.reporter_kind, r.reason) for r in rows if r.comment_id == item.comment.id]
-    return items
-
-
-def _item(row: Sequence[Any]) -> QueueItem:
-    comment, review, consultation, question, child, group = row
-    band = child.age_band() if child is not None else None
-    return QueueItem(
-        comment=comment, review=review, consultation_title=localised(consultation.title),
-        question_prompt=localised(question.prompt) if question is not None else None,
-        pseudonym=child.display_name if child is not None else None,
-        age_band=band.value if band is not None else None,
-        group=group.label if group is not None else None,
-        segments=segments(comment.text, review.findings),
-    )
+        for queued in found:
+            queued.reports = [(r.reporter_kind, r.reason) for r in rows if r.item_id == queued.review.id]
+    return found
 
 
 def queue(
-    *, session: Session, consultation_id: int | None = None, limit: int | None = PAGE, exclude: Iterable[int] = ()
+    *, session: Session, consultation_id: int | None = None, limit: int | None = PAGE, exclude: Iterable[int] = (),
+    kind: str | None = None,
 ) -> list[QueueItem]:
-    """Pending comments, highest risk first, then oldest first (per consultation or overall)."""
-    _ensure_reviews(session, consultation_id)
-    query = _queue_query(consultation_id)
+    """Pending items, highest risk first, then oldest first (in one scope — a consultation — or overall).
+    `exclude`: subject ids already on the moderator's page."""
+    _ensure_screened(session, consultation_id)
+    query = _queue_query(consultation_id, kind)
     excluded = [i for i in exclude if i]
     if excluded:
-        query = query.where(col(Comment.id).not_in(excluded))
+        query = query.where(col(ModeratedItem.subject_id).not_in(excluded))
     if limit is not None:
         query = query.limit(limit)
-    return _with_reports(session, [_item(row) for row in session.exec(query).all()])
+    return _queue_items(session, session.exec(query).all())
 
 
-def queue_item(*, session: Session, comment_id: int) -> QueueItem:
-    row = session.exec(_queue_query(None).where(Comment.id == comment_id)).first()
-    if row is None:
+def queue_item(*, session: Session, kind: str, subject_id: int) -> QueueItem:
+    found = _queue_items(session, session.exec(_queue_query(None, kind).where(ModeratedItem.subject_id == subject_id)).all())
+    if not found:
         raise NotFound()
-    return _with_reports(session, [_item(row)])[0]
+    return found[0]
 
 
 @dataclass
@@ -371,12 +444,10 @@ class Backlog:
 
 
 def backlog(*, session: Session) -> Backlog:
-    """One COUNT/MIN query: the comments waiting and when the oldest entered the queue."""
+    """One COUNT/MIN query: the items waiting and when the oldest entered the queue."""
     waiting, oldest = session.exec(
-        select(func.count(col(Comment.id)), func.min(func.coalesce(ModerationReview.queued_at, Comment.created_at)))
-        .outerjoin(ModerationReview, col(ModerationReview.comment_id) == Comment.id)
-        .where(Comment.status == CommentStatus.PENDING.value,
-               func.coalesce(ModerationReview.action, "") != Action.SAFEGUARDING_POSSIBLE.value)
+        select(func.count(col(ModeratedItem.id)), func.min(ModeratedItem.queued_at))
+        .where(ModeratedItem.state == ItemState.PENDING.value, ModeratedItem.action != Action.SAFEGUARDING_POSSIBLE.value)
     ).one()
     if oldest is not None and oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=dt.UTC)
@@ -398,8 +469,11 @@ def backlog_for(user: Any) -> Backlog | None:
 
 @dataclass
 class Decided:
-    comment: Comment
+    kind: str
+    subject_id: int
     decision: Decision
+    state: str  # where the item stands now (as its owner was told)
+    text: str  # the words as anyone else will see them (redacted where parts were hidden)
 
 
 def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
@@ -433,150 +507,160 @@ def spans_of_words(text: str, words: str) -> list[tuple[int, int]]:
     return found
 
 
-def _review_of(session: Session, comment_id: int) -> tuple[Comment, ModerationReview]:
-    comment = session.get(Comment, comment_id, populate_existing=True)
-    if comment is None:
-        raise NotFound()
-    review = session.exec(
-        select(ModerationReview).where(ModerationReview.comment_id == comment_id).execution_options(populate_existing=True)
-    ).first()
-    if review is None and comment.status == CommentStatus.PENDING.value:
-        hold(session=session, comment_id=comment_id, text=comment.text)
-        review = session.exec(select(ModerationReview).where(ModerationReview.comment_id == comment_id)).first()
-    if review is None:
-        raise AlreadyDecided()
-    return comment, review
-
-
-def _settle(session: Session, comment: Comment, *, seen_text: str, status: CommentStatus, text: str | None = None) -> None:
-    """The one compare-and-swap that decides who wins: only a pending comment with the words the moderator
-    read changes; otherwise the moderator is told (someone else decided, or the author changed the words)."""
-    values: dict[str, Any] = {"status": status.value}
-    if text is not None:
-        values["text"] = text
+def _settle(session: Session, item: ModeratedItem, *, seen_text: str, state: ItemState, shown: str | None = None) -> None:
+    """The one compare-and-swap that decides who wins, on moderation's own row: only a pending item whose words
+    are the ones the moderator read changes; otherwise the moderator is told (someone else decided, or the
+    author changed the words). `shown`: the words as shown after a redaction, kept as the new digest."""
+    values: dict[str, Any] = {"state": state.value}
+    if shown is not None:
+        values["digest"] = digest(shown)
     result = session.execute(
-        update(Comment)
-        .where(col(Comment.id) == comment.id, col(Comment.status) == CommentStatus.PENDING.value, col(Comment.text) == seen_text)
+        update(ModeratedItem)
+        .where(col(ModeratedItem.id) == item.id, col(ModeratedItem.state) == ItemState.PENDING.value,
+               col(ModeratedItem.digest) == digest(seen_text))
         .values(**values)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        current = session.exec(select(Comment).where(Comment.id == comment.id).execution_options(populate_existing=True)).first()
-        if current is not None and current.status == CommentStatus.PENDING.value:
+        current = session.exec(select(ModeratedItem).where(ModeratedItem.id == item.id).execution_options(populate_existing=True)).first()
+        if current is not None and current.state == ItemState.PENDING.value:
             raise WordsChanged()
         raise AlreadyDecided()
-    session.refresh(comment)
+    session.refresh(item)
 
 
 def _record(
-    session: Session, moderator: StaffUser, comment: Comment, review: ModerationReview, decision: Decision, *,
+    session: Session, moderator: StaffUser, item: ModeratedItem, decision: Decision, *,
     reason: Reason | None = None, note: str | None = None, spans: Sequence[tuple[int, int]] = (), bulk: bool = False,
 ) -> None:
     now = utcnow()
-    review.decision = decision.value
-    review.reason = reason.value if reason else None
-    review.note = note or None
-    review.decided_by_id = moderator.id
-    review.decided_at = now
-    session.add(review)
+    item.decision = decision.value
+    item.reason = reason.value if reason else None
+    item.note = note or None
+    item.decided_by_id = moderator.id
+    item.decided_at = now
+    session.add(item)
     session.add(ModerationDecision(
-        comment_id=comment.id, moderator_id=moderator.id, decision=decision.value, reason=review.reason, note=review.note,  # type: ignore[arg-type]
-        spans=[[s, e] for s, e in spans], look_again=review.look_again, at=now,
+        item_id=item.id, moderator_id=moderator.id, decision=decision.value, reason=item.reason, note=item.note,  # type: ignore[arg-type]
+        spans=[[s, e] for s, e in spans], look_again=item.look_again, at=now,
     ))
-    if not bulk:  # a bulk approval is audited once, with every comment id
+    if not bulk:  # a bulk approval is audited once, with every id
         audit.record(
-            session, actor=moderator, action=f"moderation.{decision.value}", subject=comment,
-            reason=review.reason, look_again=review.look_again, consultation_id=comment.consultation_id,
+            session, actor=moderator, action=f"moderation.{decision.value}", subject=(item.subject_kind, item.subject_id),
+            reason=item.reason, look_again=item.look_again, **_scope(item),
         )
 
 
-def _check_moderator(moderator: StaffUser, review: ModerationReview) -> None:
-    if review.look_again and review.first_moderator_id == moderator.id:
+def _check_moderator(moderator: StaffUser, item: ModeratedItem) -> None:
+    if item.look_again and item.first_moderator_id == moderator.id:
         raise AnotherModeratorNeeded()
 
 
 def decide(
-    *, session: Session, moderator: StaffUser, comment_id: int, decision: Decision, reason: Reason | None = None,
+    *, session: Session, moderator: StaffUser, kind: str, subject_id: int, decision: Decision, reason: Reason | None = None,
     note: str | None = None, spans: Sequence[tuple[int, int]] | None = None, words: str = "", seen_text: str | None = None,
 ) -> Decided:
-    """One moderator's decision on one comment (MOD-04). `seen_text`: the words the moderator read (the page
+    """One moderator's decision on one item (MOD-04). `seen_text`: the words the moderator read (the page
     sends them back), so a decision never lands on words the author changed meanwhile. A redaction hides
-    `spans` and every place of `words`; with neither, the personal details found."""
+    `spans` and every place of `words`; with neither, the personal details found. The owner is told."""
     note = NOTE.clean(note) or None
     words = WORDS_TO_HIDE.clean(words)
-    comment, review = _review_of(session, comment_id)
-    if comment.status != CommentStatus.PENDING.value:
+    _lock(session, kind, [subject_id])
+    item = item_of(session=session, kind=kind, subject_id=subject_id)
+    if item is None:
+        raise NotFound()
+    subject = _subject(session, item)
+    if item.state != ItemState.PENDING.value:
         raise AlreadyDecided()
-    if review.action == Action.SAFEGUARDING_POSSIBLE.value:
+    if item.action == UNSCREENED:
+        submit(session=session, kind=kind, subject_id=subject_id, text=subject.text, scope_id=item.scope_id,
+               author_kind=item.author_kind, child_id=item.child_id)
+        session.refresh(item)
+        if item.state != ItemState.PENDING.value:
+            raise AlreadyDecided()  # screening found it certain: it went to safeguarding
+    if item.action == Action.SAFEGUARDING_POSSIBLE.value:
         raise NotFound()  # on the safeguarding officers' list: not a moderator's to decide until returned
-    _check_moderator(moderator, review)
-    seen = comment.text if seen_text is None else seen_text
+    _check_moderator(moderator, item)
+    seen = subject.text if seen_text is None else seen_text
+    personal = [(f["start"], f["end"]) for f in item.findings if f["category"] in {c.value for c in PERSONAL_DETAILS}]
     if decision == Decision.ESCALATED:
-        escalate(session=session, moderator=moderator, comment=comment, review=review, note=note, seen_text=seen)
-        return Decided(comment, decision)
+        escalate(session=session, moderator=moderator, item=item, subject=subject, note=note, seen_text=seen)
+        return Decided(kind, subject_id, decision, item.state, subject.text)
     if decision == Decision.REJECTED:
         if reason is None:
             raise ReasonNeeded()
-        _settle(session, comment, seen_text=seen, status=CommentStatus.REJECTED)
-        _record(session, moderator, comment, review, decision, reason=reason, note=note)
-    elif decision == Decision.REDACTED:
-        chosen = [*(spans or []), *spans_of_words(seen, words)] or [(f["start"], f["end"]) for f in review.findings if f["category"] in {c.value for c in PERSONAL_DETAILS}]
+        _settle(session, item, seen_text=seen, state=ItemState.REJECTED)
+        _record(session, moderator, item, decision, reason=reason, note=note)
+        _tell(session, item, Outcome.REJECTED)
+        return Decided(kind, subject_id, decision, item.state, seen)
+    if decision == Decision.REDACTED:
+        chosen = [*(spans or []), *spans_of_words(seen, words)] or personal
         chosen = [(s, e) for s, e in chosen if 0 <= s < e <= len(seen)]
         if not chosen:
             raise NothingToHide()
-        _settle(session, comment, seen_text=seen, status=CommentStatus.REDACTED, text=mask(seen, chosen))
-        _record(session, moderator, comment, review, decision, note=note, spans=chosen)
-    else:
-        found = [(f["start"], f["end"]) for f in review.findings if f["category"] in {c.value for c in PERSONAL_DETAILS}]
-        if found and seen == comment.text:
-            # MOD-08: the child sent personal details anyway; whatever is shown beyond moderators has them
-            # hidden, so a plain approval of such words is a redaction of what the screening found.
-            _settle(session, comment, seen_text=seen, status=CommentStatus.REDACTED, text=mask(seen, found))
-            _record(session, moderator, comment, review, Decision.REDACTED, note=note, spans=found)
-            return Decided(comment, Decision.REDACTED)
-        _settle(session, comment, seen_text=seen, status=CommentStatus.APPROVED)
-        _record(session, moderator, comment, review, Decision.APPROVED, note=note)
-    return Decided(comment, decision)
+        return _redact(session, moderator, item, seen, chosen, note=note, decision=decision)
+    if personal and seen == subject.text:
+        # MOD-08: the child sent personal details anyway; whatever is shown beyond moderators has them
+        # hidden, so a plain approval of such words is a redaction of what the screening found.
+        return _redact(session, moderator, item, seen, personal, note=note, decision=Decision.REDACTED)
+    _settle(session, item, seen_text=seen, state=ItemState.APPROVED)
+    _record(session, moderator, item, Decision.APPROVED, note=note)
+    _tell(session, item, Outcome.APPROVED)
+    return Decided(kind, subject_id, Decision.APPROVED, item.state, seen)
+
+
+def _redact(
+    session: Session, moderator: StaffUser, item: ModeratedItem, seen: str, spans: Sequence[tuple[int, int]], *,
+    note: str | None, decision: Decision,
+) -> Decided:
+    shown = mask(seen, spans)
+    _settle(session, item, seen_text=seen, state=ItemState.REDACTED, shown=shown)
+    _record(session, moderator, item, Decision.REDACTED, note=note, spans=spans)
+    _tell(session, item, Outcome.REDACTED, shown)  # the owner overwrites the words: the hidden ones are kept nowhere
+    return Decided(item.subject_kind, item.subject_id, decision, item.state, shown)
 
 
 def escalate(
-    *, session: Session, moderator: StaffUser, comment: Comment, review: ModerationReview, note: str | None = None,
+    *, session: Session, moderator: StaffUser, item: ModeratedItem, subject: Subject, note: str | None = None,
     seen_text: str | None = None,
 ) -> None:
-    """Pass a comment to safeguarding (SG-01): never published (`rejected` is a status that is never shown),
-    out of the normal queue, the decision `escalated` recorded and audited. The child's exact words stay on
-    the comment for the safeguarding officer (SG-03). The safeguarding domain extends this function: it
-    opens the case and alerts the officers in the same transaction."""
-    _settle(session, comment, seen_text=comment.text if seen_text is None else seen_text, status=CommentStatus.REJECTED)
-    _record(session, moderator, comment, review, Decision.ESCALATED, note=note)
-    _open_case(session, comment, review, moderator=moderator)
+    """Pass an item to safeguarding (SG-01): never published (the owner is told `escalated`), out of the
+    normal queue, the decision `escalated` recorded and audited. The child's exact words stay with the owner
+    for the safeguarding officer (SG-03); safeguarding opens the case and alerts the officers in the same
+    transaction."""
+    _settle(session, item, seen_text=subject.text if seen_text is None else seen_text, state=ItemState.REJECTED)
+    _record(session, moderator, item, Decision.ESCALATED, note=note)
+    _tell(session, item, Outcome.ESCALATED)
+    _open_case(session, item, subject, moderator=moderator)
 
 
-def bulk_approve(*, session: Session, moderator: StaffUser, comment_ids: Iterable[int]) -> tuple[list[int], list[int]]:
-    """Approve the chosen comments that are pending, have no finding at all and were not asked to be looked
-    at again; every other one is skipped (to be decided one by one). Each is settled by its own
-    compare-and-swap, so one decided by someone else meanwhile is skipped, not overwritten."""
-    wanted = sorted({int(i) for i in comment_ids})
+def bulk_approve(*, session: Session, moderator: StaffUser, kind: str, subject_ids: Iterable[int]) -> tuple[list[int], list[int]]:
+    """Approve the chosen items that are pending, have no finding at all and were not asked to be looked at
+    again; every other one is skipped (to be decided one by one). Each is settled by its own compare-and-swap,
+    so one decided by someone else meanwhile is skipped, not overwritten."""
+    wanted = sorted({int(i) for i in subject_ids})
+    _lock(session, kind, wanted)
     eligible = session.exec(
-        select(Comment, ModerationReview)
-        .join(ModerationReview, col(ModerationReview.comment_id) == Comment.id)
-        .where(
-            col(Comment.id).in_(wanted), Comment.status == CommentStatus.PENDING.value,
-            ModerationReview.action == Action.CLEAN.value, col(ModerationReview.look_again).is_(False),
+        select(ModeratedItem).where(
+            ModeratedItem.subject_kind == kind, col(ModeratedItem.subject_id).in_(wanted),
+            ModeratedItem.state == ItemState.PENDING.value, ModeratedItem.action == Action.CLEAN.value,
+            col(ModeratedItem.look_again).is_(False),
         )
     ).all() if wanted else []
     approved = []
-    for comment, review in eligible:
-        if review.findings:
+    for item in eligible:
+        if item.findings:
             continue
         result = session.execute(
-            update(Comment).where(col(Comment.id) == comment.id, col(Comment.status) == CommentStatus.PENDING.value)
-            .values(status=CommentStatus.APPROVED.value)
+            update(ModeratedItem).where(col(ModeratedItem.id) == item.id, col(ModeratedItem.state) == ItemState.PENDING.value)
+            .values(state=ItemState.APPROVED.value)
         )
         if result.rowcount == 1:  # type: ignore[attr-defined]
-            _record(session, moderator, comment, review, Decision.APPROVED, bulk=True)
-            approved.append(comment.id)
+            session.refresh(item)
+            _record(session, moderator, item, Decision.APPROVED, bulk=True)
+            _tell(session, item, Outcome.APPROVED)
+            approved.append(item.subject_id)
     if approved:
-        audit.record(session, actor=moderator, action="moderation.bulk_approved", subject=None, comment_ids=approved)
+        audit.record(session, actor=moderator, action="moderation.bulk_approved", subject=None, **{f"{kind}_ids": approved})
     return approved, [i for i in wanted if i not in approved]
 
 
@@ -594,7 +678,7 @@ class ChildState:
 
 @dataclass
 class MyComment:
-    comment: Comment
+    comment: Subject  # as its owner describes it (the words as shown to others once decided)
     consultation_title: str
     question_prompt: str | None
     state: str
@@ -602,135 +686,62 @@ class MyComment:
     can_look_again: bool = False
 
 
-def _child_state(comment: Comment, review: ModerationReview | None) -> MyComment:
-    status = CommentStatus(comment.status)
-    item = MyComment(comment, "", None, ChildState.WAITING)
-    if status == CommentStatus.PENDING:
-        item.state = ChildState.LOOKING_AGAIN if review is not None and review.look_again else ChildState.WAITING
-    elif status == CommentStatus.APPROVED:
-        item.state = ChildState.SHOWN
-    elif status == CommentStatus.REDACTED:
-        item.state = ChildState.CHANGED
-    elif review is not None and review.decision == Decision.ESCALATED.value:
-        item.state = ChildState.WITH_HELPER
+def _child_state(subject: Subject, item: ModeratedItem) -> MyComment:
+    state = ItemState(item.state)
+    mine = MyComment(subject, subject.title, subject.prompt, ChildState.WAITING)
+    if state == ItemState.PENDING:
+        mine.state = ChildState.LOOKING_AGAIN if item.look_again else ChildState.WAITING
+    elif state == ItemState.APPROVED:
+        mine.state = ChildState.SHOWN
+    elif state == ItemState.REDACTED:
+        mine.state = ChildState.CHANGED
+    elif item.decision == Decision.ESCALATED.value:
+        mine.state = ChildState.WITH_HELPER
     else:
-        item.state = ChildState.NOT_SHOWN
-        if review is not None and review.reason:
-            item.reason = REASON_FOR_CHILDREN[Reason(review.reason)]
-        item.can_look_again = review is not None and not review.look_again
-    return item
+        mine.state = ChildState.NOT_SHOWN
+        if item.reason:
+            mine.reason = REASON_FOR_CHILDREN[Reason(item.reason)]
+        mine.can_look_again = not item.look_again
+    return mine
 
 
-def my_comments(*, session: Session, child: Child) -> list[MyComment]:
-    """The child's own comments, newest first, each with its state in child words."""
-    rows = session.exec(
-        select(Comment, ModerationReview, Consultation, Question)
-        .outerjoin(ModerationReview, col(ModerationReview.comment_id) == Comment.id)
-        .join(Consultation, col(Consultation.id) == Comment.consultation_id)
-        .outerjoin(Question, col(Question.id) == Comment.question_id)
-        .where(Comment.child_id == child.id)
-        .order_by(col(Comment.created_at).desc(), col(Comment.id).desc())
+def my_comments(*, session: Session, child: Child, kind: str) -> list[MyComment]:
+    """The child's own items of a kind, newest first, each with its state in child words."""
+    items = session.exec(
+        select(ModeratedItem).where(ModeratedItem.subject_kind == kind, ModeratedItem.child_id == child.id)
+        .order_by(col(ModeratedItem.created_at).desc(), col(ModeratedItem.subject_id).desc())
     ).all()
-    found = []
-    for comment, review, consultation, question in rows:
-        item = _child_state(comment, review)
-        item.consultation_title = localised(consultation.title)
-        item.question_prompt = localised(question.prompt) if question is not None else None
-        found.append(item)
-    return found
+    subjects = _subjects(session, items)
+    return [_child_state(subject, item) for item in items if (subject := subjects.get((kind, item.subject_id))) is not None]
 
 
-def ask_look_again(*, session: Session, child: Child, comment_id: int) -> None:
-    """MOD-21 / DP-16: a "not shown" comment goes back to the queue, flagged, for a different moderator."""
-    comment = session.get(Comment, comment_id, populate_existing=True)
-    if comment is None or comment.child_id != child.id:
+def ask_look_again(*, session: Session, child: Child, kind: str, subject_id: int) -> None:
+    """MOD-21 / DP-16: a "not shown" item goes back to the queue, flagged, for a different moderator."""
+    _lock(session, kind, [subject_id])
+    item = item_of(session=session, kind=kind, subject_id=subject_id)
+    if item is None or item.child_id != child.id:
         raise NotFound()
-    review = session.exec(select(ModerationReview).where(ModerationReview.comment_id == comment_id)).first()
-    if review is None or review.decision != Decision.REJECTED.value or review.look_again:
+    if item.decision != Decision.REJECTED.value or item.look_again:
         raise CannotLookAgain()
     result = session.execute(
-        update(Comment).where(col(Comment.id) == comment.id, col(Comment.status) == CommentStatus.REJECTED.value)
-        .values(status=CommentStatus.PENDING.value)
+        update(ModeratedItem).where(col(ModeratedItem.id) == item.id, col(ModeratedItem.state) == ItemState.REJECTED.value)
+        .values(state=ItemState.PENDING.value)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise CannotLookAgain()
-    review.look_again = True
-    review.first_moderator_id = review.decided_by_id
-    review.queued_at = utcnow()
-    review.decision = review.reason = review.note = None
-    review.decided_by_id = None
-    review.decided_at = None
-    session.add(review)
-    audit.record(session, actor=child, action="moderation.look_again_asked", subject=comment)
+    session.refresh(item)
+    item.look_again = True
+    item.first_moderator_id = item.decided_by_id
+    item.queued_at = utcnow()
+    item.decision = item.reason = item.note = None
+    item.decided_by_id = None
+    item.decided_at = None
+    session.add(item)
+    _tell(session, item, Outcome.PENDING)
+    audit.record(session, actor=child, action="moderation.look_again_asked", subject=(kind, subject_id))
 
 
-# ---- where approved comments are shown, and reports of them (MOD-12) --------------------------------------
-
-SHOWN = (CommentStatus.APPROVED.value, CommentStatus.REDACTED.value)  # never pending or rejected words
-PUBLIC_LIMIT = 20  # at most this many children's comments per question on a child's or guardian's page
-STAFF_LIMIT = 500
-
-
-@dataclass
-class ShownComment:
-    """One comment as others may see it: the stored text (a redaction already has the mask), the age band
-    and, for staff, the group name — never a nickname or identity."""
-
-    id: int
-    question_id: int | None
-    author_kind: str
-    text: str
-    age_band: str | None
-    group: str | None
-    created_at: dt.datetime
-    mine: bool = False
-
-
-def shown_comments(
-    *, session: Session, consultation: Consultation, question_id: int | None = None, for_public: bool,
-    viewer_child_id: int | None = None,
-) -> list[ShownComment]:
-    """The one query behind every page that shows comments (the child's results, the guardian's page, the
-    staff results): approved or redacted comments only, newest first.
-
-    `for_public` (children's and guardians' pages): a child's comment is quoted only while the child's QUOTE
-    consent allows it now (checked by `consent.allows`), at most PUBLIC_LIMIT per question, labelled with the
-    age band only; the viewing child's own comment (`viewer_child_id`) is always theirs to see. Staff analysis
-    (`for_public=False`) is not a quote: every shown comment, with age band and group name. Guardians'
-    comments (approved) come with both, labelled apart by `author_kind`."""
-    from app.consent import service as consent
-    from app.consent.models import Purpose
-
-    query = (
-        select(Comment, Child, Group)
-        .outerjoin(Child, col(Child.id) == Comment.child_id)
-        .outerjoin(Group, col(Group.id) == Child.group_id)
-        .where(Comment.consultation_id == consultation.id, col(Comment.status).in_(SHOWN))
-        .order_by(col(Comment.created_at).desc(), col(Comment.id).desc())
-    )
-    if question_id is not None:
-        query = query.where(Comment.question_id == question_id)
-    limit = PUBLIC_LIMIT if for_public else STAFF_LIMIT
-    rows = session.exec(query).all()
-    # One query for the quote consent of every author (not one per comment).
-    quotable = consent.allowed_among(session=session, children=[c for _m, c, _g in rows if c is not None], purpose=Purpose.QUOTE) if for_public else set()
-    per_question: Counter[int | None] = Counter()
-    found = []
-    for comment, child, group in rows:
-        mine = viewer_child_id is not None and comment.child_id == viewer_child_id
-        if comment.author_kind == AuthorKind.CHILD.value and for_public and not mine and child.id not in quotable:
-            continue
-        if comment.author_kind == AuthorKind.CHILD.value:
-            if per_question[comment.question_id] >= limit:
-                continue
-            per_question[comment.question_id] += 1
-        band = child.age_band() if child is not None else None
-        found.append(ShownComment(
-            id=comment.id, question_id=comment.question_id, author_kind=comment.author_kind, text=comment.text,  # type: ignore[arg-type]
-            age_band=band.value if band is not None else None, group=group.label if group is not None and not for_public else None,
-            created_at=comment.created_at, mine=mine,
-        ))
-    return found
+# ---- reports of shown items (MOD-12) ------------------------------------------------------------------
 
 
 class ReportOutcome:
@@ -752,55 +763,49 @@ def report_reason(raw: object) -> ReportReason:
 
 
 def report(
-    *, session: Session, consultation: Consultation, comment_id: int, reporter_kind: ReporterKind, reporter_id: int,
-    reason: ReportReason, for_public: bool = True, viewer_child_id: int | None = None,
+    *, session: Session, kind: str, subject_id: int, reporter_kind: ReporterKind, reporter_id: int, reason: ReportReason,
 ) -> str:
-    """MOD-12: anyone signed in reports a comment shown to them; it is hidden at once. In the caller's
-    transaction: a conditional UPDATE puts the comment back to `pending` (only if it is approved or redacted
-    now), the report is stored, the review is flagged `reported` (first in the queue) and the report is
-    audited with the reporter's kind and id only. `consultation` is one the caller checked the reporter may
-    see; a comment not shown to this reporter there (pending, not shown, or not quoted) is "not found"."""
-    comment = session.get(Comment, comment_id, populate_existing=True)
-    if comment is None or comment.consultation_id != consultation.id:
+    """MOD-12: anyone signed in reports an item shown to them; it is hidden at once. The owner checked that
+    the reporter may see it. In the caller's transaction: a conditional UPDATE puts the item back to `pending`
+    (only if it is approved or redacted now) and the owner is told, the report is stored, the item is flagged
+    `reported` (first in the queue) and the report is audited with the reporter's kind and id only."""
+    _lock(session, kind, [subject_id])
+    item = item_of(session=session, kind=kind, subject_id=subject_id)
+    if item is None:
         raise NotFound()
-    reports = session.exec(select(ModerationReport).where(ModerationReport.comment_id == comment_id)).all()
+    reports = session.exec(select(ModerationReport).where(ModerationReport.item_id == item.id)).all()
     if any(r.reporter_kind == reporter_kind.value and r.reporter_id == reporter_id for r in reports):
         return ReportOutcome.ALREADY_REPORTED
-    if comment.status in SHOWN and comment_id not in {
-        c.id for c in shown_comments(session=session, consultation=consultation, question_id=comment.question_id,
-                                     for_public=for_public, viewer_child_id=viewer_child_id)
-        if c.author_kind == comment.author_kind
-    }:
-        raise NotFound()
     result = session.execute(
-        update(Comment).where(col(Comment.id) == comment_id, col(Comment.status).in_(SHOWN))
-        .values(status=CommentStatus.PENDING.value)
+        update(ModeratedItem).where(col(ModeratedItem.id) == item.id, col(ModeratedItem.state).in_(SHOWN_STATES))
+        .values(state=ItemState.PENDING.value)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         if reports:  # hidden by an earlier report (and perhaps decided since): say so, count nothing
             return ReportOutcome.ALREADY_HIDDEN
         raise NotFound()  # pending or not shown: nobody but its author and moderators knows it exists
-    session.refresh(comment)
+    session.refresh(item)
+    subject = _subject(session, item)
+    _tell(session, item, Outcome.PENDING)
     now = utcnow()
-    session.add(ModerationReport(comment_id=comment_id, reporter_kind=reporter_kind.value, reporter_id=reporter_id, reason=reason.value, at=now))
-    review = session.exec(select(ModerationReview).where(ModerationReview.comment_id == comment_id)).first()
-    review = review or ModerationReview(comment_id=comment_id)
-    result_of_screen = screen(comment.text)  # the words as shown (a redaction's mask included): spans fit the text
-    review.findings = [f.to_dict() for f in result_of_screen.findings]
-    review.action = result_of_screen.action.value
-    review.risk = result_of_screen.risk
-    review.queued_at = review.reported_at = now
-    review.look_again = False
-    review.first_moderator_id = None
-    review.decision = review.reason = review.note = None
-    review.decided_by_id = None
-    review.decided_at = None
-    session.add(review)
+    session.add(ModerationReport(item_id=item.id, reporter_kind=reporter_kind.value, reporter_id=reporter_id, reason=reason.value, at=now))  # type: ignore[arg-type]
+    result_of_screen = screen(subject.text)  # the words as shown (a redaction's mask included): spans fit the text
+    item.findings = [f.to_dict() for f in result_of_screen.findings]
+    item.action = result_of_screen.action.value
+    item.risk = result_of_screen.risk
+    item.digest = digest(subject.text)
+    item.queued_at = item.reported_at = now
+    item.look_again = False
+    item.first_moderator_id = None
+    item.decision = item.reason = item.note = None
+    item.decided_by_id = None
+    item.decided_at = None
+    session.add(item)
     if result_of_screen.action == Action.SAFEGUARDING_POSSIBLE:
         session.flush()
-        _list_for_officers(session, comment_id, comment.text, result_of_screen)
-    audit.record(session, actor=(reporter_kind.value, str(reporter_id)), action="moderation.reported", subject=comment,
-                 reason=reason.value, consultation_id=comment.consultation_id)
+        _list_for_officers(session, item, subject, result_of_screen)
+    audit.record(session, actor=(reporter_kind.value, str(reporter_id)), action="moderation.reported", subject=(kind, subject_id),
+                 reason=reason.value, **_scope(item))
     return ReportOutcome.REPORTED
 
 
@@ -822,48 +827,40 @@ class Counts:
     safeguarding_read_first: int = 0
 
 
-def transparency(*, session: Session, consultation: Consultation) -> dict[str, Counts]:
-    """For one consultation, children's and guardians' comments counted apart: received, approved,
-    approved with a change, not shown by reason, and the median time from queue to decision."""
-    from app.safeguarding import service as safeguarding
+AUDIENCES = ("child", "guardian")  # counted apart (the items' `author_kind`)
 
+
+def transparency(*, session: Session, kind: str, scope_id: int) -> dict[str, Counts]:
+    """For one scope (a consultation), children's and guardians' items counted apart: received, approved,
+    approved with a change, not shown by reason, and the median time from queue to decision."""
     rows = session.exec(
-        select(Comment.author_kind, Comment.status, ModerationReview.decision, ModerationReview.reason,
-               ModerationReview.queued_at, ModerationReview.decided_at, Comment.id)
-        .outerjoin(ModerationReview, col(ModerationReview.comment_id) == Comment.id)
-        .where(Comment.consultation_id == consultation.id)
+        select(ModeratedItem.author_kind, ModeratedItem.state, ModeratedItem.decision, ModeratedItem.reason,
+               ModeratedItem.queued_at, ModeratedItem.decided_at, ModeratedItem.read_first)
+        .where(ModeratedItem.subject_kind == kind, ModeratedItem.scope_id == scope_id)
     ).all()
-    listed = safeguarding.listed_comment_ids(session=session, consultation_id=consultation.id)  # type: ignore[arg-type]
-    report = {AuthorKind.CHILD.value: Counts(), AuthorKind.GUARDIAN.value: Counts()}
+    report = {audience: Counts() for audience in AUDIENCES}
     minutes: dict[str, list[float]] = {k: [] for k in report}
     reasons: dict[str, Counter[str]] = {k: Counter() for k in report}
-    for kind, status, decision, reason, queued_at, decided_at, comment_id in rows:
-        counts = report[kind]
+    for audience, state, decision, reason, queued_at, decided_at, read_first in rows:
+        counts = report[audience]
         counts.received += 1
         counts.safeguarding_cases += decision == Decision.ESCALATED.value
-        counts.safeguarding_read_first += comment_id in listed
-        if status == CommentStatus.PENDING.value:
+        counts.safeguarding_read_first += bool(read_first)
+        if state == ItemState.PENDING.value:
             counts.waiting += 1
-        elif status == CommentStatus.APPROVED.value:
+        elif state == ItemState.APPROVED.value:
             counts.approved += 1
-        elif status == CommentStatus.REDACTED.value:
+        elif state == ItemState.REDACTED.value:
             counts.changed += 1
         else:
             counts.not_shown += 1
-            reasons[kind][reason if decision == Decision.REJECTED.value and reason else "other"] += 1
-        if status != CommentStatus.PENDING.value and queued_at is not None and decided_at is not None:
-            minutes[kind].append(max(0.0, (decided_at - queued_at).total_seconds() / 60))
-    for kind, counts in report.items():
-        counts.not_shown_by_reason = {r.value: reasons[kind][r.value] for r in Reason} | {"other": reasons[kind]["other"]}
-        counts.median_minutes = round(statistics.median(minutes[kind]), 1) if minutes[kind] else None
+            reasons[audience][reason if decision == Decision.REJECTED.value and reason else "other"] += 1
+        if state != ItemState.PENDING.value and queued_at is not None and decided_at is not None:
+            minutes[audience].append(max(0.0, (decided_at - queued_at).total_seconds() / 60))
+    for audience, counts in report.items():
+        counts.not_shown_by_reason = {r.value: reasons[audience][r.value] for r in Reason} | {"other": reasons[audience]["other"]}
+        counts.median_minutes = round(statistics.median(minutes[audience]), 1) if minutes[audience] else None
     return report
-
-
-__all__ = [
-    "PAGE", "PUBLIC_LIMIT", "AlreadyDecided", "ReportOutcome", "ReportReasonNeeded", "ShownComment", "report", "report_reason", "shown_comments", "AnotherModeratorNeeded", "Backlog", "Category", "ChildState", "Decided", "MyComment",
-    "QueueItem", "ReasonNeeded", "Segment", "WordsChanged", "ask_look_again", "backlog", "backlog_for", "bulk_approve",
-    "decide", "escalate", "hold", "mask", "my_comments", "queue", "queue_item", "segments", "spans_of_words", "transparency",
-]
 
 
 def erase_reports_by(*, session: Session, child: Child, count_only: bool = False) -> int:
@@ -872,6 +869,14 @@ def erase_reports_by(*, session: Session, child: Child, count_only: bool = False
     where = (col(ModerationReport.reporter_kind) == ReporterKind.CHILD.value, col(ModerationReport.reporter_id) == child.id)
     if count_only:
         return int(session.exec(select(func.count()).select_from(ModerationReport).where(*where)).one())
-    from sqlalchemy import delete
-
     return int(session.execute(delete(ModerationReport).where(*where)).rowcount or 0)  # type: ignore[attr-defined]
+
+
+__all__ = [
+    "PAGE", "AlreadyDecided", "AnotherModeratorNeeded", "Backlog", "CannotLookAgain", "Category", "ChildState", "Counts",
+    "Decided", "MyComment", "NothingToHide", "QueueItem", "ReasonNeeded", "ReportOutcome", "ReportReasonNeeded", "Segment",
+    "WordsChanged", "ask_look_again", "backlog", "backlog_for", "bulk_approve", "decide", "digest", "erase_reports_by",
+    "escalate", "escalate_possible", "forget", "forget_child", "item_of", "mask", "my_comments", "personal_details_in", "queue", "queue_item",
+    "report", "report_reason", "return_from_safeguarding", "screen_words", "segments", "spans_of_words", "submit",
+    "transparency",
+]

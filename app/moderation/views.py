@@ -17,15 +17,17 @@ from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
 from app.consent.deps import ConsentingChild
 from app.consent.views import SignedInGuardian
+from app.consultations import actions as consultation_actions
 from app.consultations import service as consultations
 from app.consultations.models import AuthorKind
+from app.core import moderated
 from app.core.db import Id, SessionDep, form_id
 from app.core.errors import InvalidInput, NotFound, YimiError
 from app.core.i18n import N_
 from app.core.routing import Router
 from app.core.templating import NOTICES, environment, is_htmx, redirect, render
 from app.corps.deps import SignedInChild
-from app.moderation import service
+from app.moderation import actions, service
 from app.moderation.models import (
     LIMITS,
     REASON_FOR_CHILDREN,
@@ -88,11 +90,10 @@ def _queue_url(consultation_id: Id | None) -> str:
 
 def _queue_page(request: Request, session, consultation_id: Id | None, status_code: int = 200, **extra: object) -> Response:  # noqa: ANN001
     consultation = consultations.get(session=session, consultation_id=consultation_id) if consultation_id else None
-    items = service.queue(session=session, consultation_id=consultation_id)
-    session.commit()  # reviews screened on first sight (comments stored before screening) are kept
+    items = actions.queue(session=session, consultation_id=consultation_id)  # items kept from before screening: screened now
     return render(request, QUEUE, {
         "items": items, "consultation": consultation, "consultation_id": consultation_id,
-        "shown": ",".join(str(i.comment.id) for i in items), "backlog": service.backlog(session=session),
+        "shown": ",".join(str(i.subject.id) for i in items), "backlog": service.backlog(session=session),
         "text_of": consultations.text_of, **_labels(), **extra,
     }, status_code=status_code)
 
@@ -121,7 +122,23 @@ def _spans(form: FormData) -> list[tuple[int, int]]:
 def decide(
     request: Request, comment_id: Id, session: SessionDep, user: Moderator, form: Annotated[FormData, Depends(_form)]
 ) -> Response:
-    """One decision. htmx: the row is replaced by the next comment (or by why nothing changed)."""
+    """One decision on a comment. htmx: the row is replaced by the next comment (or by why nothing changed)."""
+    return _decide(request, session, user, form, consultations.COMMENT, comment_id)
+
+
+@router.post("/moderation/items/{kind}/{subject_id}/decide")
+def decide_item(
+    request: Request, kind: str, subject_id: Id, session: SessionDep, user: Moderator, form: Annotated[FormData, Depends(_form)]
+) -> Response:
+    """One decision on an item of any registered kind (issue 15): the same as a comment's."""
+    try:
+        moderated.kind(kind)
+    except moderated.UnknownKind:
+        raise NotFound() from None
+    return _decide(request, session, user, form, kind, subject_id)
+
+
+def _decide(request: Request, session, user: StaffUser, form: FormData, kind: str, comment_id: int) -> Response:  # noqa: ANN001
     consultation_id = form_id(form.get("consultation_id"))
     seen = form.get("seen")
     try:
@@ -136,17 +153,15 @@ def decide(
     try:
         if decision is None:
             raise service.ReasonNeeded(N_("Please choose a decision."))
-        service.decide(
-            session=session, moderator=user, comment_id=comment_id, decision=decision, reason=reason,
+        actions.decide(
+            session=session, moderator=user, kind=kind, subject_id=comment_id, decision=decision, reason=reason,
             note=typed["note"], spans=_spans(form), words=typed["words"],
             seen_text=str(seen) if seen is not None else None,
         )
-        session.commit()
     except YimiError as exc:  # nothing was written: the compare-and-swap matched no row, or a check refused first
         if not is_htmx(request):
             if not isinstance(exc, InvalidInput):
                 raise
-            session.rollback()
             return _queue_page(request, session, consultation_id, status_code=exc.status_code, error=exc, error_for=comment_id, typed=typed)
         error = exc
     if not is_htmx(request):
@@ -155,15 +170,14 @@ def decide(
     context = {"consultation_id": consultation_id, "text_of": consultations.text_of, **_labels()}
     if error is not None and not isinstance(error, service.AlreadyDecided | service.WordsChanged):
         # Something to fix on this comment (a reason, the parts to hide, another moderator): the same row, with why.
-        context.update(items=[service.queue_item(session=session, comment_id=comment_id)], error=error, shown=",".join(map(str, shown)),
+        context.update(items=[service.queue_item(session=session, kind=kind, subject_id=comment_id)], error=error, shown=",".join(map(str, shown)),
                        error_for=comment_id, typed=typed)
         return render(request, QUEUE, context, block="swap")
     if isinstance(error, service.WordsChanged):
-        nexts = [service.queue_item(session=session, comment_id=comment_id)]
+        nexts = [service.queue_item(session=session, kind=kind, subject_id=comment_id)]
     else:
-        nexts = service.queue(session=session, consultation_id=consultation_id, limit=1, exclude=[*shown, comment_id])
-    session.commit()
-    shown = [i for i in shown if i != comment_id] + [i.comment.id for i in nexts if i.comment.id not in shown]
+        nexts = actions.queue(session=session, consultation_id=consultation_id, limit=1, exclude=[*shown, comment_id])
+    shown = [i for i in shown if i != comment_id] + [i.subject.id for i in nexts if i.subject.id not in shown]
     context.update(items=nexts, error=error, decided=decision if error is None else None, shown=",".join(map(str, shown)),
                    backlog=service.backlog(session=session), swapped=True)
     return render(request, QUEUE, context, block="swap")
@@ -173,8 +187,7 @@ def decide(
 def bulk_approve(request: Request, session: SessionDep, user: Moderator, form: Annotated[FormData, Depends(_form)]) -> Response:
     """Approve every selected comment that has no finding; the others stay in the queue."""
     ids = [i for i in (form_id(x) for x in form.getlist("comment_id")) if i]
-    service.bulk_approve(session=session, moderator=user, comment_ids=ids)
-    session.commit()
+    actions.bulk_approve(session=session, moderator=user, kind=consultations.COMMENT, subject_ids=ids)
     return redirect(f"{_queue_url(form_id(form.get('consultation_id')))}?done=bulk_approved")
 
 
@@ -185,7 +198,7 @@ def bulk_approve(request: Request, session: SessionDep, user: Moderator, form: A
 def my_comments(request: Request, session: SessionDep, child: ConsentingChild) -> Response:
     """MOD-03, MOD-20, MOD-21: the child's own comments and what became of each, in child words."""
     return render(request, "moderation/my_comments.html", {
-        "comments": service.my_comments(session=session, child=child), "states": service.ChildState,
+        "comments": service.my_comments(session=session, child=child, kind=consultations.COMMENT), "states": service.ChildState,
     })
 
 
@@ -195,11 +208,10 @@ def child_report(
 ) -> Response:
     """MOD-12: a child reports a comment shown on their results page; it is hidden at once."""
     consultation = consultations.for_child_to_answer(session=session, child=child, consultation_id=form_id(form.get("consultation_id")) or 0)
-    outcome = service.report(
+    outcome = consultation_actions.report_comment(
         session=session, consultation=consultation, comment_id=comment_id, reporter_kind=ReporterKind.CHILD,
         reporter_id=child.id, reason=service.report_reason(form.get("reason")), viewer_child_id=child.id,  # type: ignore[arg-type]
     )
-    session.commit()
     return redirect(f"/me/consultations/{consultation.id}/results?done={outcome}")
 
 
@@ -209,19 +221,17 @@ def staff_report(
 ) -> Response:
     """MOD-12: a staff member reports a shown comment (staff results page); it is hidden at once."""
     consultation = consultations.get(session=session, consultation_id=form_id(form.get("consultation_id")) or 0)
-    outcome = service.report(
+    outcome = consultation_actions.report_comment(
         session=session, consultation=consultation, comment_id=comment_id, reporter_kind=ReporterKind.STAFF,
         reporter_id=user.id, reason=service.report_reason(form.get("reason")), for_public=False,  # type: ignore[arg-type]
     )
-    session.commit()
     return redirect(f"/consultations/{consultation.id}/results?done={outcome}")
 
 
 @router.post("/me/comments/{comment_id}/look-again")
 def look_again(request: Request, comment_id: Id, session: SessionDep, child: ConsentingChild) -> Response:
     """MOD-21 / DP-16: ask for a person to look again; a different moderator decides."""
-    service.ask_look_again(session=session, child=child, comment_id=comment_id)
-    session.commit()
+    actions.ask_look_again(session=session, child=child, kind=consultations.COMMENT, subject_id=comment_id)
     return redirect("/me/comments?done=look_again")
 
 
@@ -232,7 +242,7 @@ def _transparency(request: Request, session, consultation_id: Id, *, staff_view:
     consultation = consultations.get(session=session, consultation_id=consultation_id)
     if not staff_view and consultation.scheduled_at is None:
         raise NotFound()  # a draft is nobody's business but staff's
-    report = service.transparency(session=session, consultation=consultation)
+    report = service.transparency(session=session, kind=consultations.COMMENT, scope_id=consultation.id)  # type: ignore[arg-type]
     # A child reads the same counts in words for 6–9 (issue 18), with the family's comments in one line.
     return render(request, "moderation/transparency_child.html" if for_child else "moderation/transparency.html", {
         "consultation": consultation, "title": consultations.text_of(consultation.title), "back": back,

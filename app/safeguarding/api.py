@@ -11,7 +11,7 @@ from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission
 from app.core.db import Id, SessionDep
 from app.core.routing import Router
-from app.safeguarding import service
+from app.safeguarding import actions, service
 from app.safeguarding.models import (
     Acknowledged,
     ActionIn,
@@ -65,7 +65,7 @@ def get_case(case_id: Id, session: SessionDep, user: Overseer) -> CaseOut:
 @router.post("/cases/{case_id}/acknowledge", response_model=Acknowledged)
 def acknowledge(case_id: Id, session: SessionDep, user: Officer) -> Acknowledged:
     """The first officer takes the case; a later one gets `first: false` and who acknowledged first."""
-    done = service.acknowledge(session=session, officer=user, case=service.get_case(session=session, case_id=case_id))
+    done = actions.acknowledge(session=session, officer=user, case=service.get_case(session=session, case_id=case_id))
     return Acknowledged(case=_summary(done.case), first=done.first, acknowledged_by=done.by)
 
 
@@ -74,20 +74,20 @@ def add_action(case_id: Id, data: ActionIn, session: SessionDep, user: Officer) 
     """Record a step (assessed, facilitator_contacted, emergency_110/120, report_police/civil_affairs/education
     with `reference`, guardian_contacted / guardian_not_contacted, note)."""
     case = service.get_case(session=session, case_id=case_id)
-    action = service.add_action(session=session, officer=user, case=case, kind=data.kind, reference=data.reference, note=data.note, assessment=data.assessment)
+    action = actions.add_action(session=session, officer=user, case=case, kind=data.kind, reference=data.reference, note=data.note, assessment=data.assessment)
     return ActionOut.model_validate(action)
 
 
 @router.post("/cases/{case_id}/close", response_model=CaseOut)
 def close(case_id: Id, data: CloseIn, session: SessionDep, user: Officer) -> CaseOut:
-    case = service.close(session=session, officer=user, case=service.get_case(session=session, case_id=case_id), outcome=data.outcome, note=data.note)
+    case = actions.close(session=session, officer=user, case=service.get_case(session=session, case_id=case_id), outcome=data.outcome, note=data.note)
     return _full(session, case)
 
 
 @router.post("/cases/{case_id}/reidentify", response_model=IdentityOut)
 def reidentify(case_id: Id, data: ReidentifyIn, session: SessionDep, user: Officer) -> IdentityOut:
     """The child's identity record behind an open case, with a reason; every view is logged (SG-03)."""
-    found = service.reidentify(session=session, officer=user, case=service.get_case(session=session, case_id=case_id), reason=data.reason)
+    found = actions.reidentify(session=session, officer=user, case=service.get_case(session=session, case_id=case_id), reason=data.reason)
     return IdentityOut(case_id=found.case.id, child_id=found.child.id, pseudonym=found.child.display_name,  # type: ignore[arg-type]
                        real_name=found.real_name, notes=found.notes)
 
@@ -119,12 +119,12 @@ def to_read(session: SessionDep, user: Overseer, unread: Annotated[bool, Query()
 def to_read_open_case(concern_id: Id, session: SessionDep, user: Officer) -> CaseSummary:
     """One tap: open a case from the words (the officers are alerted as for any case). 409 if another officer
     read them first."""
-    case = service.open_case_from_possible(session=session, officer=user, concern=service.get_possible(session=session, concern_id=concern_id))
+    case = actions.open_case_from_possible(session=session, officer=user, concern=service.get_possible(session=session, concern_id=concern_id))
     return _summary(case)
 
 
 @router.post("/to-read/{concern_id}/return", response_model=PossibleConcernOut)
 def to_read_return(concern_id: Id, session: SessionDep, user: Officer) -> PossibleConcernOut:
     """One tap: no safeguarding matter; the comment goes back to normal moderation. 409 if already read."""
-    concern = service.return_possible(session=session, officer=user, concern=service.get_possible(session=session, concern_id=concern_id))
+    concern = actions.return_possible(session=session, officer=user, concern=service.get_possible(session=session, concern_id=concern_id))
     return _to_read_out(service.to_read_item(session=session, concern=concern))

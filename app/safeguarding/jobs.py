@@ -6,7 +6,7 @@ import datetime as dt
 
 from app.core import jobs
 from app.core.i18n import N_
-from app.safeguarding import service
+from app.safeguarding import actions
 
 ESCALATE = "safeguarding.escalate"
 ESCALATION_PERIOD = dt.timedelta(seconds=30)
@@ -15,6 +15,8 @@ ESCALATION_PERIOD = dt.timedelta(seconds=30)
 @jobs.handler(ESCALATE, periodic=ESCALATION_PERIOD, label=N_("Escalating safeguarding alerts nobody acted on"))
 def escalate(ctx: jobs.JobContext) -> tuple[int, int]:
     """How many cases, and how many words to read, were escalated."""
-    cases = service.escalate_due(session=ctx.session)
-    unread = service.escalate_unread_due(session=ctx.session)
+    # Inside the job's unit of work the actions' per-case transactions join it: all escalations of a round commit
+    # with the job (each one still settled by its conditional UPDATE).
+    cases = actions.escalate_due(session=ctx.session)
+    unread = actions.escalate_unread_due(session=ctx.session)
     return cases, unread

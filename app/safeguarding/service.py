@@ -3,8 +3,8 @@ escalate to administrators when nobody acknowledges in time, the officer's workf
 
 `open_case` is the one entry point of every source (screening, a moderator's escalation, the "I need help"
 button, a facilitator's concern). It works in the caller's transaction and the caller commits, so the case,
-its alerts and its audit events are stored together or not at all. The workflow functions commit
-themselves. Settled-once steps (acknowledgement, escalation, closing) are conditional UPDATEs: the
+its alerts and its audit events are stored together or not at all. Nothing here commits or rolls back:
+each use case is an action (`app.safeguarding.actions`) that owns the unit of work. Settled-once steps (acknowledgement, escalation, closing) are conditional UPDATEs: the
 database decides who was first, whatever the number of workers.
 
 Alerts never carry the child's words or nickname (only the case number): a phone's lock screen is not an
@@ -20,13 +20,15 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission, can
-from app.core import audit
+from app.core import audit, moderated
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.core.i18n import N_, get_locale
 from app.core.validation import TextField
 from app.corps.models import Child, ChildIdentity, ChildSession, GroupSession
+from app.moderation import service as moderation
+from app.moderation.screening import screen
 from app.notifications import service as notifications
 from app.safeguarding.models import (
     NOTE,
@@ -117,8 +119,6 @@ def _subkinds(values: Sequence[str]) -> list[str]:
 
 def subkinds_of(text: str) -> list[str]:
     """The safeguarding sub-kinds the screening engine finds in `text` (for the help button's words)."""
-    from app.moderation.screening import screen
-
     if not text.strip():
         return []
     return _subkinds([str(f.subkind) for f in screen(text).findings if f.subkind is not None])
@@ -183,7 +183,7 @@ def help_request(
     *, session: Session, text: str, child: Child | None, child_session: ChildSession | None = None,
     group_session: GroupSession | None = None,
 ) -> SafeguardingCase:
-    """The "I need help" button (SG-06, CON-15): works for anyone, whatever the consent; commits. Words too
+    """The "I need help" button (SG-06, CON-15): works for anyone, whatever the consent. Words too
     long are refused kindly (nothing is stored), so that the child can shorten them and send again."""
     text = HELP_TEXT.clean(text)
     if child_session is not None and group_session is None and child_session.group_session_id is not None:
@@ -194,7 +194,6 @@ def help_request(
         group_session_id=group_session.id if group_session is not None else None,
         subkinds=subkinds_of(text),
     )
-    session.commit()
     return case
 
 
@@ -229,7 +228,7 @@ def set_duty(
     *, session: Session, user: StaffUser, on_duty: bool, alert_channel: str, alert_contact: str | None
 ) -> SafeguardingDuty:
     """An officer's duty and alert contact; an administrator's escalation contact (on duty means nothing for
-    them). Commits."""
+    them)."""
     try:
         channel = AlertChannel(alert_channel)
     except ValueError as exc:
@@ -249,7 +248,6 @@ def set_duty(
     session.add(duty)
     audit.record(session, actor=user, action="safeguarding.duty_set", subject=duty, on_duty=duty.on_duty,
                  channel=channel.value, has_contact=contact is not None)
-    session.commit()
     return duty
 
 
@@ -298,48 +296,48 @@ def alert_officers(*, session: Session, case: SafeguardingCase) -> list[int]:
 # ---- escalation (SG-01: not acknowledged in time) ----------------------------------------------------
 
 
-def escalate_due(*, session: Session, now: dt.datetime | None = None) -> int:
-    """Escalate every case nobody acknowledged within YIMI_SAFEGUARDING_ACK_MINUTES to the administrators
-    (in-app banner and a message to each administrator with a contact in the duty table). Idempotent: the
-    conditional UPDATE settles each escalation once, whatever the number of workers. Commits."""
-    now = now or utcnow()
+def cases_due(*, session: Session, now: dt.datetime) -> list[int]:
+    """The cases nobody acknowledged within YIMI_SAFEGUARDING_ACK_MINUTES and not escalated yet."""
     cutoff = now - dt.timedelta(minutes=get_settings().safeguarding_ack_minutes)
-    due = session.exec(
+    return [i for i in session.exec(
         select(SafeguardingCase.id).where(
             col(SafeguardingCase.escalated_at).is_(None), col(SafeguardingCase.acknowledged_at).is_(None),
             col(SafeguardingCase.closed_at).is_(None), col(SafeguardingCase.created_at) <= cutoff,
         ).order_by(col(SafeguardingCase.id))
-    ).all()
-    escalated = 0
-    for case_id in due:
-        moved = session.execute(
-            update(SafeguardingCase)
-            .where(
-                col(SafeguardingCase.id) == case_id, col(SafeguardingCase.escalated_at).is_(None),
-                col(SafeguardingCase.acknowledged_at).is_(None), col(SafeguardingCase.closed_at).is_(None),
-                col(SafeguardingCase.created_at) <= cutoff,
-            )
-            .values(escalated_at=now)
-            .execution_options(synchronize_session=False)
+    ).all() if i is not None]
+
+
+def escalate_case(*, session: Session, case_id: int, now: dt.datetime) -> bool:
+    """Escalate one case nobody acknowledged in time to the administrators (in-app banner and a message to
+    each administrator with a contact in the duty table). The conditional UPDATE settles each escalation once,
+    whatever the number of workers. Returns whether this call escalated it."""
+    cutoff = now - dt.timedelta(minutes=get_settings().safeguarding_ack_minutes)
+    moved = session.execute(
+        update(SafeguardingCase)
+        .where(
+            col(SafeguardingCase.id) == case_id, col(SafeguardingCase.escalated_at).is_(None),
+            col(SafeguardingCase.acknowledged_at).is_(None), col(SafeguardingCase.closed_at).is_(None),
+            col(SafeguardingCase.created_at) <= cutoff,
         )
-        if moved.rowcount != 1:  # type: ignore[attr-defined]
-            continue
-        case = session.get_one(SafeguardingCase, case_id)
-        session.refresh(case)
-        admins = administrators(session=session)
-        found = duties(session=session, user_ids=[a.id for a in admins if a.id is not None])
-        told = []
-        for admin in admins:
-            duty = found.get(admin.id)  # type: ignore[arg-type]
-            if duty is not None and duty.alert_contact:
-                _enqueue(session, case, duty, kind=ESCALATION_KIND, escalation=True)
-                told.append(admin.id)
-        session.add(SafeguardingAction(case_id=case_id, kind=ActionKind.ESCALATED.value, at=now))
-        audit.record(session, actor=None, action="safeguarding.escalated", subject=case, administrators=told,
-                     minutes=get_settings().safeguarding_ack_minutes)
-        session.commit()
-        escalated += 1
-    return escalated
+        .values(escalated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    case = session.get_one(SafeguardingCase, case_id)
+    session.refresh(case)
+    admins = administrators(session=session)
+    found = duties(session=session, user_ids=[a.id for a in admins if a.id is not None])
+    told = []
+    for admin in admins:
+        duty = found.get(admin.id)  # type: ignore[arg-type]
+        if duty is not None and duty.alert_contact:
+            _enqueue(session, case, duty, kind=ESCALATION_KIND, escalation=True)
+            told.append(admin.id)
+    session.add(SafeguardingAction(case_id=case_id, kind=ActionKind.ESCALATED.value, at=now))
+    audit.record(session, actor=None, action="safeguarding.escalated", subject=case, administrators=told,
+                 minutes=get_settings().safeguarding_ack_minutes)
+    return True
 
 
 # ---- the in-app banner ------------------------------------------------------------------------------
@@ -441,7 +439,7 @@ def _open(case: SafeguardingCase) -> None:
 
 
 def acknowledge(*, session: Session, officer: StaffUser, case: SafeguardingCase) -> Acknowledgement:
-    """The first officer to acknowledge takes the case (a conditional UPDATE); the second is told who. Commits."""
+    """The first officer to acknowledge takes the case (a conditional UPDATE); the second is told who."""
     _open(case)
     now = utcnow()
     moved = session.execute(
@@ -454,7 +452,7 @@ def acknowledge(*, session: Session, officer: StaffUser, case: SafeguardingCase)
     if first:
         session.add(SafeguardingAction(case_id=case.id, kind=ActionKind.ACKNOWLEDGED.value, actor_id=officer.id, at=now))  # type: ignore[arg-type]
         audit.record(session, actor=officer, action="safeguarding.acknowledged", subject=("safeguarding_case", case.id))
-    session.commit()
+    session.flush()
     session.refresh(case)
     by = names(session=session, user_ids=[case.acknowledged_by_id]).get(case.acknowledged_by_id or 0, "")
     return Acknowledgement(case, first, by)
@@ -465,7 +463,7 @@ def add_action(
     reference: str | None = None, note: str | None = None, assessment: Assessment | str | None = None,
 ) -> SafeguardingAction:
     """Record one step: an assessment, a call, a mandatory report (with its reference), a guardian decision,
-    a note. Appended, never changed. Commits."""
+    a note. Appended, never changed."""
     _open(case)
     if case.acknowledged_at is None:
         raise NotAcknowledged()
@@ -500,12 +498,11 @@ def add_action(
     session.flush()
     audit.record(session, actor=officer, action=f"safeguarding.{kind.value}", subject=case, action_id=action.id,
                  reference=reference, assessment=chosen.value if chosen else None, with_note=note is not None)
-    session.commit()
     return action
 
 
 def close(*, session: Session, officer: StaffUser, case: SafeguardingCase, outcome: Outcome | str, note: str | None = None) -> SafeguardingCase:
-    """Close with an outcome, once (a conditional UPDATE). Commits."""
+    """Close with an outcome, once (a conditional UPDATE)."""
     _open(case)
     if case.acknowledged_at is None:
         raise NotAcknowledged()
@@ -522,11 +519,10 @@ def close(*, session: Session, officer: StaffUser, case: SafeguardingCase, outco
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
         raise CaseClosed()
     session.add(SafeguardingAction(case_id=case.id, kind=ActionKind.CLOSED.value, note=note, reference=outcome.value, actor_id=officer.id, at=now))  # type: ignore[arg-type]
     audit.record(session, actor=officer, action="safeguarding.closed", subject=("safeguarding_case", case.id), outcome=outcome.value)
-    session.commit()
+    session.flush()
     session.refresh(case)
     return case
 
@@ -543,7 +539,7 @@ class Identity:
 
 
 def reidentify(*, session: Session, officer: StaffUser, case: SafeguardingCase, reason: str) -> Identity:
-    """Only a safeguarding officer, only on an open case, only with a reason; every view logged. Commits."""
+    """Only a safeguarding officer, only on an open case, only with a reason; every view logged."""
     if not can(officer, Permission.SAFEGUARD) or case.closed_at is not None:
         raise ReidentificationRefused()
     reason = REASON.clean(reason, error=ReasonNeeded)
@@ -556,7 +552,6 @@ def reidentify(*, session: Session, officer: StaffUser, case: SafeguardingCase, 
     session.flush()
     audit.record(session, actor=officer, action="safeguarding.reidentified", subject=case, reidentification_id=row.id,
                  child_id=child.id, reason=reason)
-    session.commit()
     return Identity(case, child, identity.real_name if identity else None, identity.notes if identity else None)
 
 
@@ -700,16 +695,14 @@ def _mark_read(session: Session, concern: PossibleConcern, officer: StaffUser, o
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
         raise AlreadyRead()
     return now
 
 
 def open_case_from_possible(*, session: Session, officer: StaffUser, concern: PossibleConcern) -> SafeguardingCase:
     """One tap: the words become a case (alerting the officers as any case does), the comment leaves
-    moderation unpublished if its words are still the ones flagged, and both steps are audited. Commits."""
+    moderation unpublished if its words are still the ones flagged, and both steps are audited."""
     from app.consultations.models import Comment
-    from app.moderation import service as moderation
 
     _mark_read(session, concern, officer, ReadingOutcome.CASE_OPENED)
     comment = session.get(Comment, concern.comment_id, populate_existing=True)
@@ -721,31 +714,24 @@ def open_case_from_possible(*, session: Session, officer: StaffUser, concern: Po
     session.execute(update(PossibleConcern).where(col(PossibleConcern.id) == concern.id).values(case_id=case.id)
                     .execution_options(synchronize_session=False))
     if comment is not None:
-        moderation.escalate_possible(session=session, officer=officer, comment=comment, words=concern.words)
+        moderation.escalate_possible(session=session, officer=officer, kind=COMMENT, subject_id=comment.id, words=concern.words)  # type: ignore[arg-type]
     audit.record(session, actor=officer, action="safeguarding.possible_case_opened", subject=("possible_concern", concern.id),
                  case_id=case.id, comment_id=concern.comment_id)
-    session.commit()
+    session.flush()
     session.refresh(concern)
     return case
 
 
 def return_possible(*, session: Session, officer: StaffUser, concern: PossibleConcern) -> PossibleConcern:
     """One tap: not a safeguarding matter; the comment goes back to the normal moderation queue (held, as
-    every comment is, until a moderator decides). Audited. Commits."""
-    from app.moderation import service as moderation
-
+    every comment is, until a moderator decides). Audited."""
     _mark_read(session, concern, officer, ReadingOutcome.RETURNED)
-    moderation.return_from_safeguarding(session=session, comment_id=concern.comment_id)
+    moderation.return_from_safeguarding(session=session, kind=COMMENT, subject_id=concern.comment_id)
     audit.record(session, actor=officer, action="safeguarding.possible_returned", subject=("possible_concern", concern.id),
                  comment_id=concern.comment_id)
-    session.commit()
+    session.flush()
     session.refresh(concern)
     return concern
-
-
-def listed_comment_ids(*, session: Session, consultation_id: int) -> set[int]:
-    """The comments of a consultation that went on the "please read" list (for the transparency counts)."""
-    return set(session.exec(select(PossibleConcern.comment_id).where(PossibleConcern.consultation_id == consultation_id)).all())
 
 
 def unread_count(*, session: Session, escalated_only: bool = False) -> int:
@@ -755,47 +741,47 @@ def unread_count(*, session: Session, escalated_only: bool = False) -> int:
     return int(session.exec(query).one() or 0)
 
 
-def escalate_unread_due(*, session: Session, now: dt.datetime | None = None) -> int:
-    """Words on the "please read" list nobody read within YIMI_SAFEGUARDING_REVIEW_MINUTES go to the
-    administrators (banner and a message to each with a contact), once each (a conditional UPDATE). Commits."""
-    now = now or utcnow()
-    minutes = get_settings().safeguarding_review_minutes
-    cutoff = now - dt.timedelta(minutes=minutes)
-    due = session.exec(
+def concerns_due(*, session: Session, now: dt.datetime) -> list[int]:
+    """Words on the "please read" list nobody read within YIMI_SAFEGUARDING_REVIEW_MINUTES, not escalated yet."""
+    cutoff = now - dt.timedelta(minutes=get_settings().safeguarding_review_minutes)
+    return [i for i in session.exec(
         select(PossibleConcern.id).where(
             col(PossibleConcern.read_at).is_(None), col(PossibleConcern.escalated_at).is_(None),
             col(PossibleConcern.listed_at) <= cutoff,
         ).order_by(col(PossibleConcern.id))
-    ).all()
-    escalated = 0
-    for concern_id in due:
-        moved = session.execute(
-            update(PossibleConcern)
-            .where(col(PossibleConcern.id) == concern_id, col(PossibleConcern.read_at).is_(None),
-                   col(PossibleConcern.escalated_at).is_(None), col(PossibleConcern.listed_at) <= cutoff)
-            .values(escalated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if moved.rowcount != 1:  # type: ignore[attr-defined]
-            continue
-        concern = session.get_one(PossibleConcern, concern_id, populate_existing=True)
-        admins = administrators(session=session)
-        found = duties(session=session, user_ids=[a.id for a in admins if a.id is not None])
-        told = []
-        for admin in admins:
-            duty = found.get(admin.id)  # type: ignore[arg-type]
-            if duty is not None and duty.alert_contact:
-                subject, body = _reading_escalation_text(concern)
-                notifications.enqueue(
-                    session=session, channel=duty.alert_channel, recipient=duty.alert_contact, kind=POSSIBLE_ESCALATION_KIND,
-                    locale=get_locale(), subject=subject, body=body, idempotency_key=f"{POSSIBLE_ESCALATION_KIND}:{concern.id}:{duty.user_id}",
-                )
-                told.append(admin.id)
-        audit.record(session, actor=None, action="safeguarding.possible_escalated", subject=("possible_concern", concern_id),
-                     administrators=told, minutes=minutes)
-        session.commit()
-        escalated += 1
-    return escalated
+    ).all() if i is not None]
+
+
+def escalate_unread(*, session: Session, concern_id: int, now: dt.datetime) -> bool:
+    """Words not read in time go to the administrators (banner and a message to each with a contact), once
+    (a conditional UPDATE). Returns whether this call escalated them."""
+    minutes = get_settings().safeguarding_review_minutes
+    cutoff = now - dt.timedelta(minutes=minutes)
+    moved = session.execute(
+        update(PossibleConcern)
+        .where(col(PossibleConcern.id) == concern_id, col(PossibleConcern.read_at).is_(None),
+               col(PossibleConcern.escalated_at).is_(None), col(PossibleConcern.listed_at) <= cutoff)
+        .values(escalated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    concern = session.get_one(PossibleConcern, concern_id, populate_existing=True)
+    admins = administrators(session=session)
+    found = duties(session=session, user_ids=[a.id for a in admins if a.id is not None])
+    told = []
+    for admin in admins:
+        duty = found.get(admin.id)  # type: ignore[arg-type]
+        if duty is not None and duty.alert_contact:
+            subject, body = _reading_escalation_text(concern)
+            notifications.enqueue(
+                session=session, channel=duty.alert_channel, recipient=duty.alert_contact, kind=POSSIBLE_ESCALATION_KIND,
+                locale=get_locale(), subject=subject, body=body, idempotency_key=f"{POSSIBLE_ESCALATION_KIND}:{concern.id}:{duty.user_id}",
+            )
+            told.append(admin.id)
+    audit.record(session, actor=None, action="safeguarding.possible_escalated", subject=("possible_concern", concern_id),
+                 administrators=told, minutes=minutes)
+    return True
 
 
 def _reading_escalation_text(concern: PossibleConcern) -> tuple[str, str]:
@@ -807,3 +793,36 @@ def _reading_escalation_text(concern: PossibleConcern) -> tuple[str, str]:
         gettext("Words on the safeguarding officers' \"please read\" list (%(number)s) have not been read in time. "
                 "Please open Yimi now and make sure an officer reads them.", number=concern.number),
     )
+
+
+# ---- what moderation passes to safeguarding (SG-01, issue 14), registered with app.core.moderated ----------
+
+COMMENT = "comment"  # the kind whose items safeguarding keeps by comment (cases and the "please read" list)
+
+
+def _case_from_moderation(
+    *, session: Session, kind: str, subject: moderated.Subject, moderator: StaffUser | None, subkinds: Sequence[str],
+) -> None:
+    """Moderation passes words on (screening found them certain, or a moderator escalated them): a case with
+    the exact words, the child and where they were written (SG-03)."""
+    child = session.get(Child, subject.child_id) if subject.child_id is not None else None
+    open_case(
+        session=session, source=CaseSource.MODERATOR if moderator is not None else CaseSource.SCREENING, words=subject.text,
+        child=child, consultation_id=subject.scope_id, comment_id=subject.id if kind == COMMENT else None,
+        subkinds=subkinds, actor=moderator,
+    )
+
+
+def _possible_from_moderation(
+    *, session: Session, kind: str, subject: moderated.Subject, words: str, subkinds: Sequence[str], score: float,
+) -> None:
+    """Screening found words possibly worrying: on the officers' "please read" list (kept by comment). Words of
+    another kind have no list yet: they go to the moderators' queue with the finding shown, for a person to
+    pass on (never shown before a moderator decides, MOD-01)."""
+    if kind != COMMENT:
+        moderation.return_from_safeguarding(session=session, kind=kind, subject_id=subject.id)
+        return
+    list_possible(session=session, comment_id=subject.id, consultation_id=subject.scope_id, words=words, subkinds=subkinds, score=score)
+
+
+moderated.register_escalation(open_case=_case_from_moderation, list_possible=_possible_from_moderation)

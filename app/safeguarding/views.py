@@ -21,7 +21,7 @@ from app.core.routing import Router
 from app.core.templating import NOTICES, environment, redirect, render
 from app.core.validation import FormText
 from app.corps.deps import SignedInChild
-from app.safeguarding import service
+from app.safeguarding import actions, service
 from app.safeguarding.models import (
     ACTION_LABELS,
     ASSESSMENT_LABELS,
@@ -116,7 +116,7 @@ def _send_help(request: Request, session: SessionDep, text: str) -> Response:
         # Never an error page for a child asking for help: the calm screen, saying a grown-up was already told.
         return _calm(request, again=True, status_code=429)
     child = getattr(request.state, "child", None)
-    service.help_request(
+    actions.help_request(
         session=session, text=text, child=child, child_session=getattr(request.state, "child_session", None) if child else None,
         group_session=getattr(request.state, "group_session", None),
     )
@@ -151,12 +151,10 @@ def facilitator_concern(
 
     child: Child = corps.get_child(session=session, child_id=child_id, user=user)  # another group's child: "not found"
     try:
-        service.facilitator_concern(session=session, facilitator=user, child=child, text=text)
+        actions.facilitator_concern(session=session, facilitator=user, child=child, text=text)
     except InvalidInput as exc:  # the child's page again, with the words in the box and what to change
-        session.rollback()
         return child_page_response(request, session, user, child, status_code=exc.status_code,
                                    concern_text=text, concern_error=exc.detail, concern_error_vars=exc.variables)
-    session.commit()
     return redirect(f"/corps/children/{child_id}?done=concern_sent")
 
 
@@ -202,7 +200,7 @@ def case_page(request: Request, case_id: Id, session: SessionDep, user: Overseer
 def case_acknowledge(request: Request, case_id: Id, session: SessionDep, user: Officer) -> Response:
     case = service.get_case(session=session, case_id=case_id)
     try:
-        done = service.acknowledge(session=session, officer=user, case=case)
+        done = actions.acknowledge(session=session, officer=user, case=case)
     except Conflict as exc:
         return _case_page(request, session, user, case_id, status_code=exc.status_code, **_error(exc))
     if not done.first:
@@ -218,7 +216,7 @@ def case_action(
 ) -> Response:
     case = service.get_case(session=session, case_id=case_id)
     try:
-        service.add_action(session=session, officer=user, case=case, kind=kind, reference=reference, note=note, assessment=assessment or None)
+        actions.add_action(session=session, officer=user, case=case, kind=kind, reference=reference, note=note, assessment=assessment or None)
     except (InvalidInput, Conflict) as exc:
         form = {"kind": kind, "reference": reference, "note": note, "assessment": assessment}
         return _case_page(request, session, user, case_id, status_code=exc.status_code, form=form, **_error(exc))
@@ -232,7 +230,7 @@ def case_close(
 ) -> Response:
     case = service.get_case(session=session, case_id=case_id)
     try:
-        service.close(session=session, officer=user, case=case, outcome=outcome, note=note)
+        actions.close(session=session, officer=user, case=case, outcome=outcome, note=note)
     except (InvalidInput, Conflict) as exc:
         return _case_page(request, session, user, case_id, status_code=exc.status_code, close_form={"outcome": outcome, "note": note}, **_error(exc))
     return redirect(f"/safeguarding/cases/{case_id}?done=case_closed")
@@ -257,7 +255,7 @@ def identity_read(
 ) -> Response:
     case = service.get_case(session=session, case_id=case_id)
     try:
-        found = service.reidentify(session=session, officer=user, case=case, reason=reason)
+        found = actions.reidentify(session=session, officer=user, case=case, reason=reason)
     except (InvalidInput, Conflict) as exc:
         return _identity_page(request, session, case_id, status_code=exc.status_code, reason=reason, **_error(exc))
     return _identity_page(request, session, case_id, identity=found)
@@ -288,7 +286,7 @@ def duty_save(
     alert_contact: Annotated[str, FormText(service.ALERT_CONTACT.label)] = "",
 ) -> Response:
     try:
-        service.set_duty(session=session, user=user, on_duty=on_duty == "1", alert_channel=alert_channel, alert_contact=alert_contact)
+        actions.set_duty(session=session, user=user, on_duty=on_duty == "1", alert_channel=alert_channel, alert_contact=alert_contact)
     except InvalidInput as exc:
         form = {"on_duty": on_duty == "1", "alert_channel": alert_channel, "alert_contact": alert_contact}
         return _duty_page(request, session, user, status_code=exc.status_code, form=form, **_error(exc))
@@ -321,7 +319,7 @@ def to_read_page(request: Request, session: SessionDep, user: Overseer) -> Respo
 def to_read_open_case(request: Request, concern_id: Id, session: SessionDep, user: Officer) -> Response:
     concern = service.get_possible(session=session, concern_id=concern_id)
     try:
-        case = service.open_case_from_possible(session=session, officer=user, concern=concern)
+        case = actions.open_case_from_possible(session=session, officer=user, concern=concern)
     except Conflict as exc:
         return _to_read_page(request, session, user, status_code=exc.status_code, **_error(exc))
     return redirect(f"/safeguarding/cases/{case.id}?done=case_opened_from_reading")
@@ -331,7 +329,7 @@ def to_read_open_case(request: Request, concern_id: Id, session: SessionDep, use
 def to_read_return(request: Request, concern_id: Id, session: SessionDep, user: Officer) -> Response:
     concern = service.get_possible(session=session, concern_id=concern_id)
     try:
-        service.return_possible(session=session, officer=user, concern=concern)
+        actions.return_possible(session=session, officer=user, concern=concern)
     except Conflict as exc:
         return _to_read_page(request, session, user, status_code=exc.status_code, **_error(exc))
     return redirect("/safeguarding/to-read?done=reading_returned")

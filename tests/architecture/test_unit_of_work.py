@@ -19,7 +19,7 @@ APP = Path(__file__).resolve().parents[2] / "app"
 NOT_SERVICES = {"actions.py", "views.py", "api.py", "deps.py", "models.py", "cli.py", "main.py", "demo.py", "__init__.py"}
 # Modules still being moved to actions (issue 15). Each entry is a promise: this set only ever shrinks.
 NOT_YET: set[str] = {
-    "safeguarding/service.py", "consultations/service.py",
+    "consultations/service.py",
 }
 
 

@@ -84,9 +84,9 @@ def test_my_comments_and_transparency_are_accessible(page: Page, live_server: st
     room, consultation, moderator = _seed(session)
     comments = {c.child_id: c for c in session.exec(select(Comment)).all()}
     child, code = room.children[3]
-    service.decide(session=session, moderator=moderator, comment_id=comments[child.id].id, decision=Decision.REJECTED,
+    service.decide(session=session, moderator=moderator, kind="comment", subject_id=comments[child.id].id, decision=Decision.REJECTED,
                    reason=Reason.PERSONAL_INFORMATION)
-    service.decide(session=session, moderator=moderator, comment_id=comments[room.children[0][0].id].id, decision=Decision.APPROVED)
+    service.decide(session=session, moderator=moderator, kind="comment", subject_id=comments[room.children[0][0].id].id, decision=Decision.APPROVED)
     session.commit()
     # The child signs in on the tablet and finds "My comments" on their page.
     sign_in(page, live_server, room.facilitator.username)

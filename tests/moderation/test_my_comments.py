@@ -13,7 +13,7 @@ from app.consultations import service as consultations
 from app.consultations.models import AnswerIn, Channel, Comment, CommentStatus, QuestionIn, QuestionKind
 from app.core.audit import AuditEvent
 from app.moderation import service
-from app.moderation.models import REASON_FOR_CHILDREN, Decision, ModerationReview, Reason
+from app.moderation.models import REASON_FOR_CHILDREN, Decision, ModeratedItem, Reason
 from tests.conftest import make_user, post_form
 from tests.consultations.helpers import open_consultation, signed_in_taking_part
 
@@ -42,7 +42,7 @@ class Mine:
         return self.session.exec(select(Comment).where(Comment.question_id == question.id, Comment.child_id == self.child.id)).one()
 
     def decide(self, comment: Comment, decision: Decision, moderator=None, **kw) -> None:  # noqa: ANN001, ANN003
-        service.decide(session=self.session, moderator=moderator or self.moderator, comment_id=comment.id, decision=decision, **kw)
+        service.decide(session=self.session, moderator=moderator or self.moderator, kind="comment", subject_id=comment.id, decision=decision, **kw)
         self.session.commit()
 
 
@@ -86,17 +86,17 @@ def test_look_again_goes_back_to_the_queue_for_a_different_moderator(mine):
     assert response.status_code == 303 and response.headers["location"] == "/me/comments?done=look_again"
     mine.session.expire_all()
     assert mine.session.get(Comment, comment.id).status == CommentStatus.PENDING.value
-    review = mine.session.exec(select(ModerationReview).where(ModerationReview.comment_id == comment.id)).one()
+    review = mine.session.exec(select(ModeratedItem).where(ModeratedItem.subject_id == comment.id)).one()
     assert review.look_again and review.first_moderator_id == mine.moderator.id
     [item] = service.queue(session=mine.session)
-    assert item.comment.id == comment.id and item.review.look_again
+    assert item.subject.id == comment.id and item.review.look_again
     assert "A different grown-up is reading it again." in mine.client.get("/me/comments").text
     assert mine.session.exec(select(AuditEvent).where(AuditEvent.action == "moderation.look_again_asked")).one()
     # The first moderator is refused, in the service and on the page; bulk approval skips it too.
     with pytest.raises(service.AnotherModeratorNeeded):
-        service.decide(session=mine.session, moderator=mine.moderator, comment_id=comment.id, decision=Decision.APPROVED)
+        service.decide(session=mine.session, moderator=mine.moderator, kind="comment", subject_id=comment.id, decision=Decision.APPROVED)
     mine.session.rollback()
-    assert service.bulk_approve(session=mine.session, moderator=mine.second, comment_ids=[comment.id]) == ([], [comment.id])
+    assert service.bulk_approve(session=mine.session, moderator=mine.second, kind="comment", subject_ids=[comment.id]) == ([], [comment.id])
     mine.decide(comment, Decision.APPROVED, moderator=mine.second)
     mine.session.expire_all()
     assert mine.session.get(Comment, comment.id).status == CommentStatus.APPROVED.value

@@ -26,7 +26,7 @@ from app.core.audit import AuditEvent
 from app.core.db import utcnow
 from app.corps.models import Child
 from app.moderation import service
-from app.moderation.models import Decision, ModerationDecision, ModerationReview, Reason
+from app.moderation.models import Decision, ItemState, ModeratedItem, ModerationDecision, Reason
 from app.moderation.screening import MASK
 from tests.conftest import english_client, make_user, post_form, sign_in
 from tests.consultations.helpers import load_notices, open_consultation, take_part
@@ -65,9 +65,9 @@ class Scene:
         self.session.commit()
         return self.session.exec(select(Comment).where(Comment.child_id == child.id, Comment.question_id == self.question.id)).one()
 
-    def review(self, comment: Comment) -> ModerationReview:
+    def review(self, comment: Comment) -> ModeratedItem:
         self.session.expire_all()
-        return self.session.exec(select(ModerationReview).where(ModerationReview.comment_id == comment.id)).one()
+        return self.session.exec(select(ModeratedItem).where(ModeratedItem.subject_id == comment.id)).one()
 
     def fresh(self, comment: Comment) -> Comment:
         self.session.expire_all()
@@ -122,9 +122,9 @@ def test_the_queue_is_ordered_by_risk_then_oldest_first(scene):
         review.queued_at = utcnow() - dt.timedelta(hours=10 - i)
         scene.session.add(review)
         scene.session.commit()
-    order = [i.comment.id for i in service.queue(session=scene.session)]
+    order = [i.subject.id for i in service.queue(session=scene.session)]
     assert order == [phone.id, unkind.id, clean_old.id, clean_new.id]
-    assert [i.comment.id for i in service.queue(session=scene.session, consultation_id=scene.consultation.id)] == order
+    assert [i.subject.id for i in service.queue(session=scene.session, consultation_id=scene.consultation.id)] == order
     other = open_consultation(scene.session, title={"zh_Hans": "别的", "en": "Other"})
     assert service.queue(session=scene.session, consultation_id=other.id) == []
 
@@ -196,7 +196,7 @@ def test_redact_hides_the_parts_and_keeps_no_trace_of_the_original(app, scene):
 def test_a_plain_approval_never_publishes_personal_details_the_screening_found(scene):
     """MOD-08: the child sent a phone number anyway; approving shows the words with the number hidden."""
     comment = scene.comment(scene.children[0], PHONE)
-    decided = service.decide(session=scene.session, moderator=scene.moderator, comment_id=comment.id, decision=Decision.APPROVED)
+    decided = service.decide(session=scene.session, moderator=scene.moderator, kind="comment", subject_id=comment.id, decision=Decision.APPROVED)
     scene.session.commit()
     after = scene.fresh(comment)
     assert decided.decision == Decision.REDACTED and after.status == CommentStatus.REDACTED.value
@@ -205,7 +205,7 @@ def test_a_plain_approval_never_publishes_personal_details_the_screening_found(s
 
 def test_redact_with_words_typed_by_the_moderator(scene):
     comment = scene.comment(scene.children[0], "我和小明一起去公园，小明喜欢秋千")
-    service.decide(session=scene.session, moderator=scene.moderator, comment_id=comment.id, decision=Decision.REDACTED, words="小明")
+    service.decide(session=scene.session, moderator=scene.moderator, kind="comment", subject_id=comment.id, decision=Decision.REDACTED, words="小明")
     scene.session.commit()
     assert scene.fresh(comment).text == f"我和{MASK}一起去公园，{MASK}喜欢秋千"
 
@@ -213,7 +213,7 @@ def test_redact_with_words_typed_by_the_moderator(scene):
 def test_redact_without_anything_to_hide_is_refused(scene):
     comment = scene.comment(scene.children[0], CLEAN)
     with pytest.raises(service.NothingToHide):
-        service.decide(session=scene.session, moderator=scene.moderator, comment_id=comment.id, decision=Decision.REDACTED)
+        service.decide(session=scene.session, moderator=scene.moderator, kind="comment", subject_id=comment.id, decision=Decision.REDACTED)
     scene.session.rollback()
     assert scene.fresh(comment).status == CommentStatus.PENDING.value
 
@@ -264,7 +264,7 @@ def test_a_safeguarding_signal_opens_a_case_without_a_moderator(app, scene):
 
 def test_a_second_moderator_is_told_and_nothing_is_overwritten(app, scene):
     comment = scene.comment(scene.children[0], CLEAN)
-    service.decide(session=scene.session, moderator=scene.moderator, comment_id=comment.id, decision=Decision.APPROVED)
+    service.decide(session=scene.session, moderator=scene.moderator, kind="comment", subject_id=comment.id, decision=Decision.APPROVED)
     scene.session.commit()
     with moderator_client(app, scene.second) as client:
         response = _decide(client, comment, decision="rejected", reason="unclear", seen=CLEAN)
@@ -282,19 +282,21 @@ def test_the_compare_and_swap_settles_a_race_in_the_database(scene):
     comment = scene.comment(scene.children[0], CLEAN)
     other = Session(scene.session.get_bind(), expire_on_commit=False)
     try:
-        service.decide(session=other, moderator=scene.second, comment_id=comment.id, decision=Decision.APPROVED)
+        service.decide(session=other, moderator=scene.second, kind="comment", subject_id=comment.id, decision=Decision.APPROVED)
         other.commit()
     finally:
         other.close()
+    item = service.item_of(session=scene.session, kind="comment", subject_id=comment.id)
+    # The first moderator's UPDATE … WHERE state = 'pending' now matches no row: told, nothing overwritten.
     with pytest.raises(service.AlreadyDecided):
-        service._settle(scene.session, comment, seen_text=CLEAN, status=CommentStatus.REJECTED)
+        service._settle(scene.session, item, seen_text=CLEAN, state=ItemState.REJECTED)
 
 
 def test_words_changed_by_the_author_while_the_moderator_reads_are_not_decided(scene):
     comment = scene.comment(scene.children[0], CLEAN)
     scene.comment(scene.children[0], "我改主意了，想要滑梯")
     with pytest.raises(service.WordsChanged):
-        service.decide(session=scene.session, moderator=scene.moderator, comment_id=comment.id, decision=Decision.APPROVED, seen_text=CLEAN)
+        service.decide(session=scene.session, moderator=scene.moderator, kind="comment", subject_id=comment.id, decision=Decision.APPROVED, seen_text=CLEAN)
     assert scene.fresh(comment).status == CommentStatus.PENDING.value
 
 
@@ -325,7 +327,7 @@ def test_bulk_approve_takes_only_pending_comments_without_findings(app, scene):
     clean = scene.comment(scene.children[0], CLEAN)
     phone = scene.comment(scene.children[1], PHONE)
     decided = scene.comment(scene.children[2], "我想要更多的秋千")
-    service.decide(session=scene.session, moderator=scene.second, comment_id=decided.id, decision=Decision.REJECTED, reason=Reason.OFF_TOPIC)
+    service.decide(session=scene.session, moderator=scene.second, kind="comment", subject_id=decided.id, decision=Decision.REJECTED, reason=Reason.OFF_TOPIC)
     scene.session.commit()
     with moderator_client(app, scene.moderator) as client:
         page = client.get("/moderation").text

@@ -1,6 +1,6 @@
 """Where approved comments are shown and how anyone signed in reports one (MOD-12).
 
-* the one query `service.shown_comments` behind the child's results, the guardian's page and the staff
+* the one query `consultations.shown_comments` behind the child's results, the guardian's page and the staff
   results: approved or redacted words only; on children's and guardians' pages a child's words only with
   their QUOTE consent (CON-03), labelled with the age band, never a nickname;
 * a report hides the comment at once (a conditional UPDATE back to `pending`), puts it first in the queue
@@ -18,7 +18,7 @@ from app.consultations.models import AnswerIn, Channel, Comment, CommentStatus
 from app.core.audit import AuditEvent
 from app.moderation import service
 from app.moderation.models import Decision as ModDecision
-from app.moderation.models import ModerationReport, ModerationReview, ReporterKind, ReportReason
+from app.moderation.models import ModeratedItem, ModerationReport, ReporterKind, ReportReason
 from tests.conftest import make_user, post_form
 from tests.consultations.helpers import guardian_for
 from tests.consultations.test_guardian_input import post as guardian_post
@@ -44,12 +44,12 @@ class Scene(World):
         session.commit()
         self.other_guardian = guardian_for(session, self.other, contact="13700000001")
         self.shown = session.exec(select(Comment).where(Comment.child_id == self.other.id)).one()
-        service.decide(session=session, moderator=self.moderator, comment_id=self.shown.id, decision=ModDecision.APPROVED)
+        service.decide(session=session, moderator=self.moderator, kind="comment", subject_id=self.shown.id, decision=ModDecision.APPROVED)
         consultations.guardian_comment(session=session, guardian=self.other_guardian, consultation=self.consultation,
                                        children=[self.other], text=GUARDIAN_SHOWN)
         session.commit()
         self.guardian_view = session.exec(select(Comment).where(Comment.guardian_id == self.other_guardian.id)).one()
-        service.decide(session=session, moderator=self.moderator, comment_id=self.guardian_view.id, decision=ModDecision.APPROVED)
+        service.decide(session=session, moderator=self.moderator, kind="comment", subject_id=self.guardian_view.id, decision=ModDecision.APPROVED)
         session.commit()
         self.pending = session.exec(select(Comment).where(Comment.child_id == self.author.id, Comment.question_id == self.q1.id)).one()
         self.redacted = session.exec(select(Comment).where(Comment.child_id == self.author.id, Comment.question_id == self.q3.id)).one()
@@ -76,30 +76,30 @@ def scene(app, session) -> Scene:  # noqa: ANN001
     return Scene(app, session)
 
 
-def _texts(found: list[service.ShownComment]) -> set[str]:
+def _texts(found: list[consultations.ShownComment]) -> set[str]:
     return {c.text for c in found}
 
 
 def test_shown_comments_respect_status_and_the_quote_consent(scene):
     """MOD-12, CON-03: public pages quote a child's approved words only with QUOTE consent; staff see every
     shown comment; pending and rejected words never; a redaction only as redacted."""
-    public = service.shown_comments(session=scene.session, consultation=scene.consultation, for_public=True)
+    public = consultations.shown_comments(session=scene.session, consultation=scene.consultation, for_public=True)
     assert _texts(public) == {GUARDIAN_SHOWN}  # no child has QUOTE consent yet
     scene.quote(scene.other, scene.other_guardian)
-    public = service.shown_comments(session=scene.session, consultation=scene.consultation, for_public=True)
+    public = consultations.shown_comments(session=scene.session, consultation=scene.consultation, for_public=True)
     assert _texts(public) == {OTHER, GUARDIAN_SHOWN}
     child = next(c for c in public if c.author_kind == "child")
     assert child.age_band in {"6-9", "10-13", "14-17"} and child.group is None
-    staff = service.shown_comments(session=scene.session, consultation=scene.consultation, for_public=False)
+    staff = consultations.shown_comments(session=scene.session, consultation=scene.consultation, for_public=False)
     assert OTHER in _texts(staff) and any(t.startswith("给我打电话") and "ZQXREDACTED" in t for t in _texts(staff))
     assert all("13912345678" not in t and "ZQXPENDING" not in t and "ZQXREJECTED" not in t for t in _texts(staff))
     assert next(c for c in staff if c.text == OTHER).group  # staff analysis: group name, still no nickname
     # The viewing child's own shown words are theirs to see, marked as theirs, without QUOTE consent.
-    own = service.shown_comments(session=scene.session, consultation=scene.consultation, for_public=True, viewer_child_id=scene.author.id)
+    own = consultations.shown_comments(session=scene.session, consultation=scene.consultation, for_public=True, viewer_child_id=scene.author.id)
     assert [c.mine for c in own if "ZQXREDACTED" in c.text] == [True]
     # Withdrawn QUOTE consent: no longer quoted, at once.
     scene.quote(scene.other, scene.other_guardian, Decision.WITHDRAWN)
-    assert OTHER not in _texts(service.shown_comments(session=scene.session, consultation=scene.consultation, for_public=True))
+    assert OTHER not in _texts(consultations.shown_comments(session=scene.session, consultation=scene.consultation, for_public=True))
 
 
 def test_the_three_pages_show_approved_words_labelled_by_age_band_only(scene):
@@ -129,7 +129,7 @@ def test_a_childs_report_hides_the_comment_at_once_and_puts_it_first_in_the_queu
     assert scene.fresh(scene.shown).status == CommentStatus.PENDING.value
     (report,) = scene.reports()
     assert (report.reporter_kind, report.reporter_id, report.reason) == ("child", scene.author.id, "unkind")
-    review = scene.session.exec(select(ModerationReview).where(ModerationReview.comment_id == scene.shown.id)).one()
+    review = scene.session.exec(select(ModeratedItem).where(ModeratedItem.subject_id == scene.shown.id)).one()
     assert review.reported_at is not None and review.decision is None
     # Gone from every page that shows comments.
     with signed_in_guardian(scene.app, scene.session, scene.guardian) as client:
@@ -138,7 +138,7 @@ def test_a_childs_report_hides_the_comment_at_once_and_puts_it_first_in_the_queu
         assert "ZQXOTHER" not in client.get(f"/consultations/{cid}/results").text
     # First in the queue (before the riskier pending words), with the reason.
     queue = service.queue(session=scene.session)
-    assert queue[0].comment.id == scene.shown.id and queue[0].reports == [("child", "unkind")]
+    assert queue[0].subject.id == scene.shown.id and queue[0].reports == [("child", "unkind")]
     with scene.staff_client(scene.moderator) as client:
         page = client.get("/moderation").text
         assert "reported by a child: It is unkind" in page and page.index("ZQXOTHER") < page.index("ZQXPENDING")
@@ -155,8 +155,8 @@ def test_a_childs_report_hides_the_comment_at_once_and_puts_it_first_in_the_queu
 def test_a_duplicate_report_and_a_report_of_a_hidden_comment_count_nothing_twice(scene):
     scene.quote(scene.other, scene.other_guardian)
     def report(kind: ReporterKind, who: int) -> str:
-        outcome = service.report(session=scene.session, consultation=scene.consultation, comment_id=scene.shown.id,
-                                 reporter_kind=kind, reporter_id=who, reason=ReportReason.WORRIED)
+        outcome = consultations.report_comment(session=scene.session, consultation=scene.consultation, comment_id=scene.shown.id,
+                                               reporter_kind=kind, reporter_id=who, reason=ReportReason.WORRIED)
         scene.session.commit()
         return outcome
 
@@ -164,7 +164,7 @@ def test_a_duplicate_report_and_a_report_of_a_hidden_comment_count_nothing_twice
     assert report(ReporterKind.GUARDIAN, scene.guardian.id) == service.ReportOutcome.ALREADY_HIDDEN  # hidden already
     assert len(scene.reports()) == 1
     # A moderator shows it again: the same child cannot hide it again, another person can.
-    service.decide(session=scene.session, moderator=scene.moderator, comment_id=scene.shown.id, decision=ModDecision.APPROVED)
+    service.decide(session=scene.session, moderator=scene.moderator, kind="comment", subject_id=scene.shown.id, decision=ModDecision.APPROVED)
     scene.session.commit()
     assert report(ReporterKind.CHILD, scene.author.id) == service.ReportOutcome.ALREADY_REPORTED
     assert scene.fresh(scene.shown).status == CommentStatus.APPROVED.value and len(scene.reports()) == 1
@@ -197,7 +197,7 @@ def test_guardians_and_staff_report_too(scene):
                              page=f"/consultations/{cid}/results")
         assert response.status_code == 303 and response.headers["location"] == f"/consultations/{cid}/results?done=reported"
         assert "ZQXREDACTED" not in client.get(f"/consultations/{cid}/results").text
-    assert {(r.reporter_kind, r.comment_id) for r in scene.reports()} == {("guardian", scene.guardian_view.id), ("staff", scene.redacted.id)}
+    assert {(r.reporter_kind, scene.session.get(ModeratedItem, r.item_id).subject_id) for r in scene.reports()} == {("guardian", scene.guardian_view.id), ("staff", scene.redacted.id)}
     queue = service.queue(session=scene.session)
-    assert {queue[0].comment.id, queue[1].comment.id} == {scene.guardian_view.id, scene.redacted.id}
-    assert PENDING + "<" not in str([i.comment.text for i in queue[:2]]) and REDACTED not in str([i.comment.text for i in queue])
+    assert {queue[0].subject.id, queue[1].subject.id} == {scene.guardian_view.id, scene.redacted.id}
+    assert PENDING + "<" not in str([i.subject.text for i in queue[:2]]) and REDACTED not in str([i.subject.text for i in queue])

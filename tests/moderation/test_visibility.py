@@ -58,8 +58,8 @@ class World:
         session.commit()
         comments = {c.question_id: c for c in session.exec(select(Comment).where(Comment.child_id == self.author.id)).all()}
         self.moderator = make_user(session, "moderator1", [Role.MODERATOR])
-        service.decide(session=session, moderator=self.moderator, comment_id=comments[q2.id].id, decision=Decision.REJECTED, reason=Reason.UNCLEAR)
-        service.decide(session=session, moderator=self.moderator, comment_id=comments[q3.id].id, decision=Decision.REDACTED)
+        service.decide(session=session, moderator=self.moderator, kind="comment", subject_id=comments[q2.id].id, decision=Decision.REJECTED, reason=Reason.UNCLEAR)
+        service.decide(session=session, moderator=self.moderator, kind="comment", subject_id=comments[q3.id].id, decision=Decision.REDACTED)
         session.commit()
         self.official = make_user(session, "official2", [Role.OFFICIAL])
         admin = make_user(session, "admin-vis", [Role.ADMIN])
@@ -136,7 +136,7 @@ def test_the_visibility_matrix(world):
 
 
 def test_the_transparency_page_gives_counts_only_children_and_guardians_apart(world):
-    report = service.transparency(session=world.session, consultation=world.consultation)
+    report = service.transparency(session=world.session, kind="comment", scope_id=world.consultation.id)
     children, guardians = report["child"], report["guardian"]
     assert (children.received, children.waiting, children.approved, children.changed, children.not_shown) == (3, 1, 0, 1, 1)
     assert children.not_shown_by_reason["unclear"] == 1 and children.median_minutes is not None

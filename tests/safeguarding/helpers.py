@@ -3,6 +3,7 @@
 from sqlmodel import Session
 
 from app.accounts.models import Role, StaffUser
+from app.safeguarding import actions as sg_actions
 from app.safeguarding import service
 from app.safeguarding.models import CaseSource, SafeguardingCase
 from tests.conftest import make_user
@@ -14,7 +15,7 @@ def officer(session: Session, username: str = "officer1", *, contact: str | None
             channel: str = "sms") -> StaffUser:
     user = make_user(session, username, [Role.SAFEGUARDING_OFFICER])
     if contact:
-        service.set_duty(session=session, user=user, on_duty=on_duty, alert_channel=channel, alert_contact=contact)
+        sg_actions.set_duty(session=session, user=user, on_duty=on_duty, alert_channel=channel, alert_contact=contact)
     return user
 
 

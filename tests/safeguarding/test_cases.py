@@ -12,6 +12,7 @@ from app.core import audit
 from app.core.audit import AuditEvent
 from app.core.errors import InvalidInput
 from app.notifications.models import OutboxMessage
+from app.safeguarding import actions as sg_actions
 from app.safeguarding import service
 from app.safeguarding.models import (
     ActionKind,
@@ -72,15 +73,15 @@ def test_escalation_after_the_set_time_once_and_only_once(session):
     """SG-01: not acknowledged within YIMI_SAFEGUARDING_ACK_MINUTES (15) → administrators, exactly once."""
     officer(session)
     admin = make_user(session, "admin1", [Role.ADMIN])
-    service.set_duty(session=session, user=admin, on_duty=True, alert_channel="email", alert_contact="admin@example.org")
+    sg_actions.set_duty(session=session, user=admin, on_duty=True, alert_channel="email", alert_contact="admin@example.org")
     make_user(session, "admin2", [Role.ADMIN])  # no contact: the in-app banner only
     case = new_case(session)
     acknowledged = new_case(session)
-    service.acknowledge(session=session, officer=officer(session, "officer2", contact=None), case=acknowledged)
+    sg_actions.acknowledge(session=session, officer=officer(session, "officer2", contact=None), case=acknowledged)
     start = case.created_at
-    assert service.escalate_due(session=session, now=start + dt.timedelta(minutes=14)) == 0
-    assert service.escalate_due(session=session, now=start + dt.timedelta(minutes=15, seconds=1)) == 1
-    assert service.escalate_due(session=session, now=start + dt.timedelta(minutes=30)) == 0
+    assert sg_actions.escalate_due(session=session, now=start + dt.timedelta(minutes=14)) == 0
+    assert sg_actions.escalate_due(session=session, now=start + dt.timedelta(minutes=15, seconds=1)) == 1
+    assert sg_actions.escalate_due(session=session, now=start + dt.timedelta(minutes=30)) == 0
     session.expire_all()
     assert session.get(SafeguardingCase, case.id).escalated_at is not None
     assert session.get(SafeguardingCase, acknowledged.id).escalated_at is None
@@ -97,19 +98,19 @@ def test_the_workflow_every_step_timestamped_and_audited(session):
     me = officer(session)
     case = new_case(session)
     with pytest.raises(service.NotAcknowledged):
-        service.add_action(session=session, officer=me, case=case, kind=ActionKind.NOTE, note="x")
-    assert service.acknowledge(session=session, officer=me, case=case).first
-    service.add_action(session=session, officer=me, case=case, kind="assessed", assessment="immediate_danger", note="在家有危险")
-    service.add_action(session=session, officer=me, case=case, kind="emergency_110")
+        sg_actions.add_action(session=session, officer=me, case=case, kind=ActionKind.NOTE, note="x")
+    assert sg_actions.acknowledge(session=session, officer=me, case=case).first
+    sg_actions.add_action(session=session, officer=me, case=case, kind="assessed", assessment="immediate_danger", note="在家有危险")
+    sg_actions.add_action(session=session, officer=me, case=case, kind="emergency_110")
     with pytest.raises(service.ReferenceNeeded):
-        service.add_action(session=session, officer=me, case=case, kind="report_police")
-    service.add_action(session=session, officer=me, case=case, kind="report_police", reference="PSB-2026-0042")
-    service.add_action(session=session, officer=me, case=case, kind="guardian_not_contacted", note="监护人可能是伤害来源")
+        sg_actions.add_action(session=session, officer=me, case=case, kind="report_police")
+    sg_actions.add_action(session=session, officer=me, case=case, kind="report_police", reference="PSB-2026-0042")
+    sg_actions.add_action(session=session, officer=me, case=case, kind="guardian_not_contacted", note="监护人可能是伤害来源")
     with pytest.raises(InvalidInput):
-        service.close(session=session, officer=me, case=case, outcome="")
-    service.close(session=session, officer=me, case=case, outcome="referred", note="交给派出所")
+        sg_actions.close(session=session, officer=me, case=case, outcome="")
+    sg_actions.close(session=session, officer=me, case=case, outcome="referred", note="交给派出所")
     with pytest.raises(service.CaseClosed):
-        service.add_action(session=session, officer=me, case=case, kind="note", note="late")
+        sg_actions.add_action(session=session, officer=me, case=case, kind="note", note="late")
     kinds = [a.kind for a in service.actions_of(session=session, case=case)]
     assert kinds == ["acknowledged", "assessed", "emergency_110", "report_police", "guardian_not_contacted", "closed"]
     assert case.state == CaseState.CLOSED and case.outcome == "referred" and case.assessment == "immediate_danger"
@@ -123,7 +124,7 @@ def test_the_workflow_every_step_timestamped_and_audited(session):
 def test_actions_are_append_only_in_the_database(session):
     me = officer(session)
     case = new_case(session)
-    service.acknowledge(session=session, officer=me, case=case)
+    sg_actions.acknowledge(session=session, officer=me, case=case)
     for statement in ("UPDATE safeguarding_action SET kind = 'note'", "DELETE FROM safeguarding_action"):
         with pytest.raises(DatabaseError):
             session.execute(text(statement))
@@ -134,8 +135,8 @@ def test_actions_are_append_only_in_the_database(session):
 def test_double_acknowledgement_tells_the_second_officer_who_was_first(session):
     first, second = officer(session, "officer1"), officer(session, "officer2")
     case = new_case(session)
-    done = service.acknowledge(session=session, officer=first, case=case)
-    again = service.acknowledge(session=session, officer=second, case=case)
+    done = sg_actions.acknowledge(session=session, officer=first, case=case)
+    again = sg_actions.acknowledge(session=session, officer=second, case=case)
     assert done.first and not again.first and again.by == first.display_name
     assert session.get(SafeguardingCase, case.id).acknowledged_by_id == first.id
     assert len([a for a in service.actions_of(session=session, case=case) if a.kind == "acknowledged"]) == 1

@@ -16,9 +16,10 @@ from app.accounts.models import Role, StaffUser
 from app.core.audit import AuditEvent
 from app.core.config import get_settings
 from app.moderation import service as moderation
-from app.moderation.models import Decision, ModerationReview
+from app.moderation.models import Decision, ModeratedItem
 from app.moderation.screening import Action, meaning
 from app.notifications.models import OutboxMessage
+from app.safeguarding import actions as sg_actions
 from app.safeguarding import service
 from app.safeguarding.models import CaseSource, PossibleConcern, SafeguardingCase
 from tests.conftest import make_user, post_form
@@ -72,10 +73,10 @@ def test_possible_words_are_held_listed_for_officers_and_open_no_case(scene, ses
     assert concern.words == POSSIBLE and concern.subkinds == ["neglect"] and concern.read_at is None
     assert len(_events(session, "safeguarding.possible_listed")) == 1
     # Out of the normal queue (and its backlog), and no moderator may decide it.
-    assert sent.id not in [i.comment.id for i in moderation.queue(session=session)]
+    assert sent.id not in [i.subject.id for i in moderation.queue(session=session)]
     assert moderation.backlog(session=session).waiting == 0
     with pytest.raises(moderation.NotFound):
-        moderation.decide(session=session, moderator=scene.moderator, comment_id=sent.id, decision=Decision.APPROVED)
+        moderation.decide(session=session, moderator=scene.moderator, kind="comment", subject_id=sent.id, decision=Decision.APPROVED)
     session.rollback()
     # The officer's list shows the words and when they are due.
     client = moderator_client(app, officer(session))
@@ -99,7 +100,7 @@ def test_the_child_sees_what_they_see_for_any_held_comment(scene, session):
     )
     session.commit()
     assert sent.told_a_grown_up is False  # the usual thanks, not the calm screen
-    [mine] = moderation.my_comments(session=session, child=child)
+    [mine] = moderation.my_comments(session=session, child=child, kind="comment")
     assert mine.state == moderation.ChildState.WAITING
     certain = scene.comment(scene.children[1], CERTAIN)
     assert certain.status == "rejected" and len(session.exec(select(SafeguardingCase)).all()) == 1
@@ -107,13 +108,13 @@ def test_the_child_sees_what_they_see_for_any_held_comment(scene, session):
 
 def test_unread_words_escalate_to_administrators_once_after_their_sla(scene, session):
     admin = make_user(session, "admin-esc", [Role.ADMIN])
-    service.set_duty(session=session, user=admin, on_duty=False, alert_channel="email", alert_contact="admin@example.org")
+    sg_actions.set_duty(session=session, user=admin, on_duty=False, alert_channel="email", alert_contact="admin@example.org")
     sent = scene.comment(scene.children[0], POSSIBLE)
     concern = _concern(session, sent)
     minutes = get_settings().safeguarding_review_minutes
-    assert service.escalate_unread_due(session=session, now=concern.listed_at + dt.timedelta(minutes=minutes - 1)) == 0
-    assert service.escalate_unread_due(session=session, now=concern.listed_at + dt.timedelta(minutes=minutes, seconds=1)) == 1
-    assert service.escalate_unread_due(session=session, now=concern.listed_at + dt.timedelta(minutes=minutes * 3)) == 0
+    assert sg_actions.escalate_unread_due(session=session, now=concern.listed_at + dt.timedelta(minutes=minutes - 1)) == 0
+    assert sg_actions.escalate_unread_due(session=session, now=concern.listed_at + dt.timedelta(minutes=minutes, seconds=1)) == 1
+    assert sg_actions.escalate_unread_due(session=session, now=concern.listed_at + dt.timedelta(minutes=minutes * 3)) == 0
     assert _concern(session, sent).escalated_at is not None
     [message] = session.exec(select(OutboxMessage).where(OutboxMessage.kind == service.POSSIBLE_ESCALATION_KIND)).all()
     assert message.recipient == "admin@example.org" and concern.number in message.body and POSSIBLE not in message.body
@@ -151,7 +152,7 @@ def test_one_tap_opens_a_case_and_the_comment_leaves_moderation_unpublished(scen
     assert scene.fresh(sent).status == "rejected" and scene.review(sent).decision == Decision.ESCALATED.value
     assert len(_events(session, "safeguarding.possible_case_opened")) == 1
     assert len(_events(session, "safeguarding.case_opened")) == 1
-    [mine] = moderation.my_comments(session=session, child=scene.children[0])
+    [mine] = moderation.my_comments(session=session, child=scene.children[0], kind="comment")
     assert mine.state == moderation.ChildState.WITH_HELPER
     # A second tap (another officer, or twice) changes nothing and says why.
     again = post_form(client, f"/safeguarding/to-read/{concern.id}/return", page="/safeguarding/to-read")
@@ -166,12 +167,12 @@ def test_one_tap_returns_the_words_to_normal_moderation(scene, session, app):
     response = post_form(client, f"/safeguarding/to-read/{concern.id}/return", page="/safeguarding/to-read")
     assert response.status_code == 303 and response.headers["location"] == "/safeguarding/to-read?done=reading_returned"
     assert _concern(session, sent).outcome == "returned"
-    review: ModerationReview = scene.review(sent)
+    review: ModeratedItem = scene.review(sent)
     assert review.action == Action.CLEAN.value and scene.fresh(sent).status == "pending"
-    assert sent.id in [i.comment.id for i in moderation.queue(session=session)]
+    assert sent.id in [i.subject.id for i in moderation.queue(session=session)]
     assert session.exec(select(SafeguardingCase)).all() == []
     assert len(_events(session, "safeguarding.possible_returned")) == 1
-    moderation.decide(session=session, moderator=scene.moderator, comment_id=sent.id, decision=Decision.APPROVED)
+    moderation.decide(session=session, moderator=scene.moderator, kind="comment", subject_id=sent.id, decision=Decision.APPROVED)
     session.commit()
     assert scene.fresh(sent).status == "approved"
 
@@ -210,8 +211,8 @@ def test_transparency_counts_both_levels(scene, session, client, app):
     returned = scene.comment(scene.children[0], POSSIBLE)
     scene.comment(scene.children[1], POSSIBLE)
     scene.comment(scene.children[2], CERTAIN)
-    service.return_possible(session=session, officer=officer(session), concern=_concern(session, returned))
-    report = moderation.transparency(session=session, consultation=scene.consultation)["child"]
+    sg_actions.return_possible(session=session, officer=officer(session), concern=_concern(session, returned))
+    report = moderation.transparency(session=session, kind="comment", scope_id=scene.consultation.id)["child"]
     assert (report.safeguarding_cases, report.safeguarding_read_first, report.received) == (1, 2, 3)
     body = client.get(f"/api/v1/moderation/consultations/{scene.consultation.id}/transparency",
                       headers={"Authorization": f"Bearer {_raw_token(session, scene.moderator)}"}).json()

@@ -8,6 +8,7 @@ from app.accounts import actions as accounts
 from app.accounts.models import Role
 from app.core.audit import AuditEvent
 from app.corps.models import ChildIdentity
+from app.safeguarding import actions as sg_actions
 from app.safeguarding import service
 from app.safeguarding.models import Reidentification, SafeguardingCase
 from tests.conftest import english_client, make_user, post_form, sign_in
@@ -48,7 +49,7 @@ def test_an_officer_acknowledges_records_a_report_and_closes_on_the_pages(app, s
 
 def test_the_second_officer_is_told_who_acknowledged_first(app, session, case):
     first, second = officer(session, "officer1"), officer(session, "officer2")
-    service.acknowledge(session=session, officer=first, case=case)
+    sg_actions.acknowledge(session=session, officer=first, case=case)
     with english_client(app) as client:
         sign_in(client, second.username)
         response = post_form(client, f"/safeguarding/cases/{case.id}/acknowledge", page="/safeguarding")
@@ -91,10 +92,10 @@ def test_reidentification_needs_a_reason_is_logged_and_ends_with_the_case(app, s
     assert (row.case_id, row.officer_id, row.reason) == (case.id, me.id, "报警需要孩子的真实姓名")
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "safeguarding.reidentified")).one()
     assert event.actor_id == str(me.id) and event.data["reason"] == "报警需要孩子的真实姓名"
-    service.acknowledge(session=session, officer=me, case=case)
-    service.close(session=session, officer=me, case=case, outcome="supported")
+    sg_actions.acknowledge(session=session, officer=me, case=case)
+    sg_actions.close(session=session, officer=me, case=case, outcome="supported")
     with pytest.raises(service.ReidentificationRefused):
-        service.reidentify(session=session, officer=me, case=case, reason="after closing")
+        sg_actions.reidentify(session=session, officer=me, case=case, reason="after closing")
     with english_client(app) as client:
         sign_in(client, me.username)
         assert client.get(f"/safeguarding/cases/{case.id}/identity").status_code == 403

@@ -36,6 +36,7 @@ from app.corps import service as corps
 from app.corps.models import ChildIdentity
 from app.moderation import service as moderation
 from app.projects import service as projects
+from app.safeguarding import actions as sg_actions
 from app.safeguarding import service as safeguarding
 from app.safeguarding.models import SafeguardingCase
 from tests.conftest import PASSWORD, english_client, make_user, sign_in
@@ -144,7 +145,7 @@ class World:
     @cached_property
     def case(self) -> SafeguardingCase:
         case = new_case(self.session, self.child)
-        safeguarding.acknowledge(session=self.session, officer=self.officer, case=case)
+        sg_actions.acknowledge(session=self.session, officer=self.officer, case=case)
         return case
 
     @cached_property
