@@ -165,11 +165,13 @@ def forget(*, session: Session, kind: str, subject_ids: Iterable[int]) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def forget_child(*, session: Session, kind: str, child_id: int) -> int:
-    """Erasure of a child: every item of a kind they wrote goes (their owner deleted them)."""
-    result = session.execute(
-        delete(ModeratedItem).where(col(ModeratedItem.subject_kind) == kind, col(ModeratedItem.child_id) == child_id)
-    )
+def forget_child(*, session: Session, kind: str | None, child_id: int) -> int:
+    """Erasure of a child: every item of a kind they wrote goes (their owner deleted them); with `kind` None,
+    every item of every kind (consent's erasure, after the owners: nothing a child wrote outlives it here)."""
+    chosen = delete(ModeratedItem).where(col(ModeratedItem.child_id) == child_id)
+    if kind is not None:
+        chosen = chosen.where(col(ModeratedItem.subject_kind) == kind)
+    result = session.execute(chosen)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

@@ -123,7 +123,7 @@ def test_erasure_leaves_nothing_that_refers_to_the_child(app, session, room):
         assert set(_references_to(session, child_id)) == {
             "child_identity.child_id", "child_session.child_id", "guardianship.child_id", "guardian_code.child_id",
             "consent_event.child_id", "consent_state.child_id", "rights_request.child_id",
-            "answer.child_id", "comment.child_id", "participation.child_id", "submission.child_id",
+            "answer.child_id", "comment.child_id", "participation.child_id", "submission.child_id", "moderated_item.child_id",
         }
         assert {"child.display_name", "child_identity.notes", "outbox_message.body", "rights_request.text", "comment.text"} <= set(
             _rows_mentioning(session, PSEUDONYM)
