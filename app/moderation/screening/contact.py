@@ -230,7 +230,7 @@ def _plausible_birth_date(yyyymmdd: str) -> bool:
 
 
 _STUDENT_NUMBER = re.compile(
-    r"(?:学号|学籍号|student (?:number|no\.?|id)|pupil number)\s*(?:是|为|:|is|=)?\s*#?\s*([a-z]{0,3}[\d][\d\-]{3,14})(?![\d])"
+    r"(?:学号|学籍号|学生证号|学生证|student (?:number|no\.?|id)|pupil number|student card number)(?:码)?\s*(?:是|为|:|is|=)?\s*#?\s*([a-z]{0,3}[\d][\d\-]{3,14})(?![\d])"
 )
 _AT_HANDLE = re.compile(r"(?<![a-z0-9_.])@([a-z0-9_][a-z0-9_.]{2,29})(?![a-z0-9_])")
 _NOT_HANDLES = frozenset({"me", "us", "it", "for", "on", "in", "the", "一下", "一搜"})
