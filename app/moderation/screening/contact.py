@@ -216,11 +216,16 @@ def _id_follows(text: str, pos: int) -> bool:
     return re.match(r"[\s:=,号是为码账]{0,4}[a-z0-9_]{5,}", text[pos : pos + 40]) is not None
 
 
+# A passport number after its cue (issue 14): one or two letters and seven or eight digits (E12345678).
+_PASSPORT = re.compile(r"(?:护照|passport)\s*(?:号码|号|number|no\.?)?\s*(?:是|为|:|is|=)?\s*([a-z]{1,2}\d{7,8})(?![\da-z])")
+
+
 def detect_id_numbers(n: Normalised) -> list[Finding]:
-    """18-digit resident ID numbers: checksum-valid (``stdnum.cn.ric``), or with a birth date and a cue."""
+    """18-digit resident ID numbers: checksum-valid (``stdnum.cn.ric``), or with a birth date and a cue;
+    passport numbers after 护照/passport."""
     from stdnum.cn import ric  # on first use, like phonenumbers
 
-    found: list[Finding] = []
+    found: list[Finding] = [finding(n, Category.ID_NUMBER, m.start(1), m.end(1), 0.85) for m in _PASSPORT.finditer(n.text)]
     for m in _ID_RUN.finditer(n.text):
         number = m.group(0).upper()
         if ric.is_valid(number):

@@ -123,7 +123,7 @@ def _patterns() -> _Patterns:
         ),
         # Issue 14 (pd-dev2): "我是赵一鸣", "本人孙佳怡，": a surname and two characters, then a pause.
         self_intro=re.compile(
-            rf"(?:我是|我就是|本人|我叫做|年级的|班的)\s*((?:{alternation(compound)}){NAME_CHAR}{{1,2}}|[{''.join(single)}]{NAME_CHAR}{NAME_CHAR})"
+            rf"(?:我是|我就是|本人|我叫做|年级的|班的?)\s*((?:{alternation(compound)}){NAME_CHAR}{{1,2}}|[{''.join(single)}]{NAME_CHAR}{NAME_CHAR})"
             rf"(?=来自|今年|的(?:妈妈|爸爸|家长))?"
         ),
         # "请把这个奖给胡欣妍，", "告诉钱多多，", "老师表扬了蒋思彤，": a full name after a verb, then a pause.
