@@ -50,6 +50,8 @@ _BARE_DOMAIN = re.compile(
     rf"(?<![a-z0-9@.\-])(?:[a-z0-9](?:[a-z0-9\-]{{0,61}}[a-z0-9])?\.)+(?:{_TLDS})(?![a-z0-9])"
     r"(?:/[^\s\u4e00-\u9fff，。！？]*)?"
 )
+_URL_ORIGINAL = re.compile(_URL.pattern, re.IGNORECASE)
+_BARE_DOMAIN_ORIGINAL = re.compile(_BARE_DOMAIN.pattern, re.IGNORECASE)
 _DISGUISED_DOMAIN = re.compile(
     r"(?<![a-z0-9@.\-])[a-z0-9\-]{2,}\s*(?:点|(?<![a-z])dot(?![a-z])|\(dot\)|\[dot\])\s*"
     rf"(?:{_TLDS})(?![a-z])"
@@ -165,9 +167,12 @@ def _mail_like(domain: str) -> bool:
 
 
 def detect_urls(n: Normalised) -> list[Finding]:
-    """Links and bare domains (also "baidu点com"); an e-mail's domain is dropped later as an overlap."""
+    """Links and bare domains (also "baidu点com"); an e-mail's domain is dropped later as an overlap.
+    Links are also read in the original, where an app's name in them is not folded (weibo.com stays, issue 14)."""
     found = [finding(n, Category.URL, m.start(), m.end(), 0.95) for m in _URL.finditer(n.text)]
+    found += [Finding(Category.URL, m.start(), m.end(), 0.95) for m in _URL_ORIGINAL.finditer(n.original)]
     found += [finding(n, Category.URL, m.start(), m.end(), 0.85) for m in _BARE_DOMAIN.finditer(n.text)]
+    found += [Finding(Category.URL, m.start(), m.end(), 0.85) for m in _BARE_DOMAIN_ORIGINAL.finditer(n.original)]
     found += [finding(n, Category.URL, m.start(), m.end(), 0.75) for m in _DISGUISED_DOMAIN.finditer(n.text)]
     return found
 
@@ -283,7 +288,7 @@ def _named_handle() -> re.Pattern[str]:
     platforms = alternation(words("cues.txt", "platform") + ["b站", "bilibili"])
     handle_words = alternation(words("cues.txt", "handle_word"))
     return re.compile(
-        rf"(?<![a-z])(?:{platforms})(?:上|里)?(?:的)?\s?(?:号|名|名字|昵称|账号|用户名|id|uid|name|username|user name|gamertag|ign)?\s*(?:是|叫|为|:)"
+        rf"(?<![a-z])(?:{platforms})\s?(?:上|里|中)?\s?(?:我叫|(?:的)?\s?(?:号|名|名字|昵称|账号|用户名|id|uid|name|username|user name|gamertag|ign)?\s*(?:是|叫|为|:))"
         rf"|(?<![a-z])(?:{platforms})\s?(?:uid|id|id号)\s?(?=\d{{5,}})"
         rf"|(?<![a-z])(?:{handle_words})(?:(?: on| in| for) [a-z]+)?\s*(?:是|叫|为|:|is|=)"
     )

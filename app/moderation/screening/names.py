@@ -114,7 +114,8 @@ def _patterns() -> _Patterns:
             rf"(?:^|(?<=[。！？!?；;，,\s])|(?<=年级的)|(?<=[班我]的)|(?<=昨天|今天|刚才|后来|然后|明天))"
             rf"(?:((?:{alternation(compound)}|[{''.join(single)}]){NAME_CHAR}{NAME_CHAR})"
             rf"(?=说|他(?!们)|她(?!们)|是|和|跟|也|都|今天|昨天|每天|又|总是|老是|没来|没有来|不来"
-            rf"|觉得|认为|想|在|画|写|提|希望|喜欢|问|告诉|你|给我|让我|帮我|最|把|被|没|去|来|周[一二三四五六日末])"
+            rf"|觉得|认为|想|在|画|写|提|希望|喜欢|问|告诉|你|给我|让我|帮我|最|把|被|没|去|来|周[一二三四五六日末]"
+            rf"|的(?:妈妈|爸爸|奶奶|爷爷|外婆|外公|家长|哥哥|姐姐|弟弟|妹妹))"
             rf"|((?:{alternation(compound)}|[{''.join(single)}]){NAME_CHAR})(?=说))"
         ),
         with_someone=re.compile(
@@ -123,7 +124,7 @@ def _patterns() -> _Patterns:
         ),
         # Issue 14 (pd-dev2): "我是赵一鸣", "本人孙佳怡，": a surname and two characters, then a pause.
         self_intro=re.compile(
-            rf"(?:我是|我就是|本人|我叫做|年级的|班的?)\s*((?:{alternation(compound)}){NAME_CHAR}{{1,2}}|[{''.join(single)}]{NAME_CHAR}{NAME_CHAR})"
+            rf"(?:我是|我就是|本人|我叫做|年级的?|班的?|@)\s*((?:{alternation(compound)}){NAME_CHAR}{{1,2}}|[{''.join(single)}]{NAME_CHAR}{NAME_CHAR})"
             rf"(?=来自|今年|的(?:妈妈|爸爸|家长))?"
         ),
         # "请把这个奖给胡欣妍，", "告诉钱多多，", "老师表扬了蒋思彤，": a full name after a verb, then a pause.

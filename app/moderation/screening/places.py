@@ -49,7 +49,7 @@ _CLASS = re.compile(
     r"|(?<![\d])[1-9]\d{1,2}\)\s*班"  # 四(2)班: the view drops "(" between two digits, "42)班" (issue 14)
 )
 _SCHOOL_EN = re.compile(
-    r"(?<![a-z])((?:[a-z]+ ){1,3})"
+    r"(?<![a-z'])((?:[a-z]+ ){1,3})"
     r"(?:primary|middle|high|elementary|junior high|secondary|international) school(?!s)"
 )
 _CLASS_EN = re.compile(
@@ -71,7 +71,7 @@ _NOT_SCHOOL_NAME_EN = frozenset(
     "grammar secret magic village city town international".split()
 )
 # A named school without the word "school", written with capitals ("Hillside Primary"): read in the original.
-_SCHOOL_EN_SHORT = re.compile(r"(?<![A-Za-z])((?:[A-Z][a-z]+ ){1,3})(?:Primary|Secondary|Junior High|High|Middle|Academy)(?![A-Za-z])")
+_SCHOOL_EN_SHORT = re.compile(r"(?<![A-Za-z])((?:[A-Z][a-z]+(?:'s)? ){1,3})(?:Primary|Secondary|Junior High|High|Middle|Academy)(?![A-Za-z])")
 _ADDRESS_EN = re.compile(
     r"(?<![a-z0-9])(?:n0|no\.? ?)?\d{1,5}[a-z]?,? (?:(?!(?:is|the|a|an|to|of|and|in|on|at|for|from|with|by|am|are|my|your|was|bus)\b)[a-z]+ ){1,3}"
     r"(?:road|rd|street|st|avenue|ave|lane|ln|drive|dr|way|close|court|crescent)"
