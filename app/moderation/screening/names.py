@@ -53,6 +53,9 @@ def _among_english(plain: str, start: int, end: int) -> bool:
 _NOT_NAME_END = "人们们的地得了过着吗呢吧啊"  # 黄种人, 任何人: a surname character starting an ordinary word
 # Issue 14 (pd-dev2): the last character of a place or a group, not of a given name (江南区, 高年级, 万达广场).
 _NOT_NAME_END_PLACE = "区市县镇村路街园馆场站楼院店厅级班组队"
+# … and, for names found without a cue word (at a sentence's start, after 我是 or a verb), of a thing or a role
+# (高架桥, 王府井, 包子铺, 毕业生, 左撇子, 志愿者).
+_NOT_NAME_END_WEAK = _NOT_NAME_END_PLACE + "桥井城铺道门湖河岛塔寺庙台厂车机器灯生子者员"
 # What ends a name written without a cue word, read in the original (the plain view drops a space between
 # two Chinese characters): a space, punctuation or the end of the text.
 _PAUSE = re.compile(r"[\s，,。.！!？?、；;：:~～…)）\"”'’]|$")
@@ -125,14 +128,16 @@ def _patterns() -> _Patterns:
         # Issue 14 (pd-dev2): "我是赵一鸣", "本人孙佳怡，": a surname and two characters, then a pause.
         self_intro=re.compile(
             rf"(?:我是|我就是|本人|我叫做|年级的?|班的?|@)\s*((?:{alternation(compound)}){NAME_CHAR}{{1,2}}|[{''.join(single)}]{NAME_CHAR}{NAME_CHAR})"
-            rf"(?=来自|今年|的(?:妈妈|爸爸|家长))?"
+            rf"(?=(?P<next>来自|今年|的(?:妈妈|爸爸|家长)))?"
         ),
         # "请把这个奖给胡欣妍，", "告诉钱多多，", "老师表扬了蒋思彤，": a full name after a verb, then a pause.
-        after_verb=re.compile(rf"(?:给|告诉|表扬了?|批评了?|问问?|谢谢|感谢|找|叫上|还有)({surname}{NAME_CHAR}{NAME_CHAR})"),
+        after_verb=re.compile(
+            rf"(?:给|告诉|表扬了?|批评了?|问问?|谢谢|感谢|找|叫上|还有)({surname}{NAME_CHAR}{NAME_CHAR})(?=(?P<next>帮|替|为我))?"
+        ),
         # "王晨曦、李沐阳、赵思琪": full names listed with 、.
         listed=re.compile(
             rf"(?:^|(?<=[：:\s，,有是]))((?:{surname}{NAME_CHAR}{NAME_CHAR}、)+{surname}{NAME_CHAR}{NAME_CHAR})"
-            rf"(?=都|和|等|一起)?"
+            rf"(?=(?P<next>都|和|等|一起))?"
         ),
         # Two names joined (张三和李四都…): both are names.
         pair=re.compile(
@@ -156,22 +161,23 @@ def detect_names(n: Normalised) -> list[Finding]:
     patterns = ((p.after_cue, 0.85), (p.classmate, 0.7), (p.before_title, 0.7), (p.sentence_start, 0.65),
                 (p.with_someone, 0.65), (p.self_intro, 0.75), (p.after_verb, 0.6))
     paused = (p.self_intro, p.after_verb)  # these need a pause (or the words of their look-ahead) after the name
+    weak = (p.sentence_start, p.self_intro, p.after_verb, p.with_someone)
     for pattern, confidence in patterns:
         for m in pattern.finditer(plain):
             group = 1 if m.group(1) else 2
             name = m.group(group)
             if name is None:
                 continue
-            if pattern in paused and m.end() == m.end(group) and not _pause_after(n, m.start(group), m.end(group)):
+            if pattern in paused and not m.group("next") and not _pause_after(n, m.start(group), m.end(group)):
                 continue
-            if not _could_be_name(name, p):
+            if not _could_be_name(name, p, weak=pattern in weak):
                 continue  # 高兴, 马上 …; 李老师, 王阿姨: a surname and a title is how children politely avoid a name
             found.append(finding(n, Category.NAME, m.start(group), m.end(group), confidence))
     for m in p.listed.finditer(plain):
         names = m.group(1).split("、")
-        if m.end() == m.end(1) and not _pause_after(n, m.start(1), m.end(1)):
+        if not m.group("next") and not _pause_after(n, m.start(1), m.end(1)):
             continue
-        if all(_could_be_name(x, p) for x in names):
+        if all(_could_be_name(x, p, weak=True) for x in names):
             offset = m.start(1)
             for x in names:
                 found.append(finding(n, Category.NAME, offset, offset + len(x), 0.65))
@@ -186,15 +192,17 @@ def detect_names(n: Normalised) -> list[Finding]:
             continue  # a given name alone ("my name is Lily") is not a full name
         end = m.start(1) + len(" ".join(parts))
         strong = m.group(0).startswith(("my name", "i am called"))
+        close = m.group(0).startswith(("my best friend", "my friend", "my classmate", "my brother", "my sister",
+                                       "my cousin", "my neighbo", "signed"))  # "my brother Jack loves …": capitals
         o_start, o_end = n.span(m.start(1), end)
         written = n.original[o_start:o_end].split()
         capitalised = len(written) == 2 and all(w[:1].isupper() for w in written)
         pinyin = any(re.fullmatch(_PY_SURNAMES, w) for w in parts)
-        if strong or capitalised or parts[0] in p.given_en or pinyin:
+        if strong or capitalised or (parts[0] in p.given_en and not close) or pinyin:
             found.append(finding(n, Category.NAME, m.start(1), end, 0.75))
     for m in p.pair.finditer(plain):
         names = [m.group(1), m.group(2)]
-        if not all(_could_be_name(x, p) for x in names):
+        if not all(_could_be_name(x, p, weak=True) for x in names):
             continue
         for group in (1, 2):
             found.append(finding(n, Category.NAME, m.start(group), m.end(group), 0.65))
@@ -222,9 +230,10 @@ def _pause_after(n: Normalised, start: int, end: int) -> bool:
     return _PAUSE.match(n.original, o_end) is not None
 
 
-def _could_be_name(name: str, p: _Patterns) -> bool:
-    """Not an ordinary word (高兴, 马上), a surname with a title (李老师) or a place or group (江南区, 高年级)."""
+def _could_be_name(name: str, p: _Patterns, *, weak: bool = False) -> bool:
+    """Not an ordinary word (高兴, 马上), a surname with a title (李老师) or a place or group (江南区, 高年级);
+    without a cue word, not a thing or a role either (高架桥, 毕业生)."""
     return not (
         name in p.not_names or name[:2] in p.not_names or name[1:] in p.not_names or name[-2:] in _TITLES
-        or name[-1] in _NOT_NAME_END or name[-1] in _NOT_NAME_END_PLACE
+        or name[-1] in _NOT_NAME_END or name[-1] in (_NOT_NAME_END_WEAK if weak else _NOT_NAME_END_PLACE)
     )
