@@ -61,6 +61,8 @@ _ID_RUN = re.compile(r"(?<![0-9a-z])\d{17}[\dx](?![0-9a-z])")
 _ID_CUE = re.compile(r"身份证|证件号|id card|id number")
 # "加v"/"我的v是": v alone is WeChat in children's slang, when an id follows.
 _V_ALONE = re.compile(r"(?:加|我的|私|找我)v(?:信)?\s*(?:号)?\s*(?:是|:|=)?\s*([a-z][a-z0-9_\-]{4,19}|\d{5,13})(?![a-z0-9_\-])")
+# "UID 34567890": an account's number on an app or a game, with or without the app's name (issue 14).
+_UID = re.compile(r"(?<![a-z])uid\s*(?:号)?\s*(?:是|为|:|=|is)?\s*(\d{5,12})(?!\d)")
 # "v: tiantian_0101", "vx是…" at a clause's start: v labels a WeChat id when a colon or 是 follows.
 _V_LABEL = re.compile(r"(?:^|(?<=[\s,.!?;]))v(?:x|信)?\s*(?:号)?\s*(?:是|:|=)\s*([a-z][a-z0-9_\-]{4,19}|\d{5,13})(?![a-z0-9_\-])")
 _AT_HANDLE_CJK = re.compile(r"@([\u4e00-\u9fff][\u4e00-\u9fff\w]{1,15})")
@@ -288,7 +290,7 @@ def _named_handle() -> re.Pattern[str]:
     platforms = alternation(words("cues.txt", "platform") + ["b站", "bilibili"])
     handle_words = alternation(words("cues.txt", "handle_word"))
     return re.compile(
-        rf"(?<![a-z])(?:{platforms})\s?(?:上|里|中)?\s?(?:我叫|(?:的)?\s?(?:号|名|名字|昵称|账号|用户名|id|uid|name|username|user name|gamertag|ign)?\s*(?:是|叫|为|:))"
+        rf"(?<![a-z])(?:{platforms})\s?(?:上|里|中)?\s?(?:我叫|(?:的)?\s?(?:号|名|名字|昵称|账号|用户名|id|uid|name|username|user name|user|gamertag|ign)?\s*(?:是|叫|为|:))"
         rf"|(?<![a-z])(?:{platforms})\s?(?:uid|id|id号)\s?(?=\d{{5,}})"
         rf"|(?<![a-z])(?:{handle_words})(?:(?: on| in| for) [a-z]+)?\s*(?:是|叫|为|:|is|=)"
     )
@@ -330,6 +332,7 @@ def detect_handles(n: Normalised) -> list[Finding]:
             found.append(Finding(Category.SOCIAL_ID, start, end, 0.75))
     found += [finding(n, Category.SOCIAL_ID, m.start(1), m.end(1), 0.8) for m in _V_ALONE.finditer(n.text)]
     found += [finding(n, Category.SOCIAL_ID, m.start(1), m.end(1), 0.8) for m in _V_LABEL.finditer(n.text)]
+    found += [finding(n, Category.SOCIAL_ID, m.start(1), m.end(1), 0.8) for m in _UID.finditer(n.text)]
     if platforms:  # "抖音@小鱼儿": an @name in Chinese where an app is named
         found += [finding(n, Category.SOCIAL_ID, m.start(), m.end(), 0.75) for m in _AT_HANDLE_CJK.finditer(n.plain)]
     for m in _AT_HANDLE.finditer(n.text):

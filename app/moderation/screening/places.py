@@ -23,7 +23,7 @@ _ROAD_GENERIC = ("马路", "公路", "道路", "铁路", "小路", "大路", "�
 _NOT_DISTRICT = "[乐动息景城郊地园校社小业能读候车烟全险工务场展览域戏玩餐营]"
 # Parts of an address, most specific first; each named group is one kind of part.
 _PARTS = re.compile(
-    rf"(?P<estate>{PLACE_CHAR}{{2,6}}?(?:小区|花园|家园|公寓|新村|苑|大厦|公馆|宿舍|山庄|雅居|华庭|名都|社区))"
+    rf"(?P<estate>(?:{PLACE_CHAR}{{2,6}}?|[a-z]{{3,12}} ?)(?:小区|花园|家园|公寓|新村|苑|大厦|公馆|宿舍|山庄|雅居|华庭|名都|社区))"
     rf"|(?P<admin>{PLACE_CHAR}{{2,6}}?(?:省|自治区|市|(?<!{_NOT_DISTRICT})区|县|镇|乡|街道|村)(?![长民场别域间里委]))"
     rf"|(?P<road>{PLACE_CHAR}{{2,6}}?(?:路|大街|街|大道|巷|弄|胡同))"
     rf"|(?P<building>{_NUM}\s?(?:栋|幢|座|号楼|楼(?=\d))|(?<![a-z])[a-z](?:栋|幢|座))"  # B座: a lettered block (issue 14)
@@ -40,7 +40,8 @@ _SCHOOL = re.compile(
 )
 _NUMBERED_SCHOOL = re.compile(
     r"第\d{1,3}(?:中学|小学)(?!生)|(?<=[市区县])\d{1,3}中(?![\u4e00-\u9fff])"
-    r"|(?:(?<=[市区县是在读])|^)[\d十]{1,3}中(?=初|高|的|读|上学|[\s,，。!！]|$)"  # 我是十一中初二的 (issue 14)
+    r"|(?:(?<=[市区县是在读])|^)[\d十]{1,3}中(?=初|高|的|读|上学|[\s,，。!！]|$)"
+    r"|(?<![a-z])no\.? ?\d{1,3} ?(?:中学|小学|中(?![\u4e00-\u9fff]))"  # 我在No.3中学  # 我是十一中初二的 (issue 14)
 )
 _CLASS = re.compile(
     r"(?:[\d十]{1,2}\s*年级|初[123一二三]|高[123一二三])\s*[(（]?\s*[\d十]{1,2}\s*[)）]?\s*班"
@@ -73,7 +74,7 @@ _NOT_SCHOOL_NAME_EN = frozenset(
 # A named school without the word "school", written with capitals ("Hillside Primary"): read in the original.
 _SCHOOL_EN_SHORT = re.compile(r"(?<![A-Za-z])((?:[A-Z][a-z]+(?:'s)? ){1,3})(?:Primary|Secondary|Junior High|High|Middle|Academy)(?![A-Za-z])")
 _ADDRESS_EN = re.compile(
-    r"(?<![a-z0-9])(?:n0|no\.? ?)?\d{1,5}[a-z]?,? (?:(?!(?:is|the|a|an|to|of|and|in|on|at|for|from|with|by|am|are|my|your|was|bus)\b)[a-z]+ ){1,3}"
+    r"(?<![a-z0-9])(?:n0|no\.? ?)?\d{1,5}[a-z]?,? (?:(?!(?:is|the|a|an|to|of|and|in|on|at|for|from|with|by|am|are|my|your|was|bus)\b)[a-z]+(?:'s)? ){1,3}"
     r"(?:road|rd|street|st|avenue|ave|lane|ln|drive|dr|way|close|court|crescent)"
     r"(?![a-z])(?:,? ?(?:flat|apt|apartment|building|block|room|unit|no\.?) ?\d{1,5})?"
 )
