@@ -55,7 +55,9 @@ _NOT_NAME_END = "人们们的地得了过着吗呢吧啊"  # 黄种人, 任何�
 _NOT_NAME_END_PLACE = "区市县镇村路街园馆场站楼院店厅级班组队"
 # … and, for names found without a cue word (at a sentence's start, after 我是 or a verb), of a thing or a role
 # (高架桥, 王府井, 包子铺, 毕业生, 左撇子, 志愿者).
-_NOT_NAME_END_WEAK = _NOT_NAME_END_PLACE + "桥井城铺道门湖河岛塔寺庙台厂车机器灯生子者员"
+_NOT_NAME_END_WEAK = _NOT_NAME_END_PLACE + "桥井城铺道门湖河岛塔寺庙台厂车机器灯生子者员迷粉"
+# After a name, the start of an estate's or a place's name instead (我们小区的名字叫阳光花园).
+_PLACE_NEXT = "园苑区路街村镇馆场站楼院店厅"
 # What ends a name written without a cue word, read in the original (the plain view drops a space between
 # two Chinese characters): a space, punctuation or the end of the text.
 _PAUSE = re.compile(r"[\s，,。.！!？?、；;：:~～…)）\"”'’]|$")
@@ -109,20 +111,21 @@ def _patterns() -> _Patterns:
     joiner = r"[\s:：,，]*(?:是|叫)?[\s:：]*"
     return _Patterns(
         after_cue=re.compile(rf"(?:{alternation(words('cues.txt', 'name'))}){joiner}{full_name}"),
-        classmate=re.compile(rf"(?:{alternation(words('cues.txt', 'classmate'))}){full_name}"),
+        classmate=re.compile(rf"(?:{alternation(words('cues.txt', 'classmate'))})(?:是|叫)?{full_name}"),
         before_title=re.compile(rf"{full_name}(?:同学|小朋友)"),
         # Issue 14: a name that starts a sentence and is followed by what a person does or is (陈思远说…,
         # 王一诺是…, 黄梓涵周一没来) — a surname and two characters, or one character before 说/他/她.
         sentence_start=re.compile(
-            rf"(?:^|(?<=[。！？!?；;，,\s])|(?<=年级的)|(?<=[班我]的)|(?<=昨天|今天|刚才|后来|然后|明天))"
+            rf"(?:^|(?<=[。！？!?；;，,\s(（])|(?<=年级的)|(?<=[班我]的)|(?<=昨天|今天|刚才|后来|然后|明天))"
             rf"(?:((?:{alternation(compound)}|[{''.join(single)}]){NAME_CHAR}{NAME_CHAR})"
             rf"(?=说|他(?!们)|她(?!们)|是|和|跟|也|都|今天|昨天|每天|又|总是|老是|没来|没有来|不来"
             rf"|觉得|认为|想|在|画|写|提|希望|喜欢|问|告诉|你|给我|让我|帮我|最|把|被|没|去|来|周[一二三四五六日末]"
-            rf"|的(?:妈妈|爸爸|奶奶|爷爷|外婆|外公|家长|哥哥|姐姐|弟弟|妹妹))"
+            rf"|的(?:妈妈|爸爸|奶奶|爷爷|外婆|外公|家长|哥哥|姐姐|弟弟|妹妹)|[:：]|[，,]\d{{1,2}}岁)"
             rf"|((?:{alternation(compound)}|[{''.join(single)}]){NAME_CHAR})(?=说))"
         ),
         with_someone=re.compile(
-            rf"(?:我和|我跟|和我|跟我|我同|告诉|跟|和)({surname}{NAME_CHAR}{NAME_CHAR})(?=一起|说|都|也|是|去|在)"
+            rf"(?:我和|我跟|和我|跟我|我同|告诉|跟|和)({surname}{NAME_CHAR}{NAME_CHAR})(?=一起|说|都|也|是|去|在|约|玩)"
+            rf"|({surname}{NAME_CHAR}{NAME_CHAR})(?=(?:和|跟)我(?:一起|都|去|是|在|约|玩))"
             rf"|(?:我和|我跟)({surname}{NAME_CHAR})(?=一起|是好朋友|是同桌|是同学)"
         ),
         # Issue 14 (pd-dev2): "我是赵一鸣", "本人孙佳怡，": a surname and two characters, then a pause.
@@ -169,6 +172,8 @@ def detect_names(n: Normalised) -> list[Finding]:
             if name is None:
                 continue
             if pattern in paused and not m.group("next") and not _pause_after(n, m.start(group), m.end(group)):
+                continue
+            if m.end(group) < len(plain) and plain[m.end(group)] in _PLACE_NEXT:
                 continue
             if not _could_be_name(name, p, weak=pattern in weak):
                 continue  # 高兴, 马上 …; 李老师, 王阿姨: a surname and a title is how children politely avoid a name

@@ -65,14 +65,15 @@ _NUMBERED_SCHOOL_EN = re.compile(
     r"(?<![a-z])no\.? ?\d{1,3} (?:middle|high|primary|secondary|junior high|junior middle|experimental)(?: school)?(?![a-z])"
 )
 # A named school with only "School" after its name, written with capitals ("Dongfang School").
-_SCHOOL_EN_NAMED = re.compile(r"(?<![A-Za-z])((?:[A-Z][a-z]+ ){1,3})School(?![A-Za-z])")
+_SCHOOL_EN_NAMED = re.compile(r"(?<![A-Za-z])((?:[A-Z][a-z]+ ){1,3})School(?![A-Za-z]| of )")
 _NOT_SCHOOL_NAME_EN = frozenset(
     "summer sunday saturday weekend winter holiday art music dance driving night swimming football language english "
     "chinese maths math middle high primary secondary junior senior boarding public private elementary new old "
-    "grammar secret magic village city town international".split()
+    "grammar secret magic village city town international science sports sport film drama cooking flight police "
+    "military medical law business".split()
 )
 # A named school without the word "school", written with capitals ("Hillside Primary"): read in the original.
-_SCHOOL_EN_SHORT = re.compile(r"(?<![A-Za-z])((?:[A-Z][a-z]+(?:'s)? ){1,3})(?:Primary|Secondary|Junior High|High|Middle|Academy)(?![A-Za-z])")
+_SCHOOL_EN_SHORT = re.compile(r"(?<![A-Za-z])((?:[A-Z][a-z]+(?:'s)? ){1,3})(?:Primary|Secondary|Junior High|High|Middle|Academy)(?![A-Za-z]| of )")
 _ADDRESS_EN = re.compile(
     r"(?<![a-z0-9])(?:n0|no\.? ?)?\d{1,5}[a-z]?,? (?:(?!(?:is|the|a|an|to|of|and|in|on|at|for|from|with|by|am|are|my|your|was|bus)\b)[a-z]+(?:'s)? ){1,3}"
     r"(?:road|rd|street|st|avenue|ave|lane|ln|drive|dr|way|close|court|crescent)"
@@ -235,6 +236,7 @@ def detect_schools(n: Normalised) -> list[Finding]:
         if name_words[-1] not in _NOT_SCHOOL_NAME_EN and not set(name_words) & _EN_STOP:
             found.append(Finding(Category.SCHOOL, m.start(), m.end(), 0.7))
     for m in _SCHOOL_EN_SHORT.finditer(n.original):
-        if m.group(1).split()[0].lower() not in _EN_STOP:
+        name_words = [w.lower() for w in m.group(1).split()]
+        if name_words[0] not in _EN_STOP and name_words[-1] not in _NOT_SCHOOL_NAME_EN:
             found.append(Finding(Category.SCHOOL, m.start(), m.end(), 0.7))
     return found
