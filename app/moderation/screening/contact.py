@@ -67,7 +67,7 @@ _UID = re.compile(r"(?<![a-z])uid\s*(?:号)?\s*(?:是|为|:|=|is)?\s*(\d{5,12})(
 _V_LABEL = re.compile(r"(?:^|(?<=[\s,.!?;]))v(?:x|信)?\s*(?:号)?\s*(?:是|:|=)\s*([a-z][a-z0-9_\-]{4,19}|\d{5,13})(?![a-z0-9_\-])")
 _AT_HANDLE_CJK = re.compile(r"@([\u4e00-\u9fff][\u4e00-\u9fff\w]{1,15})")
 _Q_ALONE = re.compile(r"(?<![a-z0-9])q\s*(?:号|是|为|:|我)\s*(\d{5,11})(?!\d)")  # "有事q我 12345678": q me
-_QQ_NUMBER_AFTER = r"(?:[\s:=,]|群|号码|号|账号|是|为|:|is|number){0,6}(\d{5,11})(?!\d)"
+_QQ_NUMBER_AFTER = r"(?:[\s:=,]|群|号码|号|码|账号|是|为|:|is|number){0,6}(\d{5,11})(?!\d)"
 
 
 def cache_clear() -> None:

@@ -56,6 +56,7 @@ _NOT_NAME_END_PLACE = "区市县镇村路街园馆场站楼院店厅级班组队
 # … and, for names found without a cue word (at a sentence's start, after 我是 or a verb), of a thing or a role
 # (高架桥, 王府井, 包子铺, 毕业生, 左撇子, 志愿者).
 _NOT_NAME_END_WEAK = _NOT_NAME_END_PLACE + "桥井城铺道门湖河岛塔寺庙台厂车机器灯生子者员迷粉"
+_NUMERALS = "二三四五六七八九十百千万亿两零〇"
 # After a name, the start of an estate's or a place's name instead (我们小区的名字叫阳光花园).
 _PLACE_NEXT = "园苑区路街村镇馆场站楼院店厅"
 # What ends a name written without a cue word, read in the original (the plain view drops a space between
@@ -92,6 +93,7 @@ class _Patterns:
     self_intro: re.Pattern[str]
     after_verb: re.Pattern[str]
     listed: re.Pattern[str]
+    bare: re.Pattern[str]
     pair: re.Pattern[str]
     english: re.Pattern[str]
     english_full: re.Pattern[str]
@@ -108,6 +110,7 @@ def _patterns() -> _Patterns:
     single = [e.text for e in surnames.get("single", [])]
     surname = rf"(?:{alternation(compound)}|[{''.join(single)}])"
     full_name = rf"({surname}{NAME_CHAR}{{1,2}})"
+    given = "".join(e.text for e in surnames.get("given", []))
     joiner = r"[\s:：,，]*(?:是|叫)?[\s:：]*"
     return _Patterns(
         after_cue=re.compile(rf"(?:{alternation(words('cues.txt', 'name'))}){joiner}{full_name}"),
@@ -142,6 +145,9 @@ def _patterns() -> _Patterns:
             rf"(?:^|(?<=[：:\s，,有是]))((?:{surname}{NAME_CHAR}{NAME_CHAR}、)+{surname}{NAME_CHAR}{NAME_CHAR})"
             rf"(?=(?P<next>都|和|等|一起))?"
         ),
+        # A common surname and two characters common in children's given names (石浩然天天…, 严一鸣也同意),
+        # with no cue word: not inside a longer run of such characters.
+        bare=re.compile(rf"(?<![{given}])([{''.join(single[:100])}][{given}][{given}])(?![{given}])"),
         # Two names joined (张三和李四都…): both are names.
         pair=re.compile(
             rf"(?:^|(?<=[。！？!?；;，,\s]))({surname}{NAME_CHAR}{{1,2}})(?:和|跟|与|、)({surname}{NAME_CHAR}{{1,2}})"
@@ -162,9 +168,9 @@ def detect_names(n: Normalised) -> list[Finding]:
     plain = n.plain
     found: list[Finding] = []
     patterns = ((p.after_cue, 0.85), (p.classmate, 0.7), (p.before_title, 0.7), (p.sentence_start, 0.65),
-                (p.with_someone, 0.65), (p.self_intro, 0.75), (p.after_verb, 0.6))
+                (p.with_someone, 0.65), (p.self_intro, 0.75), (p.after_verb, 0.6), (p.bare, 0.55))
     paused = (p.self_intro, p.after_verb)  # these need a pause (or the words of their look-ahead) after the name
-    weak = (p.sentence_start, p.self_intro, p.after_verb, p.with_someone)
+    weak = (p.sentence_start, p.self_intro, p.after_verb, p.with_someone, p.bare)
     for pattern, confidence in patterns:
         for m in pattern.finditer(plain):
             group = 1 if m.group(1) else 2
@@ -241,4 +247,5 @@ def _could_be_name(name: str, p: _Patterns, *, weak: bool = False) -> bool:
     return not (
         name in p.not_names or name[:2] in p.not_names or name[1:] in p.not_names or name[-2:] in _TITLES
         or name[-1] in _NOT_NAME_END or name[-1] in (_NOT_NAME_END_WEAK if weak else _NOT_NAME_END_PLACE)
+        or (weak and any(ch in _NUMERALS for ch in name[1:]))  # 连输三把: a count, not a given name
     )
