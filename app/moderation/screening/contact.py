@@ -39,23 +39,35 @@ _EMAIL_PROVIDER = re.compile(
     r"(?:qq|gmail|outlook|hotmail|foxmail|sina|sohu|yahoo|icloud)(?:邮箱|mail)?"
     r"(?![a-z0-9.])"
 )
+# Issue 14 (pd-dev2): "my gmail is bobbyk2011", "我的163邮箱 miaomiao2014": a mailbox named by its provider, then
+# the part before the @ (with a digit, "_" or "." in it, or after 邮箱).
+_EMAIL_MAILBOX = re.compile(
+    r"(?<![a-z0-9])(?:(?P<mail>gmail|hotmail|yahoo mail|icloud mail)|(?:qq|163|126|139|sina|sohu|foxmail|aliyun|outlook)\s*(?P<box>邮箱|mail))"
+    r"\s*(?:地址|账号|号)?\s*(?:is|是|为|:|=)?\s*([a-z][a-z0-9._\-]{3,30}|\d{5,12})(?![a-z0-9._\-@])"
+)
 _URL = re.compile(r"(?:https?://|www\.)[^\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef，。！？、]+")
 _BARE_DOMAIN = re.compile(
     rf"(?<![a-z0-9@.\-])(?:[a-z0-9](?:[a-z0-9\-]{{0,61}}[a-z0-9])?\.)+(?:{_TLDS})(?![a-z0-9])"
     r"(?:/[^\s\u4e00-\u9fff，。！？]*)?"
 )
+_URL_ORIGINAL = re.compile(_URL.pattern, re.IGNORECASE)
+_BARE_DOMAIN_ORIGINAL = re.compile(_BARE_DOMAIN.pattern, re.IGNORECASE)
 _DISGUISED_DOMAIN = re.compile(
     r"(?<![a-z0-9@.\-])[a-z0-9\-]{2,}\s*(?:点|(?<![a-z])dot(?![a-z])|\(dot\)|\[dot\])\s*"
     rf"(?:{_TLDS})(?![a-z])"
 )
-_DIGIT_RUN = re.compile(r"(?<![\d+])\+?\d{7,14}(?!\d)")
+_DIGIT_RUN = re.compile(r"(?<![\d+])\+?\d{7,15}(?!\d)")  # 15: 0086 and a mobile number
 _ID_RUN = re.compile(r"(?<![0-9a-z])\d{17}[\dx](?![0-9a-z])")
 _ID_CUE = re.compile(r"身份证|证件号|id card|id number")
 # "加v"/"我的v是": v alone is WeChat in children's slang, when an id follows.
 _V_ALONE = re.compile(r"(?:加|我的|私|找我)v(?:信)?\s*(?:号)?\s*(?:是|:|=)?\s*([a-z][a-z0-9_\-]{4,19}|\d{5,13})(?![a-z0-9_\-])")
+# "UID 34567890": an account's number on an app or a game, with or without the app's name (issue 14).
+_UID = re.compile(r"(?<![a-z])uid\s*(?:号)?\s*(?:是|为|:|=|is)?\s*(\d{5,12})(?!\d)")
+# "v: tiantian_0101", "vx是…" at a clause's start: v labels a WeChat id when a colon or 是 follows.
+_V_LABEL = re.compile(r"(?:^|(?<=[\s,.!?;]))v(?:x|信)?\s*(?:号)?\s*(?:是|:|=)\s*([a-z][a-z0-9_\-]{4,19}|\d{5,13})(?![a-z0-9_\-])")
 _AT_HANDLE_CJK = re.compile(r"@([\u4e00-\u9fff][\u4e00-\u9fff\w]{1,15})")
-_Q_ALONE = re.compile(r"(?<![a-z0-9])q\s*(?:号|是|为|:)\s*(\d{5,11})(?!\d)")
-_QQ_NUMBER_AFTER = r"(?:[\s:=,]|群|号码|号|账号|是|为|:|is|number){0,4}(\d{5,11})(?!\d)"
+_Q_ALONE = re.compile(r"(?<![a-z0-9])q\s*(?:号|是|为|:|我)\s*(\d{5,11})(?!\d)")  # "有事q我 12345678": q me
+_QQ_NUMBER_AFTER = r"(?:[\s:=,]|群|号码|号|码|账号|是|为|:|is|number){0,6}(\d{5,11})(?!\d)"
 
 
 def cache_clear() -> None:
@@ -108,6 +120,8 @@ def detect_phones(n: Normalised) -> list[Finding]:
         national = number.lstrip("+")
         if national.startswith("86") and len(national) in (12, 13):
             national = national[2:]
+        elif national.startswith("0086") and len(national) in (14, 15):
+            national = national[4:]
         has_cue = cue.search(text, max(0, m.start() - 12), m.start()) is not None
         confidence = _phone_confidence(national, has_cue)
         if confidence:
@@ -142,6 +156,9 @@ def detect_emails(n: Normalised) -> list[Finding]:
             continue  # "ideas at parkfun.net" is a website mentioned in English, reported as a URL
         found.append(finding(n, Category.EMAIL, m.start(), m.end(), 0.85))
     found += [finding(n, Category.EMAIL, m.start(), m.end(), 0.7) for m in _EMAIL_PROVIDER.finditer(n.text)]
+    for m in _EMAIL_MAILBOX.finditer(n.text):
+        if m.group("box") or re.search(r"[\d_.]", m.group(3)):
+            found.append(finding(n, Category.EMAIL, m.start(), m.end(), 0.7))
     return found
 
 
@@ -152,9 +169,12 @@ def _mail_like(domain: str) -> bool:
 
 
 def detect_urls(n: Normalised) -> list[Finding]:
-    """Links and bare domains (also "baidu点com"); an e-mail's domain is dropped later as an overlap."""
+    """Links and bare domains (also "baidu点com"); an e-mail's domain is dropped later as an overlap.
+    Links are also read in the original, where an app's name in them is not folded (weibo.com stays, issue 14)."""
     found = [finding(n, Category.URL, m.start(), m.end(), 0.95) for m in _URL.finditer(n.text)]
+    found += [Finding(Category.URL, m.start(), m.end(), 0.95) for m in _URL_ORIGINAL.finditer(n.original)]
     found += [finding(n, Category.URL, m.start(), m.end(), 0.85) for m in _BARE_DOMAIN.finditer(n.text)]
+    found += [Finding(Category.URL, m.start(), m.end(), 0.85) for m in _BARE_DOMAIN_ORIGINAL.finditer(n.original)]
     found += [finding(n, Category.URL, m.start(), m.end(), 0.75) for m in _DISGUISED_DOMAIN.finditer(n.text)]
     return found
 
@@ -203,11 +223,16 @@ def _id_follows(text: str, pos: int) -> bool:
     return re.match(r"[\s:=,号是为码账]{0,4}[a-z0-9_]{5,}", text[pos : pos + 40]) is not None
 
 
+# A passport number after its cue (issue 14): one or two letters and seven or eight digits (E12345678).
+_PASSPORT = re.compile(r"(?:护照|passport)\s*(?:号码|号|number|no\.?)?\s*(?:是|为|:|is|=)?\s*([a-z]{1,2}\d{7,8})(?![\da-z])")
+
+
 def detect_id_numbers(n: Normalised) -> list[Finding]:
-    """18-digit resident ID numbers: checksum-valid (``stdnum.cn.ric``), or with a birth date and a cue."""
+    """18-digit resident ID numbers: checksum-valid (``stdnum.cn.ric``), or with a birth date and a cue;
+    passport numbers after 护照/passport."""
     from stdnum.cn import ric  # on first use, like phonenumbers
 
-    found: list[Finding] = []
+    found: list[Finding] = [finding(n, Category.ID_NUMBER, m.start(1), m.end(1), 0.85) for m in _PASSPORT.finditer(n.text)]
     for m in _ID_RUN.finditer(n.text):
         number = m.group(0).upper()
         if ric.is_valid(number):
@@ -230,10 +255,12 @@ def _plausible_birth_date(yyyymmdd: str) -> bool:
 
 
 _STUDENT_NUMBER = re.compile(
-    r"(?:学号|学籍号|student (?:number|no\.?|id)|pupil number)\s*(?:是|为|:|is|=)?\s*#?\s*([a-z]{0,3}[\d][\d\-]{3,14})(?![\d])"
+    r"(?:学号|学籍号|学生证号|学生证|student (?:number|no\.?|id)|pupil number|student card number)(?:码)?\s*(?:是|为|:|is|=)?\s*#?\s*([a-z]{0,3}[\d][\d\-]{3,14})(?![\d])"
 )
 _AT_HANDLE = re.compile(r"(?<![a-z0-9_.])@([a-z0-9_][a-z0-9_.]{2,29})(?![a-z0-9_])")
 _NOT_HANDLES = frozenset({"me", "us", "it", "for", "on", "in", "the", "一下", "一搜"})
+# "@everyone please vote": a chat's mention of a group, not anyone's handle.
+_GROUP_MENTIONS = frozenset({"everyone", "all", "here", "channel", "team", "everybody", "所有人", "全体成员"})
 _NOT_HANDLE_START = "就都也了的一看有到吧呢吗啊呀很会能可是这那上里"
 _HANDLE_END = re.compile(r"[\s,，。！!？?、;；:：()（）\"“”'‘’]")
 
@@ -263,7 +290,8 @@ def _named_handle() -> re.Pattern[str]:
     platforms = alternation(words("cues.txt", "platform") + ["b站", "bilibili"])
     handle_words = alternation(words("cues.txt", "handle_word"))
     return re.compile(
-        rf"(?<![a-z])(?:{platforms})(?:上|里)?(?:的)?(?:号|名|名字|昵称|账号|用户名|id|uid)?\s*(?:是|叫|为|:)"
+        rf"(?<![a-z])(?:{platforms})\s?(?:上|里|中)?\s?(?:我叫|(?:的)?\s?(?:号|名|名字|昵称|账号|用户名|id|uid|name|username|user name|user|gamertag|ign)?\s*(?:是|叫|为|:))"
+        rf"|(?<![a-z])(?:{platforms})\s?(?:uid|id|id号)\s?(?=\d{{5,}})"
         rf"|(?<![a-z])(?:{handle_words})(?:(?: on| in| for) [a-z]+)?\s*(?:是|叫|为|:|is|=)"
     )
 
@@ -283,7 +311,7 @@ def detect_handles(n: Normalised) -> list[Finding]:
             continue
         start = n.span(m.end(), m.end() + 1)[0]
         original = n.original
-        while start < len(original) and original[start] in " \u3000:：@":
+        while start < len(original) and original[start] in " \u3000:：@\"“「『'‘":
             start += 1
         end = start
         while end < len(original) and end - start < 24 and not _HANDLE_END.match(original[end]):
@@ -303,8 +331,11 @@ def detect_handles(n: Normalised) -> list[Finding]:
         if end - start >= 2 and original[start] not in _NOT_HANDLE_START:
             found.append(Finding(Category.SOCIAL_ID, start, end, 0.75))
     found += [finding(n, Category.SOCIAL_ID, m.start(1), m.end(1), 0.8) for m in _V_ALONE.finditer(n.text)]
+    found += [finding(n, Category.SOCIAL_ID, m.start(1), m.end(1), 0.8) for m in _V_LABEL.finditer(n.text)]
+    found += [finding(n, Category.SOCIAL_ID, m.start(1), m.end(1), 0.8) for m in _UID.finditer(n.text)]
     if platforms:  # "抖音@小鱼儿": an @name in Chinese where an app is named
         found += [finding(n, Category.SOCIAL_ID, m.start(), m.end(), 0.75) for m in _AT_HANDLE_CJK.finditer(n.plain)]
     for m in _AT_HANDLE.finditer(n.text):
-        found.append(finding(n, Category.SOCIAL_ID, m.start(), m.end(), 0.8))
+        if m.group(1) not in _GROUP_MENTIONS:
+            found.append(finding(n, Category.SOCIAL_ID, m.start(), m.end(), 0.8))
     return found

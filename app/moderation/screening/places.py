@@ -23,14 +23,14 @@ _ROAD_GENERIC = ("马路", "公路", "道路", "铁路", "小路", "大路", "�
 _NOT_DISTRICT = "[乐动息景城郊地园校社小业能读候车烟全险工务场展览域戏玩餐营]"
 # Parts of an address, most specific first; each named group is one kind of part.
 _PARTS = re.compile(
-    rf"(?P<estate>{PLACE_CHAR}{{2,6}}?(?:小区|花园|家园|公寓|新村|苑|大厦|公馆|宿舍|山庄|雅居|华庭|名都|社区))"
+    rf"(?P<estate>(?:{PLACE_CHAR}{{2,6}}?|[a-z]{{3,12}} ?)(?:小区|花园|家园|公寓|新村|苑|大厦|公馆|宿舍|山庄|雅居|华庭|名都|社区))"
     rf"|(?P<admin>{PLACE_CHAR}{{2,6}}?(?:省|自治区|市|(?<!{_NOT_DISTRICT})区|县|镇|乡|街道|村)(?![长民场别域间里委]))"
     rf"|(?P<road>{PLACE_CHAR}{{2,6}}?(?:路|大街|街|大道|巷|弄|胡同))"
-    rf"|(?P<building>{_NUM}(?:栋|幢|座|号楼|楼(?=\d)))"
-    rf"|(?P<unit>{_NUM}单元)"
+    rf"|(?P<building>{_NUM}\s?(?:栋|幢|座|号楼|楼(?=\d))|(?<![a-z])[a-z](?:栋|幢|座))"  # B座: a lettered block (issue 14)
+    rf"|(?P<unit>{_NUM}\s?单元|{_NUM}门(?=\d))"  # 2门301: Beijing's 门 is a stairwell, a unit
     rf"|(?P<house>{_NUM}(?:-{_NUM})?号(?:院)?(?![线门车场球位桌码口窗台车站]))"
     # a room: 501室, 3栋…501, or building-unit-room written 8-3-201 (the dashes are gone in this view: " 83201")
-    rf"|(?P<room>{_NUM}(?:室|房间|户)|(?<=[元栋幢座-])\d{{3,4}}(?![\d年米元岁])|(?<=\s)\d{{3,6}}(?![\d年米元岁号路线次个人点分]))"
+    rf"|(?P<room>{_NUM}(?:室|房间|户)|(?<=[元栋幢座门-])\d{{3,4}}(?![\d年米元岁])|(?<=\s)\d{{3,6}}(?![\d年米元岁号路线次个人点分]))"
     rf"|(?P<floor>{_NUM}(?:层|楼)(?![梯道下上顶]))"
 )
 _HOUSE_LEVEL = frozenset({"building", "unit", "house", "room"})
@@ -38,24 +38,44 @@ _LINK = re.compile(r"[\s,，、\-]*(?:的)?[\s,，、\-]*")
 _SCHOOL = re.compile(
     rf"({PLACE_CHAR}{{2,8}}?)(小学|中学|初中|高中|幼儿园|附小|附中|实验学校|外国语学校|双语学校|国际学校|职高|中专)(?!生|部|阶段|时|老师们)"
 )
-_NUMBERED_SCHOOL = re.compile(r"第\d{1,3}(?:中学|小学)(?!生)|(?<=[市区县])\d{1,3}中(?![\u4e00-\u9fff])")
+_NUMBERED_SCHOOL = re.compile(
+    r"第\d{1,3}(?:中学|小学)(?!生)|(?<=[市区县])\d{1,3}中(?![\u4e00-\u9fff])"
+    r"|(?:(?<=[市区县是在读])|^)[\d十]{1,3}中(?=初|高|的|读|上学|[\s,，。!！]|$)"
+    r"|(?<![a-z])no\.? ?\d{1,3} ?(?:中学|小学|中(?![\u4e00-\u9fff]))"  # 我在No.3中学  # 我是十一中初二的 (issue 14)
+)
 _CLASS = re.compile(
     r"(?:[\d十]{1,2}\s*年级|初[123一二三]|高[123一二三])\s*[(（]?\s*[\d十]{1,2}\s*[)）]?\s*班"
     r"|[(（]\s*[\d十]{1,2}\s*[)）]\s*班"
     r"|(?<![\d])\d{1,2}年\d{1,2}班"
+    r"|(?<![\d])[1-9]\d{1,2}\)\s*班"  # 四(2)班: the view drops "(" between two digits, "42)班" (issue 14)
 )
 _SCHOOL_EN = re.compile(
-    r"(?<![a-z])((?:[a-z]+ ){1,3})"
-    r"(?:primary|middle|high|elementary|junior high|secondary|international) school"
+    r"(?<![a-z'])((?:[a-z]+ ){1,3})"
+    r"(?:primary|middle|high|elementary|junior high|secondary|international) school(?!s)"
 )
 _CLASS_EN = re.compile(
     r"(?:grade|year) ?\d{1,2},? ?class ?\d{1,2}|class ?\d{1,2},? ?(?:grade|year) ?\d{1,2}"
     r"|(?<![a-z])class ?\d{1,2} ?[a-z](?![a-z])|(?<![a-z])class ?\d{1,2}-\d{1,2}(?!\d)"
+    r"|\d{1,2}(?:st|nd|rd|th) grade,? ?class ?\d{1,2}"  # 5th grade class 3 (issue 14)
+)
+# Read in the original, where the dash is still there: "class 6-3", "class 6/3" (issue 14).
+_CLASS_EN_DASH = re.compile(r"(?<![a-z])class ?\d{1,2} ?[-/] ?\d{1,2}(?!\d)", re.IGNORECASE)
+# "No. 2 Middle School", "Beijing No.4 High School" (issue 14).
+_NUMBERED_SCHOOL_EN = re.compile(
+    r"(?<![a-z])no\.? ?\d{1,3} (?:middle|high|primary|secondary|junior high|junior middle|experimental)(?: school)?(?![a-z])"
+)
+# A named school with only "School" after its name, written with capitals ("Dongfang School").
+_SCHOOL_EN_NAMED = re.compile(r"(?<![A-Za-z])((?:[A-Z][a-z]+ ){1,3})School(?![A-Za-z]| of )")
+_NOT_SCHOOL_NAME_EN = frozenset(
+    "summer sunday saturday weekend winter holiday art music dance driving night swimming football language english "
+    "chinese maths math middle high primary secondary junior senior boarding public private elementary new old "
+    "grammar secret magic village city town international science sports sport film drama cooking flight police "
+    "military medical law business".split()
 )
 # A named school without the word "school", written with capitals ("Hillside Primary"): read in the original.
-_SCHOOL_EN_SHORT = re.compile(r"(?<![A-Za-z])((?:[A-Z][a-z]+ ){1,3})(?:Primary|Secondary|Junior High|High|Middle|Academy)(?![A-Za-z])")
+_SCHOOL_EN_SHORT = re.compile(r"(?<![A-Za-z])((?:[A-Z][a-z]+(?:'s)? ){1,3})(?:Primary|Secondary|Junior High|High|Middle|Academy)(?![A-Za-z]| of )")
 _ADDRESS_EN = re.compile(
-    r"(?<![a-z0-9])(?:n0|no\.? ?)?\d{1,5}[a-z]?,? (?:(?!(?:is|the|a|an|to|of|and|in|on|my|your|was|bus)\b)[a-z]+ ){1,3}"
+    r"(?<![a-z0-9])(?:n0|no\.? ?)?\d{1,5}[a-z]?,? (?:(?!(?:is|the|a|an|to|of|and|in|on|at|for|from|with|by|am|are|my|your|was|bus)\b)[a-z]+(?:'s)? ){1,3}"
     r"(?:road|rd|street|st|avenue|ave|lane|ln|drive|dr|way|close|court|crescent)"
     r"(?![a-z])(?:,? ?(?:flat|apt|apartment|building|block|room|unit|no\.?) ?\d{1,5})?"
 )
@@ -85,12 +105,14 @@ _FLAT_EN = re.compile(
 )
 _EN_STOP = frozenset(
     "my our the a an this that your his her their every other local new big good best nearest near at to in "
-    "go goes went from of and for by each".split()
+    "go goes went from of and for by each all old some many most any other few several these those both "
+    "every no".split()
 )
 
 
 def cache_clear() -> None:
     _address_cue.cache_clear()
+    _public_place.cache_clear()
 
 
 @cache
@@ -98,6 +120,20 @@ def _address_cue() -> re.Pattern[str]:
     """A home cue that leads straight into the place: 我家在…, 住在…, 地址：… (not 我家附近有个…)."""
     cues = alternation(words("cues.txt", "address"))
     return re.compile(rf"(?:{cues})[\s:,]*(?:就|也|是)?(?:在|住在|位于|是)?[\s:,]*$")
+
+
+@cache
+def _named_after_cue() -> re.Pattern[str]:
+    """A home cue, then a place's name without a suffix (我住星河湾 17号楼): enough for house-level detail."""
+    cues = alternation(words("cues.txt", "address"))
+    return re.compile(rf"(?:{cues})[\s:,]*(?:就|也|是)?(?:在|住在|位于|是)?[\s:,]*{PLACE_CHAR}{{2,6}}[\s,]*$")
+
+
+@cache
+def _public_place() -> re.Pattern[str]:
+    """A public building just before an address (市图书馆在文化路12号, the museum is at 25 park road)."""
+    places = alternation(words("cues.txt", "public_place"))
+    return re.compile(rf"(?:{places})[\s:,]*(?:就|也)?(?:在|位于|设在|搬到|搬去|是|is at|is on|at|on)?[\s:,]*(?:the )?$")
 
 
 @dataclass(slots=True)
@@ -130,7 +166,12 @@ def detect_addresses(n: Normalised) -> list[Finding]:
     for chain in _chains(text):
         kinds = set(chain.kinds)
         parts = [k for k in chain.kinds if k != "floor"]
-        has_cue = cue.search(text[max(0, chain.start - 16) : chain.start]) is not None
+        before = text[max(0, chain.start - 16) : chain.start]
+        has_cue = cue.search(before) is not None
+        if not has_cue and _public_place().search(before):
+            continue  # "市图书馆在文化路12号": a public building's address, not a home (issue 14)
+        if kinds & _HOUSE_LEVEL and not has_cue and _named_after_cue().search(before):
+            has_cue = True  # "我住星河湾 17号楼"
         if kinds & _HOUSE_LEVEL and len(parts) >= 2:
             confidence = 0.9 if has_cue else 0.85
         elif has_cue and kinds & {"estate", "road", "building", "house", "unit", "room"}:
@@ -140,7 +181,10 @@ def detect_addresses(n: Normalised) -> list[Finding]:
         else:
             continue
         found.append(finding(n, Category.ADDRESS, chain.start, chain.end, confidence))
-    found += [finding(n, Category.ADDRESS, m.start(), m.end(), 0.8) for m in _ADDRESS_EN.finditer(text)]
+    found += [
+        finding(n, Category.ADDRESS, m.start(), m.end(), 0.8) for m in _ADDRESS_EN.finditer(text)
+        if not _public_place().search(text[max(0, m.start() - 24) : m.start()])
+    ]
     for m in _HOME_STREET_EN.finditer(n.plain):
         words_before = m.group(1).replace(",", " ").split()[:-1]
         if words_before and not (set(words_before) & _NOT_A_PLACE_NAME):  # "a nice community" names no place
@@ -185,7 +229,14 @@ def detect_schools(n: Normalised) -> list[Finding]:
             start = m.end(1) - len(" ".join(name_words)) - 1
             found.append(finding(n, Category.SCHOOL, start, m.end(), 0.75))
     found += [finding(n, Category.SCHOOL, m.start(), m.end(), 0.7) for m in _CLASS_EN.finditer(text)]
+    found += [Finding(Category.SCHOOL, m.start(), m.end(), 0.7) for m in _CLASS_EN_DASH.finditer(n.original)]
+    found += [finding(n, Category.SCHOOL, m.start(), m.end(), 0.75) for m in _NUMBERED_SCHOOL_EN.finditer(text)]
+    for m in _SCHOOL_EN_NAMED.finditer(n.original):
+        name_words = [w.lower() for w in m.group(1).split()]
+        if name_words[-1] not in _NOT_SCHOOL_NAME_EN and not set(name_words) & _EN_STOP:
+            found.append(Finding(Category.SCHOOL, m.start(), m.end(), 0.7))
     for m in _SCHOOL_EN_SHORT.finditer(n.original):
-        if m.group(1).split()[0].lower() not in _EN_STOP:
+        name_words = [w.lower() for w in m.group(1).split()]
+        if name_words[0] not in _EN_STOP and name_words[-1] not in _NOT_SCHOOL_NAME_EN:
             found.append(Finding(Category.SCHOOL, m.start(), m.end(), 0.7))
     return found
