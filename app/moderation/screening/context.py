@@ -6,6 +6,10 @@ for a group. Data in ``app/moderation/data/context.toml``; everything runs on th
   which of the two the text shows (both, one or neither); the combined rule in ``engine`` decides with it.
 * **Idioms.** "我想死你们了" (I missed you so much), "累死了", "kill it at the game": the harm word is read with
   the words right after (or before) it, and a hit on it is dropped. The harm words themselves stay listed.
+* **Register.** A text in the writer's own adult life (a partner, dating, marriage, their job: "男朋友给我准备了
+  惊喜", "加班到半夜") is an adult's day: ``register(plain)`` says so, and whether a child-safety cue (an adult or
+  an age gap, secrecy from parents, photos of the body, money, meeting at their place) or something of a child's
+  care (a home, a parent, food, being alone: what neglect needs) stands in it. ``engine`` decides with it.
 * **Group contempt.** A group (a region, gender, ethnicity, disability, family background) and a word of
   contempt close together are unkind words with no person named (MOD-10).
 """
@@ -69,6 +73,10 @@ class _Compiled:
     groups: re.Pattern[str]
     contempt: re.Pattern[str]
     window: int
+    adult: re.Pattern[str]
+    someone_else: re.Pattern[str]
+    child_safety: re.Pattern[str]
+    care: re.Pattern[str]
 
 
 def _raw_alternation(items: list[str]) -> str:
@@ -102,6 +110,10 @@ def _compiled() -> _Compiled:
         groups=_pattern(_words(group["groups"])),
         contempt=_pattern(_words(group["contempt"])),
         window=int(group.get("window", 10)),
+        adult=_pattern(_words(data["register"]["adult"])),
+        someone_else=_pattern(_words(data["register"]["someone_else"])),
+        child_safety=re.compile("|".join(f"(?:{p})" for p in data["register"]["child_safety"])),
+        care=_pattern(_words(data["neglect"]["care"])),
     )
 
 
@@ -119,10 +131,41 @@ class Speaker:
 
 
 def speaker(plain: str) -> Speaker:
+    """In topic talk only the writer's own words make it personal: "报道说一个初中生被同学打" names nobody the
+    writer knows ("我同学" still does, by its 我); elsewhere a known person alone is enough ("同桌被他爸打了")."""
     c = _compiled()
     without_frames = c.opinion.sub(" ", plain)
-    personal = bool(c.first_person.search(without_frames) or c.known_person.search(without_frames))
-    return Speaker(personal=personal, topic=bool(c.topic.search(plain)), joke=bool(c.joke.search(plain)))
+    topic = bool(c.topic.search(plain))
+    personal = bool(
+        c.first_person.search(without_frames) or (not topic and c.known_person.search(without_frames))
+    )
+    return Speaker(personal=personal, topic=topic, joke=bool(c.joke.search(plain)))
+
+
+@dataclass(frozen=True, slots=True)
+class Register:
+    """What the text shows of the writer's own adult life, and of a child's safety or care."""
+
+    adult: bool  # the writer's own partner, dating, marriage or job ("我男朋友", "相亲", "加班")
+    child_safety: bool  # an adult or age gap, secrecy from parents, body photos, money, meeting at their place
+    care: bool  # a home, a parent or adult, food, being alone or ill: what neglect is about
+
+
+SOMEONE_ELSE_WINDOW = 4  # characters before a register word in which "妈", "她", "爸" make it theirs
+SOMEONE_ELSE_WINDOW_LATIN = 10  # the same before an English one: "my mum's boyfriend"
+
+
+def _window(word: str) -> int:
+    return SOMEONE_ELSE_WINDOW_LATIN if word.isascii() else SOMEONE_ELSE_WINDOW
+
+
+def register(plain: str) -> Register:
+    c = _compiled()
+    adult = any(
+        not c.someone_else.search(plain[max(0, m.start() - _window(m.group())) : m.start()])
+        for m in c.adult.finditer(plain)
+    )
+    return Register(adult=adult, child_safety=bool(c.child_safety.search(plain)), care=bool(c.care.search(plain)))
 
 
 def idiom_spans(plain: str) -> list[tuple[int, int]]:
