@@ -100,6 +100,22 @@ def test_talk_about_the_law_a_film_or_a_report_is_not_a_disclosure(text: str) ->
     assert Category.SAFEGUARDING not in screen(text).categories
 
 
+@pytest.mark.parametrize(
+    "text", ["很多女性都经历过被猥亵，却不敢说出来", "男生被女朋友家暴也应该报警", "为什么有人会选择自杀，值得社会反思"]
+)
+def test_talk_about_people_in_general_is_not_a_disclosure(text: str) -> None:
+    """A group (女性), a partner's 朋友 that is no friend of the writer's, a question put to everyone."""
+    assert Category.SAFEGUARDING not in screen(text).categories
+
+
+@pytest.mark.parametrize(
+    "text", ["我在公园被一个外国人摸了屁股，好害怕", "不是开玩笑，我真的不想活了"]
+)
+def test_a_group_word_or_a_denied_joke_beside_the_writer_changes_nothing(text: str) -> None:
+    result = screen(text)
+    assert Category.SAFEGUARDING in result.categories and result.certain, result.findings
+
+
 # ---- the writer's own adult life ------------------------------------------------------------------
 
 
@@ -110,11 +126,12 @@ def test_talk_about_the_law_a_film_or_a_report_is_not_a_disclosure(text: str) ->
         "相亲认识的那个人约我下周去吃火锅",
         "我老婆出差了，这几天我自己做饭",
         "网店三天了还没发货，客服也不回",
+        "她每天放学都给我带一瓶酸奶，对我特别好",
     ],
 )
 def test_an_adults_relationship_or_a_parcel_is_not_grooming_or_neglect(text: str) -> None:
     """Issue 14: in the writer's own adult life, meaning alone needs a child-safety cue; neglect needs a child's
-    care (a home, a parent, food) in the text."""
+    care (a home, a parent, food) in the text; grooming needs its pattern (closeness alone is not)."""
     assert Category.SAFEGUARDING not in screen(text).categories
 
 
