@@ -86,10 +86,76 @@ def test_a_person_telling_what_happens_to_them_or_someone_they_know_is(text: str
     assert Category.SAFEGUARDING in result.categories and result.certain
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "法院以强奸罪判处被告有期徒刑十年",
+        "这部剧里的女主角被继父虐待，剧情看得我很压抑",
+        "报道说一个初中生被同学打进了医院，施暴者被处分了",
+    ],
+)
+def test_talk_about_the_law_a_film_or_a_report_is_not_a_disclosure(text: str) -> None:
+    """Issue 14 false alarms: the law, a film's plot, a report about strangers (a classmate in a report is the
+    report's, not the writer's)."""
+    assert Category.SAFEGUARDING not in screen(text).categories
+
+
+@pytest.mark.parametrize(
+    "text", ["很多女性都经历过被猥亵，却不敢说出来", "男生被女朋友家暴也应该报警", "为什么有人会选择自杀，值得社会反思"]
+)
+def test_talk_about_people_in_general_is_not_a_disclosure(text: str) -> None:
+    """A group (女性), a partner's 朋友 that is no friend of the writer's, a question put to everyone."""
+    assert Category.SAFEGUARDING not in screen(text).categories
+
+
+@pytest.mark.parametrize(
+    "text", ["我在公园被一个外国人摸了屁股，好害怕", "不是开玩笑，我真的不想活了"]
+)
+def test_a_group_word_or_a_denied_joke_beside_the_writer_changes_nothing(text: str) -> None:
+    result = screen(text)
+    assert Category.SAFEGUARDING in result.categories and result.certain, result.findings
+
+
+# ---- the writer's own adult life ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "男朋友约我周末去看电影，还神秘兮兮地说有惊喜",
+        "相亲认识的那个人约我下周去吃火锅",
+        "我老婆出差了，这几天我自己做饭",
+        "网店三天了还没发货，客服也不回",
+        "她每天放学都给我带一瓶酸奶，对我特别好",
+    ],
+)
+def test_an_adults_relationship_or_a_parcel_is_not_grooming_or_neglect(text: str) -> None:
+    """Issue 14: in the writer's own adult life, meaning alone needs a child-safety cue; neglect needs a child's
+    care (a home, a parent, food) in the text; grooming needs its pattern (closeness alone is not)."""
+    assert Category.SAFEGUARDING not in screen(text).categories
+
+
+@pytest.mark.parametrize(
+    ("text", "subkind"),
+    [
+        ("我有一个男朋友，他已经二十五岁了，他说不能让我爸妈知道我们的事", Subkind.GROOMING),
+        ("我在游戏里认识了一个男朋友，他让我发没穿衣服的照片", Subkind.GROOMING),
+        ("妈妈的男朋友晚上会进我房间，我很害怕", Subkind.SEXUAL),
+    ],
+)
+def test_a_childs_relationship_with_an_adult_still_counts(text: str, subkind: Subkind) -> None:
+    """SG-02: an age gap, secrecy from parents, body photos or a parent's partner keep the concern."""
+    result = screen(text)
+    assert Category.SAFEGUARDING in result.categories, result.findings
+
+
 # ---- idioms -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["我想死你们了", "好久不见，想死你了", "今天热死了", "we're going to kill it at the game on saturday"])
+@pytest.mark.parametrize(
+    "text",
+    ["我想死你们了", "好久不见，想死你了", "今天热死了", "we're going to kill it at the game on saturday", "昨天还嘴硬说不会下雨，今天就被打脸了"],
+)
 def test_idioms_that_look_like_harm_are_read_with_their_neighbours(text: str) -> None:
     assert Category.SAFEGUARDING not in screen(text).categories
 
@@ -121,7 +187,7 @@ def test_a_middle_band_probability_is_possible_and_a_high_one_certain(monkeypatc
     values = {"A": middle, "B": min(0.999, t.certain + 0.01), "C": t.possible - 0.05}
 
     def scores(texts):
-        return [{label: (values[text[0]] if label == "neglect" else 0.0) for label in meaning.LABELS} for text in texts]
+        return [{label: (values[text[0]] if label == "abuse" else 0.0) for label in meaning.LABELS} for text in texts]
 
     monkeypatch.setattr(meaning, "scores", scores)
     a, b, c = screen_many(["A 公园的路灯晚上不亮了很多天", "B 公园的路灯晚上不亮了很多天", "C 公园的路灯晚上不亮了很多天"])

@@ -6,6 +6,11 @@ for a group. Data in ``app/moderation/data/context.toml``; everything runs on th
   which of the two the text shows (both, one or neither); the combined rule in ``engine`` decides with it.
 * **Idioms.** "我想死你们了" (I missed you so much), "累死了", "kill it at the game": the harm word is read with
   the words right after (or before) it, and a hit on it is dropped. The harm words themselves stay listed.
+* **Register.** A text in the writer's own adult life (a partner, dating, marriage, their job: "男朋友给我准备了
+  惊喜", "加班到半夜") is an adult's day: ``register(plain)`` says so, and whether a child-safety cue (an adult or
+  an age gap, secrecy from parents, photos of the body, money, meeting at their place) or something of a child's
+  care (a home, a parent, food, being alone: what neglect needs) or grooming's pattern (a cue, gifts, private
+  contact) stands in it. ``engine`` decides with it.
 * **Group contempt.** A group (a region, gender, ethnicity, disability, family background) and a word of
   contempt close together are unkind words with no person named (MOD-10).
 """
@@ -62,13 +67,21 @@ class _Idiom:
 class _Compiled:
     first_person: re.Pattern[str]
     known_person: re.Pattern[str]
+    not_known_person: re.Pattern[str]
     opinion: re.Pattern[str]
     topic: re.Pattern[str]
+    in_general: re.Pattern[str]
     joke: re.Pattern[str]
+    not_joke: re.Pattern[str]
     idioms: tuple[_Idiom, ...]
     groups: re.Pattern[str]
     contempt: re.Pattern[str]
     window: int
+    adult: re.Pattern[str]
+    someone_else: re.Pattern[str]
+    child_safety: re.Pattern[str]
+    grooming: re.Pattern[str]
+    care: re.Pattern[str]
 
 
 def _raw_alternation(items: list[str]) -> str:
@@ -95,13 +108,21 @@ def _compiled() -> _Compiled:
     return _Compiled(
         first_person=_pattern(_words(speaker["first_person"])),
         known_person=_pattern(_words(speaker["known_person"])),
+        not_known_person=_pattern(_words(speaker.get("not_known_person", []))),
         opinion=_pattern(_words(speaker["opinion_frames"])),
         topic=_pattern(_words(speaker["topic"])),
+        in_general=_pattern(_words(speaker.get("people_in_general", []))),
         joke=_pattern([w if not w.isascii() else w.lower() for w in speaker.get("joke", [])]),
+        not_joke=_pattern([w if not w.isascii() else w.lower() for w in speaker.get("not_joke", [])]),
         idioms=tuple(idioms),
         groups=_pattern(_words(group["groups"])),
         contempt=_pattern(_words(group["contempt"])),
         window=int(group.get("window", 10)),
+        adult=_pattern(_words(data["register"]["adult"])),
+        someone_else=_pattern(_words(data["register"]["someone_else"])),
+        child_safety=re.compile("|".join(f"(?:{p})" for p in data["register"]["child_safety"])),
+        grooming=re.compile("|".join(f"(?:{p})" for p in data["grooming"]["cues"])),
+        care=_pattern(_words(data["neglect"]["care"])),
     )
 
 
@@ -119,10 +140,49 @@ class Speaker:
 
 
 def speaker(plain: str) -> Speaker:
+    """In topic talk only the writer's own words make it personal: "报道说一个初中生被同学打" names nobody the
+    writer knows ("我同学" still does, by its 我); elsewhere a known person alone is enough ("同桌被他爸打了").
+    People in general (a region, a race, a sex as a group) make topic talk only with nobody personal in it."""
     c = _compiled()
     without_frames = c.opinion.sub(" ", plain)
-    personal = bool(c.first_person.search(without_frames) or c.known_person.search(without_frames))
-    return Speaker(personal=personal, topic=bool(c.topic.search(plain)), joke=bool(c.joke.search(plain)))
+    topic = bool(c.topic.search(plain))
+    personal = bool(
+        c.first_person.search(without_frames)
+        or (not topic and c.known_person.search(c.not_known_person.sub(" ", without_frames)))
+    )
+    topic = topic or (not personal and bool(c.in_general.search(plain)))  # "很多女性都遭遇过…", nobody's own
+    return Speaker(personal=personal, topic=topic, joke=bool(c.joke.search(c.not_joke.sub(" ", plain))))
+
+
+@dataclass(frozen=True, slots=True)
+class Register:
+    """What the text shows of the writer's own adult life, and of a child's safety or care."""
+
+    adult: bool  # the writer's own partner, dating, marriage or job ("我男朋友", "相亲", "加班")
+    child_safety: bool  # an adult or age gap, secrecy from parents, body photos, money, meeting at their place
+    grooming: bool  # a child-safety cue, or gifts, private contact, a stream or a game: grooming's pattern
+    care: bool  # a home, a parent or adult, food, being alone or ill: what neglect is about
+
+
+SOMEONE_ELSE_WINDOW = 4  # characters before a register word in which "妈", "她", "爸" make it theirs
+SOMEONE_ELSE_WINDOW_LATIN = 10  # the same before an English one: "my mum's boyfriend"
+
+
+def _window(word: str) -> int:
+    return SOMEONE_ELSE_WINDOW_LATIN if word.isascii() else SOMEONE_ELSE_WINDOW
+
+
+def register(plain: str) -> Register:
+    c = _compiled()
+    adult = any(
+        not c.someone_else.search(plain[max(0, m.start() - _window(m.group())) : m.start()])
+        for m in c.adult.finditer(plain)
+    )
+    child_safety = bool(c.child_safety.search(plain))
+    return Register(
+        adult=adult, child_safety=child_safety, grooming=child_safety or bool(c.grooming.search(plain)),
+        care=bool(c.care.search(plain)),
+    )
 
 
 def idiom_spans(plain: str) -> list[tuple[int, int]]:

@@ -19,6 +19,13 @@ The combined rule (issue 14; thresholds in ``data/meaning.toml``, the reasons in
   In topic talk it needs the ``topic`` threshold and is at most *possible*.
   An insult aimed at someone else ("你怎么不去死": unkind words, no lexicon safeguarding hit, and not the
   writer or anyone they know in it) is unkind, not read as the writer's own harm.
+* **Meaning needs the right kind of text** (issue 14 false alarms). In the writer's own adult life (a partner,
+  dating, marriage, their job: ``context.register``) a meaning-only finding other than self-harm needs a
+  child-safety cue (an adult or age gap, secrecy from parents, body photos, money, meeting at their place):
+  "男朋友偷偷准备了礼物" is not grooming, "他说他是我男朋友，二十二岁了，不能让我爸妈知道" is. Meaning-only
+  neglect needs something of a child's care (a home, a parent, food, being alone): "两天没发货" is not neglect;
+  meaning-only grooming needs grooming's pattern (a child-safety cue, gifts, private contact, a stream or a
+  game): "他对我特别好，每天给我带早餐" is not grooming.
 * **Unkind.** Lexicon insults, targeted words and group contempt (``context.detect_group_contempt``), or the
   meaning detector's "unkind" probability at its threshold. A text with a safeguarding finding carries no
   unkind finding: a child telling what was said to them is not being unkind.
@@ -165,6 +172,8 @@ def _combine(
     # A story, the news or a joke beside the writer's own words ("我看了一本小说，主角离家出走", "my mum will kill
     # me if I lose it haha"): an officer reads it first, nothing is certain.
     sure = Level.POSSIBLE if who.topic or who.joke else Level.CERTAIN
+    register = context.register(n.plain)
+    adults_day = register.adult and not register.child_safety  # the writer's own adult life, no child-safety cue
     for f in words_concerns:
         if who.topic_only:
             continue  # "新闻上说有个学生自杀了": talk about a topic, not a disclosure
@@ -179,6 +188,12 @@ def _combine(
     for subkind, p in sg_scores.items():
         if taunt:
             break  # "你怎么不去死": an insult aimed at someone else, not the writer's own harm
+        if adults_day and subkind != Subkind.SELF_HARM:
+            continue  # "男朋友说要给我一个惊喜", "加班到半夜": an adult's own day, no child-safety cue (SG-02)
+        if subkind == Subkind.GROOMING and not register.grooming:
+            continue  # "他对我特别好，每天给我带早餐": closeness with none of grooming's pattern
+        if subkind == Subkind.NEGLECT and not register.care:
+            continue  # "两天没发货", "衣服洗一次就掉色": neglect is of a child's care, not of a parcel
         if who.topic_only:
             level = Level.POSSIBLE if p >= t.topic else None
         else:
