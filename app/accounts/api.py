@@ -1,11 +1,11 @@
 """JSON API for staff accounts: the same service calls as the pages, with bearer tokens."""
 
-from typing import Annotated
 
-from fastapi import Depends, status
+from fastapi import status
 
 from app.accounts import actions, service
-from app.accounts.deps import api_staff
+from app.accounts.deps import StaffApi as Me
+from app.accounts.deps import UsersManagerApi as Admin
 from app.accounts.models import (
     ApiTokenCreate,
     ApiTokenIssued,
@@ -19,14 +19,11 @@ from app.accounts.models import (
     TemporaryPassword,
     TrainingRecord,
 )
-from app.accounts.permissions import Permission
 from app.core.db import Id, SessionDep
 from app.core.routing import Router
 
 router = Router(prefix="/api/v1/accounts", tags=["accounts"])
 
-Me = Annotated[StaffUser, Depends(api_staff(Permission.STAFF_AREA))]
-Admin = Annotated[StaffUser, Depends(api_staff(Permission.USERS_MANAGE))]
 
 
 @router.get("/me", response_model=StaffUserPublic, summary="The staff user this token belongs to")

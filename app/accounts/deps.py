@@ -109,3 +109,35 @@ class api_staff:  # noqa: N801
         request.state.user = user
         check(user, self.permission)
         return user
+
+
+# ---- who may: one name per permission, for pages (`…Page`) and for the API (`…Api`) -----------------------
+# Each route module imports the ones it needs under a short name (`from app.accounts.deps import ManagerPage as
+# Manager`), so the same permission is never spelled twice (issue 15).
+
+AuditorPage = Annotated[StaffUser, Depends(staff(Permission.AUDIT_READ))]
+ManagerPage = Annotated[StaffUser, Depends(staff(Permission.CONSULTATIONS_MANAGE))]
+CorpsAdminPage = Annotated[StaffUser, Depends(staff(Permission.CORPS_ADMIN))]
+FacilitatorPage = Annotated[StaffUser, Depends(staff(Permission.CORPS_FACILITATE))]
+IdentityReaderPage = Annotated[StaffUser, Depends(staff(Permission.IDENTITY_READ))]
+ReaderPage = Annotated[StaffUser, Depends(staff(Permission.INSIGHTS_READ))]
+ModeratorPage = Annotated[StaffUser, Depends(staff(Permission.MODERATE))]
+OutboxReaderPage = Annotated[StaffUser, Depends(staff(Permission.OUTBOX_READ))]
+RightsHandlerPage = Annotated[StaffUser, Depends(staff(Permission.RIGHTS_HANDLE))]
+OfficerPage = Annotated[StaffUser, Depends(staff(Permission.SAFEGUARD))]
+OverseerPage = Annotated[StaffUser, Depends(staff(Permission.SAFEGUARDING_OVERSEE))]
+StaffPage = Annotated[StaffUser, Depends(staff(Permission.STAFF_AREA))]
+UsersManagerPage = Annotated[StaffUser, Depends(staff(Permission.USERS_MANAGE))]
+AuditorApi = Annotated[StaffUser, Depends(api_staff(Permission.AUDIT_READ))]
+ManagerApi = Annotated[StaffUser, Depends(api_staff(Permission.CONSULTATIONS_MANAGE))]
+CorpsAdminApi = Annotated[StaffUser, Depends(api_staff(Permission.CORPS_ADMIN))]
+FacilitatorApi = Annotated[StaffUser, Depends(api_staff(Permission.CORPS_FACILITATE))]
+IdentityReaderApi = Annotated[StaffUser, Depends(api_staff(Permission.IDENTITY_READ))]
+ReaderApi = Annotated[StaffUser, Depends(api_staff(Permission.INSIGHTS_READ))]
+ModeratorApi = Annotated[StaffUser, Depends(api_staff(Permission.MODERATE))]
+OutboxReaderApi = Annotated[StaffUser, Depends(api_staff(Permission.OUTBOX_READ))]
+RightsHandlerApi = Annotated[StaffUser, Depends(api_staff(Permission.RIGHTS_HANDLE))]
+OfficerApi = Annotated[StaffUser, Depends(api_staff(Permission.SAFEGUARD))]
+OverseerApi = Annotated[StaffUser, Depends(api_staff(Permission.SAFEGUARDING_OVERSEE))]
+StaffApi = Annotated[StaffUser, Depends(api_staff(Permission.STAFF_AREA))]
+UsersManagerApi = Annotated[StaffUser, Depends(api_staff(Permission.USERS_MANAGE))]

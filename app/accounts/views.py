@@ -7,6 +7,8 @@ from fastapi.responses import Response
 
 from app.accounts import actions, service
 from app.accounts.deps import SESSION_COOKIE, staff
+from app.accounts.deps import StaffPage as Staff
+from app.accounts.deps import UsersManagerPage as Admin
 from app.accounts.models import LIMITS, ROLE_LABELS, TRAINING_REQUIRED, Role, StaffUser, StaffUserCreate
 from app.accounts.permissions import MATRIX, PERMISSION_LABELS, Permission, effective_roles, permissions_of
 from app.core.config import get_settings
@@ -37,9 +39,7 @@ NOTICES.update(
     }
 )
 
-Staff = Annotated[StaffUser, Depends(staff(Permission.STAFF_AREA))]
 StaffPendingPassword = Annotated[StaffUser, Depends(staff(Permission.STAFF_AREA, allow_pending_password=True))]
-Admin = Annotated[StaffUser, Depends(staff(Permission.USERS_MANAGE))]
 
 
 def _cookie_secure() -> bool:

@@ -1,21 +1,18 @@
 """JSON API for the audit log."""
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Query
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict
 
-from app.accounts.deps import api_staff
-from app.accounts.models import StaffUser
-from app.accounts.permissions import Permission
+from app.accounts.deps import AuditorApi as Auditor
 from app.core import audit
 from app.core.db import Id, SessionDep
 from app.core.routing import Router
 
 router = Router(prefix="/api/v1/audit", tags=["audit"])
 
-Auditor = Annotated[StaffUser, Depends(api_staff(Permission.AUDIT_READ))]
 
 
 class AuditEventPublic(BaseModel):

@@ -1,13 +1,10 @@
 """Audit log pages for administrators: recent events and the result of verifying the hash chain."""
 
-from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.responses import Response
 
-from app.accounts.deps import staff
-from app.accounts.models import StaffUser
-from app.accounts.permissions import Permission
+from app.accounts.deps import AuditorPage as Auditor
 from app.core import audit
 from app.core.db import Id, SessionDep
 from app.core.routing import Router
@@ -15,7 +12,6 @@ from app.core.templating import render
 
 router = Router(include_in_schema=False)
 
-Auditor = Annotated[StaffUser, Depends(staff(Permission.AUDIT_READ))]
 PAGE_SIZE = 50
 
 

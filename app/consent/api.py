@@ -1,12 +1,9 @@
 """JSON API for staff handling guardians' rights requests (RIGHTS_HANDLE). Guardians use the HTML pages."""
 
-from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Query
 
-from app.accounts.deps import api_staff
-from app.accounts.models import StaffUser
-from app.accounts.permissions import Permission
+from app.accounts.deps import RightsHandlerApi as RightsHandler
 from app.consent import actions, rights
 from app.consent.models import RightsAnswer, RightsKind, RightsRequest, RightsRequestPublic, RightsStatus
 from app.core.db import Id, SessionDep, utcnow
@@ -14,7 +11,6 @@ from app.core.routing import Router
 
 router = Router(prefix="/api/v1/consent", tags=["consent"])
 
-RightsHandler = Annotated[StaffUser, Depends(api_staff(Permission.RIGHTS_HANDLE))]
 
 
 def request_public(row: RightsRequest) -> RightsRequestPublic:

@@ -18,9 +18,8 @@ from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
-from app.accounts.deps import staff
-from app.accounts.models import StaffUser
-from app.accounts.permissions import Permission
+from app.accounts.deps import RightsHandlerPage as RightsHandler
+from app.accounts.deps import StaffPage as Staff
 from app.consent import actions, files, guardians, rights
 from app.consent import models as consent_models
 from app.consent import service as consent
@@ -51,7 +50,6 @@ from app.corps.models import Child, Group
 router = Router(include_in_schema=False)
 
 GUARDIAN_COOKIE = "yimi_guardian"
-Staff = Annotated[StaffUser, Depends(staff(Permission.STAFF_AREA))]
 
 NOTICES.update({"guardian_signed_out": N_("You are signed out. To come back, use a new code from a consent letter.")})
 
@@ -282,7 +280,6 @@ NOTICES.update({
     "rights_answered": N_("The answer is saved, and the guardian can read it on their page."),
 })
 
-RightsHandler = Annotated[StaffUser, Depends(staff(Permission.RIGHTS_HANDLE))]
 
 
 def _labels() -> dict[str, object]:

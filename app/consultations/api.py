@@ -5,12 +5,11 @@ officials' pages. No staff route writes a child's answer: answers come only thro
 
 from typing import Annotated
 
-from fastapi import Depends, File, Response, UploadFile, status
+from fastapi import File, Response, UploadFile, status
 from pydantic import BaseModel
 
-from app.accounts.deps import api_staff
-from app.accounts.models import StaffUser
-from app.accounts.permissions import Permission
+from app.accounts.deps import ManagerApi as Manager
+from app.accounts.deps import ReaderApi as Reader
 from app.consultations import models, service
 from app.consultations.models import (
     CloseEarly,
@@ -28,8 +27,6 @@ router = Router(prefix="/api/v1", tags=["consultations"])
 
 # ==== Staff: /api/v1/consultations (officials and analysts) ===========================================
 
-Manager = Annotated[StaffUser, Depends(api_staff(Permission.CONSULTATIONS_MANAGE))]
-Reader = Annotated[StaffUser, Depends(api_staff(Permission.INSIGHTS_READ))]
 
 
 class ConsultationDetail(ConsultationPublic):

@@ -15,9 +15,7 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from app.accounts.deps import staff
-from app.accounts.models import StaffUser
-from app.accounts.permissions import Permission
+from app.accounts.deps import ManagerPage as Manager
 from app.consent import service as consent
 from app.consent.deps import ConsentingChild
 from app.consent.models import Purpose
@@ -49,7 +47,6 @@ from app.moderation import service as moderation
 
 router = Router(include_in_schema=False)
 
-Manager = Annotated[StaffUser, Depends(staff(Permission.CONSULTATIONS_MANAGE))]
 BANDS = service.BANDS
 FLOW = "consultations/child/flow.html"
 

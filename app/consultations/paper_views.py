@@ -14,9 +14,8 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from app.accounts.deps import staff
+from app.accounts.deps import FacilitatorPage as Facilitator
 from app.accounts.models import StaffUser
-from app.accounts.permissions import Permission
 from app.consent import service as consent
 from app.consent.models import CONSENT_STATUS_LABELS, ConsentStatus, Purpose
 from app.consultations import service
@@ -40,7 +39,6 @@ from app.corps.models import Child, Group
 
 router = Router(include_in_schema=False)
 
-Facilitator = Annotated[StaffUser, Depends(staff(Permission.CORPS_FACILITATE))]
 
 NOTICES.update({"paper_saved": N_("The paper answers are saved, marked as paper.")})
 

@@ -19,7 +19,8 @@ from jinja2_fragments import render_block
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse
 
-from app.accounts.deps import staff
+from app.accounts.deps import ManagerPage as Manager
+from app.accounts.deps import ReaderPage as Reader
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission, can
 from app.consultations import service
@@ -68,8 +69,6 @@ NOTICES.update(
     }
 )
 
-Manager = Annotated[StaffUser, Depends(staff(Permission.CONSULTATIONS_MANAGE))]
-Reader = Annotated[StaffUser, Depends(staff(Permission.INSIGHTS_READ))]
 
 LOCALE_FIELDS = {"zh": "zh_Hans", "en": "en"}
 AGE_BANDS = {"6-9": "6–9", "10-13": "10–13", "14-17": "14–17"}

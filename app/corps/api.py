@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import Depends, Request, Response, status
 from pydantic import BaseModel
 
-from app.accounts.deps import api_staff
-from app.accounts.models import StaffUser
-from app.accounts.permissions import Permission
+from app.accounts.deps import CorpsAdminApi as CorpsAdmin
+from app.accounts.deps import IdentityReaderApi as IdentityReader
+from app.accounts.deps import StaffApi as Staff
 from app.core.db import Id, SessionDep
 from app.core.errors import InvalidInput
 from app.core.routing import Router
@@ -38,10 +38,7 @@ from app.corps.models import (
 
 router = Router(prefix="/api/v1/corps", tags=["corps"])
 
-CorpsAdmin = Annotated[StaffUser, Depends(api_staff(Permission.CORPS_ADMIN))]
 # Administrators and facilitators: the service narrows it to the groups each may see.
-Staff = Annotated[StaffUser, Depends(api_staff(Permission.STAFF_AREA))]
-IdentityReader = Annotated[StaffUser, Depends(api_staff(Permission.IDENTITY_READ))]
 
 
 class ImportLine(BaseModel):

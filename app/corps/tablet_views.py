@@ -12,10 +12,9 @@ from markupsafe import Markup
 from starlette.datastructures import FormData
 
 from app.accounts import service as accounts
-from app.accounts.deps import SESSION_COOKIE, staff
+from app.accounts.deps import SESSION_COOKIE
+from app.accounts.deps import FacilitatorPage as Facilitator
 from app.accounts.models import LIMITS as STAFF_LIMITS
-from app.accounts.models import StaffUser
-from app.accounts.permissions import Permission
 from app.consent import actions as consent_actions
 from app.consent import service as consent
 from app.consent.files import load_purposes
@@ -53,7 +52,6 @@ NOTICES.update(
     }
 )
 
-Facilitator = Annotated[StaffUser, Depends(staff(Permission.CORPS_FACILITATE))]
 IDLE_SECONDS = int(service.CHILD_IDLE.total_seconds())
 WARN_SECONDS = IDLE_SECONDS - 120  # the warning shows at 8 minutes of a 10-minute idle time (A11Y-07)
 

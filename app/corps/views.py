@@ -7,10 +7,12 @@ import base64
 import binascii
 from typing import Annotated
 
-from fastapi import Depends, File, Form, Request, UploadFile
+from fastapi import File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from app.accounts.deps import staff
+from app.accounts.deps import CorpsAdminPage as CorpsAdmin
+from app.accounts.deps import IdentityReaderPage as IdentityReader
+from app.accounts.deps import StaffPage as Staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission, can
 from app.core.db import Id, SessionDep, form_id, utcnow
@@ -47,10 +49,7 @@ NOTICES.update(
     }
 )
 
-CorpsAdmin = Annotated[StaffUser, Depends(staff(Permission.CORPS_ADMIN))]
 # Administrators and facilitators: the service narrows it to the groups each may see.
-Staff = Annotated[StaffUser, Depends(staff(Permission.STAFF_AREA))]
-IdentityReader = Annotated[StaffUser, Depends(staff(Permission.IDENTITY_READ))]
 
 TABLET_HOURS = (1, 2, 3, 4)
 AGE_BANDS = {AgeBand.YOUNG: "6–9", AgeBand.MIDDLE: "10–13", AgeBand.TEEN: "14–17"}

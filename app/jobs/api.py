@@ -1,15 +1,11 @@
 """JSON API of jobs: how far one is."""
 
 import datetime as dt
-from typing import Annotated
 
-from fastapi import Depends
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from app.accounts.deps import api_staff
-from app.accounts.models import StaffUser
-from app.accounts.permissions import Permission
+from app.accounts.deps import StaffApi as Staff
 from app.core import jobs
 from app.core.db import Id, SessionDep
 from app.core.routing import Router, model_response
@@ -17,7 +13,6 @@ from app.jobs.access import visible_job
 
 router = Router(prefix="/api/v1/jobs", tags=["jobs"])
 
-Staff = Annotated[StaffUser, Depends(api_staff(Permission.STAFF_AREA))]
 
 
 class JobPublic(BaseModel):

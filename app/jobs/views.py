@@ -1,14 +1,11 @@
 """A job's page: its state and progress, which htmx asks for again every two seconds until it is finished;
 without JavaScript a link loads it again."""
 
-from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.responses import Response
 
-from app.accounts.deps import staff
-from app.accounts.models import StaffUser
-from app.accounts.permissions import Permission
+from app.accounts.deps import StaffPage as Staff
 from app.core import jobs
 from app.core.db import Id, SessionDep
 from app.core.routing import Router
@@ -17,7 +14,6 @@ from app.jobs.access import visible_job
 
 router = Router(include_in_schema=False)
 
-Staff = Annotated[StaffUser, Depends(staff(Permission.STAFF_AREA))]
 
 
 @router.get("/jobs/{job_id}")

@@ -3,11 +3,10 @@ The same service as the pages; errors are RFC 9457 problems (409 when another mo
 
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Query
 
-from app.accounts.deps import api_staff
-from app.accounts.models import StaffUser
-from app.accounts.permissions import Permission
+from app.accounts.deps import ModeratorApi as Moderator
+from app.accounts.deps import StaffApi as Staff
 from app.core.db import Id, SessionDep
 from app.core.routing import Router
 from app.moderation import actions, service
@@ -24,8 +23,6 @@ from app.moderation.models import (
 
 router = Router(prefix="/api/v1/moderation", tags=["moderation"])
 
-Moderator = Annotated[StaffUser, Depends(api_staff(Permission.MODERATE))]
-Staff = Annotated[StaffUser, Depends(api_staff(Permission.STAFF_AREA))]
 
 
 COMMENT = "comment"  # the kind this API moderates (the owner registered it, app.core.moderated)

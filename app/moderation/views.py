@@ -12,9 +12,9 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from app.accounts.deps import staff
+from app.accounts.deps import ModeratorPage as Moderator
+from app.accounts.deps import StaffPage as Staff
 from app.accounts.models import StaffUser
-from app.accounts.permissions import Permission
 from app.consent.deps import ConsentingChild
 from app.consent.views import SignedInGuardian
 from app.consultations import actions as consultation_actions
@@ -42,8 +42,6 @@ from app.moderation.screening import Category
 
 router = Router(include_in_schema=False)
 
-Moderator = Annotated[StaffUser, Depends(staff(Permission.MODERATE))]
-Staff = Annotated[StaffUser, Depends(staff(Permission.STAFF_AREA))]
 QUEUE = "moderation/queue.html"
 
 NOTICES.update({

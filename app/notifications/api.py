@@ -1,12 +1,9 @@
 """JSON API of the notifier: the outbox, with the same masking as the page."""
 
-from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Query
 
-from app.accounts.deps import api_staff
-from app.accounts.models import StaffUser
-from app.accounts.permissions import Permission
+from app.accounts.deps import OutboxReaderApi as OutboxReader
 from app.core.db import Id, SessionDep
 from app.core.routing import Router
 from app.notifications import service
@@ -14,7 +11,6 @@ from app.notifications.models import Channel, OutboxMessage, OutboxMessagePublic
 
 router = Router(prefix="/api/v1/notifications", tags=["notifications"])
 
-OutboxReader = Annotated[StaffUser, Depends(api_staff(Permission.OUTBOX_READ))]
 
 
 def outbox_public(message: OutboxMessage, *, with_body: bool) -> OutboxMessagePublic:

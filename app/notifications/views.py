@@ -1,14 +1,11 @@
 """The outbox page for administrators: what was queued, to whom (masked) and what became of it; outside
 production also each message's subject and text, so the demo can be followed without a mail or SMS service."""
 
-from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.responses import Response
 
-from app.accounts.deps import staff
-from app.accounts.models import StaffUser
-from app.accounts.permissions import Permission
+from app.accounts.deps import OutboxReaderPage as OutboxReader
 from app.core.db import Id, SessionDep
 from app.core.routing import Router
 from app.core.templating import render
@@ -17,7 +14,6 @@ from app.notifications.models import CHANNEL_LABELS, STATUS_LABELS, OutboxStatus
 
 router = Router(include_in_schema=False)
 
-OutboxReader = Annotated[StaffUser, Depends(staff(Permission.OUTBOX_READ))]
 PAGE_SIZE = 50
 
 

@@ -2,13 +2,11 @@
 replace projects; INSIGHTS_READ reads them. Projects are not deleted: a stopped project is marked paused or
 completed, so the consultations that fed it keep their link."""
 
-from typing import Annotated
 
-from fastapi import Depends, status
+from fastapi import status
 
-from app.accounts.deps import api_staff
-from app.accounts.models import StaffUser
-from app.accounts.permissions import Permission
+from app.accounts.deps import ManagerApi as Manager
+from app.accounts.deps import ReaderApi as Reader
 from app.core.db import Id, SessionDep
 from app.core.routing import Router
 from app.projects import actions, service
@@ -16,8 +14,6 @@ from app.projects.models import ProjectBody, ProjectPublic, ProjectStatus
 
 router = Router(prefix="/api/v1/projects", tags=["projects"])
 
-Manager = Annotated[StaffUser, Depends(api_staff(Permission.CONSULTATIONS_MANAGE))]
-Reader = Annotated[StaffUser, Depends(api_staff(Permission.INSIGHTS_READ))]
 
 
 class ProjectDetail(ProjectPublic):

@@ -9,8 +9,8 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from app.accounts.deps import staff
-from app.accounts.models import StaffUser
+from app.accounts.deps import ManagerPage as Manager
+from app.accounts.deps import ReaderPage as Reader
 from app.accounts.permissions import Permission, can
 from app.consultations.models import STATE_LABELS
 from app.consultations.service import text_of
@@ -32,8 +32,6 @@ NOTICES.update(
     }
 )
 
-Manager = Annotated[StaffUser, Depends(staff(Permission.CONSULTATIONS_MANAGE))]
-Reader = Annotated[StaffUser, Depends(staff(Permission.INSIGHTS_READ))]
 TEXTS = tuple(service.TEXTS)  # the project's texts per locale, one field per language
 LOCALE_FIELDS = {"zh": "zh_Hans", "en": "en"}
 

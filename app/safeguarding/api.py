@@ -3,12 +3,11 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Query
 from sqlmodel import Session
 
-from app.accounts.deps import api_staff
-from app.accounts.models import StaffUser
-from app.accounts.permissions import Permission
+from app.accounts.deps import OfficerApi as Officer
+from app.accounts.deps import OverseerApi as Overseer
 from app.core.db import Id, SessionDep
 from app.core.routing import Router
 from app.safeguarding import actions, service
@@ -29,8 +28,6 @@ from app.safeguarding.models import (
 
 router = Router(prefix="/api/v1/safeguarding", tags=["safeguarding"])
 
-Officer = Annotated[StaffUser, Depends(api_staff(Permission.SAFEGUARD))]
-Overseer = Annotated[StaffUser, Depends(api_staff(Permission.SAFEGUARDING_OVERSEE))]
 
 
 def _summary(case: SafeguardingCase) -> CaseSummary:

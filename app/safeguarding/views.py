@@ -9,6 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
+from app.accounts.deps import OfficerPage as Officer
+from app.accounts.deps import OverseerPage as Overseer
 from app.accounts.deps import staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission, can
@@ -51,8 +53,6 @@ NOTICES.update({
     "case_opened_from_reading": N_("A case is open for these words and the officers are alerted. Acknowledge it to take it."),
 })
 
-Officer = Annotated[StaffUser, Depends(staff(Permission.SAFEGUARD))]
-Overseer = Annotated[StaffUser, Depends(staff(Permission.SAFEGUARDING_OVERSEE))]
 
 # The alert banner in the staff header (templates/safeguarding/_banner.html): one COUNT, only for staff who
 # may see cases.
