@@ -21,7 +21,7 @@ from app.consultations import child_views as consultations_child_views
 from app.consultations import guardian_views as consultations_guardian_views
 from app.consultations import paper_views as consultations_paper_views
 from app.consultations import views as consultations_views
-from app.core import errors, openapi
+from app.core import answers, openapi
 from app.core.config import BASE_DIR, Settings, get_settings
 from app.core.csrf import csrf_protect
 from app.core.middleware import middleware_stack
@@ -103,7 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     for middleware in reversed(middleware_stack()):
         app.add_middleware(middleware)
-    errors.install(app)
+    answers.install(app)
     openapi.install(app)
     app.mount("/static", StaticFiles(directory=BASE_DIR / "static"), name="static")
     for router in ROUTERS:
