@@ -20,6 +20,7 @@ from app.consultations import api as consultations_api
 from app.consultations import child_views as consultations_child_views
 from app.consultations import guardian_views as consultations_guardian_views
 from app.consultations import paper_views as consultations_paper_views
+from app.consultations import projects_related  # noqa: F401 - the project library lists the consultations that point at a project
 from app.consultations import views as consultations_views
 from app.core import answers, openapi
 from app.core.config import BASE_DIR, Settings, get_settings

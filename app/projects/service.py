@@ -2,31 +2,27 @@
 assessment (儿童影响评价), which consultations link to (PAR-12). Every create and update is audited in the
 same transaction; the caller commits."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.consultations import service as consultations
-from app.consultations.models import Consultation
 from app.core import audit
 from app.core.db import utcnow
 from app.core.errors import InvalidInput, NotFound, UnknownReference
-from app.core.i18n import N_
+from app.core.i18n import N_, clean_locales
 from app.corps.models import District
 from app.projects.models import BUDGET_MAX_YUAN, TEXTS, Project, ProjectIn, ProjectStatus
-
-LOCALES = ("zh_Hans", "en")
-def _clean(value: dict[str, str]) -> dict[str, str]:
-    return {loc: value[loc].strip() for loc in LOCALES if isinstance(value.get(loc), str) and value[loc].strip()}
 
 
 def _check(session: Session, data: ProjectIn) -> None:
     for name, field in TEXTS.items():
         for text in getattr(data, name).values():
             field.clean(text)
-    if not _clean(data.name).get("zh_Hans"):
+    if not clean_locales(data.name).get("zh_Hans"):
         raise InvalidInput(N_("Please give the project a name in Chinese."))
-    if not _clean(data.department).get("zh_Hans"):
+    if not clean_locales(data.department).get("zh_Hans"):
         raise InvalidInput(N_("Please name the responsible department in Chinese."))
     if data.district_id is not None and session.get(District, data.district_id) is None:
         raise UnknownReference(N_("Please choose districts from the list."))
@@ -35,12 +31,12 @@ def _check(session: Session, data: ProjectIn) -> None:
 
 
 def _apply(project: Project, data: ProjectIn) -> None:
-    project.name = _clean(data.name)
-    project.department = _clean(data.department)
+    project.name = clean_locales(data.name)
+    project.department = clean_locales(data.department)
     project.district_id = data.district_id
     project.status = ProjectStatus(data.status).value
     project.budget_yuan = data.budget_yuan
-    project.impact_assessment = _clean(data.impact_assessment)
+    project.impact_assessment = clean_locales(data.impact_assessment)
     project.updated_at = utcnow()
 
 
@@ -78,5 +74,27 @@ def list_projects(*, session: Session, district_id: int | None = None, status: P
     return list(session.exec(query).all())
 
 
-def consultations_of(*, session: Session, project: Project) -> list[Consultation]:
-    return consultations.list_consultations(session=session, project_id=project.id)
+# ---- what points at a project ----------------------------------------------------------------------------
+# Domains above the library (consultations today; responses' commitments and observation missions tomorrow)
+# register how to list their records that point at a project; the library imports none of them (issue 15).
+
+
+@dataclass(frozen=True)
+class Related:
+    kind: str  # "consultation", …
+    id: int
+    title: str  # in the page's language
+    url: str
+    badge: str  # a message id, translated where it is shown
+
+
+_related: list[Callable[[Session, Project], list[Related]]] = []
+
+
+def register_related(lister: Callable[[Session, Project], list[Related]]) -> None:
+    if lister not in _related:
+        _related.append(lister)
+
+
+def related_of(*, session: Session, project: Project, kind: str | None = None) -> list[Related]:
+    return [r for lister in _related for r in lister(session, project) if kind is None or r.kind == kind]
