@@ -15,7 +15,7 @@ from app.audit import api as audit_api
 from app.audit import views as audit_views
 from app.consent import api as consent_api
 from app.consent import views as consent_views
-from app.consent.views import load_guardian
+from app.consent.deps import load_guardian
 from app.consultations import api as consultations_api
 from app.consultations import child_views as consultations_child_views
 from app.consultations import guardian_views as consultations_guardian_views

@@ -10,19 +10,18 @@ import re
 from typing import Annotated
 
 import segno
-from fastapi import Depends, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import Request
 from fastapi.responses import Response
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from app.accounts.deps import RightsHandlerPage as RightsHandler
 from app.accounts.deps import StaffPage as Staff
 from app.consent import actions, files, guardians, rights
 from app.consent import models as consent_models
 from app.consent import service as consent
+from app.consent.deps import GUARDIAN_COOKIE, SignedInGuardian
 from app.consent.models import (
     CONSENT_STATUS_LABELS,
     RIGHTS_KIND_LABELS,
@@ -49,57 +48,11 @@ from app.corps.models import Child, Group
 
 router = Router(include_in_schema=False)
 
-GUARDIAN_COOKIE = "yimi_guardian"
 
 NOTICES.update({"guardian_signed_out": N_("You are signed out. To come back, use a new code from a consent letter.")})
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
 _ANCHOR = re.compile(r"[ \t]*\{#[A-Za-z0-9_-]+\}[ \t]*$", re.MULTILINE)
-
-
-class GuardianSignInNeeded(YimiError):
-    status_code = 401
-    title = N_("Please sign in again")
-    detail = N_("You were away for a while, so we signed you out to keep your child's information safe.")
-    slug = "guardian-sign-in-needed"
-    redirect_to = "/guardian?expired=1"
-
-
-async def load_guardian(request: Request, session: SessionDep) -> None:
-    """App-wide, after the staff and tablet loaders and before the CSRF check: on guardian pages, the
-    guardian behind the cookie; their page never acts as staff and carries the guardian's CSRF token
-    (async, like `load_principal`: no thread hop without a cookie)."""
-    request.state.guardian = None
-    request.state.guardian_session = None
-    if not request.url.path.startswith("/guardian") or getattr(request.state, "database_down", False):
-        return
-    raw = request.cookies.get(GUARDIAN_COOKIE)
-    if raw:
-        await run_in_threadpool(_load_guardian, request, session, raw)
-
-
-def _load_guardian(request: Request, session: Session, raw: str) -> None:
-    try:
-        found = actions.resume_guardian_session(session=session, raw=raw)
-    except OperationalError:
-        request.state.database_down = True
-        return
-    if found is None:
-        request.state.guardian_expired = True
-        return
-    request.state.guardian, request.state.guardian_session = found
-    request.state.user = None
-    request.state.session_csrf = found[1].csrf_token
-
-
-def current_guardian(request: Request) -> Guardian:
-    guardian: Guardian | None = getattr(request.state, "guardian", None)
-    if guardian is None:
-        raise GuardianSignInNeeded()
-    return guardian
-
-
-SignedInGuardian = Annotated[Guardian, Depends(current_guardian)]
 
 
 def _markdown_html(text: str) -> Markup:

@@ -147,14 +147,13 @@ def facilitator_concern(
     alerts the officers at once, like a child's own words would."""
     from app.corps import service as corps
     from app.corps.models import Child
-    from app.corps.views import child_page_response
 
     child: Child = corps.get_child(session=session, child_id=child_id, user=user)  # another group's child: "not found"
     try:
         actions.facilitator_concern(session=session, facilitator=user, child=child, text=text)
-    except InvalidInput as exc:  # the child's page again, with the words in the box and what to change
-        return child_page_response(request, session, user, child, status_code=exc.status_code,
-                                   concern_text=text, concern_error=exc.detail, concern_error_vars=exc.variables)
+    except InvalidInput as exc:  # the form again, with the words in the box and what to change
+        return render(request, "safeguarding/concern.html", {"child": child, "concern_text": text, "concern_error": exc.detail,
+                                                             "concern_error_vars": exc.variables}, status_code=exc.status_code)
     return redirect(f"/corps/children/{child_id}?done=concern_sent")
 
 
