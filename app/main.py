@@ -14,6 +14,7 @@ from app.accounts.deps import load_principal
 from app.audit import api as audit_api
 from app.audit import views as audit_views
 from app.consent import api as consent_api
+from app.consent import for_corps  # noqa: F401 - facilitators see consent on the corps' pages
 from app.consent import views as consent_views
 from app.consent.deps import load_guardian
 from app.consultations import api as consultations_api
