@@ -281,10 +281,17 @@ def home(request: Request, session: SessionDep, guardian: SignedInGuardian) -> R
 def withdraw(
     request: Request, child_id: Id, session: SessionDep, guardian: SignedInGuardian,
     purpose: Annotated[str, FormText(N_("What to withdraw"))] = "",
+    confirm: Annotated[str, FormText(N_("Withdraw"))] = "",
 ) -> Response:
+    """Withdrawing asks once, saying what stops, what is deleted and how to agree again (issue 18: one tap
+    withdrew by mistake), on one screen with two equal buttons: no harder than agreeing."""
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
-    if purpose not in {p.value for p in Purpose}:
+    if purpose not in {p.value for p in Purpose} or not rights.can_withdraw(session=session, child=child, purpose=Purpose(purpose)):
         raise rights.NothingToWithdraw()
+    if confirm != "yes":
+        return _page(request, "consent/guardian_withdraw.html", {
+            "child": child, "purpose": purpose, "heading": _purpose_headings()[purpose],
+        })
     actions.guardian_withdraws(session=session, guardian=guardian, child=child, purpose=Purpose(purpose))
     return redirect("/guardian/home?done=consent_withdrawn")
 

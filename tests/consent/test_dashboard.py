@@ -69,7 +69,7 @@ def test_without_a_session_the_dashboard_sends_you_to_the_start(client):
     assert response.status_code == 303 and response.headers["location"].startswith("/guardian?expired=1")
 
 
-def test_withdrawal_is_one_step_and_stops_processing_at_once(app, session, room):
+def test_withdrawal_asks_once_and_stops_processing_at_once(app, session, room):
     child = room.children[0][0]
     with _signed_in_guardian(app, session, room) as client:
         assert _decide(client, child, AGREE_BUT_NO_QUOTE).status_code == 303
@@ -78,7 +78,13 @@ def test_withdrawal_is_one_step_and_stops_processing_at_once(app, session, room)
                        decided_by=DecidedBy.CHILD_ASSENT, channel="tablet")
         session.commit()
         assert consent.allows(session=session, child=child, purpose=Purpose.PARTICIPATE)
-        response = _post(client, f"/guardian/children/{child.id}/withdraw", {"purpose": "participate"})
+        # Issue 18: asked once, saying what happens, with two equal buttons; nothing changes before "yes".
+        ask = _post(client, f"/guardian/children/{child.id}/withdraw", {"purpose": "participate"})
+        assert ask.status_code == 200 and "What happens" in ask.text and "You can agree again at any time" in ask.text
+        assert 'class="button">Yes, withdraw<' in ask.text and 'class="button" href="/guardian/home">No, keep it<' in ask.text
+        session.expire_all()
+        assert consent.allows(session=session, child=child, purpose=Purpose.PARTICIPATE)
+        response = _post(client, f"/guardian/children/{child.id}/withdraw", {"purpose": "participate", "confirm": "yes"})
         assert response.status_code == 303 and response.headers["location"] == "/guardian/home?done=consent_withdrawn"
         page = client.get(response.headers["location"])
         assert "Withdrawn" in page.text
