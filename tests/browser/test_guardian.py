@@ -73,6 +73,24 @@ def test_guardian_consents_child_assents_guardian_withdraws(browser: Browser, pa
         expect(phone).to_have_url(re.compile(rf"{re.escape(live_server)}/guardian/children/{child.id}/receipt/.+"))
         expect(phone.get_by_role("heading", level=1)).to_have_text(msg("Your choices are saved"))
         assert_accessible(phone, "zh_Hans-phone-guardian-receipt")
+
+        # Issue 18: the dashboard fits a phone (the withdraw button on one line), and withdrawing asks once.
+        phone.goto(f"{live_server}/guardian/home")
+        withdraw = phone.get_by_role("button", name=msg("Withdraw…")).first
+        for width in (390, 320):
+            phone.set_viewport_size({"width": width, "height": 844})
+            assert phone.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), width
+            box = withdraw.bounding_box()
+            assert box is not None and box["height"] < 60 and box["width"] > 60, (width, box)
+        phone.set_viewport_size({"width": 390, "height": 844})
+        assert_accessible(phone, "zh_Hans-phone-guardian-home")
+        withdraw.click()
+        expect(phone.get_by_role("heading", level=1)).to_contain_text(child.display_name)
+        yes, keep = phone.get_by_role("button", name=msg("Yes, withdraw")), phone.get_by_role("link", name=msg("No, keep it"))
+        assert abs(yes.bounding_box()["width"] - keep.bounding_box()["width"]) < 2  # equal buttons
+        assert_accessible(phone, "zh_Hans-phone-guardian-withdraw")
+        keep.click()
+        expect(phone).to_have_url(f"{live_server}/guardian/home")
     finally:
         phone_context.close()
 
