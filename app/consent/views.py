@@ -90,7 +90,17 @@ def letter(request: Request, child_id: Id, session: SessionDep, user: Staff) -> 
 
 
 @router.get("/guardian")
-def start(request: Request, code: str = "", expired: str = "") -> Response:
+def start(request: Request, session: SessionDep, code: str = "", expired: str = "") -> Response:
+    """The letter's link carries its code: when it is valid the guardian goes straight to the next step (issue 18:
+    a filled-in form still waited for a "继续" tap); otherwise the code form, with the code and what is wrong."""
+    if code and not expired:
+        hit("20/hour", "guardian-code", client_address(request))
+        try:
+            guardians.check_letter_code(session=session, code=code)
+        except YimiError as exc:
+            return _page(request, "consent/guardian_code.html", {"code": code[:20]}, exc)
+        return render(request, "consent/guardian_contact.html",
+                      {"code": guardians.normalise_letter_code(code), "contact": "", "contact_max": guardians.CONTACT_MAX})
     return render(request, "consent/guardian_code.html", {"code": code[:20], "expired": bool(expired)})
 
 

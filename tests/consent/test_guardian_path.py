@@ -94,8 +94,12 @@ def test_a_guardian_goes_from_the_letter_to_a_receipt(app, session, room):
     child = room.children[0][0]
     code, _ = _letter_code(app, room)
     with english_client(app) as client:
+        # The letter's link goes straight to the next step (issue 18: no "continue" tap on a filled-in form)…
         page = client.get(f"/guardian?code={code}")
-        assert code in page.text
+        assert "Mobile number or e-mail address" in page.text and 'name="code"' in page.text
+        # …and a wrong code in a link says what is wrong, on the code form.
+        wrong = client.get("/guardian?code=WRONG-CODE")
+        assert 'action="/guardian/code"' in wrong.text and "WRONG-CODE" in wrong.text
         contact_page = _submit_code(client, code)
         assert contact_page.status_code == 200 and "Mobile number or e-mail address" in contact_page.text
         sent = _ask_otp(client, code)
