@@ -229,7 +229,8 @@ def receipt(request: Request, child_id: Id, number: str, session: SessionDep, gu
     ]
     notice_version = session.get(NoticeVersion, events[0].notice_version_id) if events[0].notice_version_id else None
     return render(request, "consent/guardian_receipt.html", {
-        "child": child, "number": number, "rows": rows, "at": events[0].at, "notice_version": notice_version,
+        "child": child, "number": number, "short_code": guardians.short_code(number), "rows": rows, "at": events[0].at,
+        "notice_version": notice_version,
         "status_labels": {status.value: label for status, label in CONSENT_STATUS_LABELS.items()},
     })
 

@@ -127,6 +127,10 @@ def test_a_guardian_goes_from_the_letter_to_a_receipt(app, session, room):
         assert receipt.status_code == 200
         number = response.headers["location"].rsplit("/", 1)[1]
         assert number in receipt.text and "Not agreed" in receipt.text and "2026-11" in receipt.text
+        # Issue 18: a short code a person can read out, the long number behind it.
+        short = re.search(r'class="receipt-short-code">([^<]+)<', receipt.text).group(1)
+        assert re.fullmatch(r"[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}", short) and len(number) > 20
+        assert receipt.text.index(short) < receipt.text.index(number) and "<details>" in receipt.text
 
     session.expire_all()
     assert not consent.allows(session=session, child=child, purpose=Purpose.QUOTE)
