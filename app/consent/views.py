@@ -161,6 +161,18 @@ def sign_out(request: Request, session: SessionDep, guardian: SignedInGuardian) 
     return response
 
 
+@router.get("/guardian/children/{child_id}/notice")
+def notice_page(request: Request, child_id: Id, session: SessionDep, guardian: SignedInGuardian) -> Response:
+    """The full guardian notice of the current version, to read or print apart from the choices (issue 18)."""
+    child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
+    version = guardians.current_notice(session=session)
+    text = consent.notice_text(session=session, version=version, audience=Audience.GUARDIAN, locale=get_locale())
+    return render(request, "consent/guardian_notice.html", {
+        "child": child, "version": version, "notice_title": text.title if text else "",
+        "notice_html": _markdown_html(text.body) if text else Markup(""),
+    })
+
+
 def _decision_page(request: Request, session: SessionDep, guardian: Guardian, child_id: Id, error: YimiError | None = None) -> Response:
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
     context: dict[str, object] = {"child": child, "group": session.get(Group, child.group_id)}

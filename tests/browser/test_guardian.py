@@ -63,6 +63,13 @@ def test_guardian_consents_child_assents_guardian_withdraws(browser: Browser, pa
         expect(phone).to_have_url(f"{live_server}/guardian/children/{child.id}/consent")
         expect(phone.get_by_role("heading", level=1)).to_contain_text(child.display_name)
         assert_accessible(phone, "zh_Hans-phone-guardian-decide")
+        # Issue 18: a layered notice: the first choice is within the first two screens of a phone, and the full
+        # notice is one tap away on the same page.
+        first_choice = phone.locator("input[name=participate][value=granted]").bounding_box()
+        assert first_choice is not None and first_choice["y"] < 2 * 844, first_choice
+        expect(phone.locator("details.full-notice .notice-text")).to_be_hidden()
+        phone.locator("details.full-notice summary").click()
+        expect(phone.locator("details.full-notice .notice-text")).to_be_visible()
         phone.locator("input[name=participate][value=granted]").check()
         phone.locator("input[name=quote][value=refused]").check()
         phone.locator("input[name=notify_guardian][value=refused]").check()

@@ -111,6 +111,10 @@ def test_a_guardian_goes_from_the_letter_to_a_receipt(app, session, room):
 
         page = client.get(f"/guardian/children/{child.id}/consent")
         assert page.status_code == 200
+        # The full notice is on the page behind one tap, and on a page of its own to print (issue 18).
+        assert '<details class="full-notice">' in page.text and f'href="/guardian/children/{child.id}/notice"' in page.text
+        full = client.get(f"/guardian/children/{child.id}/notice")
+        assert full.status_code == 200 and 'class="notice-text"' in full.text and 'name="participate"' not in full.text
         assert page.text.count('value="granted"') == page.text.count('value="refused"') == len(Purpose)
         assert "checked" not in page.text  # nothing chosen for the guardian (ICO standard 13)
         assert "<h2" in page.text and "{#" not in page.text  # the notice, rendered from Markdown
