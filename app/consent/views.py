@@ -319,6 +319,31 @@ def withdraw(
     return redirect("/guardian/home?done=consent_withdrawn")
 
 
+# The readable download (issue 18: the download was raw JSON only): the same data, each part under a heading.
+EXPORT_LABELS: dict[str, str] = {
+    "format": N_("Format"), "exported_at": N_("Downloaded at"), "consultations": N_("Consultations"),
+    "answers": N_("Answers"), "comments": N_("Comments"), "participations": N_("Taking part"),
+    "consent_states": N_("Each purpose now"), "consent_events": N_("History of the decisions"),
+    "guardianships": N_("Guardians linked to the child"), "audit_events": N_("What was done with the data"),
+    "rights_requests": N_("Your requests"), "messages_to_you": N_("Messages sent to you"), "child": N_("The child"),
+    "purpose": N_("Purpose"), "status": N_("State"), "decision": N_("Decision"), "at": N_("When"),
+    "created_at": N_("Created"), "updated_at": N_("Changed"), "text": N_("Words"), "channel": N_("Channel"),
+    "action": N_("What"), "kind": N_("Kind"), "answer": N_("Answer"),
+}
+
+
+@router.get("/guardian/children/{child_id}/export")
+def export_page(request: Request, child_id: Id, session: SessionDep, guardian: SignedInGuardian) -> Response:
+    child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
+    data = actions.export_child_data(session=session, guardian=guardian, child=child)
+    return _no_store(render(request, "consent/guardian_export.html", {"child": child, "data": data, "labels": EXPORT_LABELS}))
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @router.get("/guardian/children/{child_id}/export.json")
 def export_json(child_id: Id, session: SessionDep, guardian: SignedInGuardian) -> Response:
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)

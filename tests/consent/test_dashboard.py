@@ -122,6 +122,12 @@ def test_the_export_holds_the_childs_data_and_never_the_other_guardians_contact(
         assert _post(client, f"/guardian/children/{child.id}/rights", {"kind": "explain", "text": "为什么需要出生年月？"},
                      page=f"/guardian/children/{child.id}/rights").status_code == 303
         response = client.get(f"/guardian/children/{child.id}/export.json")
+        # The same data on a page a person can read and print (issue 18), each part under a heading.
+        readable = client.get(f"/guardian/children/{child.id}/export")
+    assert readable.status_code == 200 and readable.headers["cache-control"] == "no-store"
+    for heading in ("The child", "History of the decisions", "Guardians linked to the child", "Your requests", "Messages sent to you"):
+        assert f">{heading}</h2>" in readable.text, heading
+    assert "王小明" in readable.text and "为什么需要出生年月？" in readable.text and EMAIL not in readable.text
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
     assert "attachment" in response.headers["content-disposition"]
@@ -138,7 +144,8 @@ def test_the_export_holds_the_childs_data_and_never_the_other_guardians_contact(
     assert {"action", "at"} == set(data["audit_events"][0]) and "corps.child_enrol" in {a["action"] for a in data["audit_events"]}
     assert data["rights_requests"][0]["text"] == "为什么需要出生年月？"
     assert data["messages_to_you"] and {"kind", "status", "created_at", "sent_at"} == set(data["messages_to_you"][0])
-    assert session.exec(select(AuditEvent).where(AuditEvent.action == "consent.data_export")).one().subject_id == str(child.id)
+    exports = session.exec(select(AuditEvent).where(AuditEvent.action == "consent.data_export")).all()
+    assert [e.subject_id for e in exports] == [str(child.id)] * 2  # the JSON and the readable page, each audited
 
 
 def test_fifteen_working_days_skip_weekends(settings):
