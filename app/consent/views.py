@@ -39,6 +39,7 @@ from app.core.config import get_settings
 from app.core.db import Id, SessionDep, utcnow
 from app.core.errors import YimiError
 from app.core.i18n import N_, get_locale
+from app.core.pdf import pdf_response
 from app.core.ratelimit import client_address, hit
 from app.core.routing import Router
 from app.core.templating import NOTICES, redirect, render
@@ -337,6 +338,15 @@ def export_page(request: Request, child_id: Id, session: SessionDep, guardian: S
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
     data = actions.export_child_data(session=session, guardian=guardian, child=child)
     return _no_store(render(request, "consent/guardian_export.html", {"child": child, "data": data, "labels": EXPORT_LABELS}))
+
+
+@router.get("/guardian/children/{child_id}/export.pdf")
+def export_pdf(request: Request, child_id: Id, session: SessionDep, guardian: SignedInGuardian) -> Response:
+    """The readable page as a PDF to keep (issue 18), printed with the print stylesheet (no header or footer)."""
+    child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
+    data = actions.export_child_data(session=session, guardian=guardian, child=child)
+    page = render(request, "consent/guardian_export.html", {"child": child, "data": data, "labels": EXPORT_LABELS, "for_print": True})
+    return pdf_response(bytes(page.body).decode(), f"yimi-child-{child.id}.pdf")
 
 
 def _no_store(response: Response) -> Response:

@@ -4,6 +4,7 @@ child's data as JSON, and rights requests that staff answer with reasons within 
 import datetime as dt
 import json
 import re
+import subprocess
 
 import pytest
 from fastapi.testclient import TestClient
@@ -124,10 +125,15 @@ def test_the_export_holds_the_childs_data_and_never_the_other_guardians_contact(
         response = client.get(f"/guardian/children/{child.id}/export.json")
         # The same data on a page a person can read and print (issue 18), each part under a heading.
         readable = client.get(f"/guardian/children/{child.id}/export")
+        pdf = client.get(f"/guardian/children/{child.id}/export.pdf")
     assert readable.status_code == 200 and readable.headers["cache-control"] == "no-store"
     for heading in ("The child", "History of the decisions", "Guardians linked to the child", "Your requests", "Messages sent to you"):
         assert f">{heading}</h2>" in readable.text, heading
     assert "王小明" in readable.text and "为什么需要出生年月？" in readable.text and EMAIL not in readable.text
+    # …and as a PDF to keep, with the same words (read back by poppler's pdftotext).
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and "attachment" in pdf.headers["content-disposition"]
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True).stdout.decode().replace("\n", "")
+    assert "王小明" in text and "为什么需要出生年月？" in text and "History of the decisions" in text and EMAIL not in text
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
     assert "attachment" in response.headers["content-disposition"]
@@ -145,7 +151,7 @@ def test_the_export_holds_the_childs_data_and_never_the_other_guardians_contact(
     assert data["rights_requests"][0]["text"] == "为什么需要出生年月？"
     assert data["messages_to_you"] and {"kind", "status", "created_at", "sent_at"} == set(data["messages_to_you"][0])
     exports = session.exec(select(AuditEvent).where(AuditEvent.action == "consent.data_export")).all()
-    assert [e.subject_id for e in exports] == [str(child.id)] * 2  # the JSON and the readable page, each audited
+    assert [e.subject_id for e in exports] == [str(child.id)] * 3  # the JSON, the page and the PDF, each audited
 
 
 def test_fifteen_working_days_skip_weekends(settings):
