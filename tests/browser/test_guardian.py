@@ -96,6 +96,19 @@ def test_guardian_consents_child_assents_guardian_withdraws(browser: Browser, pa
         assert_accessible(phone, "zh_Hans-phone-guardian-withdraw")
         keep.click()
         expect(phone).to_have_url(f"{live_server}/guardian/home")
+        # Every guardian page fits a 320 px and a 390 px phone without sideways scrolling (issue 18).
+        pages = ["/guardian/home", f"/guardian/children/{child.id}/consent", f"/guardian/children/{child.id}/notice",
+                 f"/guardian/children/{child.id}/export", f"/guardian/children/{child.id}/rights",
+                 f"/guardian/children/{child.id}/erase", "/guardian/consultations"]
+        for width in (320, 390):
+            phone.set_viewport_size({"width": width, "height": 844})
+            for path in pages:
+                phone.goto(f"{live_server}{path}")
+                wide = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                assert wide <= 0, (path, width, wide)
+        phone.set_viewport_size({"width": 390, "height": 844})
+        phone.goto(f"{live_server}/guardian/children/{child.id}/export")
+        assert_accessible(phone, "zh_Hans-phone-guardian-export")
     finally:
         phone_context.close()
 
