@@ -3,7 +3,7 @@ the comment ↔ moderation seam so far; the rest of consultations moves here wit
 
 from sqlmodel import Session
 
-from app.consultations import service
+from app.consultations import comments
 from app.consultations.models import Consultation
 from app.core.db import transaction
 from app.moderation.models import ReporterKind, ReportReason
@@ -15,5 +15,5 @@ def report_comment(
 ) -> str:
     """MOD-12: a child, guardian or staff member reports a comment shown to them; it is hidden at once."""
     with transaction(session):
-        return service.report_comment(session=session, consultation=consultation, comment_id=comment_id, reporter_kind=reporter_kind,
+        return comments.report_comment(session=session, consultation=consultation, comment_id=comment_id, reporter_kind=reporter_kind,
                                       reporter_id=reporter_id, reason=reason, for_public=for_public, viewer_child_id=viewer_child_id)

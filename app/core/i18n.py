@@ -136,3 +136,15 @@ def format_datetime(value: dt.datetime | None, timezone: str = "Asia/Shanghai", 
     if value is None:
         return ""
     return _babel_format_datetime(value, format=fmt, tzinfo=ZoneInfo(timezone), locale=babel_locale())
+
+
+def localised(value: dict[str, str] | None) -> str:
+    """Text people wrote per locale (a title, a district's name), in the page's language, falling back to
+    zh_Hans, then to any locale that has words."""
+    value = value or {}
+    return value.get(get_locale()) or value.get(DEFAULT_LOCALE) or next((v for v in value.values() if v), "")
+
+
+def clean_locales(value: dict[str, str]) -> dict[str, str]:
+    """Only our locales, each text trimmed, empty ones left out: what is stored of a text written per locale."""
+    return {loc: value[loc].strip() for loc in LOCALES if isinstance(value.get(loc), str) and value[loc].strip()}

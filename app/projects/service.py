@@ -11,22 +11,18 @@ from app.consultations.models import Consultation
 from app.core import audit
 from app.core.db import utcnow
 from app.core.errors import InvalidInput, NotFound, UnknownReference
-from app.core.i18n import N_
+from app.core.i18n import N_, clean_locales
 from app.corps.models import District
 from app.projects.models import BUDGET_MAX_YUAN, TEXTS, Project, ProjectIn, ProjectStatus
-
-LOCALES = ("zh_Hans", "en")
-def _clean(value: dict[str, str]) -> dict[str, str]:
-    return {loc: value[loc].strip() for loc in LOCALES if isinstance(value.get(loc), str) and value[loc].strip()}
 
 
 def _check(session: Session, data: ProjectIn) -> None:
     for name, field in TEXTS.items():
         for text in getattr(data, name).values():
             field.clean(text)
-    if not _clean(data.name).get("zh_Hans"):
+    if not clean_locales(data.name).get("zh_Hans"):
         raise InvalidInput(N_("Please give the project a name in Chinese."))
-    if not _clean(data.department).get("zh_Hans"):
+    if not clean_locales(data.department).get("zh_Hans"):
         raise InvalidInput(N_("Please name the responsible department in Chinese."))
     if data.district_id is not None and session.get(District, data.district_id) is None:
         raise UnknownReference(N_("Please choose districts from the list."))
@@ -35,12 +31,12 @@ def _check(session: Session, data: ProjectIn) -> None:
 
 
 def _apply(project: Project, data: ProjectIn) -> None:
-    project.name = _clean(data.name)
-    project.department = _clean(data.department)
+    project.name = clean_locales(data.name)
+    project.department = clean_locales(data.department)
     project.district_id = data.district_id
     project.status = ProjectStatus(data.status).value
     project.budget_yuan = data.budget_yuan
-    project.impact_assessment = _clean(data.impact_assessment)
+    project.impact_assessment = clean_locales(data.impact_assessment)
     project.updated_at = utcnow()
 
 

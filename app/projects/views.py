@@ -13,7 +13,6 @@ from app.accounts.deps import ManagerPage as Manager
 from app.accounts.deps import ReaderPage as Reader
 from app.accounts.permissions import Permission, can
 from app.consultations.models import STATE_LABELS
-from app.consultations.service import text_of
 from app.core.db import Id, SessionDep, form_id
 from app.core.errors import InvalidInput, refusal
 from app.core.i18n import N_
@@ -47,7 +46,7 @@ def _labels(session: SessionDep) -> dict[str, Any]:
     districts = corps.list_districts(session=session)
     return {
         "status_labels": PROJECT_STATUS_LABELS, "state_labels": STATE_LABELS, "districts": districts,
-        "district_by_id": {d.id: d for d in districts}, "text_of": text_of, "fields": service.TEXTS,
+        "district_by_id": {d.id: d for d in districts}, "fields": service.TEXTS,
     }
 
 
