@@ -17,6 +17,7 @@ from app.consent import api as consent_api
 from app.consent import views as consent_views
 from app.consent.views import load_guardian
 from app.consultations import api as consultations_api
+from app.consultations import child_api as consultations_child_api
 from app.consultations import child_views as consultations_child_views
 from app.consultations import guardian_views as consultations_guardian_views
 from app.consultations import paper_views as consultations_paper_views
@@ -67,6 +68,7 @@ ROUTERS = (
     consultations_guardian_views.router,
     consultations_paper_views.router,
     consultations_api.router,
+    consultations_child_api.router,
     projects_views.router,
     projects_api.router,
     moderation_views.router,

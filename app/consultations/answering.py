@@ -476,3 +476,24 @@ def for_group(*, session: Session, group: Group) -> list[Consultation]:
         if c.state(now) == State.OPEN and (not c.district_ids or group.district_id in c.district_ids)
         and (not c.group_ids or group.id in c.group_ids)
     ]
+
+
+def stored_answers(*, session: Session, child: Child, consultation: Consultation, questions: list[Question]) -> list[AnswerIn]:
+    """The child's stored answers as form answers, to prefill the questions until the close."""
+    stored = answers_of(session=session, child=child, consultation=consultation)
+    texts = {c.question_id: c.text for c in comments_of_child(session=session, child=child, consultation=consultation)}
+    found = []
+    for question in questions:
+        answer = stored.get(question.id)  # type: ignore[arg-type]
+        item = AnswerIn(question_id=question.id)  # type: ignore[arg-type]
+        if answer is not None:
+            value = answer.value or {}
+            item.skip = answer.skipped
+            item.option = value.get("option")
+            item.options = list(value.get("options", []))
+            item.scale = value.get("scale")
+            item.order = list(value.get("order", []))
+            if QuestionKind(question.kind) == QuestionKind.TEXT and not answer.skipped:
+                item.text = texts.get(question.id)
+        found.append(item)
+    return found

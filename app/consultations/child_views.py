@@ -19,7 +19,7 @@ from app.accounts.deps import ManagerPage as Manager
 from app.consent import service as consent
 from app.consent.deps import ConsentingChild
 from app.consent.models import Purpose
-from app.consultations import answering, comments, service
+from app.consultations import actions, answering, comments, service
 from app.consultations import results as consultation_results
 from app.consultations.charts import BAND_WORDS, CHART_WIDTH, Chart, charts_of
 from app.consultations.models import (
@@ -27,7 +27,6 @@ from app.consultations.models import (
     SCALE_FACES,
     TEXT_LIMIT,
     AnswerIn,
-    Channel,
     Consultation,
     Option,
     Picture,
@@ -37,8 +36,8 @@ from app.consultations.models import (
 )
 from app.core.config import get_settings
 from app.core.db import Id, SessionDep
-from app.core.errors import Conflict, NotFound, YimiError
-from app.core.i18n import N_, get_locale, gettext, localised
+from app.core.errors import NotFound, YimiError
+from app.core.i18n import get_locale, gettext, localised
 from app.core.routing import Router
 from app.core.templating import is_htmx, redirect, render
 from app.corps.deps import SignedInChild
@@ -50,11 +49,6 @@ router = Router(include_in_schema=False)
 
 BANDS = service.BANDS
 FLOW = "consultations/child/flow.html"
-
-
-class ResultsNotYet(Conflict):
-    title = N_("Not yet")
-    detail = N_("You can see what children said after the questions close.")
 
 
 # ---- words for dates -------------------------------------------------------------------------------
@@ -120,27 +114,6 @@ def hidden_fields(answers: list[AnswerIn], *, leave_out: int | None = None, kept
         elif answer.text:
             fields.append((f"q-{qid}", answer.text))
     return fields
-
-
-def stored_answers(*, session: Any, child: Child, consultation: Consultation, questions: list[Question]) -> list[AnswerIn]:
-    """The child's stored answers as form answers, to prefill the questions until the close."""
-    stored = answering.answers_of(session=session, child=child, consultation=consultation)
-    texts = {c.question_id: c.text for c in answering.comments_of_child(session=session, child=child, consultation=consultation)}
-    found = []
-    for question in questions:
-        answer = stored.get(question.id)  # type: ignore[arg-type]
-        item = AnswerIn(question_id=question.id)  # type: ignore[arg-type]
-        if answer is not None:
-            value = answer.value or {}
-            item.skip = answer.skipped
-            item.option = value.get("option")
-            item.options = list(value.get("options", []))
-            item.scale = value.get("scale")
-            item.order = list(value.get("order", []))
-            if QuestionKind(question.kind) == QuestionKind.TEXT and not answer.skipped:
-                item.text = texts.get(question.id)
-        found.append(item)
-    return found
 
 
 def _is_empty(answer: AnswerIn) -> bool:
@@ -342,7 +315,7 @@ def intro(request: Request, consultation_id: Id, session: SessionDep, child: Con
         return redirect(f"/me/consultations/{consultation_id}/results")
     service.ensure_open(flow.consultation)  # not yet open, or closed without the child: a kind page
     if flow.answered_before:  # nothing is stored before the first send
-        flow.answers = stored_answers(session=session, child=child, consultation=flow.consultation, questions=flow.questions)
+        flow.answers = answering.stored_answers(session=session, child=child, consultation=flow.consultation, questions=flow.questions)
     return render_step(request, flow, 0)
 
 
@@ -397,14 +370,9 @@ def send(
         for step, question in enumerate(flow.questions, start=1):  # and again on sending (MOD-08)
             if _needs_prompt(flow, question, flow.answer_of(question)):
                 return render_step(request, flow, step, from_review=True)
-        on_tablet = request.state.child_session.group_session_id is not None
-        sent = answering.submit(
-            session=session, child=child, consultation=flow.consultation, answers=flow.answers, key=key,
-            channel=Channel.TABLET if on_tablet else Channel.PHONE,
-        )
-        session.commit()
+        sent = actions.send_answers(session=session, child=child, consultation=flow.consultation, answers=flow.answers, key=key,
+                                    on_tablet=request.state.child_session.group_session_id is not None)
     except (service.NotOpen, service.BadAnswer, service.TamperedKey) as exc:
-        session.rollback()
         # The same review screen with the answers kept and a fresh key; nothing partial was saved.
         return render_step(request, flow, flow.total + 1, error=exc, status_code=exc.status_code)
     if sent.told_a_grown_up:  # SG-05: what the child wrote went to a safeguarding officer; the calm screen at once
@@ -446,7 +414,7 @@ def results(request: Request, consultation_id: Id, session: SessionDep, child: C
             if c.author_kind == "child":
                 shown.setdefault(c.question_id, []).append(c)
     return _child_page(
-        request, "consultations/child/consultation_results.html", child,
+        request, "consultations/child/results.html", child,
         {"consultation": consultation, "title": localised(consultation.title), "closed": closed, "charts": charts,
          "closes": day_in_words(consultation.closes_at), "respond_by": day_in_words(consultation.respond_by), "chart_width": CHART_WIDTH,
          "shown": shown, "report_reasons": list(ReportReason), "report_reason_labels": REPORT_REASON_LABELS, "age_bands": BAND_WORDS},

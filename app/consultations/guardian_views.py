@@ -6,7 +6,7 @@ from children's answers in every count.
 These are guardian pages: the guardian's cookie session (`load_guardian`) and its CSRF token, like the
 consent dashboard. They work without JavaScript (post → 303 → get)."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from babel.dates import format_date
 from fastapi import Form, Request
@@ -19,7 +19,7 @@ from app.consultations import actions, answering, comments, results, service
 from app.consultations.charts import CHART_WIDTH, charts_of
 from app.consultations.models import TEXT_LIMIT, CommentStatus, Consultation, State
 from app.core.db import Id, SessionDep
-from app.core.errors import InvalidInput
+from app.core.errors import InvalidInput, refusal
 from app.core.i18n import N_, babel_locale, localised
 from app.core.routing import Router
 from app.core.templating import NOTICES, redirect, render
@@ -76,7 +76,7 @@ def _facts(consultation: Consultation) -> list[tuple[str, str]]:
 
 def _detail(
     request: Request, session: SessionDep, guardian: Guardian, consultation: Consultation, *, text: str | None = None,
-    error: InvalidInput | None = None,
+    status_code: int = 200, error: str | None = None, error_vars: dict[str, Any] | None = None,
 ) -> Response:
     comment = answering.guardian_comment_of(session=session, guardian=guardian, consultation=consultation)
     # MOD-12: children's comments their QUOTE consent allows, and other guardians' approved views.
@@ -91,8 +91,8 @@ def _detail(
         "description": localised(consultation.description), "facts": _facts(consultation),
         "comment": comment, "text": comment.text if text is None and comment else (text or ""), "limit": TEXT_LIMIT,
         "state_labels": COMMENT_STATE_LABELS, "state_badges": COMMENT_STATE_BADGES,
-        **({"error": error.detail, "error_vars": error.variables} if error else {}),
-    }, status_code=error.status_code if error else 200)
+        **({"error": error, "error_vars": error_vars} if error else {}),
+    }, status_code=status_code)
 
 
 @router.get("/guardian/consultations")
@@ -123,13 +123,11 @@ def comment(
     again (PAR-05, MOD-01). Audited by the service in the same transaction."""
     found, children = _visible(session, guardian, consultation_id)
     try:
-        answering.guardian_comment(session=session, guardian=guardian, consultation=found, children=children, text=text)
+        actions.send_guardian_view(session=session, guardian=guardian, consultation=found, children=children, text=text)
     except service.NotOpen:
         raise
     except InvalidInput as exc:
-        session.rollback()
-        return _detail(request, session, guardian, found, text=text, error=exc)
-    session.commit()
+        return _detail(request, session, guardian, found, text=text, **refusal(exc))
     return redirect(f"/guardian/consultations/{consultation_id}?done=guardian_comment_sent")
 
 

@@ -18,7 +18,7 @@ from app.accounts.deps import FacilitatorPage as Facilitator
 from app.accounts.models import StaffUser
 from app.consent import service as consent
 from app.consent.models import CONSENT_STATUS_LABELS, ConsentStatus, Purpose
-from app.consultations import answering, results, service
+from app.consultations import actions, answering, results, service
 from app.consultations.models import (
     CHANNEL_LABELS,
     QUESTION_KIND_LABELS,
@@ -236,20 +236,13 @@ def paper_submit(
     key = str(form.get("key") or "")
     try:
         answers = answering.answers_from_form(service.questions_of(session=session, consultation=consultation), form)
-        answering.submit(
-            session=session, child=child, consultation=consultation, answers=answers, key=key, channel=Channel.PAPER, entered_by=user,
-        )
+        actions.enter_paper_response(session=session, facilitator=user, child=child, consultation=consultation, answers=answers, key=key)
     except consent.ConsentRequired:
-        session.rollback()
         return _children_page(request, session, group, consultation, error=NOT_TAKING_PART, status_code=403)
     except service.NotOpen:
-        session.rollback()
         raise
     except service.TamperedKey as exc:
-        session.rollback()
         return _form_page(request, session, group, consultation, child, filled=_from_form(form), error=exc)
     except InvalidInput as exc:
-        session.rollback()
         return _form_page(request, session, group, consultation, child, filled=_from_form(form), key=key, error=exc)
-    session.commit()
     return redirect(f"/corps/groups/{group.id}/paper/{consultation.id}?done=paper_saved")

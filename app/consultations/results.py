@@ -22,7 +22,17 @@ from app.consultations.service import (
     questions_of,
 )
 from app.core.db import utcnow
+from app.core.errors import Conflict
+from app.core.i18n import N_
 from app.corps.models import Child
+
+
+class ResultsNotYet(Conflict):
+    """A child asks for results before the close."""
+
+    title = N_("Not yet")
+    detail = N_("You can see what children said after the questions close.")
+
 
 
 @dataclass

@@ -23,7 +23,7 @@ from app.accounts.deps import ManagerPage as Manager
 from app.accounts.deps import ReaderPage as Reader
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission, can
-from app.consultations import authoring, comments, results, service
+from app.consultations import actions, authoring, comments, results, service
 from app.consultations import models as consultation_models
 from app.consultations.models import (
     CHANNEL_LABELS,
@@ -45,7 +45,7 @@ from app.consultations.models import (
 from app.core import csrf
 from app.core.config import get_settings
 from app.core.db import Id, SessionDep, form_id
-from app.core.errors import Conflict, InvalidInput, PayloadTooLarge, YimiError
+from app.core.errors import Conflict, InvalidInput, PayloadTooLarge, refusal
 from app.core.i18n import N_
 from app.core.routing import Router
 from app.core.templating import NOTICES, context_for, environment, is_htmx, redirect, render
@@ -209,10 +209,6 @@ def _labels() -> dict[str, Any]:
     }
 
 
-def _error(exc: YimiError) -> dict[str, Any]:
-    return {"error": exc.detail, "error_vars": exc.variables}
-
-
 def _form_page(
     request: Request, session: SessionDep, form: dict[str, Any], consultation: Consultation | None = None, status_code: int = 200, **extra: Any
 ) -> Response:
@@ -260,11 +256,9 @@ def consultation_new(request: Request, session: SessionDep, user: Manager) -> Re
 def consultation_create(request: Request, session: SessionDep, user: Manager, values: Form) -> Response:
     form = typed_form(values)
     try:
-        consultation = authoring.create(session=session, actor=user, data=consultation_in(form))
-        session.commit()
+        consultation = actions.create(session=session, actor=user, data=consultation_in(form))
     except InvalidInput as exc:
-        session.rollback()
-        return _form_page(request, session, form, status_code=exc.status_code, **_error(exc))
+        return _form_page(request, session, form, **refusal(exc))
     return redirect(f"/consultations/{consultation.id}?done=consultation_created")
 
 
@@ -345,13 +339,11 @@ def consultation_update(request: Request, consultation_id: Id, session: SessionD
     consultation = service.get(session=session, consultation_id=consultation_id)
     form = typed_form(values)
     try:
-        authoring.update(session=session, actor=user, consultation=consultation, data=consultation_in(form))
-        session.commit()
+        actions.update(session=session, actor=user, consultation=consultation, data=consultation_in(form))
     except InvalidInput as exc:
-        session.rollback()
         consultation = service.get(session=session, consultation_id=consultation_id)
         extra = {"gate": exc.missing} if isinstance(exc, service.LundyGateIncomplete) else {}
-        return _form_page(request, session, form, consultation, status_code=exc.status_code, **_error(exc), **extra)
+        return _form_page(request, session, form, consultation, **refusal(exc), **extra)
     return redirect(f"/consultations/{consultation.id}?done=consultation_saved")
 
 
@@ -362,12 +354,10 @@ def consultation_update(request: Request, consultation_id: Id, session: SessionD
 def consultation_schedule(request: Request, consultation_id: Id, session: SessionDep, user: Manager) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
     try:
-        authoring.schedule(session=session, actor=user, consultation=consultation)
-        session.commit()
+        actions.schedule(session=session, actor=user, consultation=consultation)
     except (InvalidInput, Conflict) as exc:
-        session.rollback()
         consultation = service.get(session=session, consultation_id=consultation_id)
-        return _detail(request, session, user, consultation, status_code=exc.status_code, **_error(exc), gate_refused=True)
+        return _detail(request, session, user, consultation, **refusal(exc), gate_refused=True)
     return redirect(f"/consultations/{consultation_id}?done=consultation_scheduled")
 
 
@@ -375,11 +365,9 @@ def consultation_schedule(request: Request, consultation_id: Id, session: Sessio
 def consultation_unschedule(request: Request, consultation_id: Id, session: SessionDep, user: Manager) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
     try:
-        authoring.unschedule(session=session, actor=user, consultation=consultation)
-        session.commit()
+        actions.unschedule(session=session, actor=user, consultation=consultation)
     except Conflict as exc:
-        session.rollback()
-        return _detail(request, session, user, service.get(session=session, consultation_id=consultation_id), status_code=exc.status_code, **_error(exc))
+        return _detail(request, session, user, service.get(session=session, consultation_id=consultation_id), **refusal(exc))
     return redirect(f"/consultations/{consultation_id}?done=consultation_unscheduled")
 
 
@@ -388,10 +376,8 @@ def consultation_close(request: Request, consultation_id: Id, session: SessionDe
     consultation = service.get(session=session, consultation_id=consultation_id)
     reason = str(values.get("reason", ""))
     try:
-        authoring.close_early(session=session, actor=user, consultation=consultation, reason=reason)
-        session.commit()
+        actions.close_early(session=session, actor=user, consultation=consultation, reason=reason)
     except (InvalidInput, Conflict) as exc:
-        session.rollback()
         consultation = service.get(session=session, consultation_id=consultation_id)
         return _detail(request, session, user, consultation, status_code=exc.status_code, close_reason=reason, close_error=exc.detail,
                        close_error_vars=exc.variables)
@@ -401,8 +387,7 @@ def consultation_close(request: Request, consultation_id: Id, session: SessionDe
 @router.post("/consultations/{consultation_id}/duplicate")
 def consultation_duplicate(request: Request, consultation_id: Id, session: SessionDep, user: Manager) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
-    copy = authoring.duplicate(session=session, actor=user, consultation=consultation)
-    session.commit()
+    copy = actions.duplicate(session=session, actor=user, consultation=consultation)
     return redirect(f"/consultations/{copy.id}?done=consultation_duplicated")
 
 
@@ -416,10 +401,8 @@ def consultation_picture_upload(
     consultation = service.get(session=session, consultation_id=consultation_id)
     data = picture.file.read(pictures.MAX_BYTES + 1) if picture is not None else b""
     try:
-        authoring.replace_picture(session=session, actor=user, consultation=consultation, data=data)
-        session.commit()
+        actions.replace_picture(session=session, actor=user, consultation=consultation, data=data)
     except (InvalidInput, PayloadTooLarge) as exc:
-        session.rollback()
         consultation = service.get(session=session, consultation_id=consultation_id)
         return _detail(request, session, user, consultation, status_code=exc.status_code, picture_error=exc.detail, picture_error_vars=exc.variables)
     return redirect(f"/consultations/{consultation_id}?done=picture_saved#picture")
@@ -428,8 +411,7 @@ def consultation_picture_upload(
 @router.post("/consultations/{consultation_id}/picture/remove")
 def consultation_picture_remove(request: Request, consultation_id: Id, session: SessionDep, user: Manager) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
-    authoring.set_picture(session=session, actor=user, consultation=consultation, picture=None)
-    session.commit()
+    actions.remove_picture(session=session, actor=user, consultation=consultation)
     return redirect(f"/consultations/{consultation_id}?done=picture_removed#picture")
 
 
@@ -485,10 +467,8 @@ def question_add(request: Request, consultation_id: Id, session: SessionDep, use
     consultation = service.get(session=session, consultation_id=consultation_id)
     qform = typed_question(values)
     try:
-        authoring.add_question(session=session, actor=user, consultation=consultation, data=question_in(qform))
-        session.commit()
+        actions.add_question(session=session, actor=user, consultation=consultation, data=question_in(qform))
     except (InvalidInput, Conflict) as exc:
-        session.rollback()
         consultation = service.get(session=session, consultation_id=consultation_id)
         return _detail(request, session, user, consultation, status_code=exc.status_code, qform=qform, question_error=exc.detail,
                        question_error_vars=exc.variables)
@@ -519,13 +499,11 @@ def question_update(request: Request, consultation_id: Id, question_id: Id, sess
     question = service.question_of(session=session, consultation=consultation, question_id=question_id)
     qform = typed_question(values)
     try:
-        authoring.update_question(session=session, actor=user, consultation=consultation, question=question, data=question_in(qform))
-        session.commit()
+        actions.update_question(session=session, actor=user, consultation=consultation, question=question, data=question_in(qform))
     except (InvalidInput, Conflict) as exc:
-        session.rollback()
         consultation = service.get(session=session, consultation_id=consultation_id)
         question = service.question_of(session=session, consultation=consultation, question_id=question_id)
-        return _question_page(request, session, consultation, question, qform, status_code=exc.status_code, **_error(exc))
+        return _question_page(request, session, consultation, question, qform, **refusal(exc))
     return redirect(f"/consultations/{consultation_id}?done=question_saved#question-{question_id}")
 
 
@@ -547,12 +525,10 @@ def _question_change(request: Request, session: SessionDep, user: StaffUser, con
     question = service.question_of(session=session, consultation=consultation, question_id=question_id)
     try:
         if change == "delete":
-            authoring.delete_question(session=session, actor=user, consultation=consultation, question=question)
+            actions.delete_question(session=session, actor=user, consultation=consultation, question=question)
         else:
-            authoring.move_question(session=session, actor=user, consultation=consultation, question=question, offset=-1 if change == "up" else 1)
-        session.commit()
+            actions.move_question(session=session, actor=user, consultation=consultation, question=question, offset=-1 if change == "up" else 1)
     except Conflict as exc:
-        session.rollback()
         consultation = service.get(session=session, consultation_id=consultation_id)
         if is_htmx(request):
             return _in_place(request, session, user, consultation, list_error=exc.detail)

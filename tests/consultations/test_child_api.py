@@ -190,7 +190,7 @@ def test_the_child_api_is_in_the_openapi_schema(client):
 
 
 def test_the_form_and_the_receipt_are_what_the_schema_says(client, session):
-    from app.consultations.api import ChildForm
+    from app.consultations.child_api import ChildForm
     from app.consultations.models import Receipt
 
     signed_in_taking_part(client, session)
