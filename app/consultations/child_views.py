@@ -34,6 +34,7 @@ from app.consultations.models import (
     QuestionKind,
     State,
 )
+from app.core import home
 from app.core.config import get_settings
 from app.core.db import Id, SessionDep
 from app.core.errors import NotFound, YimiError
@@ -86,6 +87,10 @@ def home_cards(*, session: Any, child: Child) -> dict[str, list[Card]]:
     receipts = answering.receipts_of(session=session, child=child)
     done = [Card(c, localised(c.title), c.state(), day_in_words(c.closes_at), receipts.get(c.id)) for c in answered]  # type: ignore[arg-type]
     return {"open_cards": now_open, "answered_cards": done}
+
+
+# Corps owns the home page and imports no consultations: "My questions" joins it through the registry.
+home.register_section("consultations/child/_home_section.html", provide=lambda session, child: home_cards(session=session, child=child))
 
 
 # ---- answers carried in the form -----------------------------------------------------------------

@@ -27,8 +27,6 @@ from app.moderation import service as moderation
 from app.moderation.models import ReporterKind, ReportReason
 
 COMMENT = "comment"
-
-
 _STATUS_OF: dict[moderated.Outcome, CommentStatus] = {
     moderated.Outcome.PENDING: CommentStatus.PENDING,
     moderated.Outcome.APPROVED: CommentStatus.APPROVED,
@@ -85,11 +83,7 @@ moderated.register_kind(COMMENT, describe=_describe_comments, on_outcome=_commen
 
 
 SHOWN = (CommentStatus.APPROVED.value, CommentStatus.REDACTED.value)  # never pending or rejected words
-
-
 PUBLIC_LIMIT = 20  # at most this many children's comments per question on a child's or guardian's page
-
-
 STAFF_LIMIT = 500
 
 

@@ -28,11 +28,7 @@ from app.core.i18n import N_, get_locale, gettext
 from app.corps.models import AgeBand, Child, Group
 
 DATA = Path(__file__).parent / "data"
-
-
 BANDS = [band.value for band in AgeBand]
-
-
 SMALL_GROUP = 5  # results are not broken down for fewer children than this (PAR-05, DP)
 
 
@@ -184,8 +180,6 @@ class Form:
 
 
 _FORMS: dict[tuple[int, dt.datetime], Form] = {}
-
-
 _FORMS_KEPT = 256
 
 

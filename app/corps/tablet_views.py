@@ -25,6 +25,7 @@ from app.consent.models import (
     NoticeVersion,
     Purpose,
 )
+from app.core import home
 from app.core.config import get_settings
 from app.core.db import Id, SessionDep
 from app.core.errors import InvalidInput, refusal
@@ -246,11 +247,14 @@ def child_home(request: Request, session: SessionDep, child: SignedInChild) -> R
         return redirect("/me/consent")
     if consent.assent_needed(session=session, child=child):
         return redirect("/me/assent")
-    from app.consultations.child_views import home_cards
-
     state = _home_state(session, child)
-    # "My questions" lists consultations only while the child takes part (their answers are their input).
-    cards = home_cards(session=session, child=child) if state == "taking_part" else {"open_cards": [], "answered_cards": []}
+    # The sections domains above corps add (consultations' "My questions", app.core.home) show the child's
+    # own input only while the child takes part.
+    sections = home.sections()
+    provided: dict[str, object] = {}
+    if state == "taking_part":
+        for section in sections:
+            provided.update(section.provide(session, child))
     return render(
         request,
         "tablet/home.html",
@@ -258,7 +262,8 @@ def child_home(request: Request, session: SessionDep, child: SignedInChild) -> R
             "child": child,
             "avatars": AVATARS,
             "state": state,
-            **cards,
+            "home_sections": [section.template for section in sections],
+            **provided,
             "teen": consent.decides_for_themselves(child),
             "idle_seconds": IDLE_SECONDS,
             "warn_seconds": WARN_SECONDS,
