@@ -12,6 +12,7 @@ from app.core.security import hash_code, hash_password
 from app.corps import actions as corps_actions
 from app.corps import service as corps
 from app.corps.models import Child, ChildCreate, ChildStatus, GroupKind
+from app.safeguarding import actions as safeguarding_actions
 
 DEMO_PASSWORD = "yimi-demo-2026"
 DEMO_USERS: list[tuple[Role, str, str]] = [
@@ -30,6 +31,7 @@ DEMO_CHILDREN: list[tuple[str, str, int, int, list[str]]] = [
     ("Rocket", "fox", 2011, 1, ["fish", "fish", "sun"]),  # 14-17: in the squad, with an own-phone code
 ]
 DEMO_TEEN_CODE_SECRET = "demoteen26"
+DEMO_OFFICER_PHONE = "13800000110"  # made up: the demo's SMS go to the outbox page
 
 
 def load_demo(*, session: Session) -> list[tuple[str, str]]:
@@ -63,6 +65,10 @@ def load_demo(*, session: Session) -> list[tuple[str, str]]:
         users[role] = user
         created.append((role.value, username))
     facilitator = users[Role.FACILITATOR]
+    # An officer on duty with a contact (issue 18: in the demo a case's alert reached nobody). The demo sends SMS
+    # to the outbox page only (no SMS gateway is configured), where they can be read.
+    safeguarding_actions.set_duty(session=session, user=users[Role.SAFEGUARDING_OFFICER], on_duty=True,
+                                  alert_channel="sms", alert_contact=DEMO_OFFICER_PHONE)
     for group in (school_class, squad):
         corps_actions.set_facilitators(session=session, actor=users[Role.ADMIN], group=group, user_ids=[facilitator.id])
     for nickname, avatar, year, month, code in DEMO_CHILDREN:

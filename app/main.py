@@ -14,15 +14,17 @@ from app.accounts.deps import load_principal
 from app.audit import api as audit_api
 from app.audit import views as audit_views
 from app.consent import api as consent_api
+from app.consent import for_corps  # noqa: F401 - facilitators see consent on the corps' pages
 from app.consent import views as consent_views
-from app.consent.views import load_guardian
+from app.consent.deps import load_guardian
 from app.consultations import api as consultations_api
 from app.consultations import child_api as consultations_child_api
 from app.consultations import child_views as consultations_child_views
 from app.consultations import guardian_views as consultations_guardian_views
 from app.consultations import paper_views as consultations_paper_views
+from app.consultations import projects_related  # noqa: F401 - the project library lists the consultations that point at a project
 from app.consultations import views as consultations_views
-from app.core import errors, openapi
+from app.core import answers, openapi
 from app.core.config import BASE_DIR, Settings, get_settings
 from app.core.csrf import csrf_protect
 from app.core.middleware import middleware_stack
@@ -105,7 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     for middleware in reversed(middleware_stack()):
         app.add_middleware(middleware)
-    errors.install(app)
+    answers.install(app)
     openapi.install(app)
     app.mount("/static", StaticFiles(directory=BASE_DIR / "static"), name="static")
     for router in ROUTERS:

@@ -15,10 +15,15 @@ child's input lacks this guard, so routes added later are caught too.
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
+from app.consent import actions
 from app.consent import service as consent
-from app.consent.models import ConsentStatus, Purpose
+from app.consent.models import ConsentStatus, Guardian, Purpose
 from app.core.db import SessionDep, utcnow
+from app.core.errors import YimiError
 from app.core.i18n import N_
 from app.corps.deps import SignedInChild
 from app.corps.models import Child
@@ -70,3 +75,53 @@ def consenting_child(purpose: Purpose) -> ConsentGuard:
 
 # The guard for a child's answers and comments in consultations (the purpose "participate").
 ConsentingChild = Annotated[Child, Depends(consenting_child(Purpose.PARTICIPATE))]
+
+
+# ---- the guardian behind the cookie (guardian pages of every domain use these) ------------------------------
+
+GUARDIAN_COOKIE = "yimi_guardian"
+
+
+class GuardianSignInNeeded(YimiError):
+    status_code = 401
+    title = N_("Please sign in again")
+    detail = N_("You were away for a while, so we signed you out to keep your child's information safe.")
+    slug = "guardian-sign-in-needed"
+    redirect_to = "/guardian?expired=1"
+
+
+async def load_guardian(request: Request, session: SessionDep) -> None:
+    """App-wide, after the staff and tablet loaders and before the CSRF check: on guardian pages, the
+    guardian behind the cookie; their page never acts as staff and carries the guardian's CSRF token
+    (async, like `load_principal`: no thread hop without a cookie)."""
+    request.state.guardian = None
+    request.state.guardian_session = None
+    if not request.url.path.startswith("/guardian") or getattr(request.state, "database_down", False):
+        return
+    raw = request.cookies.get(GUARDIAN_COOKIE)
+    if raw:
+        await run_in_threadpool(_load_guardian, request, session, raw)
+
+
+def _load_guardian(request: Request, session: Session, raw: str) -> None:
+    try:
+        found = actions.resume_guardian_session(session=session, raw=raw)
+    except OperationalError:
+        request.state.database_down = True
+        return
+    if found is None:
+        request.state.guardian_expired = True
+        return
+    request.state.guardian, request.state.guardian_session = found
+    request.state.user = None
+    request.state.session_csrf = found[1].csrf_token
+
+
+def current_guardian(request: Request) -> Guardian:
+    guardian: Guardian | None = getattr(request.state, "guardian", None)
+    if guardian is None:
+        raise GuardianSignInNeeded()
+    return guardian
+
+
+SignedInGuardian = Annotated[Guardian, Depends(current_guardian)]

@@ -412,6 +412,21 @@ def new_form_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+# Letters a person can read out and type without confusing them (no 0/O, 1/I/L, U).
+_READABLE = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def short_code(number: str) -> str:
+    """The receipt's short code (issue 18: the 22-character number could not be read out): eight readable letters
+    and digits drawn from the number's hash, as "XXXX-XXXX"; the number itself stays behind it."""
+    value = int.from_bytes(hashlib.sha256(number.encode()).digest()[:8], "big")
+    letters = []
+    for _ in range(8):
+        value, index = divmod(value, len(_READABLE))
+        letters.append(_READABLE[index])
+    return "".join(letters[:4]) + "-" + "".join(letters[4:])
+
+
 def record_decisions(
     *, session: Session, guardian: Guardian, child: Child, choices: dict[str, str], form_token: str
 ) -> list[ConsentEvent]:

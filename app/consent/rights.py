@@ -156,11 +156,17 @@ def child_view(*, session: Session, guardian: Guardian, child: Child) -> ChildVi
     )
 
 
-def withdraw(*, session: Session, guardian: Guardian, child: Child, purpose: Purpose) -> ConsentEvent:
-    """CON-07: one step, effective at once (the state is derived in the same transaction)."""
+def can_withdraw(*, session: Session, child: Child, purpose: Purpose) -> bool:
     state = consent.state_of(session=session, child=child, purpose=purpose)
-    if state is None or state.status not in (ConsentStatus.GRANTED.value, ConsentStatus.NEEDS_RECONSENT.value):
+    return state is not None and state.status in (ConsentStatus.GRANTED.value, ConsentStatus.NEEDS_RECONSENT.value)
+
+
+def withdraw(*, session: Session, guardian: Guardian, child: Child, purpose: Purpose) -> ConsentEvent:
+    """CON-07: effective at once once confirmed (the state is derived in the same transaction)."""
+    if not can_withdraw(session=session, child=child, purpose=purpose):
         raise NothingToWithdraw()
+    state = consent.state_of(session=session, child=child, purpose=purpose)
+    assert state is not None
     event = consent.record(
         session=session, child=child, purpose=purpose, decision=Decision.WITHDRAWN, decided_by=DecidedBy.GUARDIAN,
         channel="web", guardian=guardian, notice_version=session.get(NoticeVersion, state.notice_version_id) if state.notice_version_id else None,

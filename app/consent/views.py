@@ -10,19 +10,18 @@ import re
 from typing import Annotated
 
 import segno
-from fastapi import Depends, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import Request
 from fastapi.responses import Response
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from app.accounts.deps import RightsHandlerPage as RightsHandler
 from app.accounts.deps import StaffPage as Staff
 from app.consent import actions, files, guardians, rights
 from app.consent import models as consent_models
 from app.consent import service as consent
+from app.consent.deps import GUARDIAN_COOKIE, SignedInGuardian
 from app.consent.models import (
     CONSENT_STATUS_LABELS,
     RIGHTS_KIND_LABELS,
@@ -40,6 +39,7 @@ from app.core.config import get_settings
 from app.core.db import Id, SessionDep, utcnow
 from app.core.errors import YimiError
 from app.core.i18n import N_, get_locale, localised
+from app.core.pdf import pdf_response
 from app.core.ratelimit import client_address, hit
 from app.core.routing import Router
 from app.core.templating import NOTICES, redirect, render
@@ -49,57 +49,11 @@ from app.corps.models import Child, Group
 
 router = Router(include_in_schema=False)
 
-GUARDIAN_COOKIE = "yimi_guardian"
 
 NOTICES.update({"guardian_signed_out": N_("You are signed out. To come back, use a new code from a consent letter.")})
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
 _ANCHOR = re.compile(r"[ \t]*\{#[A-Za-z0-9_-]+\}[ \t]*$", re.MULTILINE)
-
-
-class GuardianSignInNeeded(YimiError):
-    status_code = 401
-    title = N_("Please sign in again")
-    detail = N_("You were away for a while, so we signed you out to keep your child's information safe.")
-    slug = "guardian-sign-in-needed"
-    redirect_to = "/guardian?expired=1"
-
-
-async def load_guardian(request: Request, session: SessionDep) -> None:
-    """App-wide, after the staff and tablet loaders and before the CSRF check: on guardian pages, the
-    guardian behind the cookie; their page never acts as staff and carries the guardian's CSRF token
-    (async, like `load_principal`: no thread hop without a cookie)."""
-    request.state.guardian = None
-    request.state.guardian_session = None
-    if not request.url.path.startswith("/guardian") or getattr(request.state, "database_down", False):
-        return
-    raw = request.cookies.get(GUARDIAN_COOKIE)
-    if raw:
-        await run_in_threadpool(_load_guardian, request, session, raw)
-
-
-def _load_guardian(request: Request, session: Session, raw: str) -> None:
-    try:
-        found = actions.resume_guardian_session(session=session, raw=raw)
-    except OperationalError:
-        request.state.database_down = True
-        return
-    if found is None:
-        request.state.guardian_expired = True
-        return
-    request.state.guardian, request.state.guardian_session = found
-    request.state.user = None
-    request.state.session_csrf = found[1].csrf_token
-
-
-def current_guardian(request: Request) -> Guardian:
-    guardian: Guardian | None = getattr(request.state, "guardian", None)
-    if guardian is None:
-        raise GuardianSignInNeeded()
-    return guardian
-
-
-SignedInGuardian = Annotated[Guardian, Depends(current_guardian)]
 
 
 def _markdown_html(text: str) -> Markup:
@@ -137,7 +91,17 @@ def letter(request: Request, child_id: Id, session: SessionDep, user: Staff) -> 
 
 
 @router.get("/guardian")
-def start(request: Request, code: str = "", expired: str = "") -> Response:
+def start(request: Request, session: SessionDep, code: str = "", expired: str = "") -> Response:
+    """The letter's link carries its code: when it is valid the guardian goes straight to the next step (issue 18:
+    a filled-in form still waited for a "继续" tap); otherwise the code form, with the code and what is wrong."""
+    if code and not expired:
+        hit("20/hour", "guardian-code", client_address(request))
+        try:
+            guardians.check_letter_code(session=session, code=code)
+        except YimiError as exc:
+            return _page(request, "consent/guardian_code.html", {"code": code[:20]}, exc)
+        return render(request, "consent/guardian_contact.html",
+                      {"code": guardians.normalise_letter_code(code), "contact": "", "contact_max": guardians.CONTACT_MAX})
     return render(request, "consent/guardian_code.html", {"code": code[:20], "expired": bool(expired)})
 
 
@@ -196,6 +160,18 @@ def sign_out(request: Request, session: SessionDep, guardian: SignedInGuardian) 
     response = redirect("/guardian?done=guardian_signed_out")
     response.delete_cookie(GUARDIAN_COOKIE, path="/guardian")
     return response
+
+
+@router.get("/guardian/children/{child_id}/notice")
+def notice_page(request: Request, child_id: Id, session: SessionDep, guardian: SignedInGuardian) -> Response:
+    """The full guardian notice of the current version, to read or print apart from the choices (issue 18)."""
+    child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
+    version = guardians.current_notice(session=session)
+    text = consent.notice_text(session=session, version=version, audience=Audience.GUARDIAN, locale=get_locale())
+    return render(request, "consent/guardian_notice.html", {
+        "child": child, "version": version, "notice_title": text.title if text else "",
+        "notice_html": _markdown_html(text.body) if text else Markup(""),
+    })
 
 
 def _decision_page(request: Request, session: SessionDep, guardian: Guardian, child_id: Id, error: YimiError | None = None) -> Response:
@@ -266,7 +242,8 @@ def receipt(request: Request, child_id: Id, number: str, session: SessionDep, gu
     ]
     notice_version = session.get(NoticeVersion, events[0].notice_version_id) if events[0].notice_version_id else None
     return render(request, "consent/guardian_receipt.html", {
-        "child": child, "number": number, "rows": rows, "at": events[0].at, "notice_version": notice_version,
+        "child": child, "number": number, "short_code": guardians.short_code(number), "rows": rows, "at": events[0].at,
+        "notice_version": notice_version,
         "status_labels": {status.value: label for status, label in CONSENT_STATUS_LABELS.items()},
     })
 
@@ -328,12 +305,53 @@ def home(request: Request, session: SessionDep, guardian: SignedInGuardian) -> R
 def withdraw(
     request: Request, child_id: Id, session: SessionDep, guardian: SignedInGuardian,
     purpose: Annotated[str, FormText(N_("What to withdraw"))] = "",
+    confirm: Annotated[str, FormText(N_("Withdraw"))] = "",
 ) -> Response:
+    """Withdrawing asks once, saying what stops, what is deleted and how to agree again (issue 18: one tap
+    withdrew by mistake), on one screen with two equal buttons: no harder than agreeing."""
     child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
-    if purpose not in {p.value for p in Purpose}:
+    if purpose not in {p.value for p in Purpose} or not rights.can_withdraw(session=session, child=child, purpose=Purpose(purpose)):
         raise rights.NothingToWithdraw()
+    if confirm != "yes":
+        return _page(request, "consent/guardian_withdraw.html", {
+            "child": child, "purpose": purpose, "heading": _purpose_headings()[purpose],
+        })
     actions.guardian_withdraws(session=session, guardian=guardian, child=child, purpose=Purpose(purpose))
     return redirect("/guardian/home?done=consent_withdrawn")
+
+
+# The readable download (issue 18: the download was raw JSON only): the same data, each part under a heading.
+EXPORT_LABELS: dict[str, str] = {
+    "format": N_("Format"), "exported_at": N_("Downloaded at"), "consultations": N_("Consultations"),
+    "answers": N_("Answers"), "comments": N_("Comments"), "participations": N_("Taking part"),
+    "consent_states": N_("Each purpose now"), "consent_events": N_("History of the decisions"),
+    "guardianships": N_("Guardians linked to the child"), "audit_events": N_("What was done with the data"),
+    "rights_requests": N_("Your requests"), "messages_to_you": N_("Messages sent to you"), "child": N_("The child"),
+    "purpose": N_("Purpose"), "status": N_("State"), "decision": N_("Decision"), "at": N_("When"),
+    "created_at": N_("Created"), "updated_at": N_("Changed"), "text": N_("Words"), "channel": N_("Channel"),
+    "action": N_("What"), "kind": N_("Kind"), "answer": N_("Answer"),
+}
+
+
+@router.get("/guardian/children/{child_id}/export")
+def export_page(request: Request, child_id: Id, session: SessionDep, guardian: SignedInGuardian) -> Response:
+    child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
+    data = actions.export_child_data(session=session, guardian=guardian, child=child)
+    return _no_store(render(request, "consent/guardian_export.html", {"child": child, "data": data, "labels": EXPORT_LABELS}))
+
+
+@router.get("/guardian/children/{child_id}/export.pdf")
+def export_pdf(request: Request, child_id: Id, session: SessionDep, guardian: SignedInGuardian) -> Response:
+    """The readable page as a PDF to keep (issue 18), printed with the print stylesheet (no header or footer)."""
+    child = guardians.linked_child(session=session, guardian=guardian, child_id=child_id)
+    data = actions.export_child_data(session=session, guardian=guardian, child=child)
+    page = render(request, "consent/guardian_export.html", {"child": child, "data": data, "labels": EXPORT_LABELS, "for_print": True})
+    return pdf_response(bytes(page.body).decode(), f"yimi-child-{child.id}.pdf")
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get("/guardian/children/{child_id}/export.json")

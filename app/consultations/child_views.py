@@ -41,6 +41,7 @@ from app.core.errors import NotFound, YimiError
 from app.core.i18n import get_locale, gettext, localised
 from app.core.routing import Router
 from app.core.templating import is_htmx, redirect, render
+from app.corps import service as corps
 from app.corps.deps import SignedInChild
 from app.corps.models import AVATARS, Child
 from app.media import service as media
@@ -68,7 +69,7 @@ def day_in_words(value: dt.datetime | dt.date | None) -> str:
     return format_date(value, pattern, locale=locale)
 
 
-# ---- the child's home screen: "My questions" (used by app.corps.tablet_views.child_home) ---------
+# ---- the child's home screen: "My questions" (a section registered with app.core.home) ------------
 
 
 @dataclass
@@ -222,9 +223,7 @@ def render_step(
         "avatars": AVATARS,
     }
     if flow.child is not None:
-        from app.corps.tablet_views import IDLE_SECONDS, WARN_SECONDS
-
-        context |= {"idle_seconds": IDLE_SECONDS, "warn_seconds": WARN_SECONDS}
+        context |= {"idle_seconds": corps.IDLE_SECONDS, "warn_seconds": corps.WARN_SECONDS}
     if error is not None and is_htmx(request):
         status_code = 200  # htmx swaps only 2xx answers; the screen itself says what to fix
     return render(request, FLOW, context, block="flow", status_code=status_code)
@@ -441,9 +440,7 @@ def _picture(session: Any, consultation: Consultation) -> Response:
 
 
 def _child_page(request: Request, template: str, child: Child, extra: dict) -> Response:
-    from app.corps.tablet_views import IDLE_SECONDS, WARN_SECONDS
-
-    return render(request, template, {"idle_seconds": IDLE_SECONDS, "warn_seconds": WARN_SECONDS, "avatars": AVATARS, **extra})
+    return render(request, template, {"idle_seconds": corps.IDLE_SECONDS, "warn_seconds": corps.WARN_SECONDS, "avatars": AVATARS, **extra})
 
 
 # ---- the official's preview as a child (nothing is saved) -------------------------------------------

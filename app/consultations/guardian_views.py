@@ -13,8 +13,8 @@ from fastapi import Form, Request
 from fastapi.responses import Response
 
 from app.consent import guardians
+from app.consent.deps import SignedInGuardian
 from app.consent.models import Guardian
-from app.consent.views import SignedInGuardian
 from app.consultations import actions, answering, comments, results, service
 from app.consultations.charts import CHART_WIDTH, charts_of
 from app.consultations.models import TEXT_LIMIT, CommentStatus, Consultation, State

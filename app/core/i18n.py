@@ -139,12 +139,12 @@ def format_datetime(value: dt.datetime | None, timezone: str = "Asia/Shanghai", 
 
 
 def localised(value: dict[str, str] | None) -> str:
-    """Text people wrote per locale (a title, a district's name), in the page's language, falling back to
-    zh_Hans, then to any locale that has words."""
+    """Text people wrote per locale (a title, a name), in the page's language, falling back to Chinese and then
+    to any language it has: the one helper for it (issue 15)."""
     value = value or {}
     return value.get(get_locale()) or value.get(DEFAULT_LOCALE) or next((v for v in value.values() if v), "")
 
 
 def clean_locales(value: dict[str, str]) -> dict[str, str]:
-    """Only our locales, each text trimmed, empty ones left out: what is stored of a text written per locale."""
+    """The locales Yimi speaks, each text stripped, empty ones left out."""
     return {loc: value[loc].strip() for loc in LOCALES if isinstance(value.get(loc), str) and value[loc].strip()}

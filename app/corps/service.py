@@ -49,6 +49,8 @@ from app.corps.models import (
 
 MAX_WRONG_CODES = 5
 CHILD_IDLE = dt.timedelta(minutes=10)
+IDLE_SECONDS = int(CHILD_IDLE.total_seconds())  # the child's pages end a session idle this long
+WARN_SECONDS = IDLE_SECONDS - 120  # the warning shows at 8 minutes of a 10-minute idle time (A11Y-07)
 GROUP_SESSION_DEFAULT_HOURS = 2
 TOUCH_EVERY = dt.timedelta(seconds=30)
 # Statuses whose children appear on the tablet's avatar grid.
@@ -813,3 +815,43 @@ def enrol_prepared(
         _keep_real_name(session, item.child, item.data, actor)
     audit.record(session, actor=actor, action="corps.children_import", subject=group, count=len(prepared))
     return [(item.child, item.picture_code) for item in prepared]
+
+
+# ---- facts other domains add to a child's row ---------------------------------------------------------------
+# Domains above the corps (consent today) register what a facilitator should see beside each child — consent's
+# state per purpose (issue 18: a child still waiting for a guardian looked "Active") — and the corps imports none
+# of them (issue 15).
+
+
+@dataclass(frozen=True)
+class ChildFact:
+    label: str  # a message id: what the fact is about ("Taking part")
+    value: str  # a message id: its state ("Agreed")
+    tone: str  # "ok", "wait" or "off": the badge's colour
+
+
+_fact_sources: list[Callable[[Session, list[Child]], dict[int, list[ChildFact]]]] = []
+
+
+def register_child_facts(source: Callable[[Session, list[Child]], dict[int, list[ChildFact]]]) -> None:
+    if source not in _fact_sources:
+        _fact_sources.append(source)
+
+
+def child_facts(*, session: Session, children: list[Child]) -> dict[int, list[ChildFact]]:
+    """Every registered fact of each child, in registration order (one query per source for the whole list)."""
+    found: dict[int, list[ChildFact]] = {c.id: [] for c in children if c.id is not None}
+    for source in _fact_sources:
+        for child_id, facts in source(session, children).items():
+            found.setdefault(child_id, []).extend(facts)
+    return found
+
+
+def fact_counts(facts: dict[int, list[ChildFact]]) -> dict[str, dict[tuple[str, str], int]]:
+    """How many children have each (value, tone) of each fact label, for a group's summary."""
+    counts: dict[str, dict[tuple[str, str], int]] = {}
+    for child_facts_ in facts.values():
+        for fact in child_facts_:
+            by_value = counts.setdefault(fact.label, {})
+            by_value[(fact.value, fact.tone)] = by_value.get((fact.value, fact.tone), 0) + 1
+    return counts

@@ -53,8 +53,6 @@ NOTICES.update(
     }
 )
 
-IDLE_SECONDS = int(service.CHILD_IDLE.total_seconds())
-WARN_SECONDS = IDLE_SECONDS - 120  # the warning shows at 8 minutes of a 10-minute idle time (A11Y-07)
 
 
 def _cookie(response: Response, name: str, value: str) -> None:
@@ -265,8 +263,8 @@ def child_home(request: Request, session: SessionDep, child: SignedInChild) -> R
             "home_sections": [section.template for section in sections],
             **provided,
             "teen": consent.decides_for_themselves(child),
-            "idle_seconds": IDLE_SECONDS,
-            "warn_seconds": WARN_SECONDS,
+            "idle_seconds": service.IDLE_SECONDS,
+            "warn_seconds": service.WARN_SECONDS,
         },
     )
 
@@ -341,7 +339,7 @@ def _markdown(body: str) -> Markup:
 def _child_page(request: Request, template: str, child, extra: dict, status_code: int = 200) -> Response:  # noqa: ANN001
     return render(
         request, template,
-        {"child": child, "avatars": AVATARS, "idle_seconds": IDLE_SECONDS, "warn_seconds": WARN_SECONDS, "form_token": secrets.token_urlsafe(16), **extra},
+        {"child": child, "avatars": AVATARS, "idle_seconds": service.IDLE_SECONDS, "warn_seconds": service.WARN_SECONDS, "form_token": secrets.token_urlsafe(16), **extra},
         status_code=status_code,
     )
 

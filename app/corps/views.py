@@ -166,13 +166,17 @@ def _group_page(
 ) -> Response:
     is_admin = can(user, Permission.CORPS_ADMIN)
     facilitators = service.facilitators_of(session=session, group=group)
+    children = service.children_of(session=session, group=group)
+    facts = service.child_facts(session=session, children=children)
     return render(
         request,
         "corps/group.html",
         {
             "group": group,
             "district": service.get_district(session=session, district_id=group.district_id),
-            "children": service.children_of(session=session, group=group),
+            "children": children,
+            "facts": facts,
+            "fact_counts": service.fact_counts(facts),
             "participation": service.participation(session=session, group=group),
             "facilitators": facilitators,
             "facilitator_ids": {f.id for f in facilitators},
@@ -373,6 +377,7 @@ def child_page_response(request: Request, session: SessionDep, user: StaffUser, 
         "corps/child.html",
         {
             "child": child,
+            "facts": service.child_facts(session=session, children=[child]).get(child.id, []),  # type: ignore[arg-type]
             "group": service.get_group(session=session, group_id=child.group_id, user=user),
             "statuses": list(ChildStatus),
             "is_teen": child.age_band() == AgeBand.TEEN,

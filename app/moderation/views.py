@@ -15,8 +15,7 @@ from starlette.datastructures import FormData
 from app.accounts.deps import ModeratorPage as Moderator
 from app.accounts.deps import StaffPage as Staff
 from app.accounts.models import StaffUser
-from app.consent.deps import ConsentingChild
-from app.consent.views import SignedInGuardian
+from app.consent.deps import ConsentingChild, SignedInGuardian
 from app.consultations import actions as consultation_actions
 from app.consultations import answering, comments
 from app.consultations import service as consultations

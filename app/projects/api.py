@@ -23,7 +23,7 @@ class ProjectDetail(ProjectPublic):
 def _detail(session: SessionDep, project) -> ProjectDetail:  # noqa: ANN001
     return ProjectDetail(
         **ProjectPublic.model_validate(project).model_dump(),
-        consultation_ids=[c.id for c in service.consultations_of(session=session, project=project)],  # type: ignore[misc]
+        consultation_ids=[r.id for r in service.related_of(session=session, project=project, kind="consultation")],
     )
 
 

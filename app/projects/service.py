@@ -2,12 +2,12 @@
 assessment (儿童影响评价), which consultations link to (PAR-12). Every create and update is audited in the
 same transaction; the caller commits."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.consultations import service as consultations
-from app.consultations.models import Consultation
 from app.core import audit
 from app.core.db import utcnow
 from app.core.errors import InvalidInput, NotFound, UnknownReference
@@ -74,5 +74,27 @@ def list_projects(*, session: Session, district_id: int | None = None, status: P
     return list(session.exec(query).all())
 
 
-def consultations_of(*, session: Session, project: Project) -> list[Consultation]:
-    return consultations.list_consultations(session=session, project_id=project.id)
+# ---- what points at a project ----------------------------------------------------------------------------
+# Domains above the library (consultations today; responses' commitments and observation missions tomorrow)
+# register how to list their records that point at a project; the library imports none of them (issue 15).
+
+
+@dataclass(frozen=True)
+class Related:
+    kind: str  # "consultation", …
+    id: int
+    title: str  # in the page's language
+    url: str
+    badge: str  # a message id, translated where it is shown
+
+
+_related: list[Callable[[Session, Project], list[Related]]] = []
+
+
+def register_related(lister: Callable[[Session, Project], list[Related]]) -> None:
+    if lister not in _related:
+        _related.append(lister)
+
+
+def related_of(*, session: Session, project: Project, kind: str | None = None) -> list[Related]:
+    return [r for lister in _related for r in lister(session, project) if kind is None or r.kind == kind]

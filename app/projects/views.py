@@ -12,7 +12,6 @@ from starlette.datastructures import FormData
 from app.accounts.deps import ManagerPage as Manager
 from app.accounts.deps import ReaderPage as Reader
 from app.accounts.permissions import Permission, can
-from app.consultations.models import STATE_LABELS
 from app.core.db import Id, SessionDep, form_id
 from app.core.errors import InvalidInput, refusal
 from app.core.i18n import N_
@@ -45,7 +44,7 @@ Form = Annotated[FormData, Depends(_read_form)]
 def _labels(session: SessionDep) -> dict[str, Any]:
     districts = corps.list_districts(session=session)
     return {
-        "status_labels": PROJECT_STATUS_LABELS, "state_labels": STATE_LABELS, "districts": districts,
+        "status_labels": PROJECT_STATUS_LABELS, "districts": districts,
         "district_by_id": {d.id: d for d in districts}, "fields": service.TEXTS,
     }
 
@@ -120,7 +119,7 @@ def project_page(request: Request, project_id: Id, session: SessionDep, user: Re
         "projects/detail.html",
         {
             "project": project,
-            "consultations": service.consultations_of(session=session, project=project),
+            "related": service.related_of(session=session, project=project),
             "can_manage": can(user, Permission.CONSULTATIONS_MANAGE),
             **_labels(session),
         },

@@ -348,6 +348,20 @@ class Banner:
     count: int
     escalated: bool  # for administrators: cases escalated to them
     to_read: int = 0  # words on the "please read" list (officers: unread; administrators: escalated)
+    # Issue 18: who an alert reaches now. "nobody": no officer has a contact; "all": nobody is on duty, so every
+    # officer with a contact is alerted; None: officers on duty are.
+    duty_gap: str | None = None
+
+
+def duty_gap(*, session: Session) -> str | None:
+    """Whether a new case's alert would reach an officer on duty (None), every officer with a contact ("all"),
+    or nobody ("nobody")."""
+    everyone = officers(session=session)
+    found = duties(session=session, user_ids=[u.id for u in everyone if u.id is not None])
+    with_contact = [found[u.id] for u in everyone if u.id in found and found[u.id].alert_contact]  # type: ignore[index]
+    if not with_contact:
+        return "nobody"
+    return None if any(d.on_duty for d in with_contact) else "all"
 
 
 def banner(*, session: Session, user: StaffUser) -> Banner | None:
@@ -356,10 +370,10 @@ def banner(*, session: Session, user: StaffUser) -> Banner | None:
         col(SafeguardingCase.acknowledged_at).is_(None), col(SafeguardingCase.closed_at).is_(None)
     )
     if can(user, Permission.SAFEGUARD):
-        return Banner(int(session.exec(query).one() or 0), False, unread_count(session=session))
+        return Banner(int(session.exec(query).one() or 0), False, unread_count(session=session), duty_gap(session=session))
     if can(user, Permission.SAFEGUARDING_OVERSEE):
         return Banner(int(session.exec(query.where(col(SafeguardingCase.escalated_at).is_not(None))).one() or 0), True,
-                      unread_count(session=session, escalated_only=True))
+                      unread_count(session=session, escalated_only=True), duty_gap(session=session))
     return None
 
 
@@ -371,7 +385,7 @@ def banner_for(user: Any) -> Banner | None:
 
     with new_session() as session:
         found = banner(session=session, user=user)
-    return found if found and (found.count or found.to_read) else None
+    return found if found and (found.count or found.to_read or found.duty_gap) else None
 
 
 # ---- reading cases ------------------------------------------------------------------------------------

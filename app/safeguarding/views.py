@@ -14,15 +14,17 @@ from app.accounts.deps import OverseerPage as Overseer
 from app.accounts.deps import staff
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission, can
+from app.consultations.models import Consultation
 from app.core.config import get_settings
 from app.core.db import Id, SessionDep
 from app.core.errors import Conflict, InvalidInput, TooManyRequests
-from app.core.i18n import N_
+from app.core.i18n import N_, localised
 from app.core.ratelimit import client_address, hit
 from app.core.routing import Router
 from app.core.templating import NOTICES, environment, redirect, render
 from app.core.validation import FormText
 from app.corps.deps import SignedInChild
+from app.corps.models import Group
 from app.safeguarding import actions, service
 from app.safeguarding.models import (
     ACTION_LABELS,
@@ -147,14 +149,13 @@ def facilitator_concern(
     alerts the officers at once, like a child's own words would."""
     from app.corps import service as corps
     from app.corps.models import Child
-    from app.corps.views import child_page_response
 
     child: Child = corps.get_child(session=session, child_id=child_id, user=user)  # another group's child: "not found"
     try:
         actions.facilitator_concern(session=session, facilitator=user, child=child, text=text)
-    except InvalidInput as exc:  # the child's page again, with the words in the box and what to change
-        return child_page_response(request, session, user, child, status_code=exc.status_code,
-                                   concern_text=text, concern_error=exc.detail, concern_error_vars=exc.variables)
+    except InvalidInput as exc:  # the form again, with the words in the box and what to change
+        return render(request, "safeguarding/concern.html", {"child": child, "concern_text": text, "concern_error": exc.detail,
+                                                             "concern_error_vars": exc.variables}, status_code=exc.status_code)
     return redirect(f"/corps/children/{child_id}?done=concern_sent")
 
 
@@ -183,9 +184,14 @@ def _case_page(request: Request, session: SessionDep, user: StaffUser, case_id: 
     case = service.get_case(session=session, case_id=case_id)
     actions = service.actions_of(session=session, case=case)
     who = service.names(session=session, user_ids=[a.actor_id for a in actions] + [case.acknowledged_by_id, case.opened_by_id])
+    # Issue 18: names, not database ids ("小组 1"), for the group and the consultation.
+    group = session.get(Group, case.group_id) if case.group_id else None
+    consultation = session.get(Consultation, case.consultation_id) if case.consultation_id else None
     return render(
         request, "safeguarding/case.html",
         {"case": case, "actions": actions, "who": who, "pseudonym": service.pseudonym_of(session=session, case=case),
+         "group_name": localised(group.name) if group else None,
+         "consultation_title": localised(consultation.title) if consultation else None,
          "can_act": can(user, Permission.SAFEGUARD), "ack_minutes": get_settings().safeguarding_ack_minutes, **_labels(), **extra},
         status_code=status_code,
     )

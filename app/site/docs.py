@@ -11,9 +11,10 @@ from fastapi.security.utils import get_authorization_scheme_param
 
 from app.accounts import actions as accounts
 from app.accounts.deps import SESSION_COOKIE
+from app.core.answers import problem
 from app.core.config import get_settings
 from app.core.db import new_session
-from app.core.errors import NotSignedIn, problem
+from app.core.errors import NotSignedIn
 from app.core.routing import Router
 from app.core.templating import redirect, render
 

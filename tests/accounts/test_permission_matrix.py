@@ -31,10 +31,10 @@ CHILD |= {
 # (tests/consent/test_guardian_path.py checks them).
 GUARDIAN = {
     "/guardian", "/guardian/code", "/guardian/contact", "/guardian/verify", "/guardian/signout",
-    "/guardian/children/{child_id}/consent", "/guardian/children/{child_id}/receipt/{number}",
+    "/guardian/children/{child_id}/consent", "/guardian/children/{child_id}/receipt/{number}", "/guardian/children/{child_id}/notice",
     # The dashboard and the guardian's rights (tests/consent/test_dashboard.py, test_erasure.py); the deletion
     # receipt is found by its random reference only and shows counts, never who the child was.
-    "/guardian/home", "/guardian/children/{child_id}/withdraw", "/guardian/children/{child_id}/export.json",
+    "/guardian/home", "/guardian/children/{child_id}/withdraw", "/guardian/children/{child_id}/export.json", "/guardian/children/{child_id}/export", "/guardian/children/{child_id}/export.pdf",
     "/guardian/children/{child_id}/rights", "/guardian/children/{child_id}/erase", "/guardian/erased/{ref}",
     # Guardians' own views on consultations (tests/consultations/test_guardian_input.py checks them).
     "/guardian/consultations", "/guardian/consultations/{consultation_id}", "/guardian/consultations/{consultation_id}/comment",

@@ -47,11 +47,9 @@ def test_guardian_consents_child_assents_guardian_withdraws(browser: Browser, pa
     phone_context = browser.new_context(**PHONE)
     phone = phone_context.new_page()
     try:
-        phone.goto(f"{live_server}/guardian?code={letter_code}")
-        expect(phone.locator("#code")).to_have_value(letter_code)
+        phone.goto(f"{live_server}/guardian")
         assert_accessible(phone, "zh_Hans-phone-guardian-code")
-        phone.locator("form[action='/guardian/code'] button[type=submit]").click()
-
+        phone.goto(f"{live_server}/guardian?code={letter_code}")  # the letter's link: straight to the next step
         expect(phone.locator("#contact")).to_be_visible()
         assert_accessible(phone, "zh_Hans-phone-guardian-contact")
         phone.locator("#contact").fill("138 0013 8000")
@@ -65,6 +63,13 @@ def test_guardian_consents_child_assents_guardian_withdraws(browser: Browser, pa
         expect(phone).to_have_url(f"{live_server}/guardian/children/{child.id}/consent")
         expect(phone.get_by_role("heading", level=1)).to_contain_text(child.display_name)
         assert_accessible(phone, "zh_Hans-phone-guardian-decide")
+        # Issue 18: a layered notice: the first choice is within the first two screens of a phone, and the full
+        # notice is one tap away on the same page.
+        first_choice = phone.locator("input[name=participate][value=granted]").bounding_box()
+        assert first_choice is not None and first_choice["y"] < 2 * 844, first_choice
+        expect(phone.locator("details.full-notice .notice-text")).to_be_hidden()
+        phone.locator("details.full-notice summary").click()
+        expect(phone.locator("details.full-notice .notice-text")).to_be_visible()
         phone.locator("input[name=participate][value=granted]").check()
         phone.locator("input[name=quote][value=refused]").check()
         phone.locator("input[name=notify_guardian][value=refused]").check()
@@ -73,6 +78,24 @@ def test_guardian_consents_child_assents_guardian_withdraws(browser: Browser, pa
         expect(phone).to_have_url(re.compile(rf"{re.escape(live_server)}/guardian/children/{child.id}/receipt/.+"))
         expect(phone.get_by_role("heading", level=1)).to_have_text(msg("Your choices are saved"))
         assert_accessible(phone, "zh_Hans-phone-guardian-receipt")
+
+        # Issue 18: the dashboard fits a phone (the withdraw button on one line), and withdrawing asks once.
+        phone.goto(f"{live_server}/guardian/home")
+        withdraw = phone.get_by_role("button", name=msg("Withdraw…")).first
+        for width in (390, 320):
+            phone.set_viewport_size({"width": width, "height": 844})
+            assert phone.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), width
+            box = withdraw.bounding_box()
+            assert box is not None and box["height"] < 60 and box["width"] > 60, (width, box)
+        phone.set_viewport_size({"width": 390, "height": 844})
+        assert_accessible(phone, "zh_Hans-phone-guardian-home")
+        withdraw.click()
+        expect(phone.get_by_role("heading", level=1)).to_contain_text(child.display_name)
+        yes, keep = phone.get_by_role("button", name=msg("Yes, withdraw")), phone.get_by_role("link", name=msg("No, keep it"))
+        assert abs(yes.bounding_box()["width"] - keep.bounding_box()["width"]) < 2  # equal buttons
+        assert_accessible(phone, "zh_Hans-phone-guardian-withdraw")
+        keep.click()
+        expect(phone).to_have_url(f"{live_server}/guardian/home")
     finally:
         phone_context.close()
 

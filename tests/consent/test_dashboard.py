@@ -4,6 +4,7 @@ child's data as JSON, and rights requests that staff answer with reasons within 
 import datetime as dt
 import json
 import re
+import subprocess
 
 import pytest
 from fastapi.testclient import TestClient
@@ -69,7 +70,7 @@ def test_without_a_session_the_dashboard_sends_you_to_the_start(client):
     assert response.status_code == 303 and response.headers["location"].startswith("/guardian?expired=1")
 
 
-def test_withdrawal_is_one_step_and_stops_processing_at_once(app, session, room):
+def test_withdrawal_asks_once_and_stops_processing_at_once(app, session, room):
     child = room.children[0][0]
     with _signed_in_guardian(app, session, room) as client:
         assert _decide(client, child, AGREE_BUT_NO_QUOTE).status_code == 303
@@ -78,7 +79,13 @@ def test_withdrawal_is_one_step_and_stops_processing_at_once(app, session, room)
                        decided_by=DecidedBy.CHILD_ASSENT, channel="tablet")
         session.commit()
         assert consent.allows(session=session, child=child, purpose=Purpose.PARTICIPATE)
-        response = _post(client, f"/guardian/children/{child.id}/withdraw", {"purpose": "participate"})
+        # Issue 18: asked once, saying what happens, with two equal buttons; nothing changes before "yes".
+        ask = _post(client, f"/guardian/children/{child.id}/withdraw", {"purpose": "participate"})
+        assert ask.status_code == 200 and "What happens" in ask.text and "You can agree again at any time" in ask.text
+        assert 'class="button">Yes, withdraw<' in ask.text and 'class="button" href="/guardian/home">No, keep it<' in ask.text
+        session.expire_all()
+        assert consent.allows(session=session, child=child, purpose=Purpose.PARTICIPATE)
+        response = _post(client, f"/guardian/children/{child.id}/withdraw", {"purpose": "participate", "confirm": "yes"})
         assert response.status_code == 303 and response.headers["location"] == "/guardian/home?done=consent_withdrawn"
         page = client.get(response.headers["location"])
         assert "Withdrawn" in page.text
@@ -116,6 +123,17 @@ def test_the_export_holds_the_childs_data_and_never_the_other_guardians_contact(
         assert _post(client, f"/guardian/children/{child.id}/rights", {"kind": "explain", "text": "为什么需要出生年月？"},
                      page=f"/guardian/children/{child.id}/rights").status_code == 303
         response = client.get(f"/guardian/children/{child.id}/export.json")
+        # The same data on a page a person can read and print (issue 18), each part under a heading.
+        readable = client.get(f"/guardian/children/{child.id}/export")
+        pdf = client.get(f"/guardian/children/{child.id}/export.pdf")
+    assert readable.status_code == 200 and readable.headers["cache-control"] == "no-store"
+    for heading in ("The child", "History of the decisions", "Guardians linked to the child", "Your requests", "Messages sent to you"):
+        assert f">{heading}</h2>" in readable.text, heading
+    assert "王小明" in readable.text and "为什么需要出生年月？" in readable.text and EMAIL not in readable.text
+    # …and as a PDF to keep, with the same words (read back by poppler's pdftotext).
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and "attachment" in pdf.headers["content-disposition"]
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True).stdout.decode().replace("\n", "")
+    assert "王小明" in text and "为什么需要出生年月？" in text and "History of the decisions" in text and EMAIL not in text
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
     assert "attachment" in response.headers["content-disposition"]
@@ -132,7 +150,8 @@ def test_the_export_holds_the_childs_data_and_never_the_other_guardians_contact(
     assert {"action", "at"} == set(data["audit_events"][0]) and "corps.child_enrol" in {a["action"] for a in data["audit_events"]}
     assert data["rights_requests"][0]["text"] == "为什么需要出生年月？"
     assert data["messages_to_you"] and {"kind", "status", "created_at", "sent_at"} == set(data["messages_to_you"][0])
-    assert session.exec(select(AuditEvent).where(AuditEvent.action == "consent.data_export")).one().subject_id == str(child.id)
+    exports = session.exec(select(AuditEvent).where(AuditEvent.action == "consent.data_export")).all()
+    assert [e.subject_id for e in exports] == [str(child.id)] * 3  # the JSON, the page and the PDF, each audited
 
 
 def test_fifteen_working_days_skip_weekends(settings):

@@ -94,8 +94,12 @@ def test_a_guardian_goes_from_the_letter_to_a_receipt(app, session, room):
     child = room.children[0][0]
     code, _ = _letter_code(app, room)
     with english_client(app) as client:
+        # The letter's link goes straight to the next step (issue 18: no "continue" tap on a filled-in form)…
         page = client.get(f"/guardian?code={code}")
-        assert code in page.text
+        assert "Mobile number or e-mail address" in page.text and 'name="code"' in page.text
+        # …and a wrong code in a link says what is wrong, on the code form.
+        wrong = client.get("/guardian?code=WRONG-CODE")
+        assert 'action="/guardian/code"' in wrong.text and "WRONG-CODE" in wrong.text
         contact_page = _submit_code(client, code)
         assert contact_page.status_code == 200 and "Mobile number or e-mail address" in contact_page.text
         sent = _ask_otp(client, code)
@@ -107,6 +111,10 @@ def test_a_guardian_goes_from_the_letter_to_a_receipt(app, session, room):
 
         page = client.get(f"/guardian/children/{child.id}/consent")
         assert page.status_code == 200
+        # The full notice is on the page behind one tap, and on a page of its own to print (issue 18).
+        assert '<details class="full-notice">' in page.text and f'href="/guardian/children/{child.id}/notice"' in page.text
+        full = client.get(f"/guardian/children/{child.id}/notice")
+        assert full.status_code == 200 and 'class="notice-text"' in full.text and 'name="participate"' not in full.text
         assert page.text.count('value="granted"') == page.text.count('value="refused"') == len(Purpose)
         assert "checked" not in page.text  # nothing chosen for the guardian (ICO standard 13)
         assert "<h2" in page.text and "{#" not in page.text  # the notice, rendered from Markdown
@@ -123,6 +131,11 @@ def test_a_guardian_goes_from_the_letter_to_a_receipt(app, session, room):
         assert receipt.status_code == 200
         number = response.headers["location"].rsplit("/", 1)[1]
         assert number in receipt.text and "Not agreed" in receipt.text and "2026-11" in receipt.text
+        # Issue 18: a short code a person can read out, the long number behind it.
+        short = re.search(r'class="receipt-short-code">([^<]+)<', receipt.text).group(1)
+        assert re.fullmatch(r"[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}", short) and len(number) > 20
+        main = receipt.text.split("<main")[1]
+        assert main.index(short) < main.index(number) and "<details>" in main
 
     session.expire_all()
     assert not consent.allows(session=session, child=child, purpose=Purpose.QUOTE)

@@ -205,3 +205,26 @@ def test_the_child_page_shows_no_real_identity_and_links_to_it_only_for_identity
         sign_in(admin_client, "boss")
         page = admin_client.get(f"/corps/children/{child.id}")
         assert "王小明" not in page.text and f'href="/corps/children/{child.id}/identity"' in page.text
+
+
+def test_a_facilitator_sees_each_childs_consent_per_purpose_and_the_groups_counts(app, session):
+    """Issue 18: a child still waiting for a guardian showed as "Active" with nothing about consent."""
+    from tests.conftest import english_client
+    from tests.consultations.helpers import guardian_for, load_notices, take_part
+    from tests.corps.tablet_helpers import classroom
+
+    load_notices(session)
+    room = classroom(session, size=2)
+    (agreed, _), (waiting, _) = room.children
+    take_part(session, agreed, guardian_for(session, agreed))
+    with english_client(app) as client:
+        sign_in(client, room.facilitator.username)
+        group = client.get(f"/corps/groups/{room.group.id}").text
+        row = lambda child: group.split(f'href="/corps/children/{child.id}"')[1].split("</tr>")[0]  # noqa: E731
+        assert "Consent to take part: <span class=\"badge ok\">Agreed</span>" in row(agreed)
+        assert "Consent to take part: <span class=\"badge wait\">Not asked yet</span>" in row(waiting)
+        summary = group.split('id="participation-title"')[1]
+        assert '<span class="figure">1</span> <span class="badge ok">Agreed</span>' in summary
+        assert '<span class="figure">1</span> <span class="badge wait">Not asked yet</span>' in summary
+        page = client.get(f"/corps/children/{waiting.id}").text
+        assert 'id="consent-title"' in page and "Not asked yet" in page

@@ -75,7 +75,7 @@ def test_the_project_page_lists_its_consultations_and_the_list_filters(official_
     draft(session, title={"zh_Hans": "别的咨询"})
     page = official_client.get(f"/projects/{park.id}").text
     assert f'href="/consultations/{linked.id}"' in page and "游乐区咨询" in page and "别的咨询" not in page
-    assert [c.id for c in service.consultations_of(session=session, project=park)] == [linked.id]
+    assert [r.id for r in service.related_of(session=session, project=park, kind="consultation")] == [linked.id]
     assert "公园项目" in official_client.get(f"/projects?district={district.id}").text
     assert "学校项目" not in official_client.get(f"/projects?district={district.id}").text
     assert "学校项目" in official_client.get("/projects?status=paused").text

@@ -149,3 +149,30 @@ def test_the_banner_counts_unacknowledged_cases_for_officers_only(session):
     assert service.banner(session=session, user=me).count == 1
     assert service.banner(session=session, user=moderator) is None
     assert service.banner_for(moderator) is None
+
+
+def test_officers_and_administrators_are_warned_when_an_alert_would_reach_nobody_on_duty(session, client):
+    """Issue 18: in the demo no officer was on duty and none had a contact, so a case alerted nobody."""
+    from tests.conftest import sign_in
+
+    admin = make_user(session, "admin9", [Role.ADMIN])
+    quiet = officer(session, "officer9", contact=None)
+    assert service.duty_gap(session=session) == "nobody"
+    assert service.banner(session=session, user=admin).duty_gap == "nobody"
+    sign_in(client, quiet.username)
+    page = client.get("/staff").text
+    assert "duty-gap" in page and "a new case would alert nobody" in page
+    sg_actions.set_duty(session=session, user=quiet, on_duty=False, alert_channel="sms", alert_contact="13800000009")
+    assert service.duty_gap(session=session) == "all"
+    sg_actions.set_duty(session=session, user=quiet, on_duty=True, alert_channel="sms", alert_contact="13800000009")
+    assert service.duty_gap(session=session) is None
+    assert "duty-gap" not in client.get("/staff").text
+
+
+def test_in_the_demo_a_new_case_alerts_the_officer_on_duty(session):
+    from app.demo import DEMO_OFFICER_PHONE, load_demo
+
+    load_demo(session=session)
+    assert service.duty_gap(session=session) is None
+    recipients = service.alert_recipients(session=session)
+    assert [d.alert_contact for _u, d in recipients] == [DEMO_OFFICER_PHONE]

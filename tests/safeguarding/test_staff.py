@@ -35,6 +35,12 @@ def test_an_officer_acknowledges_records_a_report_and_closes_on_the_pages(app, s
         assert "1 safeguarding case waits for you" in staff_home.text
         page = client.get(f"/safeguarding/cases/{case.id}")
         assert page.status_code == 200 and WORDS in page.text and "小星星" in page.text and "王小明" not in page.text
+        # Issue 18: the group by its name, and every figure with its label (no "1 / 2").
+        from app.corps.models import Group
+
+        group = session.get(Group, case.group_id)
+        assert group is not None and f"<dd>{group.name['en']}</dd>" in page.text
+        assert " / " not in page.text.split('class="sg-facts"')[1].split("</dl>")[0]
         assert post_form(client, f"/safeguarding/cases/{case.id}/acknowledge", page="/safeguarding").status_code == 303
         assert "safeguarding case waits" not in client.get("/staff").text
         missing = post_form(client, f"/safeguarding/cases/{case.id}/actions", {"kind": "report_police"}, page="/safeguarding")

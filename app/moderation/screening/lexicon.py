@@ -19,55 +19,11 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
 import ahocorasick
 
+from app.moderation.screening.datafiles import DATA_DIR, Entry, parse, sections
 from app.moderation.screening.normalise import normalise_entry
-
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    text: str
-    section: str
-    confidence: float | None = None
-    option: str | None = None
-
-
-def parse(path: Path) -> list[Entry]:
-    """Read one lexicon file; a malformed line raises with its line number so review catches it."""
-    entries: list[Entry] = []
-    section = ""
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            section = line[1:-1].strip()
-            continue
-        if not section:
-            raise ValueError(f"{path.name}:{number}: entry before the first [section]")
-        text, _, opt = line.partition("|")
-        text, opt = text.strip(), opt.strip()
-        confidence: float | None = None
-        option: str | None = None
-        if opt:
-            try:
-                confidence = float(opt)
-            except ValueError:
-                option = opt
-        entries.append(Entry(text, section, confidence, option))
-    return entries
-
-
-def sections(name: str) -> dict[str, list[Entry]]:
-    """A file's entries grouped by section, in file order."""
-    grouped: dict[str, list[Entry]] = {}
-    for entry in parse(DATA_DIR / name):
-        grouped.setdefault(entry.section, []).append(entry)
-    return grouped
 
 
 def words(name: str, section: str, *, normalised: bool = True) -> list[str]:
@@ -82,57 +38,6 @@ def alternation(items: list[str]) -> str:
     """A regex alternation, longest first so that 我的名字叫 wins over 名字叫."""
     unique = sorted(set(items), key=lambda s: (-len(s), s))
     return "|".join(re.escape(s) for s in unique)
-
-
-# ---------------------------------------------------------------------------------------------- cue folding
-
-
-@dataclass(frozen=True, slots=True)
-class CueFolds:
-    """The homophone and pinyin variants of contact cues (MOD-07) and what each folds to."""
-
-    pattern: re.Pattern[str] | None
-    variants: dict[str, str]
-
-    def canonical(self, matched: str) -> str:
-        key = re.sub(r"[\s._\-*·]", "", matched)
-        return self.variants.get(key, matched)
-
-
-_SEP_IN_CUE = r"[\s._\-*·]{0,2}"
-
-
-@cache
-def cue_folds() -> CueFolds:
-    """Compile ``folds.txt``: ``[微信]`` then 威信, vx, weixin … Latin variants need no letter before them."""
-    variants: dict[str, str] = {}
-    pieces: list[tuple[int, str]] = []
-    for canonical, entries in sections("folds.txt").items():
-        for entry in entries:
-            variant = normalise_entry_nofold(entry.text)
-            variants[re.sub(r"[\s._\-*·]", "", variant)] = canonical
-            body = _SEP_IN_CUE.join(re.escape(ch) for ch in variant)
-            latin_start = variant[0].isascii() and variant[0].isalpha()
-            latin_end = variant[-1].isascii() and variant[-1].isalpha()
-            if latin_start:
-                body = r"(?<![a-z0-9_])" + body
-            if entry.option == "digits":
-                body += r"(?=[^\d]{0,4}\d)"
-            elif latin_end and len(variant) >= 4:
-                body += r"(?![a-z0-9_])"  # "douyin_lucky8" is an id, not a cue followed by one
-            elif latin_end:
-                body += r"(?![a-z]{2})"  # "vx12345" and "wx:abc" fold, "wxyz" does not
-            pieces.append((len(variant), body))
-    if not pieces:
-        return CueFolds(None, {})
-    pieces.sort(key=lambda p: -p[0])
-    return CueFolds(re.compile("|".join(body for _, body in pieces)), variants)
-
-
-def normalise_entry_nofold(entry: str) -> str:
-    from app.moderation.screening.normalise import normalise
-
-    return normalise(entry, fold_cues=False).plain
 
 
 # ---------------------------------------------------------------------------------------------- phrase lists
@@ -266,13 +171,3 @@ def safeguarding_rules() -> tuple[Rule, ...]:
             )
         )
     return tuple(rules)
-
-
-def reload() -> None:
-    """Forget every compiled lexicon (after editing a data file in a running process, or in tests)."""
-    from app.moderation.screening import contact, context, meaning, names, places, words_detector
-
-    for fn in (cue_folds, allow_list, allowed_words, unkind_words, safeguarding_phrases, safeguarding_rules):
-        fn.cache_clear()
-    for module in (contact, context, meaning, names, places, words_detector):
-        module.cache_clear()

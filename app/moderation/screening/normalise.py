@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
+from app.moderation.screening.datafiles import sections
+
 # Characters that carry no meaning and are used to split a number or a word so that filters miss it.
 _INVISIBLE = frozenset("\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u3164\ufeff\u20e3")
 _DROP_CATEGORIES = frozenset({"Cf", "Me", "Mn", "Cc"})
@@ -261,8 +263,6 @@ def normalise(text: str, *, fold_cues: bool = True) -> Normalised:
     _fold_numerals(buf)
     _strip_gaps(buf)
     if fold_cues:
-        from app.moderation.screening.lexicon import cue_folds
-
         folds = cue_folds()
         _apply_folds(buf, folds.pattern, folds.canonical)
     return Normalised(
@@ -277,3 +277,48 @@ def normalise(text: str, *, fold_cues: bool = True) -> Normalised:
 def normalise_entry(entry: str) -> str:
     """How a lexicon entry is compared: the ``plain`` view, cue variants folded like the text they meet."""
     return normalise(entry).plain
+
+
+# ---------------------------------------------------------------------------------------------- cue folding
+
+
+@dataclass(frozen=True, slots=True)
+class CueFolds:
+    """The homophone and pinyin variants of contact cues (MOD-07) and what each folds to."""
+
+    pattern: re.Pattern[str] | None
+    variants: dict[str, str]
+
+    def canonical(self, matched: str) -> str:
+        key = re.sub(r"[\s._\-*·]", "", matched)
+        return self.variants.get(key, matched)
+
+
+_SEP_IN_CUE = r"[\s._\-*·]{0,2}"
+
+
+@cache
+def cue_folds() -> CueFolds:
+    """Compile ``folds.txt``: ``[微信]`` then 威信, vx, weixin … Latin variants need no letter before them."""
+    variants: dict[str, str] = {}
+    pieces: list[tuple[int, str]] = []
+    for canonical, entries in sections("folds.txt").items():
+        for entry in entries:
+            variant = normalise(entry.text, fold_cues=False).plain
+            variants[re.sub(r"[\s._\-*·]", "", variant)] = canonical
+            body = _SEP_IN_CUE.join(re.escape(ch) for ch in variant)
+            latin_start = variant[0].isascii() and variant[0].isalpha()
+            latin_end = variant[-1].isascii() and variant[-1].isalpha()
+            if latin_start:
+                body = r"(?<![a-z0-9_])" + body
+            if entry.option == "digits":
+                body += r"(?=[^\d]{0,4}\d)"
+            elif latin_end and len(variant) >= 4:
+                body += r"(?![a-z0-9_])"  # "douyin_lucky8" is an id, not a cue followed by one
+            elif latin_end:
+                body += r"(?![a-z]{2})"  # "vx12345" and "wx:abc" fold, "wxyz" does not
+            pieces.append((len(variant), body))
+    if not pieces:
+        return CueFolds(None, {})
+    pieces.sort(key=lambda p: -p[0])
+    return CueFolds(re.compile("|".join(body for _, body in pieces)), variants)
