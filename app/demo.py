@@ -130,7 +130,7 @@ def _demo_consultation(session: Session, *, official, district) -> None:  # noqa
     """A project of the library and an open consultation about it, with one question of every kind."""
     import datetime as dt
 
-    from app.consultations import service as consultations
+    from app.consultations import authoring
     from app.consultations.models import Consultation, ConsultationIn, OptionIn, QuestionIn, QuestionKind
     from app.core.db import utcnow
     from app.projects.models import Project
@@ -147,7 +147,7 @@ def _demo_consultation(session: Session, *, official, district) -> None:  # noqa
     session.add(project)
     session.flush()
     now = utcnow()
-    consultation = consultations.create(session=session, actor=official, data=ConsultationIn(
+    consultation = authoring.create(session=session, actor=official, data=ConsultationIn(
         title={"zh_Hans": DEMO_CONSULTATION_TITLE, "en": "A new play area at Green Lake Park"},
         description={"zh_Hans": "区住建局计划明年改造翠湖公园的儿童游乐区，想先听听孩子们的意见。",
                      "en": "Next year the district will rebuild the play area at Green Lake Park and wants to hear children first."},
@@ -182,8 +182,8 @@ def _demo_consultation(session: Session, *, official, district) -> None:  # noqa
         QuestionIn(kind=QuestionKind.TEXT, prompt={"zh_Hans": "你还有什么好主意？", "en": "Do you have any other good ideas?"}),
     ]
     for question in questions:
-        consultations.add_question(session=session, actor=official, consultation=consultation, data=question)
-    consultations.schedule(session=session, actor=official, consultation=consultation)
+        authoring.add_question(session=session, actor=official, consultation=consultation, data=question)
+    authoring.schedule(session=session, actor=official, consultation=consultation)
     session.commit()
 
 

@@ -18,6 +18,7 @@ from app.consent import for_corps  # noqa: F401 - facilitators see consent on th
 from app.consent import views as consent_views
 from app.consent.deps import load_guardian
 from app.consultations import api as consultations_api
+from app.consultations import child_api as consultations_child_api
 from app.consultations import child_views as consultations_child_views
 from app.consultations import guardian_views as consultations_guardian_views
 from app.consultations import paper_views as consultations_paper_views
@@ -69,6 +70,7 @@ ROUTERS = (
     consultations_guardian_views.router,
     consultations_paper_views.router,
     consultations_api.router,
+    consultations_child_api.router,
     projects_views.router,
     projects_api.router,
     moderation_views.router,

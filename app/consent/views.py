@@ -38,7 +38,7 @@ from app.consent.models import (
 from app.core.config import get_settings
 from app.core.db import Id, SessionDep, utcnow
 from app.core.errors import YimiError
-from app.core.i18n import N_, get_locale
+from app.core.i18n import N_, get_locale, localised
 from app.core.pdf import pdf_response
 from app.core.ratelimit import client_address, hit
 from app.core.routing import Router
@@ -294,7 +294,7 @@ def home(request: Request, session: SessionDep, guardian: SignedInGuardian) -> R
     version = consent.current_version(session=session)
     change = None
     if version is not None and version.material_change:
-        change = {"version": version, "summary": version.change_summary.get(get_locale()) or version.change_summary.get("zh_Hans", "")}
+        change = {"version": version, "summary": localised(version.change_summary)}
     return render(request, "consent/guardian_home.html", {
         "children": children, "officer_name": settings.pi_officer_name, "officer_contact": settings.pi_officer_contact,
         "now": utcnow(), "change": change, **_labels(),

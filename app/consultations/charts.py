@@ -1,13 +1,13 @@
 """Results as bar charts drawn on the server (readable without JavaScript), for the child's results page and
-the guardian's page of a closed consultation. Small groups arrive already suppressed from `service.results`."""
+the guardian's page of a closed consultation. Small groups arrive already suppressed from `results.results`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.consultations import service
+from app.consultations import results
 from app.consultations.models import SCALE_FACES, Question, QuestionKind
-from app.core.i18n import gettext
+from app.core.i18n import gettext, localised
 
 
 @dataclass
@@ -27,7 +27,7 @@ CHART_WIDTH = 300  # the longest bar, in SVG units
 BAND_WORDS = {"6-9": "6–9", "10-13": "10–13", "14-17": "14–17"}  # age bands as shown to people (MOD-12 labels)
 
 
-def charts_of(results: list[service.QuestionResult]) -> list[Chart]:
+def charts_of(results: list[results.QuestionResult]) -> list[Chart]:
     faces = {face: words for _value, face, words in SCALE_FACES}
     charts = []
     for result in results:
@@ -37,7 +37,7 @@ def charts_of(results: list[service.QuestionResult]) -> list[Chart]:
             if kind == QuestionKind.SCALE:
                 words, picture = gettext(faces[bar.label["key"]]), f"/static/img/faces/{bar.label['key']}.svg"
             else:
-                words, picture = service.text_of(bar.label), f"/static/img/pictograms/{bar.pictogram}.svg" if bar.pictogram else None
+                words, picture = localised(bar.label), f"/static/img/pictograms/{bar.pictogram}.svg" if bar.pictogram else None
             rows.append((words, bar.count, round(bar.share * CHART_WIDTH), picture))
-        charts.append(Chart(result.question, service.text_of(result.question.prompt), kind.value, rows, result.answered, result.suppressed, result.comments))
+        charts.append(Chart(result.question, localised(result.question.prompt), kind.value, rows, result.answered, result.suppressed, result.comments))
     return charts

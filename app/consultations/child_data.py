@@ -4,7 +4,7 @@ answers, comments, participations (receipt codes) and submission keys."""
 from sqlmodel import Session
 
 from app.consent.models import Purpose
-from app.consultations import service as consultations
+from app.consultations import answering
 from app.core import child_data
 from app.core.child_data import ChildData, Counts, Subject
 from app.core.i18n import N_
@@ -14,12 +14,12 @@ def withdraw(session: Session, child: object, purpose: str) -> Counts:
     """CON-07: once taking part stops, the child's comments still waiting for a moderator leave the queue."""
     if purpose != Purpose.PARTICIPATE.value:
         return {}
-    removed = consultations.withdraw_pending(session=session, child=child)  # type: ignore[arg-type]
+    removed = answering.withdraw_pending(session=session, child=child)  # type: ignore[arg-type]
     return {"comments": removed} if removed else {}
 
 
 def export(session: Session, subject: Subject) -> dict[str, object]:
-    return {"consultations": consultations.export_child(session=session, child=subject.child)}
+    return {"consultations": answering.export_child(session=session, child=subject.child)}
 
 
 child_data.register(ChildData(
@@ -31,8 +31,8 @@ child_data.register(ChildData(
         "participations": N_("Receipt codes of consultations answered"),
         "submissions": N_("Records of when answers were sent"),
     },
-    erase=lambda session, subject: consultations.erase_child(session=session, child=subject.child),
-    count=lambda session, subject: consultations.input_counts(session=session, child=subject.child),
+    erase=lambda session, subject: answering.erase_child(session=session, child=subject.child),
+    count=lambda session, subject: answering.input_counts(session=session, child=subject.child),
     export=export, withdraw=withdraw,
     order=20,
 ))

@@ -2,7 +2,7 @@
 receipt, results; and the official's preview as a child of each age band.
 
 Nothing is stored before Send (PAR-03): the answers so far travel from screen to screen in hidden form
-fields, in the one encoding of `service.answers_from_form` (`q-<id>` / `skip-<id>`). Each step is a form
+fields, in the one encoding of `answering.answers_from_form` (`q-<id>` / `skip-<id>`). Each step is a form
 post that renders the next screen (htmx swaps the `flow` block; without JavaScript the whole page). Every
 route that takes or shows the child's input stands behind the consent guard `ConsentingChild` (CON-04)."""
 
@@ -19,14 +19,14 @@ from app.accounts.deps import ManagerPage as Manager
 from app.consent import service as consent
 from app.consent.deps import ConsentingChild
 from app.consent.models import Purpose
-from app.consultations import service
+from app.consultations import actions, answering, comments, service
+from app.consultations import results as consultation_results
 from app.consultations.charts import BAND_WORDS, CHART_WIDTH, Chart, charts_of
 from app.consultations.models import (
     PICTOGRAMS,
     SCALE_FACES,
     TEXT_LIMIT,
     AnswerIn,
-    Channel,
     Consultation,
     Option,
     Picture,
@@ -34,12 +34,14 @@ from app.consultations.models import (
     QuestionKind,
     State,
 )
+from app.core import home
 from app.core.config import get_settings
 from app.core.db import Id, SessionDep
-from app.core.errors import Conflict, NotFound, YimiError
-from app.core.i18n import N_, get_locale, gettext
+from app.core.errors import NotFound, YimiError
+from app.core.i18n import get_locale, gettext, localised
 from app.core.routing import Router
 from app.core.templating import is_htmx, redirect, render
+from app.corps import service as corps
 from app.corps.deps import SignedInChild
 from app.corps.models import AVATARS, Child
 from app.media import service as media
@@ -49,11 +51,6 @@ router = Router(include_in_schema=False)
 
 BANDS = service.BANDS
 FLOW = "consultations/child/flow.html"
-
-
-class ResultsNotYet(Conflict):
-    title = N_("Not yet")
-    detail = N_("You can see what children said after the questions close.")
 
 
 # ---- words for dates -------------------------------------------------------------------------------
@@ -72,7 +69,7 @@ def day_in_words(value: dt.datetime | dt.date | None) -> str:
     return format_date(value, pattern, locale=locale)
 
 
-# ---- the child's home screen: "My questions" (used by app.corps.tablet_views.child_home) ---------
+# ---- the child's home screen: "My questions" (a section registered with app.core.home) ------------
 
 
 @dataclass
@@ -86,18 +83,22 @@ class Card:
 
 def home_cards(*, session: Any, child: Child) -> dict[str, list[Card]]:
     """The open consultations that ask the child, and those they answered (with the receipt code)."""
-    open_, answered = service.for_child(session=session, child=child)
-    now_open = [Card(c, service.text_of(c.title), c.state(), day_in_words(c.closes_at)) for c in open_]
-    receipts = service.receipts_of(session=session, child=child)
-    done = [Card(c, service.text_of(c.title), c.state(), day_in_words(c.closes_at), receipts.get(c.id)) for c in answered]  # type: ignore[arg-type]
+    open_, answered = answering.for_child(session=session, child=child)
+    now_open = [Card(c, localised(c.title), c.state(), day_in_words(c.closes_at)) for c in open_]
+    receipts = answering.receipts_of(session=session, child=child)
+    done = [Card(c, localised(c.title), c.state(), day_in_words(c.closes_at), receipts.get(c.id)) for c in answered]  # type: ignore[arg-type]
     return {"open_cards": now_open, "answered_cards": done}
+
+
+# Corps owns the home page and imports no consultations: "My questions" joins it through the registry.
+home.register_section("consultations/child/_home_section.html", provide=lambda session, child: home_cards(session=session, child=child))
 
 
 # ---- answers carried in the form -----------------------------------------------------------------
 
 
 def hidden_fields(answers: list[AnswerIn], *, leave_out: int | None = None, kept: set[int] | None = None) -> list[tuple[str, str]]:
-    """The hidden inputs that carry the answers so far, in the encoding `service.answers_from_form` reads,
+    """The hidden inputs that carry the answers so far, in the encoding `answering.answers_from_form` reads,
     and `keep-<id>` for a text the child chose to send with personal details after the prompt."""
     fields: list[tuple[str, str]] = []
     for answer in answers:
@@ -119,27 +120,6 @@ def hidden_fields(answers: list[AnswerIn], *, leave_out: int | None = None, kept
         elif answer.text:
             fields.append((f"q-{qid}", answer.text))
     return fields
-
-
-def stored_answers(*, session: Any, child: Child, consultation: Consultation, questions: list[Question]) -> list[AnswerIn]:
-    """The child's stored answers as form answers, to prefill the questions until the close."""
-    stored = service.answers_of(session=session, child=child, consultation=consultation)
-    texts = {c.question_id: c.text for c in service.comments_of_child(session=session, child=child, consultation=consultation)}
-    found = []
-    for question in questions:
-        answer = stored.get(question.id)  # type: ignore[arg-type]
-        item = AnswerIn(question_id=question.id)  # type: ignore[arg-type]
-        if answer is not None:
-            value = answer.value or {}
-            item.skip = answer.skipped
-            item.option = value.get("option")
-            item.options = list(value.get("options", []))
-            item.scale = value.get("scale")
-            item.order = list(value.get("order", []))
-            if QuestionKind(question.kind) == QuestionKind.TEXT and not answer.skipped:
-                item.text = texts.get(question.id)
-        found.append(item)
-    return found
 
 
 def _is_empty(answer: AnswerIn) -> bool:
@@ -184,7 +164,7 @@ def _summary(flow: Flow, question: Question, answer: AnswerIn) -> list[str]:
     """The child's answer in words, for the review screen; empty when skipped."""
     if _is_empty(answer):
         return []
-    labels = {o.id: service.text_of(o.label) for o in flow.options.get(question.id, [])}  # type: ignore[arg-type]
+    labels = {o.id: localised(o.label) for o in flow.options.get(question.id, [])}  # type: ignore[arg-type]
     kind = QuestionKind(question.kind)
     if kind == QuestionKind.SINGLE:
         return [labels.get(answer.option, "")]  # type: ignore[arg-type]
@@ -210,7 +190,7 @@ def render_step(
     brief = service.brief_for(consultation, flow.band)
     screen = "intro" if step == 0 else "review" if question is None else "question"
     if screen == "review" and not flow.preview and key is None and flow.child is not None:
-        key = service.new_key(child=flow.child, consultation=consultation)
+        key = answering.new_key(child=flow.child, consultation=consultation)
     context = {
         "flow": flow,
         "screen": screen,
@@ -223,17 +203,16 @@ def render_step(
         "all_hidden": hidden_fields(flow.answers, kept=flow.kept),
         "prompt": [gettext(moderation.PERSONAL_DETAIL_WORDS[c]) for c in flow.prompt],
         "consultation": consultation,
-        "title": service.text_of(consultation.title),
-        "brief": service.text_of(brief),
-        "decider_role": service.text_of(consultation.decider_role),
-        "decider_body": service.text_of(consultation.decider_body),
+        "title": localised(consultation.title),
+        "brief": localised(brief),
+        "decider_role": localised(consultation.decider_role),
+        "decider_body": localised(consultation.decider_body),
         "respond_by": day_in_words(consultation.respond_by),
         "closes": day_in_words(consultation.closes_at),
         "urls": _urls(consultation, flow.band, flow.preview),
         "preview": flow.preview,
         "band": flow.band,
         "bands": BANDS,
-        "text_of": service.text_of,
         "pictograms": PICTOGRAMS,
         "faces": SCALE_FACES,
         "text_limit": TEXT_LIMIT,
@@ -244,9 +223,7 @@ def render_step(
         "avatars": AVATARS,
     }
     if flow.child is not None:
-        from app.corps.tablet_views import IDLE_SECONDS, WARN_SECONDS
-
-        context |= {"idle_seconds": IDLE_SECONDS, "warn_seconds": WARN_SECONDS}
+        context |= {"idle_seconds": corps.IDLE_SECONDS, "warn_seconds": corps.WARN_SECONDS}
     if error is not None and is_htmx(request):
         status_code = 200  # htmx swaps only 2xx answers; the screen itself says what to fix
     return render(request, FLOW, context, block="flow", status_code=status_code)
@@ -290,7 +267,7 @@ def _move(flow: Flow, values: Any) -> tuple[int, YimiError | None, bool]:
             current.order = [*current.order, tapped]
         return at, None, from_review
     try:
-        service.parse_answer(question, flow.options.get(question.id, []), current)  # type: ignore[arg-type]
+        answering.parse_answer(question, flow.options.get(question.id, []), current)  # type: ignore[arg-type]
     except service.BadAnswer as exc:
         return at, exc, from_review
     if _needs_prompt(flow, question, current):
@@ -318,10 +295,10 @@ def _flow_of(session: Any, consultation: Consultation, *, band: str | None, chil
 
 
 def _child_flow(session: Any, child: Child, consultation_id: Id) -> Flow:
-    consultation = service.for_child_to_answer(session=session, child=child, consultation_id=consultation_id)
+    consultation = answering.for_child_to_answer(session=session, child=child, consultation_id=consultation_id)
     band = child.age_band()
     flow = _flow_of(session, consultation, band=band.value if band else None, child=child)
-    flow.answered_before = service.participation_of(session=session, child=child, consultation=consultation) is not None
+    flow.answered_before = answering.participation_of(session=session, child=child, consultation=consultation) is not None
     return flow
 
 
@@ -342,7 +319,7 @@ def intro(request: Request, consultation_id: Id, session: SessionDep, child: Con
         return redirect(f"/me/consultations/{consultation_id}/results")
     service.ensure_open(flow.consultation)  # not yet open, or closed without the child: a kind page
     if flow.answered_before:  # nothing is stored before the first send
-        flow.answers = stored_answers(session=session, child=child, consultation=flow.consultation, questions=flow.questions)
+        flow.answers = answering.stored_answers(session=session, child=child, consultation=flow.consultation, questions=flow.questions)
     return render_step(request, flow, 0)
 
 
@@ -358,7 +335,7 @@ def answer_step(
         if is_htmx(request):  # htmx swaps no 409: the whole page goes to the intro, which explains kindly
             exc.headers["HX-Redirect"] = f"/me/consultations/{consultation_id}"
         raise
-    flow.answers = service.answers_from_form(flow.questions, form)
+    flow.answers = answering.answers_from_form(flow.questions, form)
     flow.kept = _kept(form)
     step, error, from_review = _move(flow, form)
     return render_step(request, flow, step, error=error, from_review=from_review, status_code=error.status_code if error else 200)
@@ -371,7 +348,7 @@ def check_text(
     """While the child writes (htmx, debounced): the friendly prompt about personal details, or nothing.
     Stores nothing."""
     flow = _child_flow(session, child, consultation_id)
-    flow.answers = service.answers_from_form(flow.questions, form)
+    flow.answers = answering.answers_from_form(flow.questions, form)
     flow.kept = _kept(form)
     try:
         at = int(str(form.get("at", "0")))
@@ -392,19 +369,14 @@ def send(
     flow = _child_flow(session, child, consultation_id)
     key = str(form.get("key", ""))[:100]
     try:
-        flow.answers = service.answers_from_form(flow.questions, form)
+        flow.answers = answering.answers_from_form(flow.questions, form)
         flow.kept = _kept(form)
         for step, question in enumerate(flow.questions, start=1):  # and again on sending (MOD-08)
             if _needs_prompt(flow, question, flow.answer_of(question)):
                 return render_step(request, flow, step, from_review=True)
-        on_tablet = request.state.child_session.group_session_id is not None
-        sent = service.submit(
-            session=session, child=child, consultation=flow.consultation, answers=flow.answers, key=key,
-            channel=Channel.TABLET if on_tablet else Channel.PHONE,
-        )
-        session.commit()
+        sent = actions.send_answers(session=session, child=child, consultation=flow.consultation, answers=flow.answers, key=key,
+                                    on_tablet=request.state.child_session.group_session_id is not None)
     except (service.NotOpen, service.BadAnswer, service.TamperedKey) as exc:
-        session.rollback()
         # The same review screen with the answers kept and a fresh key; nothing partial was saved.
         return render_step(request, flow, flow.total + 1, error=exc, status_code=exc.status_code)
     if sent.told_a_grown_up:  # SG-05: what the child wrote went to a safeguarding officer; the calm screen at once
@@ -414,13 +386,13 @@ def send(
 
 @router.get("/me/consultations/{consultation_id}/thanks")
 def thanks(request: Request, consultation_id: Id, session: SessionDep, child: ConsentingChild) -> Response:
-    consultation = service.for_child_to_answer(session=session, child=child, consultation_id=consultation_id)
-    participation = service.participation_of(session=session, child=child, consultation=consultation)
+    consultation = answering.for_child_to_answer(session=session, child=child, consultation_id=consultation_id)
+    participation = answering.participation_of(session=session, child=child, consultation=consultation)
     if participation is None:
         return redirect(f"/me/consultations/{consultation_id}")
     return _child_page(
         request, "consultations/child/thanks.html", child,
-        {"consultation": consultation, "title": service.text_of(consultation.title), "receipt_code": participation.receipt_code,
+        {"consultation": consultation, "title": localised(consultation.title), "receipt_code": participation.receipt_code,
          "is_open": consultation.state() == State.OPEN, "respond_by": day_in_words(consultation.respond_by),
          "closes": day_in_words(consultation.closes_at)},
     )
@@ -430,24 +402,24 @@ def thanks(request: Request, consultation_id: Id, session: SessionDep, child: Co
 def results(request: Request, consultation_id: Id, session: SessionDep, child: ConsentingChild) -> Response:
     """After the close: what children said, for the questions this child answered, as bar charts drawn on
     the server (readable without JavaScript); small groups are not shown (fewer than 5 answers)."""
-    consultation = service.for_child_to_answer(session=session, child=child, consultation_id=consultation_id)
+    consultation = answering.for_child_to_answer(session=session, child=child, consultation_id=consultation_id)
     closed = consultation.state() == State.CLOSED
     charts: list[Chart] = []
     if closed:
-        answered = {qid for qid, a in service.answers_of(session=session, child=child, consultation=consultation).items() if not a.skipped}
-        charts = charts_of(service.results(session=session, consultation=consultation, question_ids=answered)) if answered else []
+        answered = {qid for qid, a in answering.answers_of(session=session, child=child, consultation=consultation).items() if not a.skipped}
+        charts = charts_of(consultation_results.results(session=session, consultation=consultation, question_ids=answered)) if answered else []
     # MOD-12: under each text question, what other children wrote (approved, with their QUOTE consent) and
     # the child's own comment, each with a small "Report" form.
     from app.moderation.models import REPORT_REASON_LABELS, ReportReason
 
     shown: dict[int | None, list] = {}
     if charts:
-        for c in service.shown_comments(session=session, consultation=consultation, for_public=True, viewer_child_id=child.id):
+        for c in comments.shown_comments(session=session, consultation=consultation, for_public=True, viewer_child_id=child.id):
             if c.author_kind == "child":
                 shown.setdefault(c.question_id, []).append(c)
     return _child_page(
         request, "consultations/child/results.html", child,
-        {"consultation": consultation, "title": service.text_of(consultation.title), "closed": closed, "charts": charts,
+        {"consultation": consultation, "title": localised(consultation.title), "closed": closed, "charts": charts,
          "closes": day_in_words(consultation.closes_at), "respond_by": day_in_words(consultation.respond_by), "chart_width": CHART_WIDTH,
          "shown": shown, "report_reasons": list(ReportReason), "report_reason_labels": REPORT_REASON_LABELS, "age_bands": BAND_WORDS},
     )
@@ -456,7 +428,7 @@ def results(request: Request, consultation_id: Id, session: SessionDep, child: C
 @router.get("/me/consultations/{consultation_id}/picture")
 def child_picture(consultation_id: Id, session: SessionDep, child: SignedInChild) -> Response:
     """The consultation's picture, for a child it asks (shows nothing the child gave)."""
-    consultation = service.for_child_to_answer(session=session, child=child, consultation_id=consultation_id)
+    consultation = answering.for_child_to_answer(session=session, child=child, consultation_id=consultation_id)
     return _picture(session, consultation)
 
 
@@ -468,9 +440,7 @@ def _picture(session: Any, consultation: Consultation) -> Response:
 
 
 def _child_page(request: Request, template: str, child: Child, extra: dict) -> Response:
-    from app.corps.tablet_views import IDLE_SECONDS, WARN_SECONDS
-
-    return render(request, template, {"idle_seconds": IDLE_SECONDS, "warn_seconds": WARN_SECONDS, "avatars": AVATARS, **extra})
+    return render(request, template, {"idle_seconds": corps.IDLE_SECONDS, "warn_seconds": corps.WARN_SECONDS, "avatars": AVATARS, **extra})
 
 
 # ---- the official's preview as a child (nothing is saved) -------------------------------------------
@@ -484,7 +454,7 @@ def preview(request: Request, consultation_id: Id, session: SessionDep, user: Ma
     flow = _flow_of(session, consultation, band=band if band in BANDS else BANDS[0], preview=True)
     values = request.query_params
     if "go" in values:
-        flow.answers = service.answers_from_form(flow.questions, values)
+        flow.answers = answering.answers_from_form(flow.questions, values)
         step, error, from_review = _move(flow, values)
         return render_step(request, flow, step, error=error, from_review=from_review)
     return render_step(request, flow, step)

@@ -6,7 +6,7 @@ from children's answers in every count.
 These are guardian pages: the guardian's cookie session (`load_guardian`) and its CSRF token, like the
 consent dashboard. They work without JavaScript (post → 303 → get)."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from babel.dates import format_date
 from fastapi import Form, Request
@@ -15,12 +15,12 @@ from fastapi.responses import Response
 from app.consent import guardians
 from app.consent.deps import SignedInGuardian
 from app.consent.models import Guardian
-from app.consultations import actions, service
+from app.consultations import actions, answering, comments, results, service
 from app.consultations.charts import CHART_WIDTH, charts_of
 from app.consultations.models import TEXT_LIMIT, CommentStatus, Consultation, State
 from app.core.db import Id, SessionDep
-from app.core.errors import InvalidInput
-from app.core.i18n import N_, babel_locale
+from app.core.errors import InvalidInput, refusal
+from app.core.i18n import N_, babel_locale, localised
 from app.core.routing import Router
 from app.core.templating import NOTICES, redirect, render
 from app.core.validation import FormText
@@ -54,7 +54,7 @@ def _children(session: SessionDep, guardian: Guardian) -> list[Child]:
 def _visible(session: SessionDep, guardian: Guardian, consultation_id: Id) -> tuple[Consultation, list[Child]]:
     """An open or closed consultation that asks one of this guardian's children's groups; any other is 'not found'."""
     children = _children(session, guardian)
-    for consultation in service.for_guardian(session=session, children=children, closed_too=True):
+    for consultation in answering.for_guardian(session=session, children=children, closed_too=True):
         if consultation.id == consultation_id:
             return consultation, children
     raise service.NotForYou(N_("We could not find this consultation for your children. It may have closed."))
@@ -62,7 +62,7 @@ def _visible(session: SessionDep, guardian: Guardian, consultation_id: Id) -> tu
 
 def _facts(consultation: Consultation) -> list[tuple[str, str]]:
     """The Lundy items (PAR-01) as (label, text) pairs, in the page's language."""
-    text = service.text_of
+    text = localised
     decider = ", ".join(part for part in (text(consultation.decider_body), text(consultation.decider_role)) if part)
     respond_by = format_date(consultation.respond_by, format="long", locale=babel_locale()) if consultation.respond_by else ""
     return [
@@ -76,31 +76,31 @@ def _facts(consultation: Consultation) -> list[tuple[str, str]]:
 
 def _detail(
     request: Request, session: SessionDep, guardian: Guardian, consultation: Consultation, *, text: str | None = None,
-    error: InvalidInput | None = None,
+    status_code: int = 200, error: str | None = None, error_vars: dict[str, Any] | None = None,
 ) -> Response:
-    comment = service.guardian_comment_of(session=session, guardian=guardian, consultation=consultation)
+    comment = answering.guardian_comment_of(session=session, guardian=guardian, consultation=consultation)
     # MOD-12: children's comments their QUOTE consent allows, and other guardians' approved views.
-    shown = [c for c in service.shown_comments(session=session, consultation=consultation, for_public=True)
+    shown = [c for c in comments.shown_comments(session=session, consultation=consultation, for_public=True)
              if not (comment is not None and c.id == comment.id)]
     closed = consultation.state() == State.CLOSED
     return render(request, "consultations/guardian/detail.html", {
-        "closed": closed, "charts": charts_of(service.results(session=session, consultation=consultation)) if closed else [],
+        "closed": closed, "charts": charts_of(results.results(session=session, consultation=consultation)) if closed else [],
         "chart_width": CHART_WIDTH, "shown": shown, "report_reasons": list(ReportReason), "report_reason_labels": REPORT_REASON_LABELS,
         "age_bands": {b.value: b.value.replace("-", "–") for b in AgeBand},
-        "consultation": consultation, "title": service.text_of(consultation.title),
-        "description": service.text_of(consultation.description), "facts": _facts(consultation),
+        "consultation": consultation, "title": localised(consultation.title),
+        "description": localised(consultation.description), "facts": _facts(consultation),
         "comment": comment, "text": comment.text if text is None and comment else (text or ""), "limit": TEXT_LIMIT,
         "state_labels": COMMENT_STATE_LABELS, "state_badges": COMMENT_STATE_BADGES,
-        **({"error": error.detail, "error_vars": error.variables} if error else {}),
-    }, status_code=error.status_code if error else 200)
+        **({"error": error, "error_vars": error_vars} if error else {}),
+    }, status_code=status_code)
 
 
 @router.get("/guardian/consultations")
 def consultations(request: Request, session: SessionDep, guardian: SignedInGuardian) -> Response:
-    found = service.for_guardian(session=session, children=_children(session, guardian), closed_too=True)
+    found = answering.for_guardian(session=session, children=_children(session, guardian), closed_too=True)
     rows = [
-        {"consultation": c, "title": service.text_of(c.title), "closed": c.state() == State.CLOSED,
-         "comment": service.guardian_comment_of(session=session, guardian=guardian, consultation=c)}
+        {"consultation": c, "title": localised(c.title), "closed": c.state() == State.CLOSED,
+         "comment": answering.guardian_comment_of(session=session, guardian=guardian, consultation=c)}
         for c in found
     ]
     return render(request, "consultations/guardian/list.html", {
@@ -123,13 +123,11 @@ def comment(
     again (PAR-05, MOD-01). Audited by the service in the same transaction."""
     found, children = _visible(session, guardian, consultation_id)
     try:
-        service.guardian_comment(session=session, guardian=guardian, consultation=found, children=children, text=text)
+        actions.send_guardian_view(session=session, guardian=guardian, consultation=found, children=children, text=text)
     except service.NotOpen:
         raise
     except InvalidInput as exc:
-        session.rollback()
-        return _detail(request, session, guardian, found, text=text, error=exc)
-    session.commit()
+        return _detail(request, session, guardian, found, text=text, **refusal(exc))
     return redirect(f"/guardian/consultations/{consultation_id}?done=guardian_comment_sent")
 
 

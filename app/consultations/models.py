@@ -32,7 +32,7 @@ from sqlmodel import Field, SQLModel
 from typing_extensions import TypedDict
 
 from app.core.db import Id, UTCDateTime, enum_values, utcnow
-from app.core.i18n import LOCALES, N_, NC_, get_locale
+from app.core.i18n import LOCALES, N_, NC_, localised
 from app.core.validation import ApiIn, TextField, locales
 from app.corps.models import AgeBand
 
@@ -77,7 +77,7 @@ class Topic:
         return self.code == self.area
 
     def label(self) -> str:
-        return self.names.get(get_locale()) or self.names["zh_Hans"]
+        return localised(self.names)
 
 
 @cache
@@ -167,7 +167,7 @@ class Pictogram:
     keywords: str
 
     def label(self) -> str:
-        return self.names.get(get_locale()) or self.names["zh_Hans"]
+        return localised(self.names)
 
 
 def _load_pictograms() -> tuple[dict[str, Pictogram], dict[str, dict[str, str]]]:

@@ -4,7 +4,7 @@ encoding as the child's own pages. The answers are stored with the channel "pape
 entered them, audited, and may be corrected until the consultation closes.
 
 Staff routes (CORPS_FACILITATE), scoped like every corps page: another facilitator's group is 'not found'.
-The consent guard is the service's own `consent.require` inside `service.submit` (these routes do not
+The consent guard is the service's own `consent.require` inside `answering.submit` (these routes do not
 depend on a signed-in child, so `ConsentingChild` does not apply)."""
 
 from dataclasses import dataclass
@@ -18,7 +18,7 @@ from app.accounts.deps import FacilitatorPage as Facilitator
 from app.accounts.models import StaffUser
 from app.consent import service as consent
 from app.consent.models import CONSENT_STATUS_LABELS, ConsentStatus, Purpose
-from app.consultations import service
+from app.consultations import actions, answering, results, service
 from app.consultations.models import (
     CHANNEL_LABELS,
     QUESTION_KIND_LABELS,
@@ -31,7 +31,7 @@ from app.consultations.models import (
 )
 from app.core.db import Id, SessionDep, utcnow
 from app.core.errors import InvalidInput, NotFound, YimiError
-from app.core.i18n import N_
+from app.core.i18n import N_, localised
 from app.core.routing import Router
 from app.core.templating import NOTICES, redirect, render
 from app.corps import service as corps
@@ -62,7 +62,7 @@ def _group(session: SessionDep, user: StaffUser, group_id: Id) -> Group:
 
 
 def _consultation(session: SessionDep, group: Group, consultation_id: Id) -> Consultation:
-    for consultation in service.for_group(session=session, group=group):
+    for consultation in answering.for_group(session=session, group=group):
         if consultation.id == consultation_id:
             return consultation
     raise NotFound(N_("This consultation is not open for this group."))
@@ -97,7 +97,7 @@ def _why_not(
 
 def _reason_for(session: SessionDep, child: Child, consultation: Consultation, group: Group) -> str | None:
     taking_part = consent.allows(session=session, child=child, purpose=Purpose.PARTICIPATE)
-    participation = service.participation_of(session=session, child=child, consultation=consultation)
+    participation = answering.participation_of(session=session, child=child, consultation=consultation)
     return _why_not(session, child, consultation, group, taking_part=taking_part, participation=participation)
 
 
@@ -105,7 +105,7 @@ def _rows(session: SessionDep, group: Group, consultation: Consultation) -> list
     """Every child of the group, with consent and participations read in one query each (not per child)."""
     children = corps.children_of(session=session, group=group)
     taking_part = consent.allowed_among(session=session, children=children, purpose=Purpose.PARTICIPATE)
-    participations = service.participations_of(session=session, consultation=consultation, children=children)
+    participations = answering.participations_of(session=session, consultation=consultation, children=children)
     rows = []
     for child in children:
         participation = participations.get(child.id)  # type: ignore[arg-type]
@@ -118,21 +118,21 @@ def _children_page(
     request: Request, session: SessionDep, group: Group, consultation: Consultation, *, error: str | None = None, status_code: int = 200,
 ) -> Response:
     return render(request, "consultations/paper/children.html", {
-        "group": group, "consultation": consultation, "title": service.text_of(consultation.title),
+        "group": group, "consultation": consultation, "title": localised(consultation.title),
         "rows": _rows(session, group, consultation), "error": error,
-        "paper_count": service.participation_counts(session=session, consultation=consultation).get(Channel.PAPER.value, 0),
+        "paper_count": results.participation_counts(session=session, consultation=consultation).get(Channel.PAPER.value, 0),
     }, status_code=status_code)
 
 
 def _prefill(session: SessionDep, child: Child, consultation: Consultation) -> dict[int, dict[str, Any]]:
     """What is stored, in the form's terms: {question id: {"skip": bool, "values": [str], "text": str}}."""
     found: dict[int, dict[str, Any]] = {}
-    for question_id, answer in service.answers_of(session=session, child=child, consultation=consultation).items():
+    for question_id, answer in answering.answers_of(session=session, child=child, consultation=consultation).items():
         value = answer.value
         values = [value["option"]] if "option" in value else value.get("options") or value.get("order") or (
             [value["scale"]] if "scale" in value else [])
         found[question_id] = {"skip": answer.skipped, "values": [str(v) for v in values], "text": ""}
-    for comment in service.comments_of_child(session=session, child=child, consultation=consultation):
+    for comment in answering.comments_of_child(session=session, child=child, consultation=consultation):
         if comment.question_id in found:
             found[comment.question_id]["text"] = comment.text
     return found
@@ -161,16 +161,16 @@ def _form_page(
 ) -> Response:
     questions = service.questions_of(session=session, consultation=consultation)
     options = service.options_by_question(session=session, questions=questions)
-    participation = service.participation_of(session=session, child=child, consultation=consultation)
+    participation = answering.participation_of(session=session, child=child, consultation=consultation)
     return render(request, "consultations/paper/form.html", {
-        "group": group, "consultation": consultation, "title": service.text_of(consultation.title), "child": child,
+        "group": group, "consultation": consultation, "title": localised(consultation.title), "child": child,
         "questions": [
-            {"question": q, "prompt": service.text_of(q.prompt), "kind": q.kind, "options": options[q.id],  # type: ignore[index]
+            {"question": q, "prompt": localised(q.prompt), "kind": q.kind, "options": options[q.id],  # type: ignore[index]
              "filled": filled.get(q.id, {"skip": False, "values": [], "text": ""})}  # type: ignore[arg-type]
             for q in questions
         ],
-        "key": key or service.new_key(child=child, consultation=consultation), "correcting": participation is not None,
-        "kinds": QUESTION_KIND_LABELS, "faces": SCALE_FACES, "limit": TEXT_LIMIT, "label_of": service.text_of,
+        "key": key or answering.new_key(child=child, consultation=consultation), "correcting": participation is not None,
+        "kinds": QUESTION_KIND_LABELS, "faces": SCALE_FACES, "limit": TEXT_LIMIT,
         "paper_label": CHANNEL_LABELS[Channel.PAPER], "QuestionKind": QuestionKind,
         **({"error": error.detail, "error_vars": error.variables, "error_at": _error_at(error)} if error else {}),
     }, status_code=error.status_code if error else 200)
@@ -186,12 +186,12 @@ def _error_at(error: YimiError) -> str | None:
 @router.get("/corps/groups/{group_id}/paper")
 def paper_home(request: Request, group_id: Id, session: SessionDep, user: Facilitator) -> Response:
     group = _group(session, user, group_id)
-    consultations = service.for_group(session=session, group=group)
+    consultations = answering.for_group(session=session, group=group)
     return render(request, "consultations/paper/list.html", {
         "group": group,
         "rows": [
-            {"consultation": c, "title": service.text_of(c.title),
-             "paper": service.participation_counts(session=session, consultation=c).get(Channel.PAPER.value, 0)}
+            {"consultation": c, "title": localised(c.title),
+             "paper": results.participation_counts(session=session, consultation=c).get(Channel.PAPER.value, 0)}
             for c in consultations
         ],
     })
@@ -229,27 +229,20 @@ def paper_submit(
     group = _group(session, user, group_id)
     consultation = _consultation(session, group, consultation_id)
     child = _child(session, user, group, child_id)
-    participation = service.participation_of(session=session, child=child, consultation=consultation)
+    participation = answering.participation_of(session=session, child=child, consultation=consultation)
     if participation is not None and participation.channel != Channel.PAPER.value:
         # The child's own answers from a tablet or phone are never overwritten from paper.
         return _children_page(request, session, group, consultation, error=N_("Answered on their own (tablet or phone)"), status_code=409)
     key = str(form.get("key") or "")
     try:
-        answers = service.answers_from_form(service.questions_of(session=session, consultation=consultation), form)
-        service.submit(
-            session=session, child=child, consultation=consultation, answers=answers, key=key, channel=Channel.PAPER, entered_by=user,
-        )
+        answers = answering.answers_from_form(service.questions_of(session=session, consultation=consultation), form)
+        actions.enter_paper_response(session=session, facilitator=user, child=child, consultation=consultation, answers=answers, key=key)
     except consent.ConsentRequired:
-        session.rollback()
         return _children_page(request, session, group, consultation, error=NOT_TAKING_PART, status_code=403)
     except service.NotOpen:
-        session.rollback()
         raise
     except service.TamperedKey as exc:
-        session.rollback()
         return _form_page(request, session, group, consultation, child, filled=_from_form(form), error=exc)
     except InvalidInput as exc:
-        session.rollback()
         return _form_page(request, session, group, consultation, child, filled=_from_form(form), key=key, error=exc)
-    session.commit()
     return redirect(f"/corps/groups/{group.id}/paper/{consultation.id}?done=paper_saved")

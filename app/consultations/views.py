@@ -23,7 +23,8 @@ from app.accounts.deps import ManagerPage as Manager
 from app.accounts.deps import ReaderPage as Reader
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission, can
-from app.consultations import service
+from app.consultations import actions, authoring, comments, results, service
+from app.consultations import models as consultation_models
 from app.consultations.models import (
     CHANNEL_LABELS,
     CYCLE_STAGE_LABELS,
@@ -44,7 +45,7 @@ from app.consultations.models import (
 from app.core import csrf
 from app.core.config import get_settings
 from app.core.db import Id, SessionDep, form_id
-from app.core.errors import Conflict, InvalidInput, PayloadTooLarge, YimiError
+from app.core.errors import Conflict, InvalidInput, PayloadTooLarge, refusal
 from app.core.i18n import N_
 from app.core.routing import Router
 from app.core.templating import NOTICES, context_for, environment, is_htmx, redirect, render
@@ -72,7 +73,7 @@ NOTICES.update(
 
 LOCALE_FIELDS = {"zh": "zh_Hans", "en": "en"}
 AGE_BANDS = {"6-9": "6–9", "10-13": "10–13", "14-17": "14–17"}
-TEXT_FIELDS = tuple(service.TEXT_LIMITS)  # the consultation's texts per locale, one field per language
+TEXT_FIELDS = tuple(consultation_models.TEXT_LIMITS)  # the consultation's texts per locale, one field per language
 OPTION_ROWS_MAX = 12
 OPTION_ROWS_EMPTY = 6  # without JavaScript the form offers empty rows; blank ones are ignored
 
@@ -187,8 +188,8 @@ def consultation_in(form: dict[str, Any]) -> ConsultationIn:
 
 
 def _choices(session: SessionDep) -> dict[str, Any]:
-    districts, groups = service.target_choices(session=session)
-    topics = service.topics()
+    districts, groups = authoring.target_choices(session=session)
+    topics = consultation_models.topics()
     return {
         "areas": [(t, [task for task in topics.values() if task.area == t.code and not task.is_area]) for t in topics.values() if t.is_area],
         "stages": CYCLE_STAGE_LABELS,
@@ -204,18 +205,14 @@ def _labels() -> dict[str, Any]:
     return {
         "state_labels": STATE_LABELS, "kind_labels": QUESTION_KIND_LABELS, "stage_labels": CYCLE_STAGE_LABELS,
         "channel_labels": CHANNEL_LABELS, "pictograms": PICTOGRAMS, "pictogram_groups": PICTOGRAM_GROUPS, "scale_faces": SCALE_FACES, "age_bands": AGE_BANDS,
-        "lundy_items": service.LUNDY_ITEMS, "max_lengths": service.MAX_LENGTHS, "text_of": service.text_of, "topics": service.topics(), "State": State,
+        "lundy_items": service.LUNDY_ITEMS, "max_lengths": authoring.MAX_LENGTHS, "topics": consultation_models.topics(), "State": State,
     }
-
-
-def _error(exc: YimiError) -> dict[str, Any]:
-    return {"error": exc.detail, "error_vars": exc.variables}
 
 
 def _form_page(
     request: Request, session: SessionDep, form: dict[str, Any], consultation: Consultation | None = None, status_code: int = 200, **extra: Any
 ) -> Response:
-    missing = service.lundy_missing(session=session, consultation=consultation) if consultation is not None else None
+    missing = authoring.lundy_missing(session=session, consultation=consultation) if consultation is not None else None
     return render(
         request,
         "consultations/staff/form.html",
@@ -230,7 +227,7 @@ def _form_page(
 @router.get("/consultations")
 def consultation_list(request: Request, session: SessionDep, user: Reader, state: str = "", topic: str = "", district: str = "") -> Response:
     chosen_state = State(state) if state in State._value2member_map_ else None
-    chosen_topic = topic if topic in service.topics() else None
+    chosen_topic = topic if topic in consultation_models.topics() else None
     chosen_district = form_id(district)
     found = service.list_consultations(session=session, state=chosen_state, topic=chosen_topic, district_id=chosen_district)
     return render(
@@ -238,7 +235,7 @@ def consultation_list(request: Request, session: SessionDep, user: Reader, state
         "consultations/staff/list.html",
         {
             "consultations": found,
-            "answered": {c.id: sum(service.participation_counts(session=session, consultation=c).values()) for c in found},
+            "answered": {c.id: sum(results.participation_counts(session=session, consultation=c).values()) for c in found},
             "filters": {"state": state if chosen_state else "", "topic": chosen_topic or "", "district": str(chosen_district or "")},
             "can_manage": can(user, Permission.CONSULTATIONS_MANAGE),
             **_choices(session),
@@ -259,11 +256,9 @@ def consultation_new(request: Request, session: SessionDep, user: Manager) -> Re
 def consultation_create(request: Request, session: SessionDep, user: Manager, values: Form) -> Response:
     form = typed_form(values)
     try:
-        consultation = service.create(session=session, actor=user, data=consultation_in(form))
-        session.commit()
+        consultation = actions.create(session=session, actor=user, data=consultation_in(form))
     except InvalidInput as exc:
-        session.rollback()
-        return _form_page(request, session, form, status_code=exc.status_code, **_error(exc))
+        return _form_page(request, session, form, **refusal(exc))
     return redirect(f"/consultations/{consultation.id}?done=consultation_created")
 
 
@@ -282,7 +277,7 @@ def consultation_picture(request: Request, picture_id: Id, session: SessionDep) 
 
 def _detail_context(session: SessionDep, user: StaffUser, consultation: Consultation) -> dict[str, Any]:
     questions = service.questions_of(session=session, consultation=consultation)
-    districts, groups = service.target_choices(session=session)
+    districts, groups = authoring.target_choices(session=session)
     project = projects.get(session=session, project_id=consultation.project_id) if consultation.project_id else None
     return {
         "consultation": consultation,
@@ -290,8 +285,8 @@ def _detail_context(session: SessionDep, user: StaffUser, consultation: Consulta
         "questions": questions,
         "options": service.options_by_question(session=session, questions=questions),
         "locked": service.has_answers(session=session, consultation=consultation),
-        "missing": service.lundy_missing(session=session, consultation=consultation),
-        "answered": sum(service.participation_counts(session=session, consultation=consultation).values()),
+        "missing": authoring.lundy_missing(session=session, consultation=consultation),
+        "answered": sum(results.participation_counts(session=session, consultation=consultation).values()),
         "project": project,
         "district_by_id": {d.id: d for d in districts},
         "group_by_id": {g.id: g for g in groups},
@@ -344,13 +339,11 @@ def consultation_update(request: Request, consultation_id: Id, session: SessionD
     consultation = service.get(session=session, consultation_id=consultation_id)
     form = typed_form(values)
     try:
-        service.update(session=session, actor=user, consultation=consultation, data=consultation_in(form))
-        session.commit()
+        actions.update(session=session, actor=user, consultation=consultation, data=consultation_in(form))
     except InvalidInput as exc:
-        session.rollback()
         consultation = service.get(session=session, consultation_id=consultation_id)
         extra = {"gate": exc.missing} if isinstance(exc, service.LundyGateIncomplete) else {}
-        return _form_page(request, session, form, consultation, status_code=exc.status_code, **_error(exc), **extra)
+        return _form_page(request, session, form, consultation, **refusal(exc), **extra)
     return redirect(f"/consultations/{consultation.id}?done=consultation_saved")
 
 
@@ -361,12 +354,10 @@ def consultation_update(request: Request, consultation_id: Id, session: SessionD
 def consultation_schedule(request: Request, consultation_id: Id, session: SessionDep, user: Manager) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
     try:
-        service.schedule(session=session, actor=user, consultation=consultation)
-        session.commit()
+        actions.schedule(session=session, actor=user, consultation=consultation)
     except (InvalidInput, Conflict) as exc:
-        session.rollback()
         consultation = service.get(session=session, consultation_id=consultation_id)
-        return _detail(request, session, user, consultation, status_code=exc.status_code, **_error(exc), gate_refused=True)
+        return _detail(request, session, user, consultation, **refusal(exc), gate_refused=True)
     return redirect(f"/consultations/{consultation_id}?done=consultation_scheduled")
 
 
@@ -374,11 +365,9 @@ def consultation_schedule(request: Request, consultation_id: Id, session: Sessio
 def consultation_unschedule(request: Request, consultation_id: Id, session: SessionDep, user: Manager) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
     try:
-        service.unschedule(session=session, actor=user, consultation=consultation)
-        session.commit()
+        actions.unschedule(session=session, actor=user, consultation=consultation)
     except Conflict as exc:
-        session.rollback()
-        return _detail(request, session, user, service.get(session=session, consultation_id=consultation_id), status_code=exc.status_code, **_error(exc))
+        return _detail(request, session, user, service.get(session=session, consultation_id=consultation_id), **refusal(exc))
     return redirect(f"/consultations/{consultation_id}?done=consultation_unscheduled")
 
 
@@ -387,10 +376,8 @@ def consultation_close(request: Request, consultation_id: Id, session: SessionDe
     consultation = service.get(session=session, consultation_id=consultation_id)
     reason = str(values.get("reason", ""))
     try:
-        service.close_early(session=session, actor=user, consultation=consultation, reason=reason)
-        session.commit()
+        actions.close_early(session=session, actor=user, consultation=consultation, reason=reason)
     except (InvalidInput, Conflict) as exc:
-        session.rollback()
         consultation = service.get(session=session, consultation_id=consultation_id)
         return _detail(request, session, user, consultation, status_code=exc.status_code, close_reason=reason, close_error=exc.detail,
                        close_error_vars=exc.variables)
@@ -400,8 +387,7 @@ def consultation_close(request: Request, consultation_id: Id, session: SessionDe
 @router.post("/consultations/{consultation_id}/duplicate")
 def consultation_duplicate(request: Request, consultation_id: Id, session: SessionDep, user: Manager) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
-    copy = service.duplicate(session=session, actor=user, consultation=consultation)
-    session.commit()
+    copy = actions.duplicate(session=session, actor=user, consultation=consultation)
     return redirect(f"/consultations/{copy.id}?done=consultation_duplicated")
 
 
@@ -415,10 +401,8 @@ def consultation_picture_upload(
     consultation = service.get(session=session, consultation_id=consultation_id)
     data = picture.file.read(pictures.MAX_BYTES + 1) if picture is not None else b""
     try:
-        service.replace_picture(session=session, actor=user, consultation=consultation, data=data)
-        session.commit()
+        actions.replace_picture(session=session, actor=user, consultation=consultation, data=data)
     except (InvalidInput, PayloadTooLarge) as exc:
-        session.rollback()
         consultation = service.get(session=session, consultation_id=consultation_id)
         return _detail(request, session, user, consultation, status_code=exc.status_code, picture_error=exc.detail, picture_error_vars=exc.variables)
     return redirect(f"/consultations/{consultation_id}?done=picture_saved#picture")
@@ -427,8 +411,7 @@ def consultation_picture_upload(
 @router.post("/consultations/{consultation_id}/picture/remove")
 def consultation_picture_remove(request: Request, consultation_id: Id, session: SessionDep, user: Manager) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
-    service.set_picture(session=session, actor=user, consultation=consultation, picture=None)
-    session.commit()
+    actions.remove_picture(session=session, actor=user, consultation=consultation)
     return redirect(f"/consultations/{consultation_id}?done=picture_removed#picture")
 
 
@@ -484,10 +467,8 @@ def question_add(request: Request, consultation_id: Id, session: SessionDep, use
     consultation = service.get(session=session, consultation_id=consultation_id)
     qform = typed_question(values)
     try:
-        service.add_question(session=session, actor=user, consultation=consultation, data=question_in(qform))
-        session.commit()
+        actions.add_question(session=session, actor=user, consultation=consultation, data=question_in(qform))
     except (InvalidInput, Conflict) as exc:
-        session.rollback()
         consultation = service.get(session=session, consultation_id=consultation_id)
         return _detail(request, session, user, consultation, status_code=exc.status_code, qform=qform, question_error=exc.detail,
                        question_error_vars=exc.variables)
@@ -518,13 +499,11 @@ def question_update(request: Request, consultation_id: Id, question_id: Id, sess
     question = service.question_of(session=session, consultation=consultation, question_id=question_id)
     qform = typed_question(values)
     try:
-        service.update_question(session=session, actor=user, consultation=consultation, question=question, data=question_in(qform))
-        session.commit()
+        actions.update_question(session=session, actor=user, consultation=consultation, question=question, data=question_in(qform))
     except (InvalidInput, Conflict) as exc:
-        session.rollback()
         consultation = service.get(session=session, consultation_id=consultation_id)
         question = service.question_of(session=session, consultation=consultation, question_id=question_id)
-        return _question_page(request, session, consultation, question, qform, status_code=exc.status_code, **_error(exc))
+        return _question_page(request, session, consultation, question, qform, **refusal(exc))
     return redirect(f"/consultations/{consultation_id}?done=question_saved#question-{question_id}")
 
 
@@ -546,12 +525,10 @@ def _question_change(request: Request, session: SessionDep, user: StaffUser, con
     question = service.question_of(session=session, consultation=consultation, question_id=question_id)
     try:
         if change == "delete":
-            service.delete_question(session=session, actor=user, consultation=consultation, question=question)
+            actions.delete_question(session=session, actor=user, consultation=consultation, question=question)
         else:
-            service.move_question(session=session, actor=user, consultation=consultation, question=question, offset=-1 if change == "up" else 1)
-        session.commit()
+            actions.move_question(session=session, actor=user, consultation=consultation, question=question, offset=-1 if change == "up" else 1)
     except Conflict as exc:
-        session.rollback()
         consultation = service.get(session=session, consultation_id=consultation_id)
         if is_htmx(request):
             return _in_place(request, session, user, consultation, list_error=exc.detail)
@@ -569,12 +546,12 @@ def _question_change(request: Request, session: SessionDep, user: StaffUser, con
 @router.get("/consultations/{consultation_id}/results")
 def consultation_results(request: Request, consultation_id: Id, session: SessionDep, user: Reader) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
-    by_channel = service.participation_counts(session=session, consultation=consultation)
+    by_channel = results.participation_counts(session=session, consultation=consultation)
     # MOD-12: every shown comment for analysis (not a quote): age band and group, guardians' apart.
     from app.moderation.models import REPORT_REASON_LABELS, ReportReason
 
     shown: dict[int | None, list] = {}
-    for c in service.shown_comments(session=session, consultation=consultation, for_public=False):
+    for c in comments.shown_comments(session=session, consultation=consultation, for_public=False):
         shown.setdefault(c.question_id if c.author_kind == "child" else None, []).append(c)
     return render(
         request,
@@ -583,10 +560,10 @@ def consultation_results(request: Request, consultation_id: Id, session: Session
             "shown": shown, "report_reasons": list(ReportReason), "report_reason_labels": REPORT_REASON_LABELS,
             "consultation": consultation,
             "state": consultation.state(),
-            "results": service.results(session=session, consultation=consultation),
+            "results": results.results(session=session, consultation=consultation),
             "by_channel": by_channel,
             "answered": sum(by_channel.values()),
-            "guardian_comments": service.guardian_comment_count(session=session, consultation=consultation),
+            "guardian_comments": results.guardian_comment_count(session=session, consultation=consultation),
             "small_group": service.SMALL_GROUP,
             "can_manage": can(user, Permission.CONSULTATIONS_MANAGE),
             **_labels(),

@@ -21,6 +21,7 @@ from app.core.i18n import (
     format_datetime,
     get_locale,
     gettext,
+    localised,
     ngettext,
     pgettext,
 )
@@ -47,7 +48,8 @@ def environment() -> Environment:
     )
     env.globals.update(
         LOCALES=LOCALES, LOCALE_NAMES=LOCALE_NAMES, HTMX_VERSION=STATIC_VERSION,
-        SWAGGER_UI_VERSION=SWAGGER_UI_VERSION, urlencode=urlencode
+        SWAGGER_UI_VERSION=SWAGGER_UI_VERSION, urlencode=urlencode,
+        localised=localised,  # staff-written text per locale, in the page's language
     )
     return env
 

@@ -13,7 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from app.core.crypto import EncryptedText
 from app.core.db import Id, UTCDateTime, utcnow
-from app.core.i18n import N_, get_locale
+from app.core.i18n import N_, localised
 from app.core.validation import ApiIn, TextField, locales
 
 # What staff type into the corps forms, with the limits the forms' `maxlength` shows (core.validation).
@@ -84,11 +84,6 @@ PICTURES: dict[str, str] = {
     "fish": N_("Fish"), "apple": N_("Apple"), "car": N_("Car"), "boat": N_("Boat"),
 }
 CODE_LENGTH = 3
-
-
-def localised(text: dict[str, str]) -> str:
-    """Staff-written text per locale, falling back to zh_Hans."""
-    return text.get(get_locale()) or text.get("zh_Hans") or next(iter(text.values()), "")
 
 
 def age_on(birth_year: int, birth_month: int, day: dt.date) -> int:

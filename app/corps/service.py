@@ -49,6 +49,8 @@ from app.corps.models import (
 
 MAX_WRONG_CODES = 5
 CHILD_IDLE = dt.timedelta(minutes=10)
+IDLE_SECONDS = int(CHILD_IDLE.total_seconds())  # the child's pages end a session idle this long
+WARN_SECONDS = IDLE_SECONDS - 120  # the warning shows at 8 minutes of a 10-minute idle time (A11Y-07)
 GROUP_SESSION_DEFAULT_HOURS = 2
 TOUCH_EVERY = dt.timedelta(seconds=30)
 # Statuses whose children appear on the tablet's avatar grid.

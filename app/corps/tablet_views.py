@@ -25,6 +25,7 @@ from app.consent.models import (
     NoticeVersion,
     Purpose,
 )
+from app.core import home
 from app.core.config import get_settings
 from app.core.db import Id, SessionDep
 from app.core.errors import InvalidInput, refusal
@@ -52,8 +53,6 @@ NOTICES.update(
     }
 )
 
-IDLE_SECONDS = int(service.CHILD_IDLE.total_seconds())
-WARN_SECONDS = IDLE_SECONDS - 120  # the warning shows at 8 minutes of a 10-minute idle time (A11Y-07)
 
 
 def _cookie(response: Response, name: str, value: str) -> None:
@@ -246,11 +245,14 @@ def child_home(request: Request, session: SessionDep, child: SignedInChild) -> R
         return redirect("/me/consent")
     if consent.assent_needed(session=session, child=child):
         return redirect("/me/assent")
-    from app.consultations.child_views import home_cards
-
     state = _home_state(session, child)
-    # "My questions" lists consultations only while the child takes part (their answers are their input).
-    cards = home_cards(session=session, child=child) if state == "taking_part" else {"open_cards": [], "answered_cards": []}
+    # The sections domains above corps add (consultations' "My questions", app.core.home) show the child's
+    # own input only while the child takes part.
+    sections = home.sections()
+    provided: dict[str, object] = {}
+    if state == "taking_part":
+        for section in sections:
+            provided.update(section.provide(session, child))
     return render(
         request,
         "tablet/home.html",
@@ -258,10 +260,11 @@ def child_home(request: Request, session: SessionDep, child: SignedInChild) -> R
             "child": child,
             "avatars": AVATARS,
             "state": state,
-            **cards,
+            "home_sections": [section.template for section in sections],
+            **provided,
             "teen": consent.decides_for_themselves(child),
-            "idle_seconds": IDLE_SECONDS,
-            "warn_seconds": WARN_SECONDS,
+            "idle_seconds": service.IDLE_SECONDS,
+            "warn_seconds": service.WARN_SECONDS,
         },
     )
 
@@ -336,7 +339,7 @@ def _markdown(body: str) -> Markup:
 def _child_page(request: Request, template: str, child, extra: dict, status_code: int = 200) -> Response:  # noqa: ANN001
     return render(
         request, template,
-        {"child": child, "avatars": AVATARS, "idle_seconds": IDLE_SECONDS, "warn_seconds": WARN_SECONDS, "form_token": secrets.token_urlsafe(16), **extra},
+        {"child": child, "avatars": AVATARS, "idle_seconds": service.IDLE_SECONDS, "warn_seconds": service.WARN_SECONDS, "form_token": secrets.token_urlsafe(16), **extra},
         status_code=status_code,
     )
 

@@ -17,12 +17,13 @@ from app.accounts.deps import StaffPage as Staff
 from app.accounts.models import StaffUser
 from app.consent.deps import ConsentingChild, SignedInGuardian
 from app.consultations import actions as consultation_actions
+from app.consultations import answering, comments
 from app.consultations import service as consultations
 from app.consultations.models import AuthorKind
 from app.core import moderated
 from app.core.db import Id, SessionDep, form_id
 from app.core.errors import InvalidInput, NotFound, YimiError
-from app.core.i18n import N_
+from app.core.i18n import N_, localised
 from app.core.routing import Router
 from app.core.templating import NOTICES, environment, is_htmx, redirect, render
 from app.corps.deps import SignedInChild
@@ -91,7 +92,7 @@ def _queue_page(request: Request, session, consultation_id: Id | None, status_co
     return render(request, QUEUE, {
         "items": items, "consultation": consultation, "consultation_id": consultation_id,
         "shown": ",".join(str(i.subject.id) for i in items), "backlog": service.backlog(session=session),
-        "text_of": consultations.text_of, **_labels(), **extra,
+        **_labels(), **extra,
     }, status_code=status_code)
 
 
@@ -120,7 +121,7 @@ def decide(
     request: Request, comment_id: Id, session: SessionDep, user: Moderator, form: Annotated[FormData, Depends(_form)]
 ) -> Response:
     """One decision on a comment. htmx: the row is replaced by the next comment (or by why nothing changed)."""
-    return _decide(request, session, user, form, consultations.COMMENT, comment_id)
+    return _decide(request, session, user, form, comments.COMMENT, comment_id)
 
 
 @router.post("/moderation/items/{kind}/{subject_id}/decide")
@@ -164,7 +165,7 @@ def _decide(request: Request, session, user: StaffUser, form: FormData, kind: st
     if not is_htmx(request):
         return redirect(f"{_queue_url(consultation_id)}?done=decided")
     shown = [i for i in (form_id(x) for x in str(form.get("shown", "")).split(",")) if i]
-    context = {"consultation_id": consultation_id, "text_of": consultations.text_of, **_labels()}
+    context = {"consultation_id": consultation_id, **_labels()}
     if error is not None and not isinstance(error, service.AlreadyDecided | service.WordsChanged):
         # Something to fix on this comment (a reason, the parts to hide, another moderator): the same row, with why.
         context.update(items=[service.queue_item(session=session, kind=kind, subject_id=comment_id)], error=error, shown=",".join(map(str, shown)),
@@ -184,7 +185,7 @@ def _decide(request: Request, session, user: StaffUser, form: FormData, kind: st
 def bulk_approve(request: Request, session: SessionDep, user: Moderator, form: Annotated[FormData, Depends(_form)]) -> Response:
     """Approve every selected comment that has no finding; the others stay in the queue."""
     ids = [i for i in (form_id(x) for x in form.getlist("comment_id")) if i]
-    actions.bulk_approve(session=session, moderator=user, kind=consultations.COMMENT, subject_ids=ids)
+    actions.bulk_approve(session=session, moderator=user, kind=comments.COMMENT, subject_ids=ids)
     return redirect(f"{_queue_url(form_id(form.get('consultation_id')))}?done=bulk_approved")
 
 
@@ -195,7 +196,7 @@ def bulk_approve(request: Request, session: SessionDep, user: Moderator, form: A
 def my_comments(request: Request, session: SessionDep, child: ConsentingChild) -> Response:
     """MOD-03, MOD-20, MOD-21: the child's own comments and what became of each, in child words."""
     return render(request, "moderation/my_comments.html", {
-        "comments": service.my_comments(session=session, child=child, kind=consultations.COMMENT), "states": service.ChildState,
+        "comments": service.my_comments(session=session, child=child, kind=comments.COMMENT), "states": service.ChildState,
     })
 
 
@@ -204,7 +205,7 @@ def child_report(
     request: Request, comment_id: Id, session: SessionDep, child: ConsentingChild, form: Annotated[FormData, Depends(_form)]
 ) -> Response:
     """MOD-12: a child reports a comment shown on their results page; it is hidden at once."""
-    consultation = consultations.for_child_to_answer(session=session, child=child, consultation_id=form_id(form.get("consultation_id")) or 0)
+    consultation = answering.for_child_to_answer(session=session, child=child, consultation_id=form_id(form.get("consultation_id")) or 0)
     outcome = consultation_actions.report_comment(
         session=session, consultation=consultation, comment_id=comment_id, reporter_kind=ReporterKind.CHILD,
         reporter_id=child.id, reason=service.report_reason(form.get("reason")), viewer_child_id=child.id,  # type: ignore[arg-type]
@@ -228,7 +229,7 @@ def staff_report(
 @router.post("/me/comments/{comment_id}/look-again")
 def look_again(request: Request, comment_id: Id, session: SessionDep, child: ConsentingChild) -> Response:
     """MOD-21 / DP-16: ask for a person to look again; a different moderator decides."""
-    actions.ask_look_again(session=session, child=child, kind=consultations.COMMENT, subject_id=comment_id)
+    actions.ask_look_again(session=session, child=child, kind=comments.COMMENT, subject_id=comment_id)
     return redirect("/me/comments?done=look_again")
 
 
@@ -239,10 +240,10 @@ def _transparency(request: Request, session, consultation_id: Id, *, staff_view:
     consultation = consultations.get(session=session, consultation_id=consultation_id)
     if not staff_view and consultation.scheduled_at is None:
         raise NotFound()  # a draft is nobody's business but staff's
-    report = service.transparency(session=session, kind=consultations.COMMENT, scope_id=consultation.id)  # type: ignore[arg-type]
+    report = service.transparency(session=session, kind=comments.COMMENT, scope_id=consultation.id)  # type: ignore[arg-type]
     # A child reads the same counts in words for 6–9 (issue 18), with the family's comments in one line.
     return render(request, "moderation/transparency_child.html" if for_child else "moderation/transparency.html", {
-        "consultation": consultation, "title": consultations.text_of(consultation.title), "back": back,
+        "consultation": consultation, "title": localised(consultation.title), "back": back,
         "children": report[AuthorKind.CHILD.value], "guardians": report[AuthorKind.GUARDIAN.value],
         "reason_labels": REASON_LABELS, "reason_sentences": REASON_FOR_CHILDREN, "reasons": list(Reason),
     })

@@ -14,7 +14,7 @@ from app.accounts.deps import ReaderPage as Reader
 from app.accounts.permissions import Permission, can
 from app.core.db import Id, SessionDep, form_id
 from app.core.errors import InvalidInput, refusal
-from app.core.i18n import N_, localised
+from app.core.i18n import N_
 from app.core.routing import Router
 from app.core.templating import NOTICES, redirect, render
 from app.corps import service as corps
@@ -45,7 +45,7 @@ def _labels(session: SessionDep) -> dict[str, Any]:
     districts = corps.list_districts(session=session)
     return {
         "status_labels": PROJECT_STATUS_LABELS, "districts": districts,
-        "district_by_id": {d.id: d for d in districts}, "text_of": localised, "fields": service.TEXTS,
+        "district_by_id": {d.id: d for d in districts}, "fields": service.TEXTS,
     }
 
 

@@ -17,12 +17,6 @@ APP = Path(__file__).resolve().parents[2] / "app"
 # Modules that are services: everything a domain holds but its actions, views, API routes, dependencies, models
 # and the command line. They may flush; they never commit or roll back.
 NOT_SERVICES = {"actions.py", "views.py", "api.py", "deps.py", "models.py", "cli.py", "main.py", "demo.py", "__init__.py"}
-# Modules still being moved to actions (issue 15). Each entry is a promise: this set only ever shrinks.
-NOT_YET: set[str] = {
-    "consultations/service.py",
-}
-
-
 def _is_service(path: Path) -> bool:
     return not (path.name in NOT_SERVICES or path.name.endswith("_views.py") or path.name.endswith("_api.py")
                 or "core" in path.relative_to(APP).parts or "screening" in path.parts)
@@ -39,14 +33,9 @@ def test_services_never_commit():
     offenders = {}
     for path in sorted(APP.rglob("*.py")):
         relative = str(path.relative_to(APP))
-        if _is_service(path) and relative not in NOT_YET and (lines := _commits(path)):
+        if _is_service(path) and (lines := _commits(path)):
             offenders[relative] = lines
     assert not offenders, f"services commit or roll back (move it into an action): {offenders}"
-
-
-def test_the_list_of_services_not_yet_moved_only_shrinks():
-    still = {relative for relative in NOT_YET if (APP / relative).exists() and _commits(APP / relative)}
-    assert still == NOT_YET, f"these no longer commit; take them off NOT_YET: {sorted(NOT_YET - still)}"
 
 
 def test_a_transaction_commits_once_at_the_end(session):

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlmodel import Session
 
-from app.consultations import service
+from app.consultations import answering, service
 from app.consultations.models import SCALE_FACES, AnswerIn, Channel, Consultation
 from app.core.db import utcnow
 from tests.browser.conftest import (
@@ -54,8 +54,8 @@ def _seed(session: Session):  # noqa: ANN202
                 answers.append(AnswerIn(question_id=question.id, order=ids))
             else:
                 answers.append(AnswerIn(question_id=question.id, text="多种树"))
-        service.submit(session=session, child=child, consultation=consultation, answers=answers, channel=Channel.TABLET,
-                       key=service.new_key(child=child, consultation=consultation))
+        answering.submit(session=session, child=child, consultation=consultation, answers=answers, channel=Channel.TABLET,
+                       key=answering.new_key(child=child, consultation=consultation))
         session.commit()
     return room, consultation
 

@@ -110,14 +110,14 @@ def test_an_official_prepares_and_schedules_a_consultation(page: Page, context: 
 
 
 def test_questions_move_in_place_with_htmx(page: Page, context: BrowserContext, live_server: str, session) -> None:
-    from app.consultations import service
+    from app.consultations import authoring
     from tests.consultations.helpers import every_kind, ready
 
     user = official(session, "official1")
-    consultation = service.create(session=session, actor=user, data=ready())
+    consultation = authoring.create(session=session, actor=user, data=ready())
     session.flush()
     for question in every_kind()[:3]:
-        service.add_question(session=session, actor=user, consultation=consultation, data=question)
+        authoring.add_question(session=session, actor=user, consultation=consultation, data=question)
     session.commit()
     choose_locale(context, live_server, "en")
     sign_in(page, live_server, "official1")
@@ -132,14 +132,14 @@ def test_questions_move_in_place_with_htmx(page: Page, context: BrowserContext, 
 
 def test_the_officials_pages_never_scroll_sideways_at_320_px(page: Page, context: BrowserContext, live_server: str, session) -> None:
     """WCAG 1.4.10 reflow: the form, the detail with its questions editor, the list and the results fit 320 px."""
-    from app.consultations import service
+    from app.consultations import authoring
     from tests.consultations.helpers import every_kind, ready
 
     user = official(session, "official1")
-    consultation = service.create(session=session, actor=user, data=ready())
+    consultation = authoring.create(session=session, actor=user, data=ready())
     session.flush()
     for question in every_kind():
-        service.add_question(session=session, actor=user, consultation=consultation, data=question)
+        authoring.add_question(session=session, actor=user, consultation=consultation, data=question)
     session.commit()
     choose_locale(context, live_server, "zh_Hans")
     sign_in(page, live_server, "official1")

@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from app.accounts.models import Role
+from app.consultations import answering
 from app.consultations import service as consultations
 from app.consultations.models import AnswerIn, Channel, Comment, CommentStatus, QuestionIn, QuestionKind
 from app.moderation import service
@@ -33,9 +34,9 @@ def _seed(session: Session):  # noqa: ANN202
     ])
     scale, question = consultations.questions_of(session=session, consultation=consultation)
     for (child, _code), text in zip(room.children, TEXTS, strict=True):
-        consultations.submit(session=session, child=child, consultation=consultation,
+        answering.submit(session=session, child=child, consultation=consultation,
                              answers=[AnswerIn(question_id=scale.id, scale=4), AnswerIn(question_id=question.id, text=text)],
-                             key=consultations.new_key(child=child, consultation=consultation), channel=Channel.TABLET)
+                             key=answering.new_key(child=child, consultation=consultation), channel=Channel.TABLET)
         session.commit()
     moderator = make_user(session, "moderator1", [Role.MODERATOR])
     return room, consultation, moderator

@@ -16,6 +16,7 @@ from app.consent import guardians, rights
 from app.consent import service as consent
 from app.consent.files import load_notice_versions
 from app.consent.models import DeletionReceipt, Guardian, GuardianSession, Guardianship, RightsRequest
+from app.consultations import answering
 from app.consultations import service as consultations
 from app.consultations.models import AnswerIn
 from app.consultations.models import Channel as ConsultationChannel
@@ -186,8 +187,8 @@ def _answers(session: Session, child: Child, text: str) -> None:
     consultation = open_consultation(session)
     questions = consultations.questions_of(session=session, consultation=consultation)
     answers = [AnswerIn(question_id=q.id, skip=True) for q in questions[:-1]] + [AnswerIn(question_id=questions[-1].id, text=text)]
-    consultations.submit(session=session, child=child, consultation=consultation, answers=answers,
-                         key=consultations.new_key(child=child, consultation=consultation), channel=ConsultationChannel.TABLET)
+    answering.submit(session=session, child=child, consultation=consultation, answers=answers,
+                         key=answering.new_key(child=child, consultation=consultation), channel=ConsultationChannel.TABLET)
     session.commit()
 
 

@@ -11,7 +11,7 @@ from app.consent import actions as consent_actions
 from app.consent import service as consent
 from app.consent.files import load_notice_versions
 from app.consent.models import DecidedBy, Decision, Guardian, Purpose
-from app.consultations import service
+from app.consultations import authoring
 from app.consultations.models import Consultation, ConsultationIn, OptionIn, QuestionIn, QuestionKind
 from app.core import crypto
 from app.core.db import utcnow
@@ -100,11 +100,11 @@ def ready(**changes) -> ConsultationIn:  # noqa: ANN003
 
 def open_consultation(session: Session, actor: StaffUser | None = None, questions: list[QuestionIn] | None = None, **changes) -> Consultation:  # noqa: ANN003
     actor = actor or official(session, f"official-{utcnow().timestamp()}")
-    consultation = service.create(session=session, actor=actor, data=ready(**changes))
+    consultation = authoring.create(session=session, actor=actor, data=ready(**changes))
     session.flush()
     for question in questions if questions is not None else every_kind():
-        service.add_question(session=session, actor=actor, consultation=consultation, data=question)
-    service.schedule(session=session, actor=actor, consultation=consultation)
+        authoring.add_question(session=session, actor=actor, consultation=consultation, data=question)
+    authoring.schedule(session=session, actor=actor, consultation=consultation)
     session.commit()
     return consultation
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from app.consent import service as consent
 from app.consent.models import DecidedBy, Decision, Purpose
-from app.consultations import service
+from app.consultations import answering, authoring, service
 from app.consultations.models import (
     Answer,
     AnswerIn,
@@ -113,7 +113,7 @@ def _other_children_answer(session: Session, consultation: Consultation, childre
     for child, _code in children[:count]:
         consent.record(session=session, child=child, purpose=Purpose.PARTICIPATE, decision=Decision.GRANTED,
                        decided_by=DecidedBy.CHILD_ASSENT, channel="tablet")
-        service.submit(session=session, child=child, consultation=consultation, key=service.new_key(child=child, consultation=consultation),
+        answering.submit(session=session, child=child, consultation=consultation, key=answering.new_key(child=child, consultation=consultation),
                        channel=Channel.TABLET, answers=[AnswerIn(question_id=single.id, option=opts[0]),
                                                         AnswerIn(question_id=text.id, text="trees")])
         session.commit()
@@ -171,7 +171,7 @@ def test_a_consultation_not_open_yet_or_of_another_group_is_a_kind_page(client, 
                      _step(client, elsewhere, {"at": "0", "go": "start"}),
                      client.get(f"/me/consultations/{elsewhere.id}/results")):
         assert response.status_code == 404 and "We could not find these questions for you" in response.text
-    key = service.new_key(child=_child, consultation=elsewhere)
+    key = answering.new_key(child=_child, consultation=elsewhere)
     sent = _send(client, elsewhere, [("csrf_token", _token(client)), ("key", key)])
     assert sent.status_code == 404
     assert session.exec(select(Answer)).all() == []
@@ -200,10 +200,10 @@ def test_a_child_answers_every_kind_reviews_and_sends_and_gets_a_receipt(client,
     sent = _send(client, consultation, _send_fields(review))
     assert sent.status_code == 303 and sent.headers["location"] == f"/me/consultations/{consultation.id}/thanks"
     session.expire_all()
-    participation = service.participation_of(session=session, child=child, consultation=consultation)
+    participation = answering.participation_of(session=session, child=child, consultation=consultation)
     assert participation is not None and participation.channel == "tablet"
     stored = {q.kind: a for q in service.questions_of(session=session, consultation=consultation)
-              for qid, a in service.answers_of(session=session, child=child, consultation=consultation).items() if qid == q.id}
+              for qid, a in answering.answers_of(session=session, child=child, consultation=consultation).items() if qid == q.id}
     qs = _questions(session, consultation)
     assert stored["single"].value == {"option": qs["single"][1][1]}
     assert stored["multiple"].value == {"options": sorted([qs["multiple"][1][0], qs["multiple"][1][2]])}
@@ -233,7 +233,7 @@ def test_skip_is_on_every_question_and_is_kept_as_skipped(client, session):
     assert sum(1 for name, _ in fields if name.startswith("skip-")) == 5
     assert _send(client, consultation, fields).status_code == 303
     session.expire_all()
-    answers = service.answers_of(session=session, child=child, consultation=consultation)
+    answers = answering.answers_of(session=session, child=child, consultation=consultation)
     assert len(answers) == 5 and all(a.skipped for a in answers.values())
 
 
@@ -334,7 +334,7 @@ def test_answers_can_be_changed_until_the_close_and_are_refused_after(client, se
     assert "Toilets" in review.text and "More shade, please" in review.text  # the text is prefilled from the comment
     assert _send(client, consultation, _send_fields(review.text)).status_code == 303
     session.expire_all()
-    assert service.answers_of(session=session, child=child, consultation=consultation)[single.id].value == {"option": opts[2]}
+    assert answering.answers_of(session=session, child=child, consultation=consultation)[single.id].value == {"option": opts[2]}
 
     # A review opened before the close, sent after it: refused kindly, nothing changed, answers kept in the form.
     review = _step(client, consultation, [*_hidden(client.get(f"/me/consultations/{consultation.id}").text), ("go", "review")])
@@ -343,7 +343,7 @@ def test_answers_can_be_changed_until_the_close_and_are_refused_after(client, se
     assert late.status_code == 409 and "This question time is closed now" in late.text
     assert f'name="q-{single.id}" value="{opts[0]}"' in late.text
     session.expire_all()
-    assert service.answers_of(session=session, child=child, consultation=consultation)[single.id].value == {"option": opts[2]}
+    assert answering.answers_of(session=session, child=child, consultation=consultation)[single.id].value == {"option": opts[2]}
     step = _step(client, consultation, {"at": "1", "go": "next"})
     assert step.status_code == 409
     htmx_step = _step(client, consultation, {"at": "1", "go": "next"}, htmx=True)
@@ -410,7 +410,7 @@ def test_a_child_sees_why_a_consultation_was_ended_early(client, session):
     _room, child = signed_in_taking_part(client, session)
     consultation = open_consultation(session)
     assert _send(client, consultation, _send_fields(_walk(client, session, consultation))).status_code == 303
-    service.close_early(session=session, actor=official(session), consultation=consultation, reason="公园要先修排水管")
+    authoring.close_early(session=session, actor=official(session), consultation=consultation, reason="公园要先修排水管")
     session.commit()
     page = client.get(f"/me/consultations/{consultation.id}/results")
     assert "The grown-ups ended this one early. They said why: 公园要先修排水管" in page.text
@@ -421,12 +421,12 @@ def test_a_child_sees_why_a_consultation_was_ended_early(client, session):
 
 def test_the_preview_shows_the_childs_screens_for_each_band_and_stores_nothing(client, session):
     actor = official(session)
-    consultation = service.create(session=session, actor=actor, data=ready())
+    consultation = authoring.create(session=session, actor=actor, data=ready())
     session.flush()
     from tests.consultations.helpers import every_kind
 
     for question in every_kind():
-        service.add_question(session=session, actor=actor, consultation=consultation, data=question)
+        authoring.add_question(session=session, actor=actor, consultation=consultation, data=question)
     session.commit()
     assert consultation.state().value == "draft"
     sign_in(client, actor.username)

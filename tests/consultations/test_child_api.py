@@ -12,7 +12,7 @@ from app.accounts import actions as accounts
 from app.accounts.models import Role
 from app.consent import service as consent
 from app.consent.models import DecidedBy, Decision, Purpose
-from app.consultations import service
+from app.consultations import answering, authoring, service
 from app.consultations.models import Answer, Participation
 from app.core.db import utcnow
 from tests.conftest import make_user
@@ -112,17 +112,17 @@ def test_bad_input_is_refused_and_nothing_is_stored(client, session):
     assert too_long.status_code == 422
     tampered = send(answers, key=key[:-3] + "abc")
     assert tampered.status_code == 422 and tampered.json()["type"] == "/problems/idempotency-key"
-    another_childs_consultation_key = send(answers, key=service.new_key(child=child, consultation=other))
+    another_childs_consultation_key = send(answers, key=answering.new_key(child=child, consultation=other))
     assert another_childs_consultation_key.status_code == 422
     assert session.exec(select(Answer)).all() == []
 
     later = open_consultation(session, opens_at=utcnow() + dt.timedelta(days=1), closes_at=utcnow() + dt.timedelta(days=5))
-    not_yet = send([], key=service.new_key(child=child, consultation=later), cid=later.id)
+    not_yet = send([], key=answering.new_key(child=child, consultation=later), cid=later.id)
     assert not_yet.status_code == 409 and "not open yet" in not_yet.json()["detail"]
     elsewhere_group = classroom(session, size=0, code="class-b", facilitator="teacher2").group
     elsewhere = open_consultation(session, group_ids=[elsewhere_group.id])
     assert client.get(f"{BASE}/{elsewhere.id}", headers=headers).status_code == 404
-    assert send([], key=service.new_key(child=child, consultation=elsewhere), cid=elsewhere.id).status_code == 404
+    assert send([], key=answering.new_key(child=child, consultation=elsewhere), cid=elsewhere.id).status_code == 404
 
 
 def test_closing_keeps_the_answers_refuses_changes_and_opens_the_results(client, session):
@@ -167,8 +167,8 @@ def test_the_childs_form_carries_the_picture_in_words(client, session):
     signed_in_taking_part(client, session)
     consultation = open_consultation(session)
     actor = make_user(session, "picture.official", [Role.OFFICIAL])
-    service.set_picture(session=session, actor=actor, consultation=consultation,
-                        picture=service.store_picture(session=session, actor=actor, data=jpeg_with_gps()))
+    authoring.set_picture(session=session, actor=actor, consultation=consultation,
+                        picture=authoring.store_picture(session=session, actor=actor, data=jpeg_with_gps()))
     consultation.picture_alt = {"zh_Hans": "湖边的草地", "en": "A lawn by the lake"}
     session.add(consultation)
     session.commit()
@@ -190,7 +190,7 @@ def test_the_child_api_is_in_the_openapi_schema(client):
 
 
 def test_the_form_and_the_receipt_are_what_the_schema_says(client, session):
-    from app.consultations.api import ChildForm
+    from app.consultations.child_api import ChildForm
     from app.consultations.models import Receipt
 
     signed_in_taking_part(client, session)

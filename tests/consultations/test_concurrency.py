@@ -20,7 +20,7 @@ from sqlmodel import Session, col, func, select
 from app.consent import actions as consent_actions
 from app.consent import service as consent
 from app.consent.models import ConsentState, DecidedBy, Decision, Guardian, Purpose
-from app.consultations import service
+from app.consultations import answering, results, service
 from app.consultations.models import (
     Answer,
     AnswerIn,
@@ -142,7 +142,7 @@ def test_fifty_concurrent_sends_leave_one_answer_one_participation_and_one_recei
     assert _count(session, Comment, child) == 1
     participation = session.exec(select(Participation).where(Participation.child_id == child.id)).one()
     assert participation.receipt_code == receipts[0]["receipt_code"] and participation.channel == Channel.TABLET.value
-    assert service.participation_counts(session=session, consultation=tablet.consultation) == {"tablet": 1}
+    assert results.participation_counts(session=session, consultation=tablet.consultation) == {"tablet": 1}
 
 
 def _regrant(session: Session, tablet: Tablet) -> None:
@@ -212,7 +212,7 @@ def test_answers_sent_while_an_erasure_commits_leave_nothing_of_the_child(tablet
 
 
 def test_a_withdrawal_committed_between_the_guard_and_the_write_is_seen_by_the_write(session):
-    """The route's consent guard reads the consent state before `service.submit` holds it. A withdrawal
+    """The route's consent guard reads the consent state before `answering.submit` holds it. A withdrawal
     that commits in between must still stop the write: `submit` holds the row, then checks again."""
     load_notices(session)
     room = classroom(session, size=1)
@@ -228,8 +228,8 @@ def test_a_withdrawal_committed_between_the_guard_and_the_write_is_seen_by_the_w
                            decision=Decision.WITHDRAWN, decided_by=DecidedBy.GUARDIAN, channel="web", guardian=guardian)
             other.commit()
         with pytest.raises(consent.ConsentRequired):
-            service.submit(session=request_session, child=mine, consultation=request_session.get(type(consultation), consultation.id),  # type: ignore[arg-type]
-                           answers=[AnswerIn(question_id=scale.id, scale=3)], key=service.new_key(child=mine, consultation=consultation),
+            answering.submit(session=request_session, child=mine, consultation=request_session.get(type(consultation), consultation.id),  # type: ignore[arg-type]
+                           answers=[AnswerIn(question_id=scale.id, scale=3)], key=answering.new_key(child=mine, consultation=consultation),
                            channel=Channel.TABLET)
     session.expire_all()
     assert _count(session, Answer, child) == 0
@@ -251,6 +251,6 @@ def test_the_write_sees_a_withdrawal_even_when_the_request_still_holds_the_old_s
                            decision=Decision.WITHDRAWN, decided_by=DecidedBy.GUARDIAN, channel="web", guardian=guardian)
             other.commit()
         with pytest.raises(consent.ConsentRequired):
-            service.submit(session=request_session, child=mine, consultation=request_session.get(type(consultation), consultation.id),  # type: ignore[arg-type]
-                           answers=[AnswerIn(question_id=scale.id, scale=3)], key=service.new_key(child=mine, consultation=consultation),
+            answering.submit(session=request_session, child=mine, consultation=request_session.get(type(consultation), consultation.id),  # type: ignore[arg-type]
+                           answers=[AnswerIn(question_id=scale.id, scale=3)], key=answering.new_key(child=mine, consultation=consultation),
                            channel=Channel.TABLET)

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from app.consent.models import Guardian, GuardianSession
-from app.consultations import service
+from app.consultations import answering, authoring, results, service
 from app.consultations.models import AnswerIn, AuthorKind, Channel, Comment, CommentStatus, Consultation
 from app.core.audit import AuditEvent
 from app.core.db import utcnow
@@ -163,7 +163,7 @@ def test_a_closed_consultation_takes_no_more_views_and_stays_visible_with_its_re
     page = f"/guardian/consultations/{world.ours.id}"
     with signed_in_guardian(app, session, world.guardian) as client:
         token = TOKEN.search(client.get(page).text).group(1)
-        service.close_early(session=session, actor=world.room.facilitator, consultation=world.ours, reason="提前结束")
+        authoring.close_early(session=session, actor=world.room.facilitator, consultation=world.ours, reason="提前结束")
         session.commit()
         response = client.post(f"{page}/comment", data={"text": "太晚了", "csrf_token": token}, follow_redirects=False)
         assert response.status_code in (404, 409)
@@ -194,12 +194,12 @@ def test_guardians_views_are_kept_apart_from_childrens_input_in_every_count(app,
     questions = service.questions_of(session=session, consultation=world.ours)
     text_question = next(q for q in questions if q.kind == "text")
     answers = [AnswerIn(question_id=text_question.id, text="我想要秋千")]
-    service.submit(session=session, child=world.child, consultation=world.ours, answers=answers,
-                   key=service.new_key(child=world.child, consultation=world.ours), channel=Channel.TABLET)
+    answering.submit(session=session, child=world.child, consultation=world.ours, answers=answers,
+                   key=answering.new_key(child=world.child, consultation=world.ours), channel=Channel.TABLET)
     session.commit()
-    assert service.guardian_comment_count(session=session, consultation=world.ours) == 1
-    assert service.participation_counts(session=session, consultation=world.ours) == {"tablet": 1}
-    result = next(r for r in service.results(session=session, consultation=world.ours) if r.question.id == text_question.id)
+    assert results.guardian_comment_count(session=session, consultation=world.ours) == 1
+    assert results.participation_counts(session=session, consultation=world.ours) == {"tablet": 1}
+    result = next(r for r in results.results(session=session, consultation=world.ours) if r.question.id == text_question.id)
     assert result.comments == 1  # the child's only
     children_comments = session.exec(
         select(Comment).where(Comment.consultation_id == world.ours.id, col(Comment.author_kind) == AuthorKind.CHILD.value)

@@ -10,7 +10,7 @@ from PIL import Image
 from sqlmodel import Session, col, func, select
 
 from app.accounts.models import Role
-from app.consultations import service
+from app.consultations import answering, authoring, service
 from app.consultations.models import AnswerIn, Channel, Consultation, Option, Picture, Question
 from app.core.audit import AuditEvent
 from app.core.db import utcnow
@@ -39,9 +39,9 @@ def answered_by_one_child(session: Session, consultation: Consultation) -> None:
     take_part(session, child)
     question = service.questions_of(session=session, consultation=consultation)[0]
     option = service.options_of(session=session, question=question)[0]
-    service.submit(
+    answering.submit(
         session=session, child=child, consultation=consultation, answers=[AnswerIn(question_id=question.id, option=option.id)],
-        key=service.new_key(child=child, consultation=consultation), channel=Channel.TABLET,
+        key=answering.new_key(child=child, consultation=consultation), channel=Channel.TABLET,
     )
     session.commit()
 
@@ -79,10 +79,10 @@ MISSING = {
 
 def draft(session: Session, actor=None, questions=None, **changes) -> Consultation:  # noqa: ANN001, ANN003
     actor = actor or official(session, f"o-{utcnow().timestamp()}")
-    consultation = service.create(session=session, actor=actor, data=ready(**changes))
+    consultation = authoring.create(session=session, actor=actor, data=ready(**changes))
     session.flush()
     for question in every_kind() if questions is None else questions:
-        service.add_question(session=session, actor=actor, consultation=consultation, data=question)
+        authoring.add_question(session=session, actor=actor, consultation=consultation, data=question)
     session.commit()
     return consultation
 
@@ -237,7 +237,7 @@ def test_a_complete_consultation_shows_a_full_checklist_and_is_scheduled(officia
 
 def test_an_edit_of_a_scheduled_consultation_must_keep_the_gate(official_client, session):
     consultation = draft(session, opens_at=utcnow() + dt.timedelta(days=1), closes_at=utcnow() + dt.timedelta(days=8))
-    service.schedule(session=session, actor=official_client.user, consultation=consultation)
+    authoring.schedule(session=session, actor=official_client.user, consultation=consultation)
     session.commit()
     form = {**{k: v for k, v in form_for().items() if not k.startswith("decision")}, "opens_at": "2030-09-01T09:00"}
     response = post_form(official_client, f"/consultations/{consultation.id}/edit", form, page="/consultations")
@@ -251,7 +251,7 @@ def test_an_edit_of_a_scheduled_consultation_must_keep_the_gate(official_client,
 
 def test_back_to_draft_before_opening_then_never_after(official_client, session):
     later = draft(session, opens_at=utcnow() + dt.timedelta(days=1), closes_at=utcnow() + dt.timedelta(days=8))
-    service.schedule(session=session, actor=official_client.user, consultation=later)
+    authoring.schedule(session=session, actor=official_client.user, consultation=later)
     session.commit()
     assert post_form(official_client, f"/consultations/{later.id}/unschedule", page="/consultations").status_code == 303
     session.refresh(later)
@@ -465,7 +465,7 @@ def test_the_picture_in_words_is_its_alt_text_on_the_childs_screen(official_clie
     shown = re.search(r'<img class="flow-picture"[^>]*>', official_client.get(f"/consultations/{consultation.id}/preview").text).group(0)
     assert f'alt="{words["picture_alt_zh"]}"' in shown
     # A duplicate keeps the picture and its words together.
-    copy = service.duplicate(session=session, actor=official_client.user, consultation=consultation)
+    copy = authoring.duplicate(session=session, actor=official_client.user, consultation=consultation)
     assert copy.picture_id == consultation.picture_id and copy.picture_alt == consultation.picture_alt
 
 
@@ -474,12 +474,12 @@ def test_a_draft_picture_is_staff_only_a_scheduled_one_is_for_everyone(app, sess
 
     consultation = draft(session, opens_at=utcnow() + dt.timedelta(days=1), closes_at=utcnow() + dt.timedelta(days=8))
     actor = official(session, "uploader")
-    picture = service.store_picture(session=session, actor=actor, data=jpeg_with_gps())
-    service.set_picture(session=session, actor=actor, consultation=consultation, picture=picture)
+    picture = authoring.store_picture(session=session, actor=actor, data=jpeg_with_gps())
+    authoring.set_picture(session=session, actor=actor, consultation=consultation, picture=picture)
     session.commit()
     with english_client(app) as visitor:
         assert visitor.get(f"/consultations/pictures/{picture.id}").status_code == 404
-        service.schedule(session=session, actor=actor, consultation=consultation)
+        authoring.schedule(session=session, actor=actor, consultation=consultation)
         session.commit()
         assert visitor.get(f"/consultations/pictures/{picture.id}").status_code == 200
         assert visitor.get("/consultations/pictures/999999").status_code == 404
@@ -514,7 +514,7 @@ def test_the_service_refuses_a_picture_over_its_own_limit(session):
     from app.core.errors import PayloadTooLarge
 
     with pytest.raises(PayloadTooLarge):
-        service.store_picture(session=session, actor=official(session), data=b"0" * (pictures.MAX_BYTES + 1))
+        authoring.store_picture(session=session, actor=official(session), data=b"0" * (pictures.MAX_BYTES + 1))
 
 
 # ---- results ---------------------------------------------------------------------------------------------------
@@ -538,8 +538,8 @@ def test_the_results_page_draws_bars_for_five_children(official_client, session)
     option = service.options_of(session=session, question=question)[0]
     for child, _code in room.children:
         take_part(session, child)
-        service.submit(session=session, child=child, consultation=consultation, answers=[AnswerIn(question_id=question.id, option=option.id)],
-                       key=service.new_key(child=child, consultation=consultation), channel=Channel.PAPER, entered_by=official_client.user)
+        answering.submit(session=session, child=child, consultation=consultation, answers=[AnswerIn(question_id=question.id, option=option.id)],
+                       key=answering.new_key(child=child, consultation=consultation), channel=Channel.PAPER, entered_by=official_client.user)
     session.commit()
     page = official_client.get(f"/consultations/{consultation.id}/results").text
     assert '<svg class="bar"' in page and 'width="100.0"' in page and "(100%)" in page

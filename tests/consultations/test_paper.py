@@ -13,7 +13,7 @@ from sqlmodel import Session, func, select
 from app.accounts.models import Role
 from app.consent import service as consent
 from app.consent.models import DecidedBy, Decision, Purpose
-from app.consultations import service
+from app.consultations import answering, authoring, results, service
 from app.consultations.models import Answer, AnswerIn, Channel, Comment, Participation, Submission
 from app.core.audit import AuditEvent
 from app.corps.models import Child
@@ -110,7 +110,7 @@ def test_paper_answers_are_stored_as_paper_with_the_facilitator_counted_and_audi
     assert response.headers["location"] == f"/corps/groups/{world.room.group.id}/paper/{world.consultation.id}?done=paper_saved"
     assert "marked as paper" in facilitator.get(response.headers["location"]).text
     session.expire_all()
-    stored = service.answers_of(session=session, child=world.taking_part, consultation=world.consultation)
+    stored = answering.answers_of(session=session, child=world.taking_part, consultation=world.consultation)
     assert len(stored) == 5
     assert {a.channel for a in stored.values()} == {"paper"}
     assert {a.entered_by_id for a in stored.values()} == {world.room.facilitator.id}
@@ -118,10 +118,10 @@ def test_paper_answers_are_stored_as_paper_with_the_facilitator_counted_and_audi
     assert stored[world.q("multiple").id].value == {"options": sorted([world.opt("multiple", 0), world.opt("multiple", 2)])}
     assert stored[world.q("scale").id].value == {"scale": 4}
     assert stored[world.q("ranking").id].value == {"order": [world.opt("ranking", 2), world.opt("ranking", 0)]}
-    [comment] = service.comments_of_child(session=session, child=world.taking_part, consultation=world.consultation)
+    [comment] = answering.comments_of_child(session=session, child=world.taking_part, consultation=world.consultation)
     assert comment.text == "我想要更多的树" and comment.channel == "paper" and comment.status == "pending"
-    assert service.participation_counts(session=session, consultation=world.consultation) == {"paper": 1}
-    single = next(r for r in service.results(session=session, consultation=world.consultation) if r.question.id == world.q("single").id)
+    assert results.participation_counts(session=session, consultation=world.consultation) == {"paper": 1}
+    single = next(r for r in results.results(session=session, consultation=world.consultation) if r.question.id == world.q("single").id)
     assert single.by_channel == {"paper": 1}
     [event] = session.exec(select(AuditEvent).where(AuditEvent.action == "consultation.paper_entry")).all()
     assert event.actor_type == "staff" and event.actor_id == str(world.room.facilitator.id)
@@ -152,17 +152,17 @@ def test_a_paper_entry_can_be_corrected_until_the_close_prefilled(facilitator, s
     corrected = {**world.answers(), f"q-{world.q('single').id}": str(world.opt("single", 0)), f"skip-{world.q('text').id}": "1"}
     assert send(facilitator, world, corrected).status_code == 303
     session.expire_all()
-    stored = service.answers_of(session=session, child=world.taking_part, consultation=world.consultation)
+    stored = answering.answers_of(session=session, child=world.taking_part, consultation=world.consultation)
     assert stored[world.q("single").id].value == {"option": world.opt("single", 0)}
     assert stored[world.q("text").id].skipped
-    assert service.comments_of_child(session=session, child=world.taking_part, consultation=world.consultation) == []
+    assert answering.comments_of_child(session=session, child=world.taking_part, consultation=world.consultation) == []
     assert _count(session, Participation, child_id=world.taking_part.id) == 1
     assert _count(session, AuditEvent, action="consultation.paper_entry") == 2
 
 
 def test_after_the_close_nothing_more_is_entered(facilitator, session, world):
     fields = _form(facilitator, world.base())
-    service.close_early(session=session, actor=world.room.facilitator, consultation=world.consultation, reason="提前结束")
+    authoring.close_early(session=session, actor=world.room.facilitator, consultation=world.consultation, reason="提前结束")
     session.commit()
     response = facilitator.post(world.base(), data={**fields, **world.answers()}, follow_redirects=False)
     assert response.status_code == 404
@@ -174,7 +174,7 @@ def test_a_child_without_consent_cannot_be_chosen_and_a_forced_entry_stores_noth
     refused = facilitator.get(world.base(world.no_consent))
     assert refused.status_code == 409 and 'name="key"' not in refused.text
     csrf = _form(facilitator, world.base())["csrf_token"]
-    forged_key = service.new_key(child=world.no_consent, consultation=world.consultation)
+    forged_key = answering.new_key(child=world.no_consent, consultation=world.consultation)
     response = facilitator.post(world.base(world.no_consent), data={"csrf_token": csrf, "key": forged_key, **world.answers()},
                                 follow_redirects=False)
     assert response.status_code == 403
@@ -196,20 +196,20 @@ def test_a_withdrawal_between_opening_and_saving_the_form_stores_nothing(facilit
 
 
 def test_a_childs_own_answers_are_never_overwritten_from_paper(facilitator, session, world):
-    key = service.new_key(child=world.second, consultation=world.consultation)
-    service.submit(session=session, child=world.second, consultation=world.consultation, key=key, channel=Channel.TABLET,
+    key = answering.new_key(child=world.second, consultation=world.consultation)
+    answering.submit(session=session, child=world.second, consultation=world.consultation, key=key, channel=Channel.TABLET,
                    answers=[AnswerIn(question_id=world.q("scale").id, scale=5)])
     session.commit()
     page = facilitator.get(f"/corps/groups/{world.room.group.id}/paper/{world.consultation.id}").text
     assert f'href="{world.base(world.second)}"' not in page and "Answered on their own" in page
     assert facilitator.get(world.base(world.second)).status_code == 409
     csrf = _form(facilitator, world.base())["csrf_token"]
-    paper_key = service.new_key(child=world.second, consultation=world.consultation)
+    paper_key = answering.new_key(child=world.second, consultation=world.consultation)
     response = facilitator.post(world.base(world.second), data={"csrf_token": csrf, "key": paper_key, **world.answers()},
                                 follow_redirects=False)
     assert response.status_code == 409
     session.expire_all()
-    stored = service.answers_of(session=session, child=world.second, consultation=world.consultation)
+    stored = answering.answers_of(session=session, child=world.second, consultation=world.consultation)
     assert list(stored) == [world.q("scale").id] and stored[world.q("scale").id].channel == "tablet"
 
 
@@ -243,7 +243,7 @@ def test_another_facilitators_group_is_not_found(app, session, world):
         own = client.get(f"/corps/groups/{world.other.group.id}/paper")
         assert own.status_code == 200 and "Another class only" in own.text
         csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', own.text).group(1)
-        key = service.new_key(child=world.taking_part, consultation=world.consultation)
+        key = answering.new_key(child=world.taking_part, consultation=world.consultation)
         response = client.post(world.base(), data={"csrf_token": csrf, "key": key, **world.answers()}, follow_redirects=False)
         assert response.status_code == 404
         # A child of another group under one's own group's address: not found either.

@@ -10,7 +10,8 @@ from sqlmodel import Session, func, select
 
 from app.consent import service as consent
 from app.consent.models import DecidedBy, Decision, Purpose
-from app.consultations import service
+from app.consultations import answering, authoring, service
+from app.consultations import results as consultation_results
 from app.consultations.models import (
     Answer,
     AnswerIn,
@@ -24,7 +25,7 @@ from app.consultations.models import (
     Submission,
 )
 from app.core.db import utcnow
-from app.core.errors import NotFound
+from app.core.errors import InvalidInput, NotFound
 from app.corps import actions as corps
 from app.corps.models import ChildCreate, GroupKind
 from tests.consultations.helpers import (
@@ -54,8 +55,8 @@ def _count(session: Session, model: type, **where: object) -> int:
 
 
 def _send(session: Session, child, consultation, answers: list[AnswerIn], key: str | None = None):  # noqa: ANN001, ANN202
-    key = key or service.new_key(child=child, consultation=consultation)
-    sent = service.submit(session=session, child=child, consultation=consultation, answers=answers, key=key, channel=Channel.TABLET)
+    key = key or answering.new_key(child=child, consultation=consultation)
+    sent = answering.submit(session=session, child=child, consultation=consultation, answers=answers, key=key, channel=Channel.TABLET)
     session.commit()
     return sent
 
@@ -87,13 +88,13 @@ def _questions(session: Session, consultation):  # noqa: ANN001, ANN202
 def test_a_consultation_cannot_be_scheduled_until_the_lundy_gate_holds(session, field, empty, missing):
     """PAR-01: topic, child brief, the decision, who decides, the scope, closing and response dates."""
     actor = official(session)
-    consultation = service.create(session=session, actor=actor, data=ready(**{field: empty}))
+    consultation = authoring.create(session=session, actor=actor, data=ready(**{field: empty}))
     for question in every_kind():
-        service.add_question(session=session, actor=actor, consultation=consultation, data=question)
+        authoring.add_question(session=session, actor=actor, consultation=consultation, data=question)
     session.commit()
-    assert missing in service.lundy_missing(session=session, consultation=consultation)
+    assert missing in authoring.lundy_missing(session=session, consultation=consultation)
     with pytest.raises(service.LundyGateIncomplete) as refused:
-        service.schedule(session=session, actor=actor, consultation=consultation)
+        authoring.schedule(session=session, actor=actor, consultation=consultation)
     assert missing in refused.value.missing
     session.rollback()
     assert session.get(type(consultation), consultation.id).state() == State.DRAFT
@@ -102,17 +103,17 @@ def test_a_consultation_cannot_be_scheduled_until_the_lundy_gate_holds(session, 
 def test_dates_must_be_in_order_and_two_ways_to_answer_are_needed(session):
     actor = official(session)
     now = utcnow()
-    with pytest.raises(service.InvalidInput):  # refused at once, even in a draft
-        service.create(session=session, actor=actor, data=ready(opens_at=now, closes_at=now - dt.timedelta(days=1)))
-    with pytest.raises(service.InvalidInput):
-        service.create(session=session, actor=actor, data=ready(respond_by=(now - dt.timedelta(days=3)).date()))
+    with pytest.raises(InvalidInput):  # refused at once, even in a draft
+        authoring.create(session=session, actor=actor, data=ready(opens_at=now, closes_at=now - dt.timedelta(days=1)))
+    with pytest.raises(InvalidInput):
+        authoring.create(session=session, actor=actor, data=ready(respond_by=(now - dt.timedelta(days=3)).date()))
     session.rollback()
-    one_kind = service.create(session=session, actor=actor, data=ready())
-    assert "questions" in service.lundy_missing(session=session, consultation=one_kind)
-    service.add_question(session=session, actor=actor, consultation=one_kind, data=every_kind()[0])
-    assert service.lundy_missing(session=session, consultation=one_kind) == ["two_modes"]  # PAR-04
-    service.add_question(session=session, actor=actor, consultation=one_kind, data=every_kind()[-1])
-    assert service.lundy_missing(session=session, consultation=one_kind) == []
+    one_kind = authoring.create(session=session, actor=actor, data=ready())
+    assert "questions" in authoring.lundy_missing(session=session, consultation=one_kind)
+    authoring.add_question(session=session, actor=actor, consultation=one_kind, data=every_kind()[0])
+    assert authoring.lundy_missing(session=session, consultation=one_kind) == ["two_modes"]  # PAR-04
+    authoring.add_question(session=session, actor=actor, consultation=one_kind, data=every_kind()[-1])
+    assert authoring.lundy_missing(session=session, consultation=one_kind) == []
 
 
 def test_the_state_follows_the_dates_without_a_timer(session):
@@ -126,9 +127,9 @@ def test_the_state_follows_the_dates_without_a_timer(session):
 def test_closing_early_needs_a_reason_and_is_audited(session):
     consultation = open_consultation(session)
     actor = official(session, "closer")
-    with pytest.raises(service.InvalidInput):
-        service.close_early(session=session, actor=actor, consultation=consultation, reason="  ")
-    service.close_early(session=session, actor=actor, consultation=consultation, reason="预算调整，提前结束")
+    with pytest.raises(InvalidInput):
+        authoring.close_early(session=session, actor=actor, consultation=consultation, reason="  ")
+    authoring.close_early(session=session, actor=actor, consultation=consultation, reason="预算调整，提前结束")
     session.commit()
     assert consultation.state() == State.CLOSED and consultation.close_reason == "预算调整，提前结束"
 
@@ -138,13 +139,13 @@ def test_questions_cannot_change_once_a_child_answered(session, room):
     consultation = open_consultation(session)
     questions, options = _questions(session, consultation)
     actor = official(session, "editor")
-    service.update_question(session=session, actor=actor, consultation=consultation, question=questions[2], data=every_kind()[2])
+    authoring.update_question(session=session, actor=actor, consultation=consultation, question=questions[2], data=every_kind()[2])
     _send(session, child, consultation, [AnswerIn(question_id=questions[2].id, scale=4)])
     with pytest.raises(service.QuestionsLocked):
-        service.add_question(session=session, actor=actor, consultation=consultation, data=every_kind()[0])
+        authoring.add_question(session=session, actor=actor, consultation=consultation, data=every_kind()[0])
     with pytest.raises(service.QuestionsLocked):
-        service.delete_question(session=session, actor=actor, consultation=consultation, question=questions[0])
-    copy = service.duplicate(session=session, actor=actor, consultation=consultation)
+        authoring.delete_question(session=session, actor=actor, consultation=consultation, question=questions[0])
+    copy = authoring.duplicate(session=session, actor=actor, consultation=consultation)
     session.commit()
     assert copy.state() == State.DRAFT and len(service.questions_of(session=session, consultation=copy)) == 5
 
@@ -157,9 +158,9 @@ def test_a_child_sees_questions_changed_before_the_first_answer_at_once(session)
     before = service.form_of(session=session, consultation=consultation)
     question = before.questions[0]
     changed = every_kind()[0].model_copy(update={"prompt": {"zh_Hans": "你最喜欢公园的哪里？", "en": "What do you like best?"}})
-    service.update_question(session=session, actor=actor, consultation=consultation, question=session.get(type(question), question.id),
+    authoring.update_question(session=session, actor=actor, consultation=consultation, question=session.get(type(question), question.id),
                             data=changed)
-    service.add_question(session=session, actor=actor, consultation=consultation, data=every_kind()[2])
+    authoring.add_question(session=session, actor=actor, consultation=consultation, data=every_kind()[2])
     session.commit()
     with Session(session.get_bind()) as other:  # another request: the consultation read afresh
         fresh = other.get(type(consultation), consultation.id)
@@ -181,15 +182,15 @@ def test_children_see_only_consultations_that_target_their_age_band_district_and
     for_other_district = open_consultation(session, district_ids=[other_district.id])
     for_other_group = open_consultation(session, group_ids=[other_group.id])
     for_my_group = open_consultation(session, group_ids=[room.group.id])
-    draft = service.create(session=session, actor=official(session, "drafter"), data=ready())
+    draft = authoring.create(session=session, actor=official(session, "drafter"), data=ready())
     session.commit()
-    open_, answered = service.for_child(session=session, child=child)
+    open_, answered = answering.for_child(session=session, child=child)
     assert {c.id for c in open_} == {for_all.id, for_my_group.id} and answered == []
     for hidden in (for_young, for_other_district, for_other_group, draft):
         with pytest.raises(NotFound):
-            service.for_child_to_answer(session=session, child=child, consultation_id=hidden.id)
+            answering.for_child_to_answer(session=session, child=child, consultation_id=hidden.id)
     _send(session, child, for_all, [AnswerIn(question_id=_questions(session, for_all)[0][2].id, scale=5)])
-    open_, answered = service.for_child(session=session, child=child)
+    open_, answered = answering.for_child(session=session, child=child)
     assert [c.id for c in open_] == [for_my_group.id] and [c.id for c in answered] == [for_all.id]
 
 
@@ -206,9 +207,9 @@ def test_a_child_who_answered_keeps_their_answers_after_the_consultation_stops_t
         consultation.group_ids = [other_group.id]
         session.add(consultation)
     session.commit()
-    assert service.for_child_to_answer(session=session, child=child, consultation_id=answered.id).id == answered.id
+    assert answering.for_child_to_answer(session=session, child=child, consultation_id=answered.id).id == answered.id
     with pytest.raises(NotFound):
-        service.for_child_to_answer(session=session, child=child, consultation_id=not_answered.id)
+        answering.for_child_to_answer(session=session, child=child, consultation_id=not_answered.id)
 
 
 # ---- answers -----------------------------------------------------------------------------------------
@@ -225,13 +226,13 @@ def test_every_kind_of_answer_is_stored_once_and_a_retried_send_counts_once(sess
         AnswerIn(question_id=ranking.id, order=[o.id for o in reversed(options[ranking.id])]),
         AnswerIn(question_id=text.id, text="  希望\u0000多一些\n秋千  "),
     ]
-    key = service.new_key(child=child, consultation=consultation)
+    key = answering.new_key(child=child, consultation=consultation)
     first = _send(session, child, consultation, answers, key)
     again = _send(session, child, consultation, answers, key)
     assert not first.repeated and again.repeated
     assert again.participation.receipt_code == first.participation.receipt_code and len(first.participation.receipt_code) == 8
     assert _count(session, Answer, child_id=child.id) == 5 and _count(session, Submission, child_id=child.id) == 1
-    stored = service.answers_of(session=session, child=child, consultation=consultation)
+    stored = answering.answers_of(session=session, child=child, consultation=consultation)
     assert stored[multiple.id].value == {"options": sorted([options[multiple.id][2].id, options[multiple.id][0].id])}
     assert stored[ranking.id].value == {"order": [o.id for o in reversed(options[ranking.id])]}
     comment = session.exec(select(Comment).where(Comment.child_id == child.id)).one()
@@ -244,9 +245,9 @@ def test_skip_is_always_allowed_and_counted_apart(session, room):
     consultation = open_consultation(session)
     questions, _options = _questions(session, consultation)
     _send(session, child, consultation, [AnswerIn(question_id=q.id, skip=True) for q in questions])
-    stored = service.answers_of(session=session, child=child, consultation=consultation)
+    stored = answering.answers_of(session=session, child=child, consultation=consultation)
     assert all(a.skipped for a in stored.values()) and len(stored) == 5
-    results = service.results(session=session, consultation=consultation)
+    results = consultation_results.results(session=session, consultation=consultation)
     assert [(r.answered, r.skipped) for r in results] == [(0, 1)] * 5
     assert _count(session, Comment, child_id=child.id) == 0
 
@@ -261,7 +262,7 @@ def test_answers_can_change_until_the_close_and_are_refused_after(session, room)
     session.add(comment)
     session.commit()
     _send(session, child, consultation, [AnswerIn(question_id=single.id, option=options[single.id][1].id), AnswerIn(question_id=text.id, text="秋千")])
-    assert service.answers_of(session=session, child=child, consultation=consultation)[single.id].value == {"option": options[single.id][1].id}
+    assert answering.answers_of(session=session, child=child, consultation=consultation)[single.id].value == {"option": options[single.id][1].id}
     session.refresh(comment)
     assert comment.status == CommentStatus.APPROVED.value  # the same words: the moderator's decision stands
     _send(session, child, consultation, [AnswerIn(question_id=text.id, text="秋千和滑梯")])
@@ -269,12 +270,12 @@ def test_answers_can_change_until_the_close_and_are_refused_after(session, room)
     assert comment.status == CommentStatus.PENDING.value and comment.text == "秋千和滑梯"  # changed words: read again
     assert _count(session, Answer, child_id=child.id) == 2 and _count(session, Participation, child_id=child.id) == 1
 
-    service.close_early(session=session, actor=official(session, "closer"), consultation=consultation, reason="时间到了")
+    authoring.close_early(session=session, actor=official(session, "closer"), consultation=consultation, reason="时间到了")
     session.commit()
     with pytest.raises(service.NotOpen):
         _send(session, child, consultation, [AnswerIn(question_id=single.id, option=options[single.id][2].id)])
     session.rollback()
-    assert service.answers_of(session=session, child=child, consultation=consultation)[single.id].value == {"option": options[single.id][1].id}
+    assert answering.answers_of(session=session, child=child, consultation=consultation)[single.id].value == {"option": options[single.id][1].id}
 
 
 def test_not_yet_open_is_refused_kindly(session, room):
@@ -314,7 +315,7 @@ def test_a_tampered_or_borrowed_key_is_refused(session, room):
     consultation = open_consultation(session)
     questions, _ = _questions(session, consultation)
     answers = [AnswerIn(question_id=questions[0].id, skip=True)]
-    sibling_key = service.new_key(child=sibling, consultation=consultation)
+    sibling_key = answering.new_key(child=sibling, consultation=consultation)
     for key in (sibling_key, "made-up", sibling_key.split(".")[0] + ".0000", "x" * 200):
         with pytest.raises(service.TamperedKey):
             _send(session, child, consultation, answers, key)
@@ -335,14 +336,14 @@ def test_the_form_encoding_is_parsed_once_for_every_kind(session):
         f"q-{single.id}": str(options[single.id][1].id), f"q-{multiple.id}": [str(o.id) for o in options[multiple.id][:2]],
         f"q-{scale.id}": "5", f"q-{ranking.id}": ",".join(str(o.id) for o in options[ranking.id]), f"q-{text.id}": "多种树",
     })
-    parsed = service.answers_from_form([single, multiple, scale, ranking, text], form)
+    parsed = answering.answers_from_form([single, multiple, scale, ranking, text], form)
     assert [(a.option, a.options, a.scale, a.order, a.text) for a in parsed] == [
         (options[single.id][1].id, [], None, [], None), (None, [o.id for o in options[multiple.id][:2]], None, [], None),
         (None, [], 5, [], None), (None, [], None, [o.id for o in options[ranking.id]], None), (None, [], None, [], "多种树"),
     ]
-    assert service.answers_from_form([scale], Form({f"q-{scale.id}": "5", f"skip-{scale.id}": "1"}))[0].skip
+    assert answering.answers_from_form([scale], Form({f"q-{scale.id}": "5", f"skip-{scale.id}": "1"}))[0].skip
     with pytest.raises(service.BadAnswer):
-        service.answers_from_form([scale], Form({f"q-{scale.id}": "five"}))
+        answering.answers_from_form([scale], Form({f"q-{scale.id}": "five"}))
 
 
 # ---- consent: withdrawal (CON-07) -------------------------------------------------------------------
@@ -391,7 +392,7 @@ def test_results_never_break_down_groups_smaller_than_five(session):
     (single, *_rest), options = _questions(session, consultation)
     for i, child in enumerate(children):
         _send(session, child, consultation, [AnswerIn(question_id=single.id, option=options[single.id][i % 2].id)])
-    result = service.results(session=session, consultation=consultation, question_ids={single.id})[0]
+    result = consultation_results.results(session=session, consultation=consultation, question_ids={single.id})[0]
     assert result.answered == 8 and not result.suppressed
     assert [bar.count for bar in result.bars] == [4, 4, 0]
     assert result.by_band == {"6-9": None, "10-13": 6, "14-17": None}  # two children of 6-9: not shown
@@ -399,27 +400,27 @@ def test_results_never_break_down_groups_smaller_than_five(session):
     few = open_consultation(session)
     (few_single, *_), few_options = _questions(session, few)
     _send(session, children[0], few, [AnswerIn(question_id=few_single.id, option=few_options[few_single.id][0].id)])
-    assert service.results(session=session, consultation=few)[0].suppressed
+    assert consultation_results.results(session=session, consultation=few)[0].suppressed
 
 
 def test_guardian_comments_are_kept_apart_from_childrens_counts(session, room):
     child = room.children[0][0]
     consultation = open_consultation(session)
-    service.guardian_comment(session=session, guardian=room.guardians[0], consultation=consultation, children=[child], text="希望多一些遮阳的地方")
+    answering.guardian_comment(session=session, guardian=room.guardians[0], consultation=consultation, children=[child], text="希望多一些遮阳的地方")
     session.commit()
-    assert service.guardian_comment_count(session=session, consultation=consultation) == 1
-    assert all(r.comments == 0 and r.answered == 0 for r in service.results(session=session, consultation=consultation))
+    assert consultation_results.guardian_comment_count(session=session, consultation=consultation) == 1
+    assert all(r.comments == 0 and r.answered == 0 for r in consultation_results.results(session=session, consultation=consultation))
 
 
 def test_the_question_editor_refuses_bad_questions(session):
     actor = official(session)
-    consultation = service.create(session=session, actor=actor, data=ready())
+    consultation = authoring.create(session=session, actor=actor, data=ready())
     for bad in (
         QuestionIn(kind=QuestionKind.SINGLE, prompt={"zh_Hans": "选一个"}, options=[]),
         QuestionIn(kind=QuestionKind.SINGLE, prompt={"en": "no Chinese"}, options=every_kind()[0].options),
         QuestionIn(kind=QuestionKind.MULTIPLE, prompt={"zh_Hans": "选几个"}, max_choices=9, options=every_kind()[1].options),
         QuestionIn(kind=QuestionKind.SINGLE, prompt={"zh_Hans": "选一个"}, options=every_kind()[0].options * 5),
     ):
-        with pytest.raises(service.InvalidInput):
-            service.add_question(session=session, actor=actor, consultation=consultation, data=bad)
+        with pytest.raises(InvalidInput):
+            authoring.add_question(session=session, actor=actor, consultation=consultation, data=bad)
     assert service.questions_of(session=session, consultation=consultation) == []

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from app.consultations import service
+from app.consultations import authoring
 from app.consultations.models import Picture
 from app.core.config import get_settings
 from app.core.db import transaction
@@ -58,7 +58,7 @@ def test_a_picture_is_a_file_and_replacing_or_removing_it_deletes_the_file(sessi
     media_dir = get_settings().media_dir
     actor = official(session, "uploader")
     consultation = draft(session)
-    first = service.replace_picture(session=session, actor=actor, consultation=consultation, data=jpeg_with_gps())
+    first = authoring.replace_picture(session=session, actor=actor, consultation=consultation, data=jpeg_with_gps())
     session.commit()
     stored = session.get(StoredFile, first.file_id)
     [path] = files_in(media_dir)
@@ -66,12 +66,12 @@ def test_a_picture_is_a_file_and_replacing_or_removing_it_deletes_the_file(sessi
     assert stored.size == len(path.read_bytes()) and stored.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert b"SpyCam" not in path.read_bytes()  # what is written is the re-encoded picture
 
-    second = service.replace_picture(session=session, actor=actor, consultation=consultation, data=jpeg_with_gps())
+    second = authoring.replace_picture(session=session, actor=actor, consultation=consultation, data=jpeg_with_gps())
     session.commit()
     assert not path.exists() and session.get(Picture, first.id) is None and session.get(StoredFile, first.file_id) is None
     [path] = files_in(media_dir)
 
-    service.set_picture(session=session, actor=actor, consultation=consultation, picture=None)
+    authoring.set_picture(session=session, actor=actor, consultation=consultation, picture=None)
     session.commit()
     assert files_in(media_dir) == [] and count(session, Picture) == 0 and count(session, StoredFile) == 0
     assert session.get(Picture, second.id) is None
@@ -81,13 +81,13 @@ def test_a_picture_a_duplicate_still_shows_is_kept_until_neither_does(session):
     media_dir = get_settings().media_dir
     actor = official(session, "uploader")
     consultation = draft(session)
-    picture = service.replace_picture(session=session, actor=actor, consultation=consultation, data=jpeg_with_gps())
-    copy = service.duplicate(session=session, actor=actor, consultation=consultation)
+    picture = authoring.replace_picture(session=session, actor=actor, consultation=consultation, data=jpeg_with_gps())
+    copy = authoring.duplicate(session=session, actor=actor, consultation=consultation)
     session.commit()
-    service.set_picture(session=session, actor=actor, consultation=consultation, picture=None)
+    authoring.set_picture(session=session, actor=actor, consultation=consultation, picture=None)
     session.commit()
     assert session.get(Picture, picture.id) is not None and len(files_in(media_dir)) == 1
-    service.set_picture(session=session, actor=actor, consultation=copy, picture=None)
+    authoring.set_picture(session=session, actor=actor, consultation=copy, picture=None)
     session.commit()
     assert session.get(Picture, picture.id) is None and files_in(media_dir) == []
 
@@ -96,12 +96,12 @@ def test_a_deletion_rolled_back_keeps_the_file_and_an_upload_rolled_back_leaves_
     media_dir = get_settings().media_dir
     actor = official(session, "uploader")
     consultation = draft(session)
-    service.replace_picture(session=session, actor=actor, consultation=consultation, data=jpeg_with_gps())
+    authoring.replace_picture(session=session, actor=actor, consultation=consultation, data=jpeg_with_gps())
     session.commit()
     [kept] = files_in(media_dir)
 
     with pytest.raises(RuntimeError), transaction(session):
-        service.replace_picture(session=session, actor=actor, consultation=consultation, data=jpeg_with_gps())
+        authoring.replace_picture(session=session, actor=actor, consultation=consultation, data=jpeg_with_gps())
         assert len(files_in(media_dir)) == 2  # the new file is written; the old one waits for the commit
         raise RuntimeError("something later in the use case fails")
     assert files_in(media_dir) == [kept]
@@ -109,7 +109,7 @@ def test_a_deletion_rolled_back_keeps_the_file_and_an_upload_rolled_back_leaves_
     assert media.read(session, session.get(Picture, consultation.picture_id).file_id) == kept.read_bytes()
 
     with pytest.raises(pictures.BadPicture):  # refused before anything is written
-        service.replace_picture(session=session, actor=actor, consultation=consultation, data=b"not a picture")
+        authoring.replace_picture(session=session, actor=actor, consultation=consultation, data=b"not a picture")
     session.rollback()
     assert files_in(media_dir) == [kept]
 
@@ -122,8 +122,8 @@ def test_a_deletion_rolled_back_keeps_the_file_and_an_upload_rolled_back_leaves_
 def test_a_served_picture_keeps_its_headers_and_a_missing_file_is_not_found(app, session):
     actor = official(session, "uploader")
     consultation = draft(session)
-    picture = service.replace_picture(session=session, actor=actor, consultation=consultation, data=jpeg_with_gps())
-    service.schedule(session=session, actor=actor, consultation=consultation)
+    picture = authoring.replace_picture(session=session, actor=actor, consultation=consultation, data=jpeg_with_gps())
+    authoring.schedule(session=session, actor=actor, consultation=consultation)
     session.commit()
     with english_client(app) as visitor:
         served = visitor.get(f"/consultations/pictures/{picture.id}")

@@ -9,6 +9,7 @@ from app.accounts.models import Role
 from app.consent import service as consent
 from app.consent.models import DecidedBy, Purpose
 from app.consent.models import Decision as ConsentDecision
+from app.consultations import answering
 from app.consultations import service as consultations
 from app.consultations.models import AnswerIn, Channel, Comment, CommentStatus, QuestionIn, QuestionKind
 from app.core.audit import AuditEvent
@@ -33,10 +34,10 @@ class Mine:
     def comment(self, text: str, title: str = "公园") -> Comment:
         consultation = open_consultation(self.session, questions=QUESTIONS, title={"zh_Hans": title, "en": title})
         scale, question = consultations.questions_of(session=self.session, consultation=consultation)
-        consultations.submit(
+        answering.submit(
             session=self.session, child=self.child, consultation=consultation,
             answers=[AnswerIn(question_id=scale.id, scale=3), AnswerIn(question_id=question.id, text=text)],
-            key=consultations.new_key(child=self.child, consultation=consultation), channel=Channel.TABLET,
+            key=answering.new_key(child=self.child, consultation=consultation), channel=Channel.TABLET,
         )
         self.session.commit()
         return self.session.exec(select(Comment).where(Comment.question_id == question.id, Comment.child_id == self.child.id)).one()
@@ -116,9 +117,9 @@ def test_look_again_only_once_and_only_for_ones_own_not_shown_comment(mine, sess
     other_child = mine.room.children[1][0]
     other = open_consultation(session, questions=QUESTIONS, title={"zh_Hans": "别人", "en": "Other"})
     scale, question = consultations.questions_of(session=session, consultation=other)
-    consultations.submit(session=session, child=other_child, consultation=other,
+    answering.submit(session=session, child=other_child, consultation=other,
                          answers=[AnswerIn(question_id=scale.id, scale=3), AnswerIn(question_id=question.id, text="不好")],
-                         key=consultations.new_key(child=other_child, consultation=other), channel=Channel.TABLET)
+                         key=answering.new_key(child=other_child, consultation=other), channel=Channel.TABLET)
     session.commit()
     theirs = session.exec(select(Comment).where(Comment.child_id == other_child.id)).one()
     assert post_form(mine.client, f"/me/comments/{theirs.id}/look-again", page="/me/comments").status_code == 404

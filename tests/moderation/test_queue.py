@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from app.accounts import actions as accounts
 from app.accounts.models import Role, StaffUser
+from app.consultations import answering
 from app.consultations import service as consultations
 from app.consultations.models import (
     AnswerIn,
@@ -57,10 +58,10 @@ class Scene:
         self.second: StaffUser = make_user(session, "moderator2", [Role.MODERATOR])
 
     def comment(self, child: Child, text: str) -> Comment:
-        consultations.submit(
+        answering.submit(
             session=self.session, child=child, consultation=self.consultation,
             answers=[AnswerIn(question_id=self.scale.id, scale=4), AnswerIn(question_id=self.question.id, text=text)],
-            key=consultations.new_key(child=child, consultation=self.consultation), channel=Channel.TABLET,
+            key=answering.new_key(child=child, consultation=self.consultation), channel=Channel.TABLET,
         )
         self.session.commit()
         return self.session.exec(select(Comment).where(Comment.child_id == child.id, Comment.question_id == self.question.id)).one()
@@ -102,7 +103,7 @@ def test_a_childs_comment_is_screened_when_stored_and_rescreened_when_changed(sc
 
 def test_a_guardians_comment_is_screened_too(scene):
     guardian = scene.guardians[0]
-    comment = consultations.guardian_comment(session=scene.session, guardian=guardian, consultation=scene.consultation,
+    comment = answering.guardian_comment(session=scene.session, guardian=guardian, consultation=scene.consultation,
                                              children=[scene.children[0]], text=PHONE)
     scene.session.commit()
     assert [f["category"] for f in scene.review(comment).findings] == ["phone"]

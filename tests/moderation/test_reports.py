@@ -1,6 +1,6 @@
 """Where approved comments are shown and how anyone signed in reports one (MOD-12).
 
-* the one query `consultations.shown_comments` behind the child's results, the guardian's page and the staff
+* the one query `comments.shown_comments` behind the child's results, the guardian's page and the staff
   results: approved or redacted words only; on children's and guardians' pages a child's words only with
   their QUOTE consent (CON-03), labelled with the age band, never a nickname;
 * a report hides the comment at once (a conditional UPDATE back to `pending`), puts it first in the queue
@@ -13,6 +13,7 @@ from app.accounts.models import Role
 from app.consent import actions as consent_actions
 from app.consent import service as consent
 from app.consent.models import DecidedBy, Decision, Purpose
+from app.consultations import answering, authoring, comments
 from app.consultations import service as consultations
 from app.consultations.models import AnswerIn, Channel, Comment, CommentStatus
 from app.core.audit import AuditEvent
@@ -36,16 +37,16 @@ class Scene(World):
     def __init__(self, app, session) -> None:  # noqa: ANN001
         super().__init__(app, session)
         _scale, self.q1, self.q2, self.q3 = consultations.questions_of(session=session, consultation=self.consultation)
-        consultations.submit(
+        answering.submit(
             session=session, child=self.other, consultation=self.consultation,
             answers=[AnswerIn(question_id=self.q1.id, text=OTHER)],
-            key=consultations.new_key(child=self.other, consultation=self.consultation), channel=Channel.TABLET,
+            key=answering.new_key(child=self.other, consultation=self.consultation), channel=Channel.TABLET,
         )
         session.commit()
         self.other_guardian = guardian_for(session, self.other, contact="13700000001")
         self.shown = session.exec(select(Comment).where(Comment.child_id == self.other.id)).one()
         service.decide(session=session, moderator=self.moderator, kind="comment", subject_id=self.shown.id, decision=ModDecision.APPROVED)
-        consultations.guardian_comment(session=session, guardian=self.other_guardian, consultation=self.consultation,
+        answering.guardian_comment(session=session, guardian=self.other_guardian, consultation=self.consultation,
                                        children=[self.other], text=GUARDIAN_SHOWN)
         session.commit()
         self.guardian_view = session.exec(select(Comment).where(Comment.guardian_id == self.other_guardian.id)).one()
@@ -61,7 +62,7 @@ class Scene(World):
         self.session.commit()
 
     def close(self) -> None:
-        consultations.close_early(session=self.session, actor=self.official, consultation=self.consultation, reason="测试")
+        authoring.close_early(session=self.session, actor=self.official, consultation=self.consultation, reason="测试")
         self.session.commit()
 
     def fresh(self, comment: Comment) -> Comment:
@@ -76,30 +77,30 @@ def scene(app, session) -> Scene:  # noqa: ANN001
     return Scene(app, session)
 
 
-def _texts(found: list[consultations.ShownComment]) -> set[str]:
+def _texts(found: list[comments.ShownComment]) -> set[str]:
     return {c.text for c in found}
 
 
 def test_shown_comments_respect_status_and_the_quote_consent(scene):
     """MOD-12, CON-03: public pages quote a child's approved words only with QUOTE consent; staff see every
     shown comment; pending and rejected words never; a redaction only as redacted."""
-    public = consultations.shown_comments(session=scene.session, consultation=scene.consultation, for_public=True)
+    public = comments.shown_comments(session=scene.session, consultation=scene.consultation, for_public=True)
     assert _texts(public) == {GUARDIAN_SHOWN}  # no child has QUOTE consent yet
     scene.quote(scene.other, scene.other_guardian)
-    public = consultations.shown_comments(session=scene.session, consultation=scene.consultation, for_public=True)
+    public = comments.shown_comments(session=scene.session, consultation=scene.consultation, for_public=True)
     assert _texts(public) == {OTHER, GUARDIAN_SHOWN}
     child = next(c for c in public if c.author_kind == "child")
     assert child.age_band in {"6-9", "10-13", "14-17"} and child.group is None
-    staff = consultations.shown_comments(session=scene.session, consultation=scene.consultation, for_public=False)
+    staff = comments.shown_comments(session=scene.session, consultation=scene.consultation, for_public=False)
     assert OTHER in _texts(staff) and any(t.startswith("给我打电话") and "ZQXREDACTED" in t for t in _texts(staff))
     assert all("13912345678" not in t and "ZQXPENDING" not in t and "ZQXREJECTED" not in t for t in _texts(staff))
     assert next(c for c in staff if c.text == OTHER).group  # staff analysis: group name, still no nickname
     # The viewing child's own shown words are theirs to see, marked as theirs, without QUOTE consent.
-    own = consultations.shown_comments(session=scene.session, consultation=scene.consultation, for_public=True, viewer_child_id=scene.author.id)
+    own = comments.shown_comments(session=scene.session, consultation=scene.consultation, for_public=True, viewer_child_id=scene.author.id)
     assert [c.mine for c in own if "ZQXREDACTED" in c.text] == [True]
     # Withdrawn QUOTE consent: no longer quoted, at once.
     scene.quote(scene.other, scene.other_guardian, Decision.WITHDRAWN)
-    assert OTHER not in _texts(consultations.shown_comments(session=scene.session, consultation=scene.consultation, for_public=True))
+    assert OTHER not in _texts(comments.shown_comments(session=scene.session, consultation=scene.consultation, for_public=True))
 
 
 def test_the_three_pages_show_approved_words_labelled_by_age_band_only(scene):
@@ -155,7 +156,7 @@ def test_a_childs_report_hides_the_comment_at_once_and_puts_it_first_in_the_queu
 def test_a_duplicate_report_and_a_report_of_a_hidden_comment_count_nothing_twice(scene):
     scene.quote(scene.other, scene.other_guardian)
     def report(kind: ReporterKind, who: int) -> str:
-        outcome = consultations.report_comment(session=scene.session, consultation=scene.consultation, comment_id=scene.shown.id,
+        outcome = comments.report_comment(session=scene.session, consultation=scene.consultation, comment_id=scene.shown.id,
                                                reporter_kind=kind, reporter_id=who, reason=ReportReason.WORRIED)
         scene.session.commit()
         return outcome

@@ -12,6 +12,8 @@ from sqlmodel import Session, select
 
 from app.accounts import actions as accounts
 from app.accounts.models import Role
+from app.consultations import answering, authoring
+from app.consultations import models as consultation_models
 from app.consultations import service as consultations
 from app.consultations.models import AnswerIn, Channel, Comment, QuestionIn, QuestionKind
 from app.moderation import service
@@ -47,13 +49,13 @@ class World:
         take_part(session, self.other)
         self.consultation = open_consultation(session, questions=QUESTIONS, group_ids=[self.room.group.id])
         scale, q1, q2, q3 = consultations.questions_of(session=session, consultation=self.consultation)
-        consultations.submit(
+        answering.submit(
             session=session, child=self.author, consultation=self.consultation,
             answers=[AnswerIn(question_id=scale.id, scale=4), AnswerIn(question_id=q1.id, text=PENDING + SCRIPT),
                      AnswerIn(question_id=q2.id, text=REJECTED), AnswerIn(question_id=q3.id, text=REDACTED)],
-            key=consultations.new_key(child=self.author, consultation=self.consultation), channel=Channel.TABLET,
+            key=answering.new_key(child=self.author, consultation=self.consultation), channel=Channel.TABLET,
         )
-        consultations.guardian_comment(session=session, guardian=self.guardian, consultation=self.consultation,
+        answering.guardian_comment(session=session, guardian=self.guardian, consultation=self.consultation,
                                        children=[self.author], text=GUARDIAN_PENDING)
         session.commit()
         comments = {c.question_id: c for c in session.exec(select(Comment).where(Comment.child_id == self.author.id)).all()}
@@ -157,7 +159,7 @@ def test_the_transparency_page_gives_counts_only_children_and_guardians_apart(wo
 
 
 def test_a_draft_has_no_transparency_page_for_children(world):
-    draft = consultations.create(session=world.session, actor=world.official, data=consultations.ConsultationIn(title={"zh_Hans": "草稿"}))
+    draft = authoring.create(session=world.session, actor=world.official, data=consultation_models.ConsultationIn(title={"zh_Hans": "草稿"}))
     world.session.commit()
     with world.child_client(world.other, world.other_code) as client:
         assert client.get(f"/me/consultations/{draft.id}/transparency").status_code == 404
@@ -180,7 +182,7 @@ def test_the_pages_that_show_approved_comments(world):
         seen["guardian"] = client.get(f"/guardian/consultations/{cid}").text
     with world.staff_client(world.official) as client:
         seen["official"] = client.get(f"/consultations/{cid}/results").text
-    consultations.close_early(session=world.session, actor=world.official, consultation=world.consultation, reason="测试")
+    authoring.close_early(session=world.session, actor=world.official, consultation=world.consultation, reason="测试")
     world.session.commit()
     # Another child's approved words on the same question, without their QUOTE consent: never quoted.
     q3 = consultations.questions_of(session=world.session, consultation=world.consultation)[3]

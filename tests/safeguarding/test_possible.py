@@ -89,14 +89,14 @@ def test_possible_words_are_held_listed_for_officers_and_open_no_case(scene, ses
 
 
 def test_the_child_sees_what_they_see_for_any_held_comment(scene, session):
-    from app.consultations import service as consultations
+    from app.consultations import answering
     from app.consultations.models import AnswerIn, Channel
 
     child = scene.children[0]
-    sent = consultations.submit(
+    sent = answering.submit(
         session=session, child=child, consultation=scene.consultation,
         answers=[AnswerIn(question_id=scene.question.id, text=POSSIBLE)],
-        key=consultations.new_key(child=child, consultation=scene.consultation), channel=Channel.TABLET,
+        key=answering.new_key(child=child, consultation=scene.consultation), channel=Channel.TABLET,
     )
     session.commit()
     assert sent.told_a_grown_up is False  # the usual thanks, not the calm screen

@@ -29,6 +29,8 @@ from app.accounts.models import Role, StaffUser
 from app.consent import actions as consent_actions
 from app.consent import models as consent_models
 from app.consent.models import Guardian, RightsRequest, RightsStatus
+from app.consultations import answering
+from app.consultations import models as consultation_models
 from app.consultations import service as consultations
 from app.consultations.models import AnswerIn, Channel, Comment, Consultation, QuestionIn, QuestionKind
 from app.core.validation import FORM_TEXT_MAX, FormText
@@ -173,10 +175,10 @@ class World:
     @cached_property
     def comment(self) -> Comment:
         """The child's written answer, waiting for a moderator."""
-        consultations.submit(
+        answering.submit(
             session=self.session, child=self.child, consultation=self.consultation,
             answers=[AnswerIn(question_id=self.question.id, text="公园里要多种大树")],
-            key=consultations.new_key(child=self.child, consultation=self.consultation), channel=Channel.TABLET,
+            key=answering.new_key(child=self.child, consultation=self.consultation), channel=Channel.TABLET,
         )
         self.session.commit()
         return self.session.exec(select(Comment).where(Comment.child_id == self.child.id)).scalars().one()
@@ -360,9 +362,9 @@ FORMS = [
          unchanged=lambda w: w.session.get(RightsRequest, w.rights_request.id).status == RightsStatus.OPEN.value),
     # Consultations, projects, moderation
     Form("consultation title", "official", lambda w: "/consultations/new", lambda w: "/consultations", "title_zh",
-         consultations.TEXT_LIMITS["title"].max, TOO_LONG.format("Title", 200)),
+         consultation_models.TEXT_LIMITS["title"].max, TOO_LONG.format("Title", 200)),
     Form("reason to close early", "official", lambda w: f"/consultations/{w.consultation.id}",
-         lambda w: f"/consultations/{w.consultation.id}/close", "reason", consultations.CLOSE_REASON.max,
+         lambda w: f"/consultations/{w.consultation.id}/close", "reason", consultation_models.CLOSE_REASON.max,
          TOO_LONG.format("Close early: the reason (children and colleagues will see it)", 1000),
          unchanged=lambda w: w.session.get(Consultation, w.consultation.id).closed_at),
     Form("project name", "official", lambda w: "/projects/new", lambda w: "/projects", "name_zh", projects.TEXTS["name"].max,
@@ -380,17 +382,17 @@ FORMS = [
     Form("paper answer", "facilitator",
          lambda w: f"/corps/groups/{w.room.group.id}/paper/{w.consultation.id}/children/{w.child.id}",
          lambda w: f"/corps/groups/{w.room.group.id}/paper/{w.consultation.id}/children/{w.child.id}",
-         "q-{question}", consultations.ANSWER_TEXT.max, "That is a bit long. Please use up to 280 characters."),
+         "q-{question}", consultation_models.ANSWER_TEXT.max, "That is a bit long. Please use up to 280 characters."),
     # Guardians and children
     Form("guardian's view", "guardian", lambda w: f"/guardian/consultations/{w.consultation.id}",
-         lambda w: f"/guardian/consultations/{w.consultation.id}/comment", "text", consultations.GUARDIAN_VIEW.max,
+         lambda w: f"/guardian/consultations/{w.consultation.id}/comment", "text", consultation_models.GUARDIAN_VIEW.max,
          TOO_LONG.format("Your view", 280)),
     *(Form(f"\"I need help\"{' (signed in)' if who == 'child' else ''}", who, lambda w: "/help/request",
            lambda w, who=who: "/me/help" if who == "child" else "/help/request", "text", safeguarding.HELP_TEXT.max,
            "Thank you for telling us. That is a lot of words: please make it a little shorter, up to 500 characters")
       for who in ("anonymous", "child")),
     *(Form(f"child's written answer{' (htmx)' if htmx else ''}", "child", lambda w: f"/me/consultations/{w.consultation.id}",
-           lambda w: f"/me/consultations/{w.consultation.id}/answer", "q-{question}", consultations.ANSWER_TEXT.max,
+           lambda w: f"/me/consultations/{w.consultation.id}/answer", "q-{question}", consultation_models.ANSWER_TEXT.max,
            "That is a bit long. Please use up to 280 characters.", opened=_child_screen, extra=lambda w: {"go": "next"},
            htmx=htmx, status=200 if htmx else 422)
       for htmx in (False, True)),
