@@ -14,6 +14,7 @@ from app.accounts.deps import load_principal
 from app.audit import api as audit_api
 from app.audit import views as audit_views
 from app.consent import api as consent_api
+from app.consent import child_views as consent_child_views
 from app.consent import for_corps  # noqa: F401 - facilitators see consent on the corps' pages
 from app.consent import views as consent_views
 from app.consent.deps import load_guardian
@@ -61,6 +62,7 @@ ROUTERS = (
     corps_views.router,
     corps_api.router,
     corps_tablet_views.router,
+    consent_child_views.router,
     notifications_views.router,
     notifications_api.router,
     consent_views.router,
