@@ -292,7 +292,7 @@ def test_bad_answers_at_send_are_refused_with_the_answers_kept_and_nothing_store
     other = open_consultation(session)
     other_single, other_opts = _questions(session, other)["single"]
     # a tampered key
-    tampered = [(n, v[:-2] + "00" if n == "key" else v) for n, v in fields]
+    tampered = [(n, v[:-2] + ("11" if v.endswith("00") else "00") if n == "key" else v) for n, v in fields]  # always a different key
     refused = _send(client, consultation, tampered)
     assert refused.status_code == 422 and "This page was too old or was changed" in refused.text
     new_key = dict(_send_fields(refused.text))["key"]
