@@ -21,6 +21,7 @@ from app.consent.deps import load_guardian
 from app.consultations import api as consultations_api
 from app.consultations import child_api as consultations_child_api
 from app.consultations import child_views as consultations_child_views
+from app.consultations import comment_views as consultations_comment_views
 from app.consultations import guardian_views as consultations_guardian_views
 from app.consultations import paper_views as consultations_paper_views
 from app.consultations import projects_related  # noqa: F401 - the project library lists the consultations that point at a project
@@ -71,12 +72,14 @@ ROUTERS = (
     consultations_child_views.router,
     consultations_guardian_views.router,
     consultations_paper_views.router,
+    consultations_comment_views.router,
     consultations_api.router,
     consultations_child_api.router,
     projects_views.router,
     projects_api.router,
     moderation_views.router,
     moderation_api.router,
+    consultations_api.moderation_router,  # a consultation's transparency counts, listed with moderation's API
     safeguarding_views.router,
     safeguarding_api.router,
     jobs_views.router,

@@ -10,7 +10,8 @@ from pydantic import BaseModel
 
 from app.accounts.deps import ManagerApi as Manager
 from app.accounts.deps import ReaderApi as Reader
-from app.consultations import actions, authoring, models, results, service
+from app.accounts.deps import StaffApi as Staff
+from app.consultations import actions, authoring, comments, models, results, service
 from app.consultations import models as consultation_models
 from app.consultations.models import (
     CloseEarly,
@@ -23,8 +24,13 @@ from app.core.db import Id, SessionDep
 from app.core.i18n import gettext
 from app.core.routing import Router
 from app.media import pictures
+from app.moderation import service as moderation
+from app.moderation.models import TransparencyCounts, TransparencyOut
 
 router = Router(prefix="/api/v1", tags=["consultations"])
+# A consultation's moderation counts keep their place in the API (path and tag) though consultations own them
+# (issue 15: moderation imports no domain whose items it moderates). Registered after moderation's own API.
+moderation_router = Router(prefix="/api/v1/moderation", tags=["moderation"])
 
 # ==== Staff: /api/v1/consultations (officials and analysts) ===========================================
 
@@ -202,4 +208,20 @@ def consultation_results(consultation_id: Id, session: SessionDep, user: Reader)
     return ResultsPublic(
         consultation_id=consultation.id, children=sum(by_channel.values()), by_channel=by_channel,  # type: ignore[arg-type]
         guardian_comments=results.guardian_comment_count(session=session, consultation=consultation), questions=questions,
+    )
+
+
+# ==== A consultation's transparency counts: /api/v1/moderation/consultations/{id}/transparency ==========
+
+
+@moderation_router.get("/consultations/{consultation_id}/transparency", response_model=TransparencyOut)
+def transparency(consultation_id: Id, session: SessionDep, user: Staff) -> TransparencyOut:
+    """A consultation's transparency counts (as on its page): children's and guardians' comments apart, with
+    both levels of safeguarding (passed as a case; read first by an officer). Counts only, never words."""
+    service.get(session=session, consultation_id=consultation_id)  # 404 for a consultation that does not exist
+    report = moderation.transparency(session=session, kind=comments.COMMENT, scope_id=consultation_id)
+    return TransparencyOut(
+        consultation_id=consultation_id,
+        children=TransparencyCounts(**vars(report["child"])),
+        guardians=TransparencyCounts(**vars(report["guardian"])),
     )

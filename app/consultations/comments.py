@@ -78,8 +78,16 @@ def _lock_comment(session: Session, comment_id: int) -> None:
     session.execute(select(Comment.id).where(Comment.id == comment_id).with_for_update())
 
 
+def _consultation_title(session: Session, consultation_id: int) -> str:
+    """The title of the consultation whose comments a moderator opens (its queue page); 404 if there is none."""
+    consultation = session.get(Consultation, consultation_id)
+    if consultation is None:
+        raise NotFound()
+    return localised(consultation.title)
+
+
 moderated.register_kind(COMMENT, describe=_describe_comments, on_outcome=_comment_outcome, scope_name="consultation_id",
-                        lock=_lock_comment)
+                        lock=_lock_comment, scope_title=_consultation_title)
 
 
 SHOWN = (CommentStatus.APPROVED.value, CommentStatus.REDACTED.value)  # never pending or rejected words

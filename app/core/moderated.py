@@ -4,7 +4,7 @@ it tells that domain back, without moderation importing it.
 A domain whose people write words that others may see (consultations' comments today) registers a *kind* once,
 when its service is imported::
 
-    register_kind("comment", describe=…, on_outcome=…, scope_name="consultation_id")
+    register_kind("comment", describe=…, on_outcome=…, scope_name="consultation_id", scope_title=…)
 
 and submits each item through `app.moderation.service.submit(kind=…, subject_id=…, …)`. Moderation keeps the
 item's screening findings, state and decisions in its own tables; it reads the words and what the queue shows
@@ -57,6 +57,7 @@ class Subject:
 Describe = Callable[[Session, Sequence[int]], dict[int, Subject]]
 OnOutcome = Callable[[Session, int, Outcome, str | None], None]
 Lock = Callable[[Session, int], None]
+ScopeTitle = Callable[[Session, int], str]
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,9 @@ class Kind:
     # writes its row and then submits takes the locks in that order; a decision then takes them in the same
     # order (owner's row, then the item), so the two never wait for each other (no deadlock on PostgreSQL).
     lock: Lock | None = None
+    # Optional: the title of a scope (a consultation) for the queue of that scope's items; raises the owner's
+    # NotFound for a scope that does not exist.
+    scope_title: ScopeTitle | None = None
 
 
 _KINDS: dict[str, Kind] = {}
@@ -80,9 +84,11 @@ class UnknownKind(LookupError):
 
 def register_kind(
     name: str, *, describe: Describe, on_outcome: OnOutcome, scope_name: str = "scope_id", lock: Lock | None = None,
+    scope_title: ScopeTitle | None = None,
 ) -> Kind:
     """Register (or register again, e.g. on reload) the owner of a kind of moderated item."""
-    found = _KINDS[name] = Kind(name=name, describe=describe, on_outcome=on_outcome, scope_name=scope_name, lock=lock)
+    found = _KINDS[name] = Kind(name=name, describe=describe, on_outcome=on_outcome, scope_name=scope_name, lock=lock,
+                                scope_title=scope_title)
     return found
 
 

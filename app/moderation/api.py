@@ -1,12 +1,12 @@
 """JSON API of moderation (staff tokens with MODERATE): the queue with findings, one decision, bulk approval.
-The same service as the pages; errors are RFC 9457 problems (409 when another moderator decided first)."""
+The same service as the pages; errors are RFC 9457 problems (409 when another moderator decided first). A
+consultation's transparency counts, under the same prefix, are consultations' (app/consultations/api.py)."""
 
 from typing import Annotated
 
 from fastapi import Query
 
 from app.accounts.deps import ModeratorApi as Moderator
-from app.accounts.deps import StaffApi as Staff
 from app.core.db import Id, SessionDep
 from app.core.routing import Router
 from app.moderation import actions, service
@@ -17,8 +17,6 @@ from app.moderation.models import (
     DecisionOut,
     FindingOut,
     QueueItemOut,
-    TransparencyCounts,
-    TransparencyOut,
 )
 
 router = Router(prefix="/api/v1/moderation", tags=["moderation"])
@@ -65,20 +63,3 @@ def bulk_approve(data: BulkApproveIn, session: SessionDep, user: Moderator) -> B
     """Approve the listed comments that are pending and have no findings; the rest are skipped."""
     approved, skipped = actions.bulk_approve(session=session, moderator=user, kind=COMMENT, subject_ids=data.comment_ids)
     return BulkApproveOut(approved=approved, skipped=skipped)
-
-
-@router.get("/consultations/{consultation_id}/transparency", response_model=TransparencyOut)
-def transparency(consultation_id: Id, session: SessionDep, user: Staff) -> TransparencyOut:
-    """A consultation's transparency counts (as on its page): children's and guardians' comments apart, with
-    both levels of safeguarding (passed as a case; read first by an officer). Counts only, never words."""
-    from app.consultations import (
-        service as consultations,  # the page's consultation (views may read a service)
-    )
-
-    consultations.get(session=session, consultation_id=consultation_id)  # 404 for a consultation that does not exist
-    report = service.transparency(session=session, kind=COMMENT, scope_id=consultation_id)
-    return TransparencyOut(
-        consultation_id=consultation_id,
-        children=TransparencyCounts(**vars(report["child"])),
-        guardians=TransparencyCounts(**vars(report["guardian"])),
-    )

@@ -1,6 +1,7 @@
-"""Moderation pages: the queue (per consultation and overall) with in-place decisions and bulk approval,
-the child's "My comments" with "look again" (MOD-20, MOD-21), the transparency page of a consultation, and
-the moderators' backlog alert in the staff header.
+"""Moderation pages: the queue (per consultation and overall) with in-place decisions and bulk approval, and
+the moderators' backlog alert in the staff header. The pages about one kind's items for their authors and
+readers (a child's "My comments", reports, a consultation's transparency) belong to the kind's owner
+(app/consultations/comment_views.py); moderation knows the owner only through the registry (app.core.moderated).
 
 Every page works without JavaScript (one form per comment, post → 303 → get); with htmx the decided row is
 replaced by the next one. Comment texts are only ever put into templates as text (autoescaped), the
@@ -13,45 +14,32 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from app.accounts.deps import ModeratorPage as Moderator
-from app.accounts.deps import StaffPage as Staff
 from app.accounts.models import StaffUser
-from app.consent.deps import ConsentingChild, SignedInGuardian
-from app.consultations import actions as consultation_actions
-from app.consultations import answering, comments
-from app.consultations import service as consultations
-from app.consultations.models import AuthorKind
 from app.core import moderated
 from app.core.db import Id, SessionDep, form_id
 from app.core.errors import InvalidInput, NotFound, YimiError
-from app.core.i18n import N_, localised
+from app.core.i18n import N_
 from app.core.routing import Router
 from app.core.templating import NOTICES, environment, is_htmx, redirect, render
-from app.corps.deps import SignedInChild
 from app.moderation import actions, service
 from app.moderation.models import (
     LIMITS,
-    REASON_FOR_CHILDREN,
     REASON_LABELS,
     REPORT_REASON_LABELS,
     REPORTER_LABELS,
     Decision,
     Reason,
-    ReporterKind,
 )
 from app.moderation.screening import Category
 
 router = Router(include_in_schema=False)
 
 QUEUE = "moderation/queue.html"
+COMMENT = "comment"  # the kind whose scope is a consultation (registered by its owner, app.core.moderated)
 
 NOTICES.update({
     "decided": N_("Decision saved."),
     "bulk_approved": N_("The selected comments without findings are approved."),
-    "look_again": N_("Thank you. A different grown-up will read it again."),
-    # MOD-12: after a report (the same words for children, guardians and staff).
-    service.ReportOutcome.REPORTED: N_("Thank you. A grown-up will look at it."),
-    service.ReportOutcome.ALREADY_HIDDEN: N_("Thank you. Someone told us already, so it is hidden while a grown-up looks at it."),
-    service.ReportOutcome.ALREADY_REPORTED: N_("Thank you. You told us about this one already, and a grown-up has looked at it."),
 })
 
 CATEGORY_LABELS: dict[str, str] = {
@@ -86,11 +74,19 @@ def _queue_url(consultation_id: Id | None) -> str:
     return f"/moderation/consultations/{consultation_id}" if consultation_id else "/moderation"
 
 
+def _scope_title(session, scope_id: Id) -> str:  # noqa: ANN001
+    """The consultation's title, asked of the kind that registered it (404 when there is no such consultation)."""
+    scope_title = moderated.kind(COMMENT).scope_title
+    if scope_title is None:
+        raise NotFound()
+    return scope_title(session, scope_id)
+
+
 def _queue_page(request: Request, session, consultation_id: Id | None, status_code: int = 200, **extra: object) -> Response:  # noqa: ANN001
-    consultation = consultations.get(session=session, consultation_id=consultation_id) if consultation_id else None
+    scope_title = _scope_title(session, consultation_id) if consultation_id else None
     items = actions.queue(session=session, consultation_id=consultation_id)  # items kept from before screening: screened now
     return render(request, QUEUE, {
-        "items": items, "consultation": consultation, "consultation_id": consultation_id,
+        "items": items, "scope_title": scope_title, "consultation_id": consultation_id,
         "shown": ",".join(str(i.subject.id) for i in items), "backlog": service.backlog(session=session),
         **_labels(), **extra,
     }, status_code=status_code)
@@ -104,6 +100,7 @@ def queue_page(request: Request, session: SessionDep, user: Moderator) -> Respon
 
 @router.get("/moderation/consultations/{consultation_id}")
 def consultation_queue_page(request: Request, consultation_id: Id, session: SessionDep, user: Moderator) -> Response:
+    """One consultation's comments waiting (its title from the comments' owner, through the registry)."""
     return _queue_page(request, session, consultation_id)
 
 
@@ -121,7 +118,7 @@ def decide(
     request: Request, comment_id: Id, session: SessionDep, user: Moderator, form: Annotated[FormData, Depends(_form)]
 ) -> Response:
     """One decision on a comment. htmx: the row is replaced by the next comment (or by why nothing changed)."""
-    return _decide(request, session, user, form, comments.COMMENT, comment_id)
+    return _decide(request, session, user, form, COMMENT, comment_id)
 
 
 @router.post("/moderation/items/{kind}/{subject_id}/decide")
@@ -185,81 +182,5 @@ def _decide(request: Request, session, user: StaffUser, form: FormData, kind: st
 def bulk_approve(request: Request, session: SessionDep, user: Moderator, form: Annotated[FormData, Depends(_form)]) -> Response:
     """Approve every selected comment that has no finding; the others stay in the queue."""
     ids = [i for i in (form_id(x) for x in form.getlist("comment_id")) if i]
-    actions.bulk_approve(session=session, moderator=user, kind=comments.COMMENT, subject_ids=ids)
+    actions.bulk_approve(session=session, moderator=user, kind=COMMENT, subject_ids=ids)
     return redirect(f"{_queue_url(form_id(form.get('consultation_id')))}?done=bulk_approved")
-
-
-# ---- the child's side --------------------------------------------------------------------------------
-
-
-@router.get("/me/comments")
-def my_comments(request: Request, session: SessionDep, child: ConsentingChild) -> Response:
-    """MOD-03, MOD-20, MOD-21: the child's own comments and what became of each, in child words."""
-    return render(request, "moderation/my_comments.html", {
-        "comments": service.my_comments(session=session, child=child, kind=comments.COMMENT), "states": service.ChildState,
-    })
-
-
-@router.post("/me/comments/{comment_id}/report")
-def child_report(
-    request: Request, comment_id: Id, session: SessionDep, child: ConsentingChild, form: Annotated[FormData, Depends(_form)]
-) -> Response:
-    """MOD-12: a child reports a comment shown on their results page; it is hidden at once."""
-    consultation = answering.for_child_to_answer(session=session, child=child, consultation_id=form_id(form.get("consultation_id")) or 0)
-    outcome = consultation_actions.report_comment(
-        session=session, consultation=consultation, comment_id=comment_id, reporter_kind=ReporterKind.CHILD,
-        reporter_id=child.id, reason=service.report_reason(form.get("reason")), viewer_child_id=child.id,  # type: ignore[arg-type]
-    )
-    return redirect(f"/me/consultations/{consultation.id}/results?done={outcome}")
-
-
-@router.post("/moderation/comments/{comment_id}/report")
-def staff_report(
-    request: Request, comment_id: Id, session: SessionDep, user: Staff, form: Annotated[FormData, Depends(_form)]
-) -> Response:
-    """MOD-12: a staff member reports a shown comment (staff results page); it is hidden at once."""
-    consultation = consultations.get(session=session, consultation_id=form_id(form.get("consultation_id")) or 0)
-    outcome = consultation_actions.report_comment(
-        session=session, consultation=consultation, comment_id=comment_id, reporter_kind=ReporterKind.STAFF,
-        reporter_id=user.id, reason=service.report_reason(form.get("reason")), for_public=False,  # type: ignore[arg-type]
-    )
-    return redirect(f"/consultations/{consultation.id}/results?done={outcome}")
-
-
-@router.post("/me/comments/{comment_id}/look-again")
-def look_again(request: Request, comment_id: Id, session: SessionDep, child: ConsentingChild) -> Response:
-    """MOD-21 / DP-16: ask for a person to look again; a different moderator decides."""
-    actions.ask_look_again(session=session, child=child, kind=comments.COMMENT, subject_id=comment_id)
-    return redirect("/me/comments?done=look_again")
-
-
-# ---- transparency: counts only, for anyone signed in (staff, child, guardian) -------------------------
-
-
-def _transparency(request: Request, session, consultation_id: Id, *, staff_view: bool, back: str, for_child: bool = False) -> Response:  # noqa: ANN001
-    consultation = consultations.get(session=session, consultation_id=consultation_id)
-    if not staff_view and consultation.scheduled_at is None:
-        raise NotFound()  # a draft is nobody's business but staff's
-    report = service.transparency(session=session, kind=comments.COMMENT, scope_id=consultation.id)  # type: ignore[arg-type]
-    # A child reads the same counts in words for 6–9 (issue 18), with the family's comments in one line.
-    return render(request, "moderation/transparency_child.html" if for_child else "moderation/transparency.html", {
-        "consultation": consultation, "title": localised(consultation.title), "back": back,
-        "children": report[AuthorKind.CHILD.value], "guardians": report[AuthorKind.GUARDIAN.value],
-        "reason_labels": REASON_LABELS, "reason_sentences": REASON_FOR_CHILDREN, "reasons": list(Reason),
-    })
-
-
-@router.get("/consultations/{consultation_id}/transparency")
-def staff_transparency(request: Request, consultation_id: Id, session: SessionDep, user: Staff) -> Response:
-    return _transparency(request, session, consultation_id, staff_view=True, back=f"/consultations/{consultation_id}")
-
-
-@router.get("/me/consultations/{consultation_id}/transparency")
-def child_transparency(request: Request, consultation_id: Id, session: SessionDep, child: SignedInChild) -> Response:
-    """Counts only — nobody's words — so any signed-in child may see them (no consent guard needed)."""
-    return _transparency(request, session, consultation_id, staff_view=False, back="/me/comments", for_child=True)
-
-
-@router.get("/guardian/consultations/{consultation_id}/transparency")
-def guardian_transparency(request: Request, consultation_id: Id, session: SessionDep, guardian: SignedInGuardian) -> Response:
-    return _transparency(request, session, consultation_id, staff_view=False, back=f"/guardian/consultations/{consultation_id}")

@@ -58,7 +58,7 @@ SHOWS_CHILD_INPUT: set[str] = {
     "/me/consultations/{consultation_id}/results",
     "/api/v1/me/consultations", "/api/v1/me/consultations/{consultation_id}",
     "/api/v1/me/consultations/{consultation_id}/results",
-    # The child's own comments and what became of them (app/moderation/views.py, MOD-21).
+    # The child's own comments and what became of them (app/consultations/comment_views.py, MOD-21).
     "/me/comments",
 }
 
