@@ -36,14 +36,18 @@ run: install
 # Two pytest workers (pytest-xdist), one per core; each has its own database. PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
 
+# The architecture's contracts first (docs/architecture.md: `[tool.importlinter]` in pyproject.toml), then the suite.
 test: install
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The inner loop: everything but the browser tests and the tests that start `yimi serve` (a few minutes).
 test-fast: install
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not browser and not served" $(PYTEST_ARGS)
 
 test-pg: install
+	$(BIN)/lint-imports
 	YIMI_TEST_DATABASE_URL=$${YIMI_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: install
