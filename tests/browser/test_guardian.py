@@ -109,6 +109,8 @@ def test_guardian_consents_child_assents_guardian_withdraws(browser: Browser, pa
         phone.set_viewport_size({"width": 390, "height": 844})
         phone.goto(f"{live_server}/guardian/children/{child.id}/export")
         assert_accessible(phone, "zh_Hans-phone-guardian-export")
+        phone.goto(f"{live_server}/guardian/children/{child.id}/notice")
+        assert_accessible(phone, "zh_Hans-phone-guardian-notice")
     finally:
         phone_context.close()
 
