@@ -32,6 +32,10 @@ err = Console(stderr=True)
 
 
 def _settings():  # noqa: ANN202
+    """The settings, and every table and registration known (app/models.py: what consent withdraws and erases,
+    in every domain), as in the web application: every command starts here."""
+    import app.models  # noqa: F401
+
     try:
         return get_settings()
     except ConfigurationError as exc:

@@ -73,3 +73,19 @@ def test_keys_generate_prints_usable_keys():
     lines = dict(line.split("=", 1) for line in result.output.split())
     Fernet(lines["YIMI_DATA_KEY"].encode())
     assert len(lines["YIMI_SECRET_KEY"]) >= 32 and len(lines["YIMI_LOOKUP_KEY"]) >= 32
+
+
+def test_make_runs_set_up_works_in_fresh_processes(tmp_path):
+    """`make run`'s steps, each a new `yimi` process as on a fresh machine (the tests themselves import every
+    table and registration, so an in-process run cannot show a command that forgets to)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    yimi = Path(sys.executable).with_name("yimi")
+    env = {**os.environ, "YIMI_DATABASE_URL": f"sqlite:///{tmp_path}/yimi.db", "YIMI_VAR_DIR": str(tmp_path / "var")}
+    for command in (["db", "upgrade"], ["consent", "sync"], ["demo"], ["worker", "--once"]):
+        done = subprocess.run([str(yimi), *command], env=env, capture_output=True, text=True, timeout=180)
+        assert done.returncode == 0, (command, done.stdout[-2000:], done.stderr[-2000:])
+    assert DEMO_PASSWORD in subprocess.run([str(yimi), "demo"], env=env, capture_output=True, text=True, timeout=180).stdout
