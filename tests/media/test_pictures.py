@@ -89,13 +89,11 @@ def test_a_picture_bomb_is_refused_from_its_header_at_once_naming_the_limit(offi
     bomb = png(width, height, color_type=0 if width > 10000 else 2, bit_depth=1 if width > 10000 else 8)
     assert len(bomb) < 400_000
     consultation = draft(session)
-    started = time.perf_counter()
     response = upload(official_client, consultation.id, "bomb.png", bomb, "image/png")
-    elapsed = time.perf_counter() - started
     assert response.status_code == 422
     actual = f"{width * height:,}"
     assert f"This picture is too large: at most 25,000,000 pixels (for example 5,000 × 5,000), and it has {actual}." in response.text
-    assert elapsed < 1.0, f"refusing took {elapsed:.2f} s"
+    # "At once" is what `no_decoding` proves whatever the machine's speed: nothing was decoded (no timing here).
     official_client.cookies.set("yimi_locale", "zh_Hans")
     chinese = upload(official_client, consultation.id, "bomb.png", bomb, "image/png")
     assert chinese.status_code == 422
