@@ -356,12 +356,10 @@ class Banner:
 def duty_gap(*, session: Session) -> str | None:
     """Whether a new case's alert would reach an officer on duty (None), every officer with a contact ("all"),
     or nobody ("nobody")."""
-    everyone = officers(session=session)
-    found = duties(session=session, user_ids=[u.id for u in everyone if u.id is not None])
-    with_contact = [found[u.id] for u in everyone if u.id in found and found[u.id].alert_contact]  # type: ignore[index]
-    if not with_contact:
+    recipients = alert_recipients(session=session)  # the same rule that sends the alert
+    if not recipients:
         return "nobody"
-    return None if any(d.on_duty for d in with_contact) else "all"
+    return None if any(duty.on_duty for _user, duty in recipients) else "all"
 
 
 def banner(*, session: Session, user: StaffUser) -> Banner | None:
