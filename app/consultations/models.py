@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from pydantic import Field as PydanticField
 from sqlalchemy import (
     JSON,
@@ -33,7 +33,7 @@ from typing_extensions import TypedDict
 
 from app.core.db import Id, UTCDateTime, enum_values, utcnow
 from app.core.i18n import LOCALES, N_, NC_, localised
-from app.core.validation import ApiIn, TextField, locales
+from app.core.validation import ApiDate, ApiIn, ApiInstant, TextField, locales
 from app.corps.models import AgeBand
 
 TEXT_LIMIT = 280  # characters of a short-text answer or a guardian's comment
@@ -497,9 +497,9 @@ class ConsultationBody(ConsultationIn, ApiIn):
     decider_role: _texts("decider_role") = {}
     can_change: _texts("can_change") = {}
     cannot_change: _texts("cannot_change") = {}
-    opens_at: AwareDatetime | None = PydanticField(default=None, strict=False)
-    closes_at: AwareDatetime | None = PydanticField(default=None, strict=False)
-    respond_by: dt.date | None = PydanticField(default=None, strict=False)
+    opens_at: ApiInstant | None = None
+    closes_at: ApiInstant | None = None
+    respond_by: ApiDate | None = None
 
 
 class OptionBody(OptionIn, ApiIn):

@@ -12,12 +12,21 @@ post) names each field in words: `problems_in_words` reads the labels the route 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, NotRequired, Required
 
 from fastapi import Form, Request
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 from typing_extensions import TypedDict
 
 from app.core.errors import InvalidInput
@@ -105,8 +114,8 @@ class TextField:
 
 class ApiIn(BaseModel):
     """Every body the JSON API takes (issue 13: the schema states what the server enforces): a field it does not
-    know is refused rather than ignored, and nothing is coerced (a "5" is not 5, a 0 is not false). Enum, date
-    and time fields say `Field(strict=False)`: their JSON form is a string."""
+    know is refused rather than ignored, and nothing is coerced (a "5" is not 5, a 0 is not false). Enum fields
+    say `Field(strict=False)`: their JSON form is a string; dates and times are `ApiDate` and `ApiInstant`."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
@@ -116,6 +125,19 @@ class ApiIn(BaseModel):
         """JSON has numbers, not integers: 2008.0 is the integer 2008 (as JSON Schema's `integer` says), so a
         number with no fraction is taken as one; a string or a boolean is still not a number."""
         return _integral(data)
+
+
+def _written(value: Any) -> Any:
+    """A date or a moment arrives as the text its schema states (ISO 8601), never as a number: pydantic would
+    read 0 as 1970-01-01, and the schema says a string (Schemathesis ST201)."""
+    if isinstance(value, (int, float)):
+        raise ValueError("a date or time is written as text, in ISO 8601")
+    return value
+
+
+# The JSON API's dates and moments (a moment with its time zone): text in ISO 8601, as the schema states.
+ApiInstant = Annotated[AwareDatetime, BeforeValidator(_written), Field(strict=False)]
+ApiDate = Annotated[dt.date, BeforeValidator(_written), Field(strict=False)]
 
 
 def _integral(value: Any) -> Any:

@@ -83,7 +83,9 @@ def test_bad_dates_and_unknown_ids_are_refused(client, session, headers):
     later = utcnow() + dt.timedelta(days=3)
     for changes in ({"opens_at": later.isoformat(), "closes_at": (later - dt.timedelta(days=1)).isoformat()},
                     {"district_ids": [999]}, {"group_ids": [999]}, {"topic": "nowhere"}, {"project_id": 999},
-                    {"decision": {"zh_Hans": "长" * 2001}}, {"briefs": {"10-13": {"en": "x" * 2001}}}):
+                    {"decision": {"zh_Hans": "长" * 2001}}, {"briefs": {"10-13": {"en": "x" * 2001}}},
+                    # A date is text in ISO 8601, as the schema states, never a number read as 1970 (ST201).
+                    {"opens_at": 0}, {"closes_at": 1.5e9}, {"respond_by": 20000101}, {"opens_at": "2027-01-01"}):
         response = client.post("/api/v1/consultations", json=body() | changes, headers=headers)
         assert response.status_code == 422, changes
         assert response.headers["content-type"].startswith("application/problem+json")
