@@ -7,6 +7,7 @@ from app.core import audit as core_audit
 from app.core import jobs as core_jobs
 from app.core import links as core_links
 from app.corps import models as corps_models
+from app.insights import models as insights_models
 from app.media import models as media_models
 from app.moderation import models as moderation_models
 from app.notifications import models as notifications_models
@@ -14,7 +15,7 @@ from app.projects import models as projects_models
 from app.safeguarding import models as safeguarding_models
 
 __all__ = [
-    "accounts_models", "consent_models", "consultations_models", "core_audit", "core_jobs", "core_links", "corps_models",
+    "accounts_models", "consent_models", "consultations_models", "core_audit", "core_jobs", "core_links", "corps_models", "insights_models",
     "media_models", "moderation_models", "notifications_models", "projects_models", "safeguarding_models",
 ]
 
@@ -41,6 +42,7 @@ def _register_child_data() -> None:
     from app.consultations import child_data as _consultations  # noqa: F401
     from app.core import child_data
     from app.corps import child_data as _corps  # noqa: F401
+    from app.insights import child_data as _insights  # noqa: F401
     from app.moderation import child_data as _moderation  # noqa: F401
     from app.notifications import child_data as _notifications  # noqa: F401
     from app.safeguarding import child_data as _safeguarding  # noqa: F401
