@@ -12,11 +12,13 @@ from app.media import models as media_models
 from app.moderation import models as moderation_models
 from app.notifications import models as notifications_models
 from app.projects import models as projects_models
+from app.responses import models as responses_models
 from app.safeguarding import models as safeguarding_models
 
 __all__ = [
     "accounts_models", "consent_models", "consultations_models", "core_audit", "core_jobs", "core_links", "corps_models", "insights_models",
-    "media_models", "moderation_models", "notifications_models", "projects_models", "safeguarding_models",
+    "media_models", "moderation_models", "notifications_models", "projects_models", "responses_models",
+    "safeguarding_models",
 ]
 
 
@@ -45,6 +47,7 @@ def _register_child_data() -> None:
     from app.insights import child_data as _insights  # noqa: F401
     from app.moderation import child_data as _moderation  # noqa: F401
     from app.notifications import child_data as _notifications  # noqa: F401
+    from app.responses import child_data as _responses  # noqa: F401
     from app.safeguarding import child_data as _safeguarding  # noqa: F401
 
     child_data.mark_complete()
