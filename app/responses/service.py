@@ -1,0 +1,57 @@
+"""The shared reads of "you said, we did" (issue 17). Services never commit: actions own the transaction.
+
+What children, guardians and the public read of a response is the **latest publication's snapshot** (a
+correction is a new publication; the earlier ones are kept). Commitments are read live from their table: their
+progress changes after publishing and is shown as an update.
+
+The snapshot (`Publication.snapshot`), written by the publish action and read by every page, feed and API:
+
+    {"decisions": [{"id", "decided_on": "YYYY-MM-DD", "decider": {loc: text}, "text": {loc: text},
+                    "reference": str, "has_document": bool}],
+     "responses": [{"id", "theme_id" | None, "question_id" | None, "subject": {loc: text} (the theme's name or
+                    the question's prompt), "description": {loc: text} (the theme's one sentence, or {}),
+                    "size": int (children in the theme: raw, shown only through app.core.suppression),
+                    "outcome": Outcome value, "reason": {loc: text}, "decide_by": "YYYY-MM-DD" | None,
+                    "explanation": {loc: text}, "child_versions": {band: {loc: text}}, "decision_id": int | None}]}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlmodel import Session, col, select
+
+from app.consultations.models import Consultation
+from app.core.db import utcnow
+from app.responses.models import Publication
+
+
+class ResponseState(StrEnum):
+    NOT_DUE = "not_due"  # no response published, the promised date not passed (or none promised)
+    OVERDUE = "overdue"  # the promised date has passed and nothing is published: shown publicly until it is
+    PUBLISHED = "published"
+
+
+def latest_publication(*, session: Session, consultation_id: int) -> Publication | None:
+    return session.exec(
+        select(Publication).where(Publication.consultation_id == consultation_id).order_by(col(Publication.number).desc())
+    ).first()
+
+
+def first_published_at(*, session: Session, consultation_id: int) -> dt.datetime | None:
+    first = session.exec(
+        select(Publication).where(Publication.consultation_id == consultation_id, Publication.number == 1)
+    ).first()
+    return first.published_at if first is not None else None
+
+
+def response_state(consultation: Consultation, *, published: bool, today: dt.date | None = None) -> ResponseState:
+    """PAR-09: the date promised on the Lundy checklist (`respond_by`) is kept visible; the day after it, with
+    nothing published, the response is overdue."""
+    if published:
+        return ResponseState.PUBLISHED
+    today = today or utcnow().date()
+    if consultation.respond_by is not None and today > consultation.respond_by:
+        return ResponseState.OVERDUE
+    return ResponseState.NOT_DUE
