@@ -251,18 +251,27 @@ def test_something_missing_is_held_for_moderation_and_joins_the_analysis_once_ap
     # The same words again: still one comment.
     _post(client, f"{page}/missing", {"text": "还想要一个喝水的地方"}, page=page)
     assert session.exec(select(func.count()).select_from(Comment).where(Comment.child_id == child.id)).one() == 1
+    # The child sees their own words, waiting, on "My comments" too.
+    assert "还想要一个喝水的地方" in client.get("/me/comments").text
     analyst = make_user(session, "analyst1", [Role.ANALYST])
+    moderator = make_user(session, "moderator1", [Role.MODERATOR])
+    with english_client(client.app) as queue:  # the moderators' queue holds it like any comment
+        sign_in(queue, moderator.username)
+        assert "还想要一个喝水的地方" in queue.get(f"/moderation/consultations/{consultation.id}").text
     with english_client(client.app) as staff:
         sign_in(staff, analyst.username)
         assert "还想要一个喝水的地方" not in staff.get(f"/consultations/{consultation.id}/insights/check").text
         assert all(c.id != comment.id for c in analysable_comments(session=session, consultation=consultation))
-        moderator = make_user(session, "moderator1", [Role.MODERATOR])
         moderation_actions.decide(session=session, moderator=moderator, kind="comment", subject_id=comment.id,  # type: ignore[arg-type]
                                   decision=ModerationDecision.APPROVED)
         text = staff.get(f"/consultations/{consultation.id}/insights/check").text
         assert "还想要一个喝水的地方" in text and "ages 10-13" in text
         assert child.display_name not in text and room.group.code not in text
         assert any(c.id == comment.id for c in analysable_comments(session=session, consultation=consultation))
+        # On the consultation's results page: apart from the guardians' views, never among them.
+        results = staff.get(f"/consultations/{consultation.id}/results").text
+        assert "还想要一个喝水的地方" in results.split("“Something is missing”, in children's words", 1)[1]
+        assert "Guardians' views" not in results
         body = staff.get(f"/api/v1/consultations/{consultation.id}/insights/check", headers=_bearer(session, analyst)).json()
         assert body["missing_comments"] == [{"id": comment.id, "text": "还想要一个喝水的地方", "age_band": "10-13"}]
 
