@@ -129,6 +129,8 @@ def test_the_card_appears_only_for_a_child_who_took_part_and_only_while_checking
     actions.end_check(session=session, actor=official(session, "official-end"), consultation=mine, version=analysis.version)
     assert f"/me/consultations/{mine.id}/check" not in client.get("/me").text
     assert client.get(f"/me/consultations/{mine.id}/check").status_code == 404
+    theme = _themes(session, mine)[0]  # nothing is taken after the end either
+    assert _post(client, f"/me/consultations/{mine.id}/check/themes/{theme.id}", {"agrees": "yes"}).status_code == 404
 
 
 def test_the_card_speaks_chinese_to_the_child_by_default(app, session):
@@ -377,6 +379,13 @@ def test_asking_the_children_needs_a_closed_consultation_and_a_theme_in_child_wo
     assert session.exec(select(Analysis.state).where(Analysis.consultation_id == no_words.id)).first() in (None, "working")
     api = client.post(f"/api/v1/consultations/{no_words.id}/insights/check/start", json={"version": 1}, headers=_bearer(session, user))
     assert api.status_code == 409 and api.json()["type"].endswith("check-not-ready")
+    ready = _closed(session)
+    body = client.get(f"/api/v1/consultations/{ready.id}/insights/check", headers=_bearer(session, user)).json()
+    assert body["can_start"] is True and body["state"] == "working"
+    started = client.post(f"/api/v1/consultations/{ready.id}/insights/check/start", json={"version": body["version"]}, headers=_bearer(session, user))
+    assert started.status_code == 200 and started.json()["state"] == "checking"
+    stale = client.post(f"/api/v1/consultations/{ready.id}/insights/check/end", json={"version": body["version"]}, headers=_bearer(session, user))
+    assert stale.status_code == 409 and stale.json()["type"].endswith("edited-meanwhile")
 
 
 def test_ask_end_and_audit(client, session):
@@ -485,3 +494,35 @@ def test_erasing_a_child_removes_their_checks_and_their_missing_words(client, se
     consent_actions.erase_child(session=session, child=child, requested_by="guardian", actor=admin)
     assert session.exec(select(func.count()).select_from(ThemeCheck).where(ThemeCheck.child_id == child.id)).one() == 0
     assert session.exec(select(func.count()).select_from(Comment).where(Comment.child_id == child.id)).one() == 0
+
+
+# ---- a young person on their own phone ------------------------------------------------------------------
+
+
+def test_a_young_person_checks_on_their_own_phone(app, session):
+    """14-17 on their own phone (a personal code, no tablet): the same pages; their words come by phone."""
+    from app.corps import actions as corps
+    from app.corps.models import ChildCreate, ChildStatus
+    from tests.conftest import csrf_token
+    from tests.consultations.helpers import load_notices
+
+    load_notices(session)
+    room = classroom(session, size=1)
+    teen, _ = corps.enrol(session=session, actor=room.facilitator, group=room.group,
+                          data=ChildCreate(display_name="Rocket", avatar="panda", birth_year=2010, birth_month=1))
+    corps.set_status(session=session, actor=room.facilitator, child=teen, status=ChildStatus.ACTIVE)
+    take_part(session, teen)  # a young person decides alone (CON-09)
+    code = corps.issue_personal_code(session=session, actor=room.facilitator, child=teen)
+    consultation = _closed(session)
+    _took_part(session, consultation, teen)
+    _start(session, consultation)
+    with english_client(app) as phone:
+        signed = phone.post("/young", data={"csrf_token": csrf_token(phone, "/young"), "code": code}, follow_redirects=False)
+        assert signed.headers["location"] == "/me"
+        assert f"/me/consultations/{consultation.id}/check" in phone.get("/me").text
+        page = f"/me/consultations/{consultation.id}/check"
+        theme = _themes(session, consultation)[0]
+        assert _post(phone, f"{page}/themes/{theme.id}", {"agrees": "no"}, page=page).status_code == 303
+        assert _post(phone, f"{page}/missing", {"text": "还想要晚上也开放"}, page=page).status_code == 303
+    assert session.exec(select(ThemeCheck.agrees).where(ThemeCheck.child_id == teen.id)).one() is False
+    assert session.exec(select(Comment.channel).where(Comment.child_id == teen.id)).one() == "phone"
