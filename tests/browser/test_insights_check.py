@@ -20,6 +20,7 @@ from tests.browser.conftest import (
     SCREENSHOTS,
     assert_accessible,
     dead_controls,
+    horizontal_overflow,
     msg,
     sign_in,
     small_targets,
@@ -71,6 +72,14 @@ def _check_page(page: Page, name: str, js: bool) -> None:
     if js:
         assert_accessible(page, name)
         assert small_targets(page, child=True) == [], (name, "a control on a child's screen is smaller than a finger")
+        # A11Y-06: no sideways scrolling on a 320 px phone, nor at 200 % text on the iPad.
+        page.set_viewport_size({"width": 320, "height": 640})
+        assert horizontal_overflow(page) <= 0, (name, "sideways scrolling at 320 px")
+        page.set_viewport_size(IPAD)
+        page.evaluate("document.documentElement.style.fontSize = '200%'")
+        assert horizontal_overflow(page) <= 0, (name, "sideways scrolling at 200 % text")
+        assert small_targets(page) == [], (name, "small targets at 200 % text")
+        page.evaluate("document.documentElement.style.fontSize = ''")
     else:
         assert dead_controls(page) == [], (name, "controls that need JavaScript are shown without it")
     _keep(page, name)
