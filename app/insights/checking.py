@@ -181,11 +181,15 @@ def missing_comments(*, session: Session, consultation: Consultation) -> list[An
 # ---- the child's side ----------------------------------------------------------------------------------
 
 
-def _checking(session: Session, consultation_id: int) -> tuple[Consultation, Analysis] | None:
-    row = session.exec(
+def _checking(session: Session, consultation_id: int, *, hold: bool = False) -> tuple[Consultation, Analysis] | None:
+    """The consultation and its analysis while it is `checking`. `hold`: the analysis row is held (FOR SHARE) until
+    the transaction ends, so "End the check" (FOR UPDATE) waits for an answer being written, or the answer sees
+    the end."""
+    query = (
         select(Consultation, Analysis).join(Analysis, col(Analysis.consultation_id) == Consultation.id)
         .where(Consultation.id == consultation_id, Analysis.state == AnalysisState.CHECKING.value)
-    ).first()
+    )
+    row = session.exec(query.with_for_update(read=True, of=Analysis) if hold else query).first()
     return (row[0], row[1]) if row else None
 
 
@@ -195,11 +199,11 @@ def took_part(*, session: Session, child: Child, consultation_id: int) -> bool:
     ).first() is not None
 
 
-def for_child_to_check(*, session: Session, child: Child, consultation_id: int) -> Consultation:
+def for_child_to_check(*, session: Session, child: Child, consultation_id: int, hold: bool = False) -> Consultation:
     """The consultation whose themes this child may check now: its analysis is `checking` and the child took
     part. Otherwise "not found" (nothing says there is a check the child is not part of). The caller's consent
     guard already checked PARTICIPATE."""
-    found = _checking(session, consultation_id)
+    found = _checking(session, consultation_id, hold=hold)
     if found is None or not took_part(session=session, child=child, consultation_id=consultation_id):
         raise NotForYou()
     consultation, _analysis = found
@@ -221,7 +225,7 @@ def record(*, session: Session, child: Child, consultation: Consultation, theme_
     (a second tap changes it; a retry, even at the same moment, counts once). Consent is held for the write
     (CON-07); the analysis must still be `checking` (read in the same transaction)."""
     consent.require(session=session, child=child, purpose=Purpose.PARTICIPATE, hold=True)
-    consultation = for_child_to_check(session=session, child=child, consultation_id=consultation.id)  # type: ignore[arg-type]
+    consultation = for_child_to_check(session=session, child=child, consultation_id=consultation.id, hold=True)  # type: ignore[arg-type]
     if theme_id not in {t.id for t in checkable_themes(session=session, consultation=consultation)}:
         raise NotFound()
     now = utcnow()
