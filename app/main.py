@@ -34,6 +34,9 @@ from app.corps import api as corps_api
 from app.corps import tablet_views as corps_tablet_views
 from app.corps import views as corps_views
 from app.corps.deps import load_child
+from app.insights import check_api as insights_check_api
+from app.insights import check_views as insights_check_views
+from app.insights import child_views as insights_child_views
 from app.jobs import api as jobs_api
 from app.jobs import views as jobs_views
 from app.moderation import api as moderation_api
@@ -77,6 +80,9 @@ ROUTERS = (
     consultations_child_api.router,
     projects_views.router,
     projects_api.router,
+    insights_check_views.router,
+    insights_child_views.router,
+    insights_check_api.router,
     moderation_views.router,
     moderation_api.router,
     consultations_api.moderation_router,  # a consultation's transparency counts, listed with moderation's API

@@ -552,7 +552,10 @@ def consultation_results(request: Request, consultation_id: Id, session: Session
 
     shown: dict[int | None, list] = {}
     for c in comments.shown_comments(session=session, consultation=consultation, for_public=False):
-        shown.setdefault(c.question_id if c.author_kind == "child" else None, []).append(c)
+        # Guardians' views under None; a child's comment on the consultation as a whole (the children's check's
+        # "something is missing", issue 16) apart, never among the guardians'.
+        key = (c.question_id if c.question_id is not None else "whole") if c.author_kind == "child" else None
+        shown.setdefault(key, []).append(c)
     return render(
         request,
         "consultations/staff/results.html",
