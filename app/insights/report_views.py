@@ -13,14 +13,15 @@ from app.accounts.models import StaffUser
 from app.consultations import service as consultations
 from app.core.db import Id, SessionDep
 from app.core.errors import Conflict
-from app.core.i18n import LOCALES, get_locale, set_locale
+from app.core.i18n import LOCALES, N_, get_locale, set_locale
 from app.core.pdf import pdf_attachment, pdf_bytes
 from app.core.routing import Router
-from app.core.templating import redirect, render
+from app.core.templating import NOTICES, redirect, render
 from app.insights import actions, report, results
 from app.media import service as media
 
 router = Router(include_in_schema=False)
+NOTICES.update({"report_generated": N_("The report is generated and kept as a new version.")})
 
 
 def _locale(lang: str | None) -> str:

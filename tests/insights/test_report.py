@@ -170,3 +170,33 @@ def test_versions_are_kept_byte_for_byte_and_an_erasure_changes_only_a_new_one(a
     assert [v["number"] for v in listed] == [2, 1]
     generated = session.exec(select(AuditEvent).where(AuditEvent.action == "insights.report_generated")).all()
     assert len(generated) == 2
+
+
+def test_two_people_generating_at_once_get_versions_1_and_2(session, settings):  # noqa: ANN001
+    """PAR-09: the number is settled by the unique constraint, never by luck: two at once get 1 and 2."""
+    import threading
+
+    from sqlmodel import Session
+
+    from app.core import db
+    from app.insights import actions
+
+    small = small_consultation(session)
+    users = [make_user(session, f"analyst-{i}", [Role.ANALYST]) for i in range(2)]
+    made, failed = [], []
+
+    def generate(user) -> None:  # noqa: ANN001
+        with Session(db.get_engine(), expire_on_commit=False) as own:
+            try:
+                consultation = own.get(type(small.consultation), small.consultation.id)
+                made.append(actions.generate_report(session=own, actor=user, consultation=consultation, locale="zh_Hans").number)
+            except Exception as exc:  # noqa: BLE001
+                failed.append(exc)
+
+    threads = [threading.Thread(target=generate, args=(u,)) for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failed and sorted(made) == [1, 2]
+    assert sorted(r.number for r in session.exec(select(Report)).all()) == [1, 2]
