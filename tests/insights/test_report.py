@@ -200,3 +200,47 @@ def test_two_people_generating_at_once_get_versions_1_and_2(session, settings): 
         t.join()
     assert not failed and sorted(made) == [1, 2]
     assert sorted(r.number for r in session.exec(select(Report)).all()) == [1, 2]
+
+
+def test_the_check_per_theme_is_suppressed_and_a_skipped_check_prints_its_reason(analyst, session):
+    """PAR-07: per theme, how many agreed / said "not quite" (small cells hidden); or the official's reason."""
+    from app.insights.models import Analysis, AnalysisState, ThemeCheck
+
+    small = small_consultation(session)
+    cid = small.consultation.id
+    session.add(Analysis(consultation_id=cid, state=AnalysisState.CHECKED.value))
+    for i, child in enumerate(small.children):  # 6 agree, 1 "not quite"
+        session.add(ThemeCheck(theme_id=small.theme.id, consultation_id=cid, child_id=child.id, agrees=i < 6))
+    session.commit()
+    data = analyst.get(f"/api/v1/consultations/{cid}/insights/report", headers=analyst.api).json()
+    assert data["themes"]["items"][0]["check"] == {"agreed": None, "not_quite": None}  # 1 is small; 6 gives it away
+    page = analyst.get(f"/consultations/{cid}/insights/report?lang=en").text
+    assert "Children who checked each theme" in page and ">6<" not in page and ">1<" not in page
+
+    analysis = session.exec(select(Analysis).where(Analysis.consultation_id == cid)).one()
+    analysis.check_skipped_reason = "孩子们已经放假了"
+    session.add(analysis)
+    session.commit()
+    page = analyst.get(f"/consultations/{cid}/insights/report?lang=en").text
+    assert "check was skipped" in page and "孩子们已经放假了" in page, page[page.find("check-title"):][:800]
+
+
+def test_a_quote_leaves_the_report_when_quoting_consent_is_withdrawn(analyst, session):
+    """CON-03: quotes are read as quotable *now*; a new version no longer prints a withdrawn child's words."""
+    from app.consent import service as consent
+    from app.consent.models import DecidedBy, Decision, Purpose
+
+    small = small_consultation(session)
+    cid = small.consultation.id
+    quote = small.comments[0].text
+    assert quote in analyst.get(f"/consultations/{cid}/insights/report?lang=en").text
+    from app.consent.models import Guardian, Guardianship
+
+    guardian = session.exec(select(Guardian).join(Guardianship, Guardianship.guardian_id == Guardian.id)
+                            .where(Guardianship.child_id == small.children[0].id)).first()
+    consent.record(session=session, child=small.children[0], purpose=Purpose.QUOTE, decision=Decision.WITHDRAWN,
+                   decided_by=DecidedBy.GUARDIAN, channel="web", guardian=guardian)
+    session.commit()
+    assert quote not in analyst.get(f"/consultations/{cid}/insights/report?lang=en").text
+    made = analyst.post(f"/api/v1/consultations/{cid}/insights/reports", json={"locale": "zh_Hans"}, headers=analyst.api).json()
+    assert quote not in str(analyst.get(f"/api/v1/consultations/{cid}/insights/reports/{made['id']}", headers=analyst.api).json())
