@@ -4,7 +4,9 @@ from `app.insights.results` / `report.build`, already through the one small-cell
 
 from __future__ import annotations
 
-from fastapi import Form, Request
+from typing import Annotated
+
+from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import col, select
 
@@ -17,6 +19,7 @@ from app.core.i18n import LOCALES, N_, get_locale, set_locale
 from app.core.pdf import pdf_attachment, pdf_bytes
 from app.core.routing import Router
 from app.core.templating import NOTICES, redirect, render
+from app.core.validation import FormText
 from app.insights import actions, report, results
 from app.media import service as media
 
@@ -75,7 +78,8 @@ def report_pdf(consultation_id: Id, session: SessionDep, user: Reader, lang: str
 
 
 @router.post("/consultations/{consultation_id}/insights/report/versions")
-def generate(request: Request, consultation_id: Id, session: SessionDep, user: Reader, locale: str = Form("zh_Hans")) -> Response:
+def generate(request: Request, consultation_id: Id, session: SessionDep, user: Reader,
+             locale: Annotated[str, FormText(N_("Language"))] = "zh_Hans") -> Response:
     consultation = consultations.get(session=session, consultation_id=consultation_id)
     locale = locale if locale in LOCALES else "zh_Hans"
     try:
