@@ -37,6 +37,8 @@ from app.corps.deps import load_child
 from app.insights import check_api as insights_check_api
 from app.insights import check_views as insights_check_views
 from app.insights import child_views as insights_child_views
+from app.insights import report_api as insights_report_api
+from app.insights import report_views as insights_report_views
 from app.jobs import api as jobs_api
 from app.jobs import views as jobs_views
 from app.moderation import api as moderation_api
@@ -88,6 +90,8 @@ ROUTERS = (
     consultations_api.moderation_router,  # a consultation's transparency counts, listed with moderation's API
     safeguarding_views.router,
     safeguarding_api.router,
+    insights_report_views.router,
+    insights_report_api.router,
     jobs_views.router,
     jobs_api.router,
 )

@@ -42,7 +42,7 @@ from app.consultations.models import (
     QuestionKind,
     State,
 )
-from app.core import csrf
+from app.core import csrf, suppression
 from app.core.config import get_settings
 from app.core.db import Id, SessionDep, form_id
 from app.core.errors import Conflict, InvalidInput, PayloadTooLarge, refusal
@@ -567,7 +567,7 @@ def consultation_results(request: Request, consultation_id: Id, session: Session
             "by_channel": by_channel,
             "answered": sum(by_channel.values()),
             "guardian_comments": results.guardian_comment_count(session=session, consultation=consultation),
-            "small_group": service.SMALL_GROUP,
+            "small_group": suppression.SMALL, "hidden": suppression.HIDDEN,
             "can_manage": can(user, Permission.CONSULTATIONS_MANAGE),
             **_labels(),
         },
