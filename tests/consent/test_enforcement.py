@@ -60,6 +60,8 @@ SHOWS_CHILD_INPUT: set[str] = {
     "/api/v1/me/consultations/{consultation_id}/results",
     # The child's own comments and what became of them (app/consultations/comment_views.py, MOD-21).
     "/me/comments",
+    # What the city answered, with what the child said (app/responses/child_views.py, issue 17).
+    "/me/consultations/{consultation_id}/heard-back",
 }
 
 
