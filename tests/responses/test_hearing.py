@@ -290,7 +290,7 @@ def test_guardians_are_told_once_with_a_link_and_no_child_data(client, session, 
     staff = english_client(app)
     sign_in(staff, admin.username)
     outbox = staff.get("/admin/outbox")
-    assert outbox.status_code == 200 and "The city has answered what children said" in outbox.text
+    assert outbox.status_code == 200 and "城市已经答复了孩子们" in outbox.text  # the guardian reads Chinese
     browser = signed_in_guardian(app, session, guardian)
     dashboard = browser.get("/guardian/home")
     assert "The city has answered the children" in dashboard.text and f'href="/said-and-done/{consultation.id}"' in dashboard.text
