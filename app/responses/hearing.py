@@ -498,11 +498,16 @@ def reactions_of(*, session: Session, consultation: Consultation) -> ReactionSum
     ).all())
     values = {f.value: int(counts.get(f.value, 0)) for f in Face}
     whys = []
-    for reaction, child in session.exec(
+    rows = session.exec(
         select(Reaction, Child).join(Child, col(Child.id) == Reaction.child_id)
         .where(Reaction.consultation_id == consultation.id, col(Reaction.why_status).in_(SHOWN_WHY))
         .order_by(col(Reaction.updated_at).desc())
-    ).all():
+    ).all()
+    # A child's words are read only while the child takes part (CON-04), as analysable comments are.
+    taking_part = consent.allowed_among(session=session, children=[c for _r, c in rows], purpose=Purpose.PARTICIPATE)
+    for reaction, child in rows:
+        if child.id not in taking_part:
+            continue
         band = child.age_band()
         whys.append((reaction.face, reaction.why or "", band.value if band is not None else None))
     return ReactionSummary(faces=suppression.cells(values), total=suppression.total(sum(values.values())), whys=whys)
