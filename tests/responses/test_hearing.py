@@ -305,3 +305,14 @@ def test_a_guardian_of_a_child_who_did_not_take_part_sees_no_answer(client, sess
     guardian = guardian_for(session, child, contact="13900000999")
     browser = signed_in_guardian(app, session, guardian)
     assert "The city has answered the children" not in browser.get("/guardian/home").text
+
+
+def test_a_why_too_long_is_refused_kindly_and_nothing_is_kept(client, session):
+    _room, child, consultation = _took_part(client, session)
+    close(session, consultation)
+    publish(session, consultation)
+    _react(client, consultation, face="happy")
+    refused = _react(client, consultation, face="happy", why="树" * (hearing.WHY_LIMIT + 1))
+    assert refused.status_code == 422 and "That is a bit long" in refused.text and 'name="why"' in refused.text
+    session.expire_all()
+    assert session.exec(select(Reaction).where(Reaction.child_id == child.id)).one().why is None
