@@ -225,6 +225,7 @@ def test_reaction_counts_under_five_are_hidden_for_officials(client, session, ap
     publish(session, consultation)
     _react(client, consultation, face="happy")
     staff, reader = _staff(app, session, Role.ANALYST)
+    assert f'href="/consultations/{consultation.id}/reactions"' in staff.get(f"/consultations/{consultation.id}").text
     page = staff.get(f"/consultations/{consultation.id}/reactions")
     assert page.status_code == 200 and "&lt; 5" in page.text and ">1<" not in page.text
     data = staff.get(f"/api/v1/consultations/{consultation.id}/reactions", headers=token_for(session, reader)).json()
