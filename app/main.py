@@ -47,6 +47,12 @@ from app.notifications import api as notifications_api
 from app.notifications import views as notifications_views
 from app.projects import api as projects_api
 from app.projects import views as projects_views
+from app.responses import child_views as responses_child_views
+from app.responses import guardian_views as responses_guardian_views  # noqa: F401 - guardians see the city's answers on their dashboard
+from app.responses import public_api as responses_public_api
+from app.responses import public_views as responses_public_views
+from app.responses import reaction_api as responses_reaction_api
+from app.responses import reaction_views as responses_reaction_views
 from app.safeguarding import api as safeguarding_api
 from app.safeguarding import views as safeguarding_views
 from app.site import api as site_api
@@ -88,6 +94,11 @@ ROUTERS = (
     moderation_views.router,
     moderation_api.router,
     consultations_api.moderation_router,  # a consultation's transparency counts, listed with moderation's API
+    responses_child_views.router,
+    responses_public_views.router,
+    responses_public_api.router,
+    responses_reaction_views.router,
+    responses_reaction_api.router,
     safeguarding_views.router,
     safeguarding_api.router,
     insights_report_views.router,

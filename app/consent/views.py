@@ -35,6 +35,7 @@ from app.consent.models import (
     RightsKind,
     RightsStatus,
 )
+from app.core import guardian_home
 from app.core.config import get_settings
 from app.core.db import Id, SessionDep, utcnow
 from app.core.errors import YimiError
@@ -288,8 +289,13 @@ def _purpose_headings() -> dict[str, str]:
 
 @router.get("/guardian/home")
 def home(request: Request, session: SessionDep, guardian: SignedInGuardian) -> Response:
-    children = [rights.child_view(session=session, guardian=guardian, child=child) for child in guardians.children_of(session=session, guardian=guardian)]
+    linked = guardians.children_of(session=session, guardian=guardian)
+    children = [rights.child_view(session=session, guardian=guardian, child=child) for child in linked]
     settings = get_settings()
+    # The sections domains above consent add (responses' "the city answered", app.core.guardian_home).
+    provided: dict[str, object] = {}
+    for section in guardian_home.sections():
+        provided.update(section.provide(session, guardian, linked))
     # After a material change to the notice, the dashboard says what changed and asks for a new decision.
     version = consent.current_version(session=session)
     change = None
@@ -298,6 +304,7 @@ def home(request: Request, session: SessionDep, guardian: SignedInGuardian) -> R
     return render(request, "consent/guardian_home.html", {
         "children": children, "officer_name": settings.pi_officer_name, "officer_contact": settings.pi_officer_contact,
         "now": utcnow(), "change": change, **_labels(),
+        "guardian_sections": [section.template for section in guardian_home.sections()], **provided,
     })
 
 

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from app.core import child_data
 from app.core.child_data import ChildData, Counts, Subject
 from app.core.i18n import N_
+from app.responses import hearing
 from app.responses.models import HeardBack, Reaction
 
 
@@ -26,6 +27,14 @@ def erase(session: Session, subject: Subject) -> Counts:
     return found
 
 
+def withdraw(session: Session, child: object, purpose: str) -> Counts:
+    """CON-07: once taking part stops, the child's "why" still waiting for a moderator leaves the queue."""
+    if purpose != "participate":
+        return {}
+    removed = hearing.withdraw_pending(session=session, child=child)  # type: ignore[arg-type]
+    return {"reactions": removed} if removed else {}
+
+
 def export(session: Session, subject: Subject) -> dict[str, object]:
     rows = session.exec(select(Reaction).where(Reaction.child_id == subject.child.id)).all()
     return {"reactions": [{"consultation_id": r.consultation_id, "face": r.face, "why": r.why,
@@ -39,6 +48,6 @@ child_data.register(ChildData(
         "reactions": N_("What the child thought of the city's answers"),
         "heard_back": N_("When the child read the city's answers"),
     },
-    erase=erase, count=count, export=export,
+    erase=erase, count=count, export=export, withdraw=withdraw,
     order=26,
 ))

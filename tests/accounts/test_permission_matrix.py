@@ -63,6 +63,11 @@ GUARDIAN |= {"/guardian/comments/{comment_id}/report"}
 # The API's description and its documentation page: open in development, signed-in staff only in production
 # (a session or a token, checked by the routes themselves: tests/security/test_api_docs.py).
 PUBLIC |= {"/openapi.json", "/api/docs"}
+# "You said, we did" (issue 17, tests/responses/): the child's page about the city's answer and their face (the
+# child's session and the consent guard); the public page, its feed and its JSON, for anyone.
+CHILD |= {"/me/consultations/{consultation_id}/heard-back", "/me/consultations/{consultation_id}/heard-back/reaction"}
+PUBLIC |= {"/said-and-done", "/said-and-done/feed.atom", "/said-and-done/{consultation_id}", "/api/v1/said-and-done",
+           "/api/v1/said-and-done/{consultation_id}"}
 PUBLIC |= TABLET | CHILD | GUARDIAN | PICTURES
 
 

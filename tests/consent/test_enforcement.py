@@ -62,6 +62,8 @@ SHOWS_CHILD_INPUT: set[str] = {
     "/me/comments",
     # The children's check of the themes (issue 16): the child's own answers and "something is missing".
     "/me/consultations/{consultation_id}/check", "/api/v1/me/consultations/{consultation_id}/check",
+    # What the city answered, with what the child said (app/responses/child_views.py, issue 17).
+    "/me/consultations/{consultation_id}/heard-back",
 }
 
 

@@ -13,7 +13,7 @@ from app.consultations.models import SCALE_FACES
 from app.core.i18n import gettext, set_locale, translations
 
 ROOT = Path(__file__).resolve().parents[2]
-CHILD_SCREENS = ["templates/tablet", "templates/consultations/child", "templates/moderation/my_comments.html",
+CHILD_SCREENS = ["templates/tablet", "templates/consultations/child", "templates/responses/child", "templates/moderation/my_comments.html",
                  "templates/moderation/transparency_child.html", "templates/safeguarding/child_calm.html",
                  "templates/safeguarding/help_request.html"]
 MESSAGE = re.compile(r'''(?<![A-Za-z])(?:_|N_|gettext)\(\s*"((?:[^"\\]|\\.)*)"''')
@@ -70,7 +70,7 @@ def test_short_words_shared_with_staff_screens_were_read_for_their_sense():
         for message in MESSAGE.findall(path.read_text()):
             if len(message) <= 14 and len(message.split()) <= 2:
                 uses.setdefault(message, set()).add(str(path.relative_to(ROOT)))
-    child = ("templates/tablet", "consultations/child", "my_comments", "child_views", "tablet_views")
+    child = ("templates/tablet", "consultations/child", "responses/child", "my_comments", "child_views", "tablet_views")
     shared = {message for message, files in uses.items()
               if any(c in f for f in files for c in child) and any(not any(c in f for c in child) for f in files)}
     assert shared <= SAME_SENSE, f"read these for their sense on each screen: {sorted(shared - SAME_SENSE)}"
