@@ -22,7 +22,7 @@ TO_STAFF_ON_A_CHILD_PAGE = {"You see exactly what a child sees. Choose an age ba
 # Short words on both a child's screen and a staff or guardian screen, read and found to mean the same in both
 # places (and in both languages). A new one fails until someone reads it and adds it here or gives it a context.
 SAME_SENSE = {"Ages %(band)s", "Agree", "Back", "Don't agree", "Password", "Read aloud", "Sign in", "Staff sign-in",
-              "This page", "Username", "Your answer", "Not yet"}
+              "This page", "Username", "Your answer", "Not yet", "You wrote:", ", "}
 
 
 def _child_files() -> list[Path]:
