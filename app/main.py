@@ -42,6 +42,9 @@ from app.notifications import api as notifications_api
 from app.notifications import views as notifications_views
 from app.projects import api as projects_api
 from app.projects import views as projects_views
+from app.responses import api as responses_api
+from app.responses import projects_related as responses_projects_related  # noqa: F401 - a project's page lists its commitments
+from app.responses import views as responses_views
 from app.safeguarding import api as safeguarding_api
 from app.safeguarding import views as safeguarding_views
 from app.site import api as site_api
@@ -77,6 +80,8 @@ ROUTERS = (
     consultations_child_api.router,
     projects_views.router,
     projects_api.router,
+    responses_views.router,
+    responses_api.router,
     moderation_views.router,
     moderation_api.router,
     consultations_api.moderation_router,  # a consultation's transparency counts, listed with moderation's API
