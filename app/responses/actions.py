@@ -61,3 +61,11 @@ def add_progress(*, session: Session, actor: Any, commitment: Commitment, data: 
 def publish(*, session: Session, actor: Any, consultation: Consultation, note: str = "") -> Publication:
     with transaction(session):
         return publishing.publish(session=session, actor=actor, consultation=consultation, note=note)
+
+
+def send_reminders(*, session: Session, today: Any = None, now: Any = None) -> list[tuple[int, str]]:
+    """The worker's round (PAR-09): every reminder and escalation due, each once."""
+    from app.responses import reminding
+
+    with transaction(session):
+        return reminding.send_due(session=session, today=today, now=now)
