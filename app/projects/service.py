@@ -38,6 +38,7 @@ def _apply(project: Project, data: ProjectIn) -> None:
     project.status = ProjectStatus(data.status).value
     project.budget_yuan = data.budget_yuan
     project.impact_assessment = clean_locales(data.impact_assessment)
+    project.views_changed = clean_locales(data.views_changed)
     project.updated_at = utcnow()
 
 
