@@ -336,7 +336,6 @@ def save_response(
     try:
         session.flush()
     except IntegrityError as exc:  # another official answered the same theme first: the unique constraint says so
-        session.rollback()
         raise EditedMeanwhile() from exc
     audit.record(session, actor=actor, action=action, subject=response, consultation_id=consultation.id,
                  outcome=response.outcome, version=response.version)

@@ -148,7 +148,6 @@ def publish(*, session: Session, actor: Any, consultation: Consultation, note: s
     try:
         session.flush()
     except IntegrityError as exc:
-        session.rollback()
         raise PublishedMeanwhile() from exc
     audit.record(session, actor=actor, action="response.correct" if last else "response.publish", subject=publication,
                  consultation_id=consultation.id, number=publication.number)
