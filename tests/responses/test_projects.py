@@ -26,3 +26,19 @@ def test_project_page_shows_one_timeline_and_views_changed(client, session) -> N
     timeline = text[text.index("Timeline"):]
     for item in ("Install four new swings", "Response published", "Decision", "New play area at Green Lake Park"):
         assert item in timeline, item
+
+
+def test_the_demo_has_a_published_response_and_an_overdue_one(session) -> None:
+    from sqlmodel import select
+
+    from app import demo
+    from app.consultations.models import Consultation
+    from app.responses import service
+
+    demo.load_demo(session=session)
+    demo.load_demo(session=session)  # twice: nothing doubled
+    found = {c.title["zh_Hans"]: c for c in session.exec(select(Consultation))}
+    answered, overdue = found[demo.DEMO_ANSWERED_TITLE], found[demo.DEMO_OVERDUE_TITLE]
+    assert service.latest_publication(session=session, consultation_id=answered.id).number == 1
+    assert service.response_state(overdue, published=False) == service.ResponseState.OVERDUE
+    assert service.latest_publication(session=session, consultation_id=overdue.id) is None
