@@ -203,7 +203,14 @@ def _demo_responses(session: Session, *, official) -> None:  # noqa: ANN001
     from app.insights.models import Theme
     from app.projects.models import Project
     from app.responses import actions as response_actions
-    from app.responses.models import CommitmentIn, CommitmentStatus, DecisionIn, Outcome, ProgressIn, ResponseIn
+    from app.responses.models import (
+        CommitmentIn,
+        CommitmentStatus,
+        DecisionIn,
+        Outcome,
+        ProgressIn,
+        ResponseIn,
+    )
 
     titles = {c.title.get("zh_Hans") for c in session.exec(select(Consultation))}
     if DEMO_ANSWERED_TITLE in titles or DEMO_OVERDUE_TITLE in titles:
