@@ -24,7 +24,7 @@ from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission, can
 from app.consultations import service as consultations
 from app.consultations.models import STATE_LABELS, Consultation, State
-from app.core import suppression
+from app.core import middleware, suppression
 from app.core.db import Id, SessionDep, form_id
 from app.core.errors import Forbidden, InvalidInput, PayloadTooLarge, YimiError, refusal
 from app.core.i18n import N_
@@ -58,6 +58,15 @@ from app.responses.models import (
 )
 
 router = Router(include_in_schema=False)
+
+# A decision's PDF may be larger than the body limit of other forms (up to deciding.MAX_DOCUMENT_BYTES, with room
+# for the form around it); above that the body guard answers in these words and leads back to the upload.
+middleware.allow_larger_upload(
+    r"(/api/v1/responses|/consultations/\d+/responses)/decisions/\d+/document", deciding.MAX_DOCUMENT_BYTES + 256 * 1024,
+    title=N_("This document is too large"), anchor="#document",
+    detail=N_("A decision's document can be up to %(mb)s MB. Please upload a smaller PDF. The decision's words were saved "
+              "before: the upload is a form of its own."),
+)
 
 NOTICES.update({
     "decision_saved": N_("The decision is saved."),

@@ -70,3 +70,22 @@ def test_the_public_downloads_only_once_published(client, session, app) -> None:
     assert client.get(f"/responses/decisions/{decision.id}/document").status_code == 404  # signed out, not published
     actions.publish(session=session, actor=actor, consultation=consultation)
     assert client.get(f"/responses/decisions/{decision.id}/document").content == PDF
+
+
+def test_a_document_over_the_body_limit_but_under_10_mb_is_kept_and_over_it_refused_in_words(client, session) -> None:
+    actor = official(session)
+    consultation = closed_consultation(session, actor)
+    decision = decide(session, actor, consultation)
+    page = f"/consultations/{consultation.id}/responses/decisions/{decision.id}"
+    sign_in(client, actor.username)
+    token = csrf_token(client, page)
+    five_mb = b"%PDF-1.4\n" + b"0" * (5 * 1024 * 1024) + b"\n%%EOF\n"
+    saved = client.post(f"{page}/document", data={"csrf_token": token}, files={"document": ("d.pdf", io.BytesIO(five_mb), "application/pdf")},
+                        follow_redirects=False)
+    assert saved.status_code == 303
+    huge = b"%PDF-1.4\n" + b"0" * (11 * 1024 * 1024) + b"\n%%EOF\n"
+    refused = client.post(f"{page}/document", data={"csrf_token": token}, files={"document": ("d.pdf", io.BytesIO(huge), "application/pdf")})
+    assert refused.status_code == 413
+    assert "document can be up to 10 MB" in refused.text
+    assert f'href="{page}#document"' in refused.text
+    assert client.post(f"/consultations/{consultation.id}/responses/commitments", data={"csrf_token": token, "x": "0" * (3 * 1024 * 1024)}).status_code == 413
