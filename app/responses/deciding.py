@@ -83,6 +83,13 @@ class DocumentTooLarge(PayloadTooLarge):
         super().__init__(mb=MAX_DOCUMENT_BYTES // (1024 * 1024))
 
 
+class DetailsNeeded(InvalidInput):
+    """A rule across fields: "not adopted" needs its reason, "still being decided" its date, a dropped commitment
+    its reason, another decider their name and the reason it was them."""
+
+    slug = "response-details-needed"
+
+
 def ensure_closed(consultation: Consultation) -> None:
     if consultation.state() != State.CLOSED:
         raise NotClosed()
@@ -227,9 +234,9 @@ def save_decision(
     is_named = not decider or decider.get("zh_Hans") == named.get("zh_Hans")
     reason = OTHER_DECIDER_REASON.clean(data.other_decider_reason)
     if not is_named and not filled(decider):
-        raise InvalidInput(N_("Please name who decided, in Chinese."))
+        raise DetailsNeeded(N_("Please name who decided, in Chinese."))
     if not is_named and not reason:
-        raise InvalidInput(N_("Someone other than the decider named on the checklist decided: please say why."))
+        raise DetailsNeeded(N_("Someone other than the decider named on the checklist decided: please say why."))
     if decision is None:
         decision = Decision(consultation_id=consultation.id, decided_on=data.decided_on, created_by_id=actor.id)  # type: ignore[arg-type]
         action = "response.decision_create"
@@ -293,9 +300,9 @@ def _clean_response(session: Session, consultation: Consultation, data: Response
         if cleaned:
             versions[band] = cleaned
     if data.outcome == Outcome.NOT_ADOPTED and not filled(reason):
-        raise InvalidInput(N_("“Not adopted” needs the reason, in Chinese: children deserve to know why."))
+        raise DetailsNeeded(N_("“Not adopted” needs the reason, in Chinese: children deserve to know why."))
     if data.outcome == Outcome.PENDING and data.decide_by is None:
-        raise InvalidInput(N_("“Still being decided” needs the date by which it will be decided."))
+        raise DetailsNeeded(N_("“Still being decided” needs the date by which it will be decided."))
     if data.decision_id is not None:
         decision = session.get(Decision, data.decision_id)
         if decision is None or decision.consultation_id != consultation.id:
@@ -373,7 +380,7 @@ def _clean_commitment(session: Session, consultation: Consultation, data: Commit
         raise InvalidInput(N_("Please name the responsible department in Chinese."))
     reason = DROPPED_REASON.clean(data.dropped_reason)
     if data.status == CommitmentStatus.DROPPED and not reason:
-        raise InvalidInput(N_("A dropped commitment needs the reason it was dropped: children will read it."))
+        raise DetailsNeeded(N_("A dropped commitment needs the reason it was dropped: children will read it."))
     if data.project_id is not None and session.get(Project, data.project_id) is None:
         raise UnknownReference(N_("Please choose a project from the list."))
     if data.response_id is not None:

@@ -44,6 +44,12 @@ class NotReadyToPublish(InvalidInput):
         super().__init__(missing=separator.join(m.words() for m in missing))
 
 
+class NoteNeeded(InvalidInput):
+    """A correction (any publication after the first) says what it changes: a rule across records."""
+
+    slug = "correction-note-needed"
+
+
 class PublishedMeanwhile(Conflict):
     title = N_("Someone else published meanwhile")
     detail = N_("Another official published this response a moment ago. Nothing of yours was published: please "
@@ -141,7 +147,7 @@ def publish(*, session: Session, actor: Any, consultation: Consultation, note: s
         raise NotReadyToPublish(missing)
     last = session.exec(select(func.max(Publication.number)).where(Publication.consultation_id == consultation.id)).one() or 0
     if last and not note:
-        raise InvalidInput(N_("A correction needs a note saying what changed: readers will see it."))
+        raise NoteNeeded(N_("A correction needs a note saying what changed: readers will see it."))
     publication = Publication(consultation_id=consultation.id, number=last + 1, snapshot=snapshot(session=session, consultation=consultation),  # type: ignore[arg-type]
                               note=note or None, published_at=utcnow(), published_by_id=actor.id)
     session.add(publication)
