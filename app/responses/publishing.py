@@ -12,6 +12,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.consultations import results
 from app.consultations.models import Consultation
 from app.core import audit
 from app.core.db import utcnow
@@ -117,10 +118,12 @@ def snapshot(*, session: Session, consultation: Consultation) -> dict[str, Any]:
         response = found.by_theme.get(theme.id)  # type: ignore[arg-type]
         if response is not None:
             responses.append(_response(response, subject=theme.name, description=theme.description, size=found.sizes.get(theme.id, 0)))  # type: ignore[arg-type]
+    chosen = {q.id for q in found.questions if q.id in found.by_question}
+    answered = {r.question.id: r.answered for r in results.results(session=session, consultation=consultation, question_ids=chosen)} if chosen else {}  # type: ignore[arg-type]
     for question in found.questions:
         response = found.by_question.get(question.id)  # type: ignore[arg-type]
-        if response is not None:
-            responses.append(_response(response, subject=question.prompt, description={}, size=0))
+        if response is not None:  # its size: the children who answered the question
+            responses.append(_response(response, subject=question.prompt, description={}, size=answered.get(question.id, 0)))  # type: ignore[arg-type]
     return {"decisions": decisions, "responses": responses}
 
 

@@ -10,7 +10,8 @@ The snapshot (`Publication.snapshot`), written by the publish action and read by
                     "reference": str, "has_document": bool}],
      "responses": [{"id", "theme_id" | None, "question_id" | None, "subject": {loc: text} (the theme's name or
                     the question's prompt), "description": {loc: text} (the theme's one sentence, or {}),
-                    "size": int (children in the theme: raw, shown only through app.core.suppression),
+                    "size": int (children in the theme, or who answered the question: raw, shown only
+                    through app.core.suppression),
                     "outcome": Outcome value, "reason": {loc: text}, "decide_by": "YYYY-MM-DD" | None,
                     "explanation": {loc: text}, "child_versions": {band: {loc: text}}, "decision_id": int | None}]}
 """

@@ -25,7 +25,7 @@ from app.accounts.permissions import Permission, can
 from app.consultations import service as consultations
 from app.consultations.models import STATE_LABELS, Consultation, State
 from app.core import middleware, suppression
-from app.core.db import Id, SessionDep, form_id
+from app.core.db import Id, SessionDep, form_id, utcnow
 from app.core.errors import Forbidden, InvalidInput, PayloadTooLarge, YimiError, refusal
 from app.core.i18n import N_
 from app.core.routing import Router
@@ -154,7 +154,7 @@ def awaiting(request: Request, session: SessionDep, user: StaffPage) -> Response
     """Officials, and administrators (the escalation goes to them), see what awaits a response."""
     if not (can(user, Permission.CONSULTATIONS_MANAGE) or can(user, Permission.USERS_MANAGE)):
         raise Forbidden()
-    today = dt.date.today()
+    today = utcnow().date()  # the day response_state counts by
     rows = []
     for consultation in session.exec(select(Consultation).where(col(Consultation.scheduled_at).is_not(None))).all():
         if consultation.state() != State.CLOSED:
@@ -384,7 +384,7 @@ READERS = {"public": N_("the public"), "guardian": N_("a guardian"), **{band: N_
 
 def reading(session: SessionDep, consultation: Consultation, snapshot: dict[str, Any]) -> dict[str, Any]:
     """What a reader's page needs from a snapshot: sizes through the one small-cell rule, commitments live."""
-    sizes = suppression.cells({r["id"]: r["size"] for r in snapshot["responses"] if r["theme_id"] is not None}, additive=False)
+    sizes = suppression.cells({r["id"]: r["size"] for r in snapshot["responses"]}, additive=False)
     return {"snapshot": snapshot, "sizes": sizes, "commitments": deciding.commitments_of(session=session, consultation_id=consultation.id),  # type: ignore[arg-type]
             "decisions_by_id": {d["id"]: d for d in snapshot["decisions"]}, "child_version_for": service.child_version_for}
 

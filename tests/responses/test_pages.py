@@ -153,3 +153,38 @@ def test_awaiting_page_lists_overdue_first(client, session) -> None:
     admin = make_user(session, "admin9", [Role.ADMIN])
     sign_in(client, admin.username)
     assert client.get("/responses").status_code == 200
+
+
+def test_a_stale_decision_edit_keeps_the_words_and_the_next_save_works(client, session) -> None:
+    from tests.responses.helpers import decide
+
+    actor = official(session)
+    consultation = closed_consultation(session, actor)
+    decision = decide(session, actor, consultation)
+    page = f"/consultations/{consultation.id}/responses/decisions/{decision.id}"
+    sign_in(client, actor.username)
+    form = {"decided_on": "2026-11-30", "decider_zh": decision.decider["zh_Hans"], "text_zh": "第一位的文字", "version": "1"}
+    assert post_form(client, page, form, page=page).status_code == 303
+    stale = post_form(client, page, {**form, "text_zh": "第二位的文字"}, page=page)
+    assert stale.status_code == 409
+    assert "第一位的文字" in stale.text and "第二位的文字" in stale.text
+    assert post_form(client, page, {**form, "text_zh": "第二位的文字", "version": "2"}, page=page).status_code == 303
+    session.refresh(decision)
+    assert decision.text["zh_Hans"] == "第二位的文字" and decision.version == 3
+
+
+def test_readers_see_updated_on_and_earlier_versions_stay_readable(client, session) -> None:
+    from app.responses import actions
+
+    actor = official(session)
+    consultation = closed_consultation(session, actor)
+    ready_to_publish(session, actor, consultation)
+    actions.publish(session=session, actor=actor, consultation=consultation)
+    actions.publish(session=session, actor=actor, consultation=consultation, note="补充了说明")
+    sign_in(client, actor.username)
+    base = f"/consultations/{consultation.id}/responses"
+    latest = client.get(f"{base}/publications/2").text
+    assert "updated on" in latest and "补充了说明" in latest
+    earlier = client.get(f"{base}/publications/1").text
+    assert "This is an earlier version" in earlier
+    assert client.get(f"{base}/publications/3").status_code == 404
