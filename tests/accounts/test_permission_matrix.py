@@ -56,6 +56,8 @@ GUARDIAN |= {"/guardian/comments/{comment_id}/report"}
 # The API's description and its documentation page: open in development, signed-in staff only in production
 # (a session or a token, checked by the routes themselves: tests/security/test_api_docs.py).
 PUBLIC |= {"/openapi.json", "/api/docs"}
+# A decision's PDF: anyone once its response is published, staff only before (tests/responses/test_documents.py).
+PUBLIC |= {"/responses/decisions/{decision_id}/document"}
 PUBLIC |= TABLET | CHILD | GUARDIAN | PICTURES
 
 
