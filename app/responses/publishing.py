@@ -163,5 +163,11 @@ def publish(*, session: Session, actor: Any, consultation: Consultation, note: s
     return publication
 
 
+def changed_since_published(*, session: Session, consultation: Consultation) -> bool:
+    """Whether the decisions or responses differ from what was last published (readers still see that)."""
+    latest = latest_publication(session=session, consultation_id=consultation.id)  # type: ignore[arg-type]
+    return latest is not None and latest.snapshot != snapshot(session=session, consultation=consultation)
+
+
 def is_published(*, session: Session, consultation_id: int) -> bool:
     return latest_publication(session=session, consultation_id=consultation_id) is not None

@@ -183,6 +183,7 @@ def _workspace(request: Request, session: SessionDep, user: StaffUser, consultat
         "can_manage": can(user, Permission.CONSULTATIONS_MANAGE),
         "projects": projects.list_projects(session=session),
         "days_left": service.days_left(consultation),
+        "changed": publishing.changed_since_published(session=session, consultation=consultation),
         "cform": extra.pop("cform", {"status": CommitmentStatus.PLANNED.value}),
         **_labels(), **extra,
     }

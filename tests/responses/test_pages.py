@@ -69,6 +69,12 @@ def test_an_official_answers_children_and_publishes(client, session) -> None:
     assert session.exec(select(Publication)).one().number == 1
     history = client.get(base)
     assert "Version 1" in history.text and "Publish the correction" in history.text
+    assert "You changed the response after it was published" not in history.text
+    edited = post_form(client, f"{base}/themes/{second.id}", {
+        "outcome": "adopted_in_part", "explanation_zh": "只做一部分", "child_14-17_zh": "我们会做一部分。", "decision_id": str(decision.id),
+        "version": "1"}, page=base)
+    assert edited.status_code == 303
+    assert "You changed the response after it was published" in client.get(base).text
     assert client.get(f"{base}/publications/1").status_code == 200
     assert len(session.exec(select(Commitment)).all()) == 2
 
