@@ -14,7 +14,7 @@ from app.responses.models import COMMITMENT_STATUS_LABELS, Commitment, Commitmen
 def _records(session: Session, project: Project) -> list[projects.Related]:
     found: list[projects.Related] = []
     for c in session.exec(select(Commitment).where(Commitment.project_id == project.id).order_by(col(Commitment.id))).all():
-        found.append(projects.Related("commitment", c.id, localised(c.action), f"/responses/commitments/{c.id}",  # type: ignore[arg-type]
+        found.append(projects.Related("commitment", c.id, localised(c.action), f"/consultations/{c.consultation_id}/responses#commitment-{c.id}",  # type: ignore[arg-type]
                                       COMMITMENT_STATUS_LABELS[CommitmentStatus(c.status)], on=c.due_on or c.created_at.date()))
     ids = list(session.exec(select(Consultation.id).where(Consultation.project_id == project.id)).all())
     if ids:
