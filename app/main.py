@@ -34,6 +34,11 @@ from app.corps import api as corps_api
 from app.corps import tablet_views as corps_tablet_views
 from app.corps import views as corps_views
 from app.corps.deps import load_child
+from app.insights import check_api as insights_check_api
+from app.insights import check_views as insights_check_views
+from app.insights import child_views as insights_child_views
+from app.insights import report_api as insights_report_api
+from app.insights import report_views as insights_report_views
 from app.jobs import api as jobs_api
 from app.jobs import views as jobs_views
 from app.moderation import api as moderation_api
@@ -80,6 +85,9 @@ ROUTERS = (
     consultations_child_api.router,
     projects_views.router,
     projects_api.router,
+    insights_check_views.router,
+    insights_child_views.router,
+    insights_check_api.router,
     responses_views.router,
     responses_api.router,
     moderation_views.router,
@@ -87,6 +95,8 @@ ROUTERS = (
     consultations_api.moderation_router,  # a consultation's transparency counts, listed with moderation's API
     safeguarding_views.router,
     safeguarding_api.router,
+    insights_report_views.router,
+    insights_report_api.router,
     jobs_views.router,
     jobs_api.router,
 )

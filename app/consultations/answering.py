@@ -336,6 +336,52 @@ def _child_comment(session: Session, child: Child, consultation: Consultation, i
                              scope_id=consultation.id, author_kind=AuthorKind.CHILD.value, child_id=child.id)
 
 
+def child_comment(
+    *, session: Session, child: Child, consultation: Consultation, text: str, channel: Channel,
+) -> tuple[Comment, bool]:
+    """A child's comment on the consultation as a whole (no question): insights' "something is missing" of the
+    children's check (issue 16). The same way as a comment on a question: the words screened before the write
+    (MOD-06), consent held for the write (CON-07), held for moderation (MOD-01), a disclosure of harm to
+    safeguarding (SG-01). One per child per consultation: a changed text goes back to the queue; the same words
+    again leave the moderator's decision standing. Only a child who took part (their participation row is
+    locked, so two sends at once make one comment). Returns the comment and whether the words went to
+    safeguarding (the child then sees the calm screen, SG-05)."""
+    text = ANSWER_TEXT.check(clean_text(text))
+    if not text:
+        raise BadAnswer(N_("Please write something first, or go back."))
+    screened = moderation.screen_words(text)
+    consent.require(session=session, child=child, purpose=Purpose.PARTICIPATE, hold=True)
+    taking_part = session.exec(
+        select(Participation.id).where(Participation.child_id == child.id, Participation.consultation_id == consultation.id).with_for_update()
+    ).first()
+    if taking_part is None:
+        raise NotForYou()
+    now = utcnow()
+    comment = session.exec(
+        select(Comment).where(Comment.consultation_id == consultation.id, Comment.child_id == child.id, col(Comment.question_id).is_(None))
+        .execution_options(populate_existing=True)
+    ).first()
+    if comment is not None and comment.text == text:
+        return comment, False  # the same words sent again: nothing changed
+    if comment is None:
+        comment = Comment(consultation_id=consultation.id, question_id=None, author_kind=AuthorKind.CHILD.value, child_id=child.id,  # type: ignore[arg-type]
+                          channel=channel.value, text=text, status=CommentStatus.PENDING.value, created_at=now, updated_at=now)
+    else:
+        comment.text, comment.status, comment.channel, comment.updated_at = text, CommentStatus.PENDING.value, channel.value, now
+    session.add(comment)
+    session.flush()
+    told = moderation.submit(session=session, kind=COMMENT, subject_id=comment.id, text=text, screened=screened,  # type: ignore[arg-type]
+                             scope_id=consultation.id, author_kind=AuthorKind.CHILD.value, child_id=child.id)
+    return comment, told
+
+
+def consultation_comment_of(*, session: Session, child: Child, consultation: Consultation) -> Comment | None:
+    """The child's own comment on the consultation as a whole (`child_comment`), whatever its state."""
+    return session.exec(
+        select(Comment).where(Comment.consultation_id == consultation.id, Comment.child_id == child.id, col(Comment.question_id).is_(None))
+    ).first()
+
+
 def participation_of(*, session: Session, child: Child, consultation: Consultation) -> Participation | None:
     return session.exec(
         select(Participation).where(Participation.child_id == child.id, Participation.consultation_id == consultation.id)

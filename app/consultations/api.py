@@ -46,8 +46,8 @@ class ConsultationDetail(ConsultationPublic):
 class ResultBar(BaseModel):
     label: dict[str, str]
     pictogram: str | None
-    count: int
-    share: float
+    count: int | None  # None where hidden (app.core.suppression)
+    share: float | None
 
 
 class QuestionResultPublic(BaseModel):
@@ -203,7 +203,8 @@ def consultation_results(consultation_id: Id, session: SessionDep, user: Reader)
         questions.append(QuestionResultPublic(
             question_id=r.question.id, kind=models.QuestionKind(r.question.kind), prompt=r.question.prompt, answered=r.answered,  # type: ignore[arg-type]
             skipped=r.skipped, suppressed=r.suppressed, by_band=r.by_band, comments=r.comments,
-            bars=[] if hide else [ResultBar(label=b.label, pictogram=b.pictogram, count=b.count, share=round(b.share, 4)) for b in r.bars],
+            bars=[] if hide else [ResultBar(label=b.label, pictogram=b.pictogram, count=b.shown.value if b.shown is not None else b.count,
+                                              share=None if b.shown is not None and b.shown.hidden else round(b.share, 4)) for b in r.bars],
         ))
     return ResultsPublic(
         consultation_id=consultation.id, children=sum(by_channel.values()), by_channel=by_channel,  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ class Chart:
     question: Question
     prompt: str
     kind: str
-    rows: list[tuple[str, int, int, str | None]]
+    rows: list[tuple[str, int | str, int, str | None]]  # a hidden count reads "< 5"
     answered: int
     suppressed: bool
     comments: int
@@ -38,6 +38,9 @@ def charts_of(results: list[results.QuestionResult]) -> list[Chart]:
                 words, picture = gettext(faces[bar.label["key"]]), f"/static/img/faces/{bar.label['key']}.svg"
             else:
                 words, picture = localised(bar.label), f"/static/img/pictograms/{bar.pictogram}.svg" if bar.pictogram else None
-            rows.append((words, bar.count, round(bar.share * CHART_WIDTH), picture))
+            if bar.shown is not None and bar.shown.hidden:  # a small cell: "< 5", and no bar to measure it by
+                rows.append((words, str(bar.shown), 0, picture))
+            else:
+                rows.append((words, bar.count, round(bar.share * CHART_WIDTH), picture))
         charts.append(Chart(result.question, localised(result.question.prompt), kind.value, rows, result.answered, result.suppressed, result.comments))
     return charts

@@ -1,5 +1,5 @@
 """Results of a consultation: bars per question from children's answers, counts per channel and age band,
-groups of fewer than SMALL_GROUP children never broken down (PAR-05, DP)."""
+small groups never shown or broken down by the one rule of `app.core.suppression` (PAR-05, DP-12)."""
 
 from collections import Counter
 from dataclasses import dataclass
@@ -17,10 +17,10 @@ from app.consultations.models import (
     QuestionKind,
 )
 from app.consultations.service import (
-    SMALL_GROUP,
     options_by_question,
     questions_of,
 )
+from app.core import suppression
 from app.core.db import utcnow
 from app.core.errors import Conflict
 from app.core.i18n import N_
@@ -41,6 +41,7 @@ class Bar:
     count: int
     pictogram: str | None = None
     share: float = 0.0  # of the children who answered this question
+    shown: suppression.Count | None = None  # the count as it may be shown ("< 5" where hidden); None: points
 
 
 @dataclass
@@ -50,14 +51,14 @@ class QuestionResult:
     skipped: int
     bars: list[Bar]
     by_channel: dict[str, int]
-    by_band: dict[str, int | None]  # None where fewer than SMALL_GROUP children: not broken down
-    suppressed: bool  # fewer than SMALL_GROUP answers in all: no bars are shown
+    by_band: dict[str, int | None]  # None where hidden (app.core.suppression: small cells and their neighbours)
+    suppressed: bool  # fewer than suppression.SMALL answers in all: no bars are shown
     comments: int = 0  # children's comments received (text questions)
 
 
 def results(*, session: Session, consultation: Consultation, question_ids: set[int] | None = None) -> list[QuestionResult]:
-    """Counts from children's answers only (guardians' comments are counted apart). Groups of fewer than
-    SMALL_GROUP children are never broken down, so no child can be singled out."""
+    """Counts from children's answers only (guardians' comments are counted apart). Small groups are hidden by
+    `app.core.suppression` (primary and secondary), so no child can be singled out."""
     questions = [q for q in questions_of(session=session, consultation=consultation) if question_ids is None or q.id in question_ids]
     options = options_by_question(session=session, questions=questions)
     rows = session.exec(
@@ -107,12 +108,17 @@ def results(*, session: Session, consultation: Consultation, question_ids: set[i
         for bar in bars:
             bar.share = bar.count / denominator if denominator else 0.0
         band_counts = Counter(band for _a, band in given if band)
+        by_band = suppression.cells({band: band_counts[band] for band in consultation.age_bands}, of=total)
+        if kind != QuestionKind.RANKING:
+            counted = suppression.cells({i: bar.count for i, bar in enumerate(bars)}, of=total, additive=kind != QuestionKind.MULTIPLE)
+            for i, bar in enumerate(bars):
+                bar.shown = counted[i]
         found.append(
             QuestionResult(
                 question=question, answered=total, skipped=len(items) - total, bars=bars,
                 by_channel=dict(Counter(a.channel for a, _band in given)),
-                by_band={band: (band_counts[band] if band_counts[band] >= SMALL_GROUP else None) for band in consultation.age_bands},
-                suppressed=total < SMALL_GROUP, comments=comment_counts.get(question.id, 0),
+                by_band={band: count.value for band, count in by_band.items()},
+                suppressed=suppression.total(total).hidden, comments=comment_counts.get(question.id, 0),
             )
         )
     return found

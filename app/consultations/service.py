@@ -29,7 +29,6 @@ from app.corps.models import AgeBand, Child, Group
 
 DATA = Path(__file__).parent / "data"
 BANDS = [band.value for band in AgeBand]
-SMALL_GROUP = 5  # results are not broken down for fewer children than this (PAR-05, DP)
 
 
 class NotOpen(InvalidInput):

@@ -42,7 +42,7 @@ from app.consultations.models import (
     QuestionKind,
     State,
 )
-from app.core import csrf
+from app.core import csrf, suppression
 from app.core.config import get_settings
 from app.core.db import Id, SessionDep, form_id
 from app.core.errors import Conflict, InvalidInput, PayloadTooLarge, refusal
@@ -552,7 +552,10 @@ def consultation_results(request: Request, consultation_id: Id, session: Session
 
     shown: dict[int | None, list] = {}
     for c in comments.shown_comments(session=session, consultation=consultation, for_public=False):
-        shown.setdefault(c.question_id if c.author_kind == "child" else None, []).append(c)
+        # Guardians' views under None; a child's comment on the consultation as a whole (the children's check's
+        # "something is missing", issue 16) apart, never among the guardians'.
+        key = (c.question_id if c.question_id is not None else "whole") if c.author_kind == "child" else None
+        shown.setdefault(key, []).append(c)
     return render(
         request,
         "consultations/staff/results.html",
@@ -564,7 +567,7 @@ def consultation_results(request: Request, consultation_id: Id, session: Session
             "by_channel": by_channel,
             "answered": sum(by_channel.values()),
             "guardian_comments": results.guardian_comment_count(session=session, consultation=consultation),
-            "small_group": service.SMALL_GROUP,
+            "small_group": suppression.SMALL, "hidden": suppression.HIDDEN,
             "can_manage": can(user, Permission.CONSULTATIONS_MANAGE),
             **_labels(),
         },

@@ -30,12 +30,22 @@ def _fetcher() -> Any:
     return LocalOnly(allowed_protocols=("file",))
 
 
-def pdf_response(html: str, filename: str) -> Response:
-    """`html` (a whole page, its links under /static/) as an attachment named `filename`."""
+def pdf_bytes(html: str) -> bytes:
+    """`html` (a whole page, its links under /static/) printed as a PDF."""
     from weasyprint import HTML
 
     document = HTML(string=html.replace('href="/static/', f'href="file://{STATIC}/').replace('src="/static/', f'src="file://{STATIC}/'),
                     url_fetcher=_fetcher(), base_url=str(STATIC))
-    return Response(document.write_pdf(), media_type="application/pdf", headers={
+    return document.write_pdf()
+
+
+def pdf_attachment(data: bytes, filename: str) -> Response:
+    """PDF bytes (made now or kept) as an attachment named `filename`."""
+    return Response(data, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store",
     })
+
+
+def pdf_response(html: str, filename: str) -> Response:
+    """`html` (a whole page, its links under /static/) as an attachment named `filename`."""
+    return pdf_attachment(pdf_bytes(html), filename)

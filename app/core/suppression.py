@@ -16,7 +16,7 @@ hidden) with `count.hidden`. Nothing else decides what is small.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -80,18 +80,20 @@ def cells(values: Mapping[K, int], *, of: int | None = None, additive: bool = Tr
     return {k: Count(None if k in hidden else v) for k, v in values.items()}
 
 
-def table(values: Mapping[R, Mapping[C, int]]) -> dict[R, dict[C, Count]]:
+def table(values: Mapping[R, Mapping[C, int]], *, hidden_rows: Iterable[R] = ()) -> dict[R, dict[C, Count]]:
     """A table of counts whose rows and columns each add up to a total that is shown (e.g. a question's
     answers by age band): hidden cells are safe in every row and every column. Rows and columns with a total
-    under SMALL are hidden whole."""
+    under SMALL are hidden whole. `hidden_rows`: rows whose total is hidden elsewhere (e.g. an option's count
+    hidden beside its siblings), hidden whole here too, so the row cannot be added up from the table."""
     rows = list(values)
     columns: list[C] = []
     for row in values.values():
         columns.extend(c for c in row if c not in columns)
     value = {(r, c): values[r].get(c, 0) for r in rows for c in columns}
     hidden = {key for key, v in value.items() if v < SMALL}
+    whole_rows = set(hidden_rows)
     for r in rows:
-        if sum(value[(r, c)] for c in columns) < SMALL:
+        if r in whole_rows or sum(value[(r, c)] for c in columns) < SMALL:
             hidden.update((r, c) for c in columns)
     for c in columns:
         if sum(value[(r, c)] for r in rows) < SMALL:

@@ -21,11 +21,11 @@ from app.consent import service as consent
 from app.consent.models import Purpose
 from app.consultations.comments import SHOWN
 from app.consultations.models import AuthorKind, Comment, Consultation
-from app.core.db import utcnow
+from app.core.db import dialect_insert, utcnow
 from app.core.errors import Conflict
 from app.core.i18n import N_
 from app.corps.models import Child, Group
-from app.insights.models import Analysis
+from app.insights.models import Analysis, AnalysisState
 
 
 class EditedMeanwhile(Conflict):
@@ -104,13 +104,18 @@ def quotable_ids(*, session: Session, consultation: Consultation, comment_ids: I
 
 
 def analysis_of(*, session: Session, consultation: Consultation, lock: bool = False) -> Analysis:
-    """The consultation's analysis, made (and flushed) on first use; `lock`: SELECT … FOR UPDATE."""
+    """The consultation's analysis, made on first use; `lock`: SELECT … FOR UPDATE. Two first uses at once make
+    one row: the insert does nothing where the other's is already there (the unique constraint decides)."""
     query = select(Analysis).where(Analysis.consultation_id == consultation.id)
     found = session.exec(query.with_for_update() if lock else query).first()
     if found is None:
-        found = Analysis(consultation_id=consultation.id)  # type: ignore[arg-type]
-        session.add(found)
-        session.flush()
+        now = utcnow()
+        insert = dialect_insert(session)(Analysis).values(
+            consultation_id=consultation.id, state=AnalysisState.WORKING.value, summary={}, child_summary={}, version=1,
+            created_at=now, updated_at=now,
+        ).on_conflict_do_nothing(index_elements=["consultation_id"])
+        session.execute(insert)
+        found = session.exec(query.with_for_update() if lock else query).one()
     return found
 
 

@@ -56,7 +56,7 @@ class Project(SQLModel, table=True):
     budget_yuan: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     impact_assessment: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # The child impact assessment's section "how children's views changed this project" (issue 17), per locale.
-    views_changed: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+    views_changed: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     created_by_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

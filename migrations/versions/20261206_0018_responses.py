@@ -192,6 +192,9 @@ def upgrade() -> None:
 
     with op.batch_alter_table('project', schema=None) as batch_op:
         batch_op.add_column(sa.Column('views_changed', sa.JSON(), server_default='{}', nullable=False))
+    # The default only fills the projects already there; new rows get theirs from the model.
+    with op.batch_alter_table('project', schema=None) as batch_op:
+        batch_op.alter_column('views_changed', server_default=None)
 
     # ### end Alembic commands ###
 

@@ -41,6 +41,13 @@ GUARDIAN = {
 }
 # Moderation (tests/moderation/): the child's "My comments" and "look again" (child's session and the consent
 # guard); a consultation's transparency page (counts only) for a signed-in child or guardian.
+# The children's check of the themes (issue 16; tests/insights/test_check.py checks them): the child's session and
+# the consent guard (a 404 for a child not taking part); the JSON API by the child's cookie and CSRF header.
+CHILD |= {
+    "/me/consultations/{consultation_id}/check/themes/{theme_id}", "/me/consultations/{consultation_id}/check/missing",
+    "/api/v1/me/consultations/{consultation_id}/check", "/api/v1/me/consultations/{consultation_id}/check/themes/{theme_id}",
+    "/api/v1/me/consultations/{consultation_id}/check/missing",
+}
 CHILD |= {"/me/comments", "/me/comments/{comment_id}/look-again", "/me/consultations/{consultation_id}/transparency"}
 GUARDIAN |= {"/guardian/consultations/{consultation_id}/transparency"}
 # A consultation's picture: anyone once the consultation is scheduled, staff only before (tests/consultations/test_official.py).

@@ -60,6 +60,8 @@ SHOWS_CHILD_INPUT: set[str] = {
     "/api/v1/me/consultations/{consultation_id}/results",
     # The child's own comments and what became of them (app/consultations/comment_views.py, MOD-21).
     "/me/comments",
+    # The children's check of the themes (issue 16): the child's own answers and "something is missing".
+    "/me/consultations/{consultation_id}/check", "/api/v1/me/consultations/{consultation_id}/check",
 }
 
 
