@@ -90,6 +90,7 @@ def load_demo(*, session: Session) -> list[tuple[str, str]]:
             corps_actions.set_status(session=session, actor=facilitator, child=child, status=ChildStatus.ACTIVE)
     _demo_consent(session)
     _demo_consultation(session, official=users[Role.OFFICIAL], district=district)
+    _demo_responses(session, official=users[Role.OFFICIAL])
     return created
 
 
@@ -184,6 +185,102 @@ def _demo_consultation(session: Session, *, official, district) -> None:  # noqa
     for question in questions:
         authoring.add_question(session=session, actor=official, consultation=consultation, data=question)
     authoring.schedule(session=session, actor=official, consultation=consultation)
+    session.commit()
+
+
+DEMO_ANSWERED_TITLE = "学校门口安全过马路"
+DEMO_OVERDUE_TITLE = "社区图书角"
+
+
+def _demo_responses(session: Session, *, official) -> None:  # noqa: ANN001
+    """Issue 17: a closed consultation whose response is published, with commitments (one done), and another
+    whose promised response date has passed with nothing published (overdue)."""
+    import datetime as dt
+
+    from app.consultations import authoring
+    from app.consultations.models import Consultation, ConsultationIn, OptionIn, QuestionIn, QuestionKind
+    from app.core.db import utcnow
+    from app.insights.models import Theme
+    from app.projects.models import Project
+    from app.responses import actions as response_actions
+    from app.responses.models import (
+        CommitmentIn,
+        CommitmentStatus,
+        DecisionIn,
+        Outcome,
+        ProgressIn,
+        ResponseIn,
+    )
+
+    titles = {c.title.get("zh_Hans") for c in session.exec(select(Consultation))}
+    if DEMO_ANSWERED_TITLE in titles or DEMO_OVERDUE_TITLE in titles:
+        return
+    now = utcnow()
+    project = session.exec(select(Project)).first()
+
+    def closed(title: dict[str, str], closed_days_ago: int, respond_in_days: int) -> Consultation:
+        consultation = authoring.create(session=session, actor=official, data=ConsultationIn(
+            title=title, briefs={"6-9": {"zh_Hans": "说说你的想法。", "en": "Tell us your ideas."}}, topic="spaces.parks",
+            age_bands=["6-9", "10-13"], project_id=project.id if project else None,
+            decision={"zh_Hans": "改造方案", "en": "The plan"},
+            decider_body={"zh_Hans": "五华区人民政府", "en": "Wuhua District Government"}, decider_role={"zh_Hans": "分管副区长", "en": "Deputy head"},
+            can_change={"zh_Hans": "设施和位置", "en": "What and where"}, cannot_change={"zh_Hans": "预算", "en": "The budget"},
+            opens_at=now - dt.timedelta(days=closed_days_ago + 14), closes_at=now - dt.timedelta(days=closed_days_ago),
+            respond_by=(now + dt.timedelta(days=respond_in_days)).date(),
+        ))
+        for question in (
+            QuestionIn(kind=QuestionKind.SINGLE, prompt={"zh_Hans": "你觉得哪里最需要改？", "en": "What needs changing most?"},
+                       options=[OptionIn(label={"zh_Hans": "灯光", "en": "Lights"}), OptionIn(label={"zh_Hans": "座位", "en": "Seats"})]),
+            QuestionIn(kind=QuestionKind.TEXT, prompt={"zh_Hans": "你还有什么想法？", "en": "Any other ideas?"}),
+        ):
+            authoring.add_question(session=session, actor=official, consultation=consultation, data=question)
+        authoring.schedule(session=session, actor=official, consultation=consultation)
+        session.commit()
+        return consultation
+
+    answered = closed({"zh_Hans": DEMO_ANSWERED_TITLE, "en": "Crossing the road safely at the school gate"}, 40, -10)
+    themes = []
+    for position, (name, words) in enumerate((
+        ({"zh_Hans": "红绿灯太短", "en": "The green light is too short"}, {"zh_Hans": "过马路时绿灯太快变红。", "en": "The light turns red too quickly."}),
+        ({"zh_Hans": "需要护学岗", "en": "Crossing guards"}, {"zh_Hans": "上学时希望有人帮忙过马路。", "en": "Someone to help at school time."}),
+    )):
+        theme = Theme(consultation_id=answered.id, audience="child", position=position, name=name, description=words, accepted=True)  # type: ignore[arg-type]
+        session.add(theme)
+        themes.append(theme)
+    session.commit()
+    decision = response_actions.save_decision(session=session, actor=official, consultation=answered, data=DecisionIn(
+        decided_on=(now - dt.timedelta(days=15)).date(), reference="五政办〔2026〕31号",
+        text={"zh_Hans": "延长学校门口人行横道绿灯时间，上学放学时段设置护学岗。",
+              "en": "Longer green light at the school crossing; crossing guards at school times."}))
+    outcomes = (
+        (Outcome.ADOPTED, {}, {"zh_Hans": "绿灯时间从20秒延长到35秒。", "en": "The green light goes from 20 to 35 seconds."},
+         {"6-9": {"zh_Hans": "绿灯会变长，你可以慢慢走过马路。", "en": "The green light will be longer, so you can cross slowly."},
+          "10-13": {"zh_Hans": "你们说绿灯太短，交警把绿灯从20秒延长到了35秒。", "en": "You said the light was too short: it now lasts 35 seconds, not 20."}}),
+        (Outcome.NOT_ADOPTED, {"zh_Hans": "全天设岗人手不够，只在上学放学时段设岗。", "en": "Not enough people for all day: only at school times."},
+         {"zh_Hans": "护学岗只在上学和放学时段设置。", "en": "Crossing guards only at school times."},
+         {"6-9": {"zh_Hans": "全天都有人帮忙做不到，但上学和放学时会有叔叔阿姨帮你。", "en": "Not all day, but someone will help you at school times."},
+          "10-13": {"zh_Hans": "全天设护学岗人手不够，所以只在上学和放学时设岗。", "en": "There are not enough people for all day, so guards come only at school times."}}),
+    )
+    for theme, (outcome, reason, explanation, child) in zip(themes, outcomes, strict=True):
+        response_actions.save_response(session=session, actor=official, consultation=answered, theme=theme, data=ResponseIn(
+            outcome=outcome, reason=reason, explanation=explanation, child_versions=child, decision_id=decision.id))
+    done = response_actions.add_commitment(session=session, actor=official, consultation=answered, data=CommitmentIn(
+        action={"zh_Hans": "延长学校门口绿灯时间", "en": "Longer green light at the school gate"},
+        department={"zh_Hans": "区交警大队", "en": "District traffic police"}, due_on=(now - dt.timedelta(days=3)).date(),
+        project_id=project.id if project else None))
+    response_actions.add_commitment(session=session, actor=official, consultation=answered, data=CommitmentIn(
+        action={"zh_Hans": "上学放学时段设置护学岗", "en": "Crossing guards at school times"},
+        department={"zh_Hans": "区教育局", "en": "District education bureau"}, due_on=(now + dt.timedelta(days=60)).date(),
+        status=CommitmentStatus.IN_PROGRESS))
+    response_actions.publish(session=session, actor=official, consultation=answered)
+    response_actions.update_commitment(session=session, actor=official, commitment=done, data=CommitmentIn(
+        action=done.action, department=done.department, due_on=done.due_on, status=CommitmentStatus.DONE, project_id=done.project_id))
+    response_actions.add_progress(session=session, actor=official, commitment=done, data=ProgressIn(
+        on=(now - dt.timedelta(days=2)).date(), text={"zh_Hans": "新的信号灯已经调好了。", "en": "The new lights are set."}))
+
+    overdue = closed({"zh_Hans": DEMO_OVERDUE_TITLE, "en": "A reading corner in the neighbourhood"}, 30, -3)
+    session.add(Theme(consultation_id=overdue.id, audience="child", name={"zh_Hans": "想要更多漫画书", "en": "More comics"},  # type: ignore[arg-type]
+                      description={"zh_Hans": "孩子们希望图书角有漫画。", "en": "Children want comics."}, accepted=True))
     session.commit()
 
 

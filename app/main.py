@@ -53,6 +53,9 @@ from app.responses import public_api as responses_public_api
 from app.responses import public_views as responses_public_views
 from app.responses import reaction_api as responses_reaction_api
 from app.responses import reaction_views as responses_reaction_views
+from app.responses import api as responses_api
+from app.responses import projects_related as responses_projects_related  # noqa: F401 - a project's page lists its commitments
+from app.responses import views as responses_views
 from app.safeguarding import api as safeguarding_api
 from app.safeguarding import views as safeguarding_views
 from app.site import api as site_api
@@ -91,6 +94,8 @@ ROUTERS = (
     insights_check_views.router,
     insights_child_views.router,
     insights_check_api.router,
+    responses_views.router,
+    responses_api.router,
     moderation_views.router,
     moderation_api.router,
     consultations_api.moderation_router,  # a consultation's transparency counts, listed with moderation's API

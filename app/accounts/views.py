@@ -118,6 +118,7 @@ def staff_home(request: Request, user: Staff) -> Response:
         {"href": "/admin/rights", "label": N_("Guardians' rights requests"), "permission": Permission.RIGHTS_HANDLE},
         {"href": "/consultations", "label": N_("Consultations"), "permission": Permission.INSIGHTS_READ},
         {"href": "/projects", "label": N_("Project library"), "permission": Permission.INSIGHTS_READ},
+        {"href": "/responses", "label": N_("Responses to children"), "permission": Permission.CONSULTATIONS_MANAGE},
         # Issue 18: a moderator's and an officer's home leads to their work.
         {"href": "/moderation", "label": N_("Moderation queue"), "permission": Permission.MODERATE},
         {"href": "/safeguarding", "label": N_("Safeguarding cases"), "permission": Permission.SAFEGUARD},

@@ -11,7 +11,8 @@ from app.projects.models import Project
 
 def _consultations(session: Session, project: Project) -> list[projects.Related]:
     found = session.exec(select(Consultation).where(Consultation.project_id == project.id).order_by(col(Consultation.id).desc())).all()
-    return [projects.Related("consultation", c.id, localised(c.title), f"/consultations/{c.id}", STATE_LABELS[c.state()]) for c in found]  # type: ignore[arg-type]
+    return [projects.Related("consultation", c.id, localised(c.title), f"/consultations/{c.id}", STATE_LABELS[c.state()],
+                             on=c.opens_at.date() if c.opens_at else None) for c in found]  # type: ignore[arg-type]
 
 
 projects.register_related(_consultations)

@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_starttls: bool = True
     smtp_from: str = ""
+    # Staff accounts hold no address: reminders to officials and administrators (issue 17) go by e-mail to
+    # <user name>@<this domain>. Empty: each reminder is recorded, audited and listed on /responses, not sent.
+    staff_email_domain: str = ""
     # An SMS gateway that takes POST {"to": ..., "text": ...} with "Authorization: Bearer <key>".
     sms_gateway_url: str = ""
     sms_gateway_key: str = ""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -85,6 +87,33 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+@dataclass(frozen=True)
+class LargerUpload:
+    """An upload form whose own limit is above the body limit (a decision's PDF, issue 17): its path, its limit,
+    its words when even that is exceeded (a message id with %(mb)s) and the anchor of the page the form is on."""
+
+    path: re.Pattern[str]
+    limit: int
+    title: str
+    detail: str
+    anchor: str
+
+
+_larger: list[LargerUpload] = []
+
+
+def allow_larger_upload(path: str, limit: int, *, title: str, detail: str, anchor: str) -> None:
+    """Let the uploads at `path` (a regular expression, matched in full) be up to `limit` bytes; the domain that
+    takes them registers this, and its service checks the file's own limit again."""
+    found = LargerUpload(re.compile(path), limit, title, detail, anchor)
+    if found not in _larger:
+        _larger.append(found)
+
+
+def _upload_at(path: str) -> LargerUpload | None:
+    return next((u for u in _larger if u.path.fullmatch(path)), None)
+
+
 class BodyGuardMiddleware:
     """Refuses bodies over the size limit (413) and forms whose text is not UTF-8 (400), before any route
     reads them, so nothing is half-written."""
@@ -96,7 +125,8 @@ class BodyGuardMiddleware:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        limit = get_settings().max_body_bytes
+        upload = _upload_at(scope["path"])
+        limit = max(get_settings().max_body_bytes, upload.limit) if upload else get_settings().max_body_bytes
         headers = Headers(scope=scope)
         declared = headers.get("content-length")
         if declared is not None:
@@ -171,6 +201,9 @@ async def _refuse(scope: Scope, send: Send, status: int) -> None:
         limit_mb = get_settings().max_body_bytes // (1024 * 1024)
         title, detail = gettext(PICTURE_TOO_LARGE[0]), gettext(PICTURE_TOO_LARGE[1], mb=limit_mb)
         back = scope["path"].removesuffix("/picture") + "#picture"
+    elif status == 413 and (upload := _upload_at(scope["path"])) is not None:
+        title, detail = gettext(upload.title), gettext(upload.detail, mb=upload.limit // (1024 * 1024))
+        back = scope["path"].rsplit("/", 1)[0] + upload.anchor
     if scope["path"].startswith("/api/"):
         body = json.dumps(
             {"type": "/problems/bad-body", "title": title, "status": status, "detail": detail, "instance": scope["path"]},

@@ -19,6 +19,7 @@ TEXTS = {
     "name": TextField("name", N_("Name of the project"), 200),
     "department": TextField("department", N_("Responsible department"), 200),
     "impact_assessment": TextField("impact_assessment", N_("Child impact assessment"), 10_000),
+    "views_changed": TextField("views_changed", N_("How children's views changed this project"), 10_000),
 }
 
 
@@ -70,6 +71,7 @@ class ProjectIn(BaseModel):
     status: ProjectStatus = ProjectStatus.PLANNED
     budget_yuan: int | None = None
     impact_assessment: dict[str, str] = {}
+    views_changed: dict[str, str] = {}  # the assessment's section "how children's views changed this project" (issue 17)
 
 
 class ProjectBody(ProjectIn, ApiIn):
@@ -80,6 +82,7 @@ class ProjectBody(ProjectIn, ApiIn):
     status: ProjectStatus = PydanticField(default=ProjectStatus.PLANNED, strict=False)
     budget_yuan: int | None = PydanticField(default=None, ge=0, le=BUDGET_MAX_YUAN)
     impact_assessment: locales("ProjectImpactAssessment", TEXTS["impact_assessment"], multiline=True) = {}
+    views_changed: locales("ProjectViewsChanged", TEXTS["views_changed"], multiline=True) = {}
 
 
 class ProjectPublic(BaseModel):
@@ -92,5 +95,6 @@ class ProjectPublic(BaseModel):
     status: ProjectStatus
     budget_yuan: int | None
     impact_assessment: dict[str, str]
+    views_changed: dict[str, str] = {}
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -2,6 +2,7 @@
 assessment (儿童影响评价), which consultations link to (PAR-12). Every create and update is audited in the
 same transaction; the caller commits."""
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,7 @@ def _apply(project: Project, data: ProjectIn) -> None:
     project.status = ProjectStatus(data.status).value
     project.budget_yuan = data.budget_yuan
     project.impact_assessment = clean_locales(data.impact_assessment)
+    project.views_changed = clean_locales(data.views_changed)
     project.updated_at = utcnow()
 
 
@@ -86,6 +88,7 @@ class Related:
     title: str  # in the page's language
     url: str
     badge: str  # a message id, translated where it is shown
+    on: dt.date | None = None  # the day it happened (or is due): the project's timeline orders by it
 
 
 _related: list[Callable[[Session, Project], list[Related]]] = []
@@ -94,6 +97,12 @@ _related: list[Callable[[Session, Project], list[Related]]] = []
 def register_related(lister: Callable[[Session, Project], list[Related]]) -> None:
     if lister not in _related:
         _related.append(lister)
+
+
+def timeline_of(*, session: Session, project: Project) -> list[Related]:
+    """Everything that points at the project and has a date, oldest first (issue 17: one timeline)."""
+    dated = [r for r in related_of(session=session, project=project) if r.on is not None]
+    return sorted(dated, key=lambda r: (r.on, r.kind, r.id))  # type: ignore[arg-type, return-value]
 
 
 def related_of(*, session: Session, project: Project, kind: str | None = None) -> list[Related]:

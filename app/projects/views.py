@@ -120,6 +120,7 @@ def project_page(request: Request, project_id: Id, session: SessionDep, user: Re
         {
             "project": project,
             "related": service.related_of(session=session, project=project),
+            "timeline": service.timeline_of(session=session, project=project),
             "can_manage": can(user, Permission.CONSULTATIONS_MANAGE),
             **_labels(session),
         },

@@ -20,8 +20,10 @@
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any
+from typing import Any, NotRequired
 
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -34,9 +36,11 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
+from typing_extensions import TypedDict
 
-from app.core.db import UTCDateTime, enum_values, utcnow
+from app.core.db import Id, UTCDateTime, enum_values, utcnow
 from app.core.i18n import N_
+from app.core.validation import ApiDate, ApiIn, TextField, locales
 
 
 class Outcome(StrEnum):
@@ -227,3 +231,109 @@ class HeardBack(SQLModel, table=True):
     )
     child_id: int = Field(sa_column=Column(Integer, ForeignKey("child.id", ondelete="CASCADE"), nullable=False, index=True))
     seen_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# ---- what officials type (issue 17): one field each, read by the forms' maxlength, the service and the API ----
+
+BANDS = ("6-9", "10-13", "14-17")
+DECIDER = TextField("decider", N_("Who decided"), 200)
+OTHER_DECIDER_REASON = TextField("other_decider_reason", N_("Why someone else decided"), 1000)
+DECISION_TEXT = TextField("text", N_("What was decided"), 5000)
+REFERENCE = TextField("reference", N_("Reference number (文号)"), 100)
+REASON = TextField("reason", N_("Why it was not adopted"), 2000)
+EXPLANATION = TextField("explanation", N_("The explanation in adult words"), 5000)
+CHILD_VERSION = TextField("child_version", N_("In the words of children aged %(band)s"), 1000)
+ACTION = TextField("action", N_("What the city will do"), 1000)
+DEPARTMENT = TextField("department", N_("Responsible department"), 200)
+DROPPED_REASON = TextField("dropped_reason", N_("Why it was dropped"), 1000)
+PROGRESS = TextField("progress", N_("Progress update"), 1000)
+NOTE = TextField("note", N_("What the correction changes"), 1000)
+
+
+class DecisionIn(BaseModel):
+    """A decision: `decider` empty means the decider named on the Lundy checklist; another needs its reason."""
+
+    decided_on: dt.date
+    decider: dict[str, str] = {}
+    other_decider_reason: str = ""
+    text: dict[str, str]
+    reference: str = ""
+    version: int | None = None
+
+
+class ResponseIn(BaseModel):
+    outcome: Outcome
+    reason: dict[str, str] = {}
+    decide_by: dt.date | None = None
+    explanation: dict[str, str] = {}
+    child_versions: dict[str, dict[str, str]] = {}
+    decision_id: int | None = None
+    version: int | None = None
+
+
+class CommitmentIn(BaseModel):
+    action: dict[str, str]
+    department: dict[str, str]
+    due_on: dt.date | None = None
+    status: CommitmentStatus = CommitmentStatus.PLANNED
+    dropped_reason: str = ""
+    project_id: int | None = None
+    response_id: int | None = None
+    version: int | None = None
+
+
+class ProgressIn(BaseModel):
+    on: dt.date
+    text: dict[str, str]
+
+
+# ---- bodies of the JSON API ------------------------------------------------------------------------------
+
+ChildVersions = TypedDict(  # type: ignore[misc]
+    "ChildVersions", {band: NotRequired[locales("ChildVersion" + band.replace("-", "to"), CHILD_VERSION, multiline=True)] for band in BANDS}
+)
+ChildVersions.__pydantic_config__ = ConfigDict(extra="forbid", strict=True)  # type: ignore[attr-defined]
+
+
+class DecisionBody(DecisionIn, ApiIn):
+    """Leave `decider` out for the decider named on the Lundy checklist; another needs `other_decider_reason`.
+    `version`: the version the edit started from (a newer one answers 409)."""
+
+    decided_on: ApiDate
+    decider: locales("DecisionDecider", DECIDER) = {}  # type: ignore[valid-type]
+    other_decider_reason: OTHER_DECIDER_REASON.api(multiline=True) = ""  # type: ignore[valid-type]
+    text: locales("DecisionText", DECISION_TEXT, required=True, multiline=True)  # type: ignore[valid-type]
+    reference: REFERENCE.api() = ""  # type: ignore[valid-type]
+    version: int | None = None
+
+
+class ResponseBody(ResponseIn, ApiIn):
+    """`reason` is required for "not_adopted", `decide_by` for "pending" (PAR-07)."""
+
+    outcome: Outcome = PydanticField(strict=False)
+    reason: locales("ResponseReason", REASON, multiline=True) = {}  # type: ignore[valid-type]
+    decide_by: ApiDate | None = None
+    explanation: locales("ResponseExplanation", EXPLANATION, multiline=True) = {}  # type: ignore[valid-type]
+    child_versions: ChildVersions = {}  # type: ignore[assignment]
+    decision_id: Id | None = None
+    version: int | None = None
+
+
+class CommitmentBody(CommitmentIn, ApiIn):
+    action: locales("CommitmentAction", ACTION, required=True, multiline=True)  # type: ignore[valid-type]
+    department: locales("CommitmentDepartment", DEPARTMENT, required=True)  # type: ignore[valid-type]
+    due_on: ApiDate | None = None
+    status: CommitmentStatus = PydanticField(default=CommitmentStatus.PLANNED, strict=False)
+    dropped_reason: DROPPED_REASON.api(multiline=True) = ""  # type: ignore[valid-type]
+    project_id: Id | None = None
+    response_id: Id | None = None
+    version: int | None = None
+
+
+class ProgressBody(ProgressIn, ApiIn):
+    on: ApiDate
+    text: locales("ProgressText", PROGRESS, required=True, multiline=True)  # type: ignore[valid-type]
+
+
+class PublishBody(ApiIn):
+    note: NOTE.api(multiline=True) = ""  # type: ignore[valid-type]

@@ -10,7 +10,8 @@ The snapshot (`Publication.snapshot`), written by the publish action and read by
                     "reference": str, "has_document": bool}],
      "responses": [{"id", "theme_id" | None, "question_id" | None, "subject": {loc: text} (the theme's name or
                     the question's prompt), "description": {loc: text} (the theme's one sentence, or {}),
-                    "size": int (children in the theme: raw, shown only through app.core.suppression),
+                    "size": int (children in the theme, or who answered the question: raw, shown only
+                    through app.core.suppression),
                     "outcome": Outcome value, "reason": {loc: text}, "decide_by": "YYYY-MM-DD" | None,
                     "explanation": {loc: text}, "child_versions": {band: {loc: text}}, "decision_id": int | None}]}
 """
@@ -55,3 +56,28 @@ def response_state(consultation: Consultation, *, published: bool, today: dt.dat
     if consultation.respond_by is not None and today > consultation.respond_by:
         return ResponseState.OVERDUE
     return ResponseState.NOT_DUE
+
+
+BANDS = ("6-9", "10-13", "14-17")
+
+
+def filled(value: dict[str, str] | None) -> bool:
+    return bool(value) and bool((value or {}).get("zh_Hans", "").strip())
+
+
+def child_version_for(child_versions: dict[str, dict[str, str]], band: str | None) -> dict[str, str]:
+    """The child's version of a response for an age band, falling back to the next older band (6-9 → 10-13 →
+    14-17), as consultations' briefs do (`brief_for`). The one place this fallback is written: the publish
+    check, the previews and the children's pages read it."""
+    start = BANDS.index(band) if band in BANDS else 0
+    for key in BANDS[start:]:
+        if filled(child_versions.get(key)):
+            return child_versions[key]
+    return {}
+
+
+def days_left(consultation: Consultation, today: dt.date | None = None) -> int | None:
+    """Days until the promised response date (negative once it has passed); None when none was promised."""
+    if consultation.respond_by is None:
+        return None
+    return (consultation.respond_by - (today or utcnow().date())).days

@@ -68,6 +68,8 @@ PUBLIC |= {"/openapi.json", "/api/docs"}
 CHILD |= {"/me/consultations/{consultation_id}/heard-back", "/me/consultations/{consultation_id}/heard-back/reaction"}
 PUBLIC |= {"/said-and-done", "/said-and-done/feed.atom", "/said-and-done/{consultation_id}", "/api/v1/said-and-done",
            "/api/v1/said-and-done/{consultation_id}"}
+# A decision's PDF: anyone once its response is published, staff only before (tests/responses/test_documents.py).
+PUBLIC |= {"/responses/decisions/{decision_id}/document"}
 PUBLIC |= TABLET | CHILD | GUARDIAN | PICTURES
 
 

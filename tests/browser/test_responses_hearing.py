@@ -29,7 +29,7 @@ from tests.browser.conftest import (
 )
 from tests.consultations.helpers import load_notices, open_consultation, take_part
 from tests.corps.tablet_helpers import classroom
-from tests.responses.helpers import answer, change_status, close, commitment, publish
+from tests.responses.hearing_helpers import answer, change_status, close, commitment, publish
 
 pytestmark = pytest.mark.browser
 

@@ -1,100 +1,73 @@
-"""Builders for "you said, we did" tests (issue 17): a closed consultation children took part in, a publication
-with a snapshot in the documented format (app/responses/service.py), commitments and their events — written
-directly, as the officials' publish action would."""
+"""Builders for responses' tests: a closed consultation with accepted themes (made directly as rows, as the
+analysis would leave them), an official, and a response ready to publish."""
 
 import datetime as dt
-from typing import Any
 
 from sqlmodel import Session
 
-from app.consultations import answering
-from app.consultations import service as consultations
-from app.consultations.models import AnswerIn, Channel, Consultation, Question, QuestionKind
+from app.accounts.models import Role, StaffUser
+from app.consultations.models import Consultation
 from app.core.db import utcnow
-from app.corps.models import Child
-from app.responses.models import Commitment, CommitmentEvent, Publication
+from app.insights.models import Theme
+from app.responses import actions
+from app.responses.models import CommitmentIn, DecisionIn, Outcome, ResponseIn
+from tests.conftest import make_user
+from tests.consultations.helpers import open_consultation
 
 THEMES = [
-    {"subject": {"zh_Hans": "更多的树荫", "en": "More shade"}, "size": 12, "outcome": "adopted"},
-    {"subject": {"zh_Hans": "新的秋千", "en": "New swings"}, "size": 3, "outcome": "not_adopted",
-     "reason": {"zh_Hans": "预算不够", "en": "Not enough money this year"}},
+    ({"zh_Hans": "更多的秋千", "en": "More swings"}, {"zh_Hans": "孩子们想要更多秋千。", "en": "Children want more swings."}),
+    ({"zh_Hans": "树荫和座位", "en": "Shade and seats"}, {"zh_Hans": "夏天太热，需要树荫。", "en": "It is too hot in summer."}),
 ]
 
 
-def answer(session: Session, child: Child, consultation: Consultation, *, text: str | None = None) -> None:
-    """The child answers the first single-choice question (and the text question, if `text`)."""
-    questions = consultations.questions_of(session=session, consultation=consultation)
-    options = consultations.options_by_question(session=session, questions=questions)
-    answers = []
-    for q in questions:
-        if q.kind == QuestionKind.SINGLE.value:
-            answers.append(AnswerIn(question_id=q.id, option=options[q.id][0].id))
-        elif q.kind == QuestionKind.TEXT.value and text:
-            answers.append(AnswerIn(question_id=q.id, text=text))
-    answering.submit(session=session, child=child, consultation=consultation, answers=answers,
-                     key=answering.new_key(child=child, consultation=consultation), channel=Channel.TABLET)
-    session.commit()
+def official(session: Session, username: str = "official1") -> StaffUser:
+    return make_user(session, username, [Role.OFFICIAL])
 
 
-def text_question(session: Session, consultation: Consultation) -> Question:
-    return next(q for q in consultations.questions_of(session=session, consultation=consultation) if q.kind == QuestionKind.TEXT.value)
-
-
-def close(session: Session, consultation: Consultation, *, respond_by: dt.date | None = None) -> None:
-    consultation.closed_at = utcnow()
-    if respond_by is not None:
-        consultation.respond_by = respond_by
+def closed_consultation(session: Session, actor: StaffUser | None = None, *, themes: int = 2, guardian_themes: int = 0,
+                        respond_in_days: int = 30, **changes) -> Consultation:  # noqa: ANN003
+    """Scheduled, opened, and now closed (its closing time has passed), with accepted children's themes."""
+    consultation = open_consultation(session, actor, **changes)
+    now = utcnow()
+    consultation.opens_at = now - dt.timedelta(days=10)
+    consultation.closes_at = now - dt.timedelta(days=1)
+    consultation.respond_by = (now + dt.timedelta(days=respond_in_days)).date()
     session.add(consultation)
+    for i in range(themes):
+        name, description = THEMES[i % len(THEMES)]
+        session.add(Theme(consultation_id=consultation.id, audience="child", position=i, name=dict(name), description=dict(description), accepted=True))
+    for i in range(guardian_themes):
+        session.add(Theme(consultation_id=consultation.id, audience="guardian", position=i, name={"zh_Hans": f"家长主题{i}", "en": f"Guardians {i}"}, accepted=True))
+    session.add(Theme(consultation_id=consultation.id, audience="child", position=99, name={"zh_Hans": "未接受", "en": "Not accepted"}, accepted=False))
     session.commit()
+    return consultation
 
 
-def snapshot(themes: list[dict[str, Any]] | None = None, *, decision_id: int = 1, document: bool = False) -> dict[str, Any]:
-    responses = []
-    for n, theme in enumerate(themes if themes is not None else THEMES, start=1):
-        responses.append({
-            "id": n, "theme_id": theme.get("theme_id"), "question_id": None, "subject": theme["subject"],
-            "description": theme.get("description", {}), "size": theme["size"], "outcome": theme["outcome"],
-            "reason": theme.get("reason", {}), "decide_by": theme.get("decide_by"),
-            "explanation": theme.get("explanation", {"zh_Hans": "成人的解释", "en": "The adults' explanation"}),
-            "child_versions": theme.get("child_versions", {
-                "6-9": {"zh_Hans": "我们会种树。", "en": "We will plant trees."},
-                "10-13": {"zh_Hans": "我们会在游乐区种更多的树。", "en": "We will plant more trees around the play area."},
-            }),
-            "decision_id": decision_id,
-        })
-    return {
-        "decisions": [{"id": decision_id, "decided_on": "2026-11-20", "decider": {"zh_Hans": "区住建局", "en": "District bureau"},
-                       "text": {"zh_Hans": "按儿童意见修改设计。", "en": "The design follows the children's views."},
-                       "reference": "五住建〔2026〕12号", "has_document": document}],
-        "responses": responses,
-    }
+def child_themes(session: Session, consultation: Consultation) -> list[Theme]:
+    from app.responses import deciding
+
+    return deciding.subjects(session=session, consultation=consultation).child_themes
 
 
-def publish(session: Session, consultation: Consultation, *, number: int = 1, data: dict[str, Any] | None = None,
-            at: dt.datetime | None = None, note: str | None = None) -> Publication:
-    publication = Publication(consultation_id=consultation.id, number=number, snapshot=data or snapshot(), note=note,
-                              published_at=at or utcnow())
-    session.add(publication)
-    session.commit()
-    return publication
+def decide(session: Session, actor: StaffUser, consultation: Consultation):  # noqa: ANN201
+    return actions.save_decision(session=session, actor=actor, consultation=consultation, data=DecisionIn(
+        decided_on=utcnow().date(), text={"zh_Hans": "区住建局决定增加秋千和树荫。", "en": "More swings and shade."}, reference="五住建〔2026〕12号"))
 
 
-def commitment(session: Session, consultation: Consultation, *, action: str = "Plant 20 trees", status: str = "planned",
-               due_on: dt.date | None = None, dropped_reason: str | None = None) -> Commitment:
-    row = Commitment(consultation_id=consultation.id, action={"zh_Hans": "种20棵树" if action == "Plant 20 trees" else action, "en": action},
-                     department={"zh_Hans": "园林局", "en": "Parks department"}, due_on=due_on or dt.date(2027, 5, 1), status=status,
-                     dropped_reason=dropped_reason)
-    session.add(row)
-    session.commit()
-    session.add(CommitmentEvent(commitment_id=row.id, kind="created", status=status, on=utcnow().date()))
-    session.commit()
-    return row
+def answer_all(session: Session, actor: StaffUser, consultation: Consultation, decision_id: int | None) -> None:
+    for theme in child_themes(session, consultation):
+        actions.save_response(session=session, actor=actor, consultation=consultation, theme=theme, data=ResponseIn(
+            outcome=Outcome.ADOPTED, explanation={"zh_Hans": "将增加四个秋千。", "en": "Four swings will be added."},
+            child_versions={"14-17": {"zh_Hans": "我们会多装秋千。", "en": "We will add swings."}}, decision_id=decision_id))
 
 
-def change_status(session: Session, row: Commitment, status: str, *, text: str = "", at: dt.datetime | None = None) -> None:
-    row.status = status
-    row.updated_at = at or utcnow()
-    session.add(row)
-    session.add(CommitmentEvent(commitment_id=row.id, kind="status", status=status, text={"zh_Hans": text, "en": text} if text else {},
-                                on=(at or utcnow()).date(), at=at or utcnow()))
-    session.commit()
+def ready_to_publish(session: Session, actor: StaffUser, consultation: Consultation) -> None:
+    decision = decide(session, actor, consultation)
+    answer_all(session, actor, consultation, decision.id)
+
+
+def commitment(session: Session, actor: StaffUser, consultation: Consultation, **changes):  # noqa: ANN003, ANN201
+    data = dict(action={"zh_Hans": "安装四个新秋千", "en": "Install four new swings"}, department={"zh_Hans": "区住建局", "en": "District housing bureau"},
+                due_on=utcnow().date() + dt.timedelta(days=90))
+    data.update(changes)
+    return actions.add_commitment(session=session, actor=actor, consultation=consultation, data=CommitmentIn(**data))

@@ -22,7 +22,7 @@ from tests.conftest import english_client, make_user, post_form, sign_in
 from tests.consultations.helpers import guardian_for, open_consultation, signed_in_taking_part
 from tests.consultations.test_guardian_input import signed_in_guardian
 from tests.consultations.test_official_api import token_for
-from tests.responses.helpers import answer, change_status, close, commitment, publish
+from tests.responses.hearing_helpers import answer, change_status, close, commitment, publish
 
 
 def _took_part(client, session: Session, size: int = 1, text: str | None = None):  # noqa: ANN001, ANN202

@@ -13,7 +13,7 @@ from app.consultations.models import Comment
 from app.core.db import utcnow
 from app.insights.models import Quote, Theme
 from tests.consultations.helpers import open_consultation, signed_in_taking_part
-from tests.responses.helpers import answer, change_status, close, commitment, publish, snapshot
+from tests.responses.hearing_helpers import answer, change_status, close, commitment, publish, snapshot
 from tests.responses.test_hearing import _approve
 
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -33,6 +33,10 @@ RULES_BEYOND_THE_SCHEMA = frozenset({
     "import-refused",  # a CSV file with a bad line (one error per line)
     "bad-picture",  # a picture is checked by its content, not its name
     "idempotency-key",  # a child's send carries the key of the form it was given
+    "bad-document",  # issue 17: a decision's document is a PDF by its content, not its name
+    "response-details-needed",  # "not adopted" needs its reason, "still being decided" its date, a dropped commitment its reason
+    "publish-check",  # a response is published only with every theme answered, each band's words, a decision linked
+    "correction-note-needed",  # a publication after the first says what it changes
 })
 
 POSITIVE_CHECK = "positive_data_acceptance"
