@@ -47,14 +47,14 @@ from app.notifications import api as notifications_api
 from app.notifications import views as notifications_views
 from app.projects import api as projects_api
 from app.projects import views as projects_views
+from app.responses import api as responses_api
 from app.responses import child_views as responses_child_views
 from app.responses import guardian_views as responses_guardian_views  # noqa: F401 - guardians see the city's answers on their dashboard
+from app.responses import projects_related as responses_projects_related  # noqa: F401 - a project's page lists its commitments
 from app.responses import public_api as responses_public_api
 from app.responses import public_views as responses_public_views
 from app.responses import reaction_api as responses_reaction_api
 from app.responses import reaction_views as responses_reaction_views
-from app.responses import api as responses_api
-from app.responses import projects_related as responses_projects_related  # noqa: F401 - a project's page lists its commitments
 from app.responses import views as responses_views
 from app.safeguarding import api as safeguarding_api
 from app.safeguarding import views as safeguarding_views
