@@ -12,6 +12,7 @@ from app.consent import service as consent
 from app.consent.models import DecidedBy, Decision, Guardian, Guardianship, Purpose
 from app.consultations.models import Comment
 from app.core.db import new_session, transaction, utcnow
+from app.insights.models import Theme
 from app.moderation import actions as moderation_actions
 from app.moderation.models import Decision as ModerationDecision
 from app.moderation.models import ModeratedItem
@@ -23,6 +24,7 @@ from tests.consultations.helpers import guardian_for, open_consultation, signed_
 from tests.consultations.test_guardian_input import signed_in_guardian
 from tests.consultations.test_official_api import token_for
 from tests.responses.hearing_helpers import answer, change_status, close, commitment, publish
+from tests.responses.helpers import official, ready_to_publish
 
 
 def _took_part(client, session: Session, size: int = 1, text: str | None = None):  # noqa: ANN001, ANN202
@@ -317,3 +319,23 @@ def test_a_why_too_long_is_refused_kindly_and_nothing_is_kept(client, session):
     assert refused.status_code == 422 and "That is a bit long" in refused.text and 'name="why"' in refused.text
     session.expire_all()
     assert session.exec(select(Reaction).where(Reaction.child_id == child.id)).one().why is None
+
+
+def test_publishing_through_the_officials_action_tells_the_guardians_once(client, session):
+    """PAR-08: the official's publish (not a test's shortcut) tells each guardian who asked, once; a correction
+    tells nobody again."""
+    room, child, consultation = _took_part(client, session)
+    guardian = session.exec(select(Guardian).join(Guardianship, col(Guardianship.guardian_id) == Guardian.id)
+                            .where(Guardianship.child_id == child.id)).one()
+    consent.record(session=session, child=child, purpose=Purpose.NOTIFY_GUARDIAN, decision=Decision.GRANTED,
+                   decided_by=DecidedBy.GUARDIAN, channel="web", guardian=guardian)
+    session.add(Theme(consultation_id=consultation.id, audience="child", name={"zh_Hans": "更多秋千", "en": "More swings"},
+                      description={"zh_Hans": "孩子们想要更多秋千。"}, accepted=True))
+    session.commit()
+    close(session, consultation)
+    actor = official(session)
+    ready_to_publish(session, actor, consultation)
+    actions.publish(session=session, actor=actor, consultation=consultation)
+    actions.publish(session=session, actor=actor, consultation=consultation, note="A typo in the explanation")
+    messages = session.exec(select(OutboxMessage).where(OutboxMessage.kind == hearing.GUARDIANS_KIND)).all()
+    assert len(messages) == 1 and f"/said-and-done/{consultation.id}" in messages[0].body
