@@ -19,6 +19,9 @@ The combined rule (issue 14; thresholds in ``data/meaning.toml``, the reasons in
   In topic talk it needs the ``topic`` threshold and is at most *possible*.
   An insult aimed at someone else ("你怎么不去死": unkind words, no lexicon safeguarding hit, and not the
   writer or anyone they know in it) is unkind, not read as the writer's own harm.
+* **An adult writer** (SG-02, issue 14; ``context.adult_writer``: their own child, spouse, job, university or
+  age, not quoted): a lexicon hit is at most *possible*, and dropped in topic talk; a meaning-only finding needs
+  the ``topic`` threshold and is at most *possible*. A child quoting an adult ("妈妈说：我儿子…") is no adult.
 * **Meaning needs the right kind of text** (issue 14 false alarms). In the writer's own adult life (a partner,
   dating, marriage, their job: ``context.register``) a meaning-only finding other than self-harm needs a
   child-safety cue (an adult or age gap, secrecy from parents, body photos, money, meeting at their place):
@@ -174,10 +177,17 @@ def _combine(
     sure = Level.POSSIBLE if who.topic or who.joke else Level.CERTAIN
     register = context.register(n.plain)
     adults_day = register.adult and not register.child_safety  # the writer's own adult life, no child-safety cue
+    # SG-02 (issue 14): a plainly adult writer (their own child, spouse, job: "我儿子", "我们单位") is an adult
+    # talking of their life or of a topic, not a child disclosing: an officer reads it, nothing is certain.
+    adult = context.adult_writer(n.plain)
     for f in words_concerns:
         if who.topic_only:
             continue  # "新闻上说有个学生自杀了": talk about a topic, not a disclosure
-        if who.personal:
+        if adult and who.topic:
+            continue  # SG-02: "我儿子问我法律怎么判强奸罪": an adult on a topic, with a child of their own in it
+        if adult:
+            level = Level.POSSIBLE  # SG-02: "我老公喝醉了就打我": an adult's own harm, read by an officer
+        elif who.personal:
             level = sure if f.confidence >= WORDS_CERTAIN else Level.POSSIBLE
         elif best >= t.possible:
             level = Level.POSSIBLE
@@ -194,7 +204,8 @@ def _combine(
             continue  # "他对我特别好，每天给我带早餐": closeness with none of grooming's pattern
         if subkind == Subkind.NEGLECT and not register.care:
             continue  # "两天没发货", "衣服洗一次就掉色": neglect is of a child's care, not of a parcel
-        if who.topic_only:
+        if who.topic_only or adult:
+            # SG-02: topic talk, or an adult writer ("我当妈以后天天想哭"): only a very strong reading is possible
             level = Level.POSSIBLE if p >= t.topic else None
         else:
             if sum(ch.isalpha() for ch in n.plain) < MEANING_CERTAIN_LENGTH:
