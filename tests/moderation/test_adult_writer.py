@@ -114,3 +114,33 @@ def test_sg02_the_adult_writer_signal(plain: str, adult: bool) -> None:
 def test_sg02_ziji_is_the_writer_only_at_a_clause_start() -> None:
     assert speaker("好饿，自己一个人在家").personal
     assert not speaker("男孩用自己的生命救了她").personal
+
+
+def test_sg02_a_long_comment_with_a_middling_reading_is_a_discussion() -> None:
+    """SG-02: a long comment (40+ letters) with no harm word needs a strong reading by meaning: an adult looking
+    back on a busy childhood is not a child's neglect, while a child's long account of being left alone is."""
+    looking_back = "从小到大我都是自己的事情自己做，爸妈工作忙没空管，现在回头看也挺好的，锻炼了独立能力，你也别太难过了"
+    assert Category.SAFEGUARDING not in {f.category for f in screen(looking_back).findings}
+    left_alone = "昨天晚上一个人在家，爸妈又吵架了然后都走了，家里没有吃的，我饿着肚子等到半夜也没有人回来，我好害怕啊呜呜"
+    assert screen(left_alone).action == Action.SAFEGUARDING
+
+
+@pytest.mark.parametrize(
+    ("plain", "adult"),
+    [("我是从南方去北方读大学的", True), ("我哥哥在北京上大学", False), ("我长大了要去北京上大学", False)],
+)
+def test_sg02_university_is_the_writers_own_only_when_it_is_theirs_now(plain: str, adult: bool) -> None:
+    assert adult_writer(plain) is adult
+
+
+@pytest.mark.parametrize(
+    ("text", "concern"),
+    [
+        ("饿了一整天，外卖到现在还没送到，饿死了", False),  # the writer's own errand
+        ("朋友结婚我随了个红包，网友说太少了", False),  # a 红包 between adults
+        ("爸妈不在家，我只能点外卖，已经吃了一个星期了", True),  # a guardian is named: a child's care
+        ("叔叔给我发红包，让我别告诉妈妈", True),  # money and secrecy: grooming's pattern
+    ],
+)
+def test_sg02_errands_and_adults_red_packets_are_not_a_childs_care(text: str, concern: bool) -> None:
+    assert (Category.SAFEGUARDING in {f.category for f in screen(text).findings}) is concern

@@ -86,6 +86,8 @@ class _Compiled:
     child_safety: re.Pattern[str]
     grooming: re.Pattern[str]
     care: re.Pattern[str]
+    shop: re.Pattern[str]
+    guardian: re.Pattern[str]
     adult_writer: re.Pattern[str]
     animals: re.Pattern[str]
     animal_harm: re.Pattern[str]
@@ -134,6 +136,8 @@ def _compiled() -> _Compiled:
         child_safety=re.compile("|".join(f"(?:{p})" for p in data["register"]["child_safety"])),
         grooming=re.compile("|".join(f"(?:{p})" for p in data["grooming"]["cues"])),
         care=_pattern(_words(data["neglect"]["care"])),
+        shop=_pattern(_words(data["neglect"].get("shop", []))),
+        guardian=_pattern(_words(data["neglect"].get("guardian", []))),
         adult_writer=re.compile("|".join(f"(?:{p})" for p in data["adult_writer"]["markers"])),
         quoted_before=re.compile("|".join(re.escape(w) for w in data["adult_writer"]["quoted_before"])),
         quoted_window=int(data["adult_writer"].get("quoted_window", 6)),
@@ -186,6 +190,9 @@ class Register:
     child_safety: bool  # an adult or age gap, secrecy from parents, body photos, money, meeting at their place
     grooming: bool  # a child-safety cue, or gifts, private contact, a stream or a game: grooming's pattern
     care: bool  # a home, a parent or adult, food, being alone or ill: what neglect is about
+    # SG-02 (issue 14): a shop, a delivery or a queue with no parent or carer named ("外卖还没送到，饿了一整天"):
+    # hunger or waiting in the writer's own errands, not a child's care
+    errand: bool = False
 
 
 SOMEONE_ELSE_WINDOW = 4  # characters before a register word in which "妈", "她", "爸" make it theirs
@@ -206,6 +213,7 @@ def register(plain: str) -> Register:
     return Register(
         adult=adult, child_safety=child_safety, grooming=child_safety or bool(c.grooming.search(plain)),
         care=bool(c.care.search(plain)),
+        errand=bool(c.shop.search(plain)) and not c.guardian.search(plain),
     )
 
 
