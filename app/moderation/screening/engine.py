@@ -180,8 +180,9 @@ def _combine(
     adults_day = register.adult and not register.child_safety  # the writer's own adult life, no child-safety cue
     # SG-02 (issue 14): a plainly adult writer (their own child, spouse, job: "我儿子", "我们单位") is an adult
     # talking of their life or of a topic, not a child disclosing: an officer reads it, nothing is certain.
-    adult = context.adult_writer(n.plain)
-    long = _length(n.plain) >= t.long_letters
+    # Read only when a finding could follow (every meaning threshold is at least ``possible``): throughput.
+    adult = (bool(words_concerns) or best >= t.possible) and context.adult_writer(n.plain)
+    long = best >= t.possible and _length(n.plain) >= t.long_letters
     for f in words_concerns:
         if who.topic_only:
             continue  # "新闻上说有个学生自杀了": talk about a topic, not a disclosure
