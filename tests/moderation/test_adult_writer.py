@@ -75,6 +75,7 @@ def test_sg02_a_child_quoting_an_adult_is_still_a_child(text: str) -> None:
         "自己一个人在家，两天没人做饭了",
         "我想死，没有人喜欢我",
         "我的猫死了，我也想离家出走",
+        "爸爸总打自己的老婆，我好害怕",
         "I am scared to go home because my dad hits me",
     ],
 )
@@ -105,6 +106,8 @@ def test_sg02_pets_and_internet_idioms_are_not_a_childs_harm(text: str) -> None:
         ("比我大一点的哥哥", False),  # 大一 is no university year here
         ("我毕业后想当老师", False),  # a child finishing primary school
         ("我姐姐是研究生", False),  # someone else's study
+        ("我们只希望自己的老婆是处", True),  # the writer's own (future) wife
+        ("爸爸总打自己的老婆", False),  # a child telling of their father
     ],
 )
 def test_sg02_the_adult_writer_signal(plain: str, adult: bool) -> None:
