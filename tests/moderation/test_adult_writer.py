@@ -44,8 +44,8 @@ def test_sg02_an_adults_own_harm_is_read_by_an_officer_never_certain(text: str) 
     "text",
     [
         "新闻说一个高中生跳楼自杀了，太可惜了",
-        "有父母说自己女儿勾引男人，让她喝农药自杀",
-        "我记得说强奸之后女方又主动要求的，不算强奸",
+        "有些家长说自己女儿早恋，逼得她差点自杀",
+        "我记得法官说过，女方事后同意也不能改变强奸的定性",
         "The news said a teenager in another city killed himself after being bullied",
     ],
 )
@@ -116,7 +116,7 @@ def test_sg02_the_adult_writer_signal(plain: str, adult: bool) -> None:
 
 def test_sg02_ziji_is_the_writer_only_at_a_clause_start() -> None:
     assert speaker("好饿，自己一个人在家").personal
-    assert not speaker("男孩用自己的生命救了她").personal
+    assert not speaker("那个男孩用自己的零花钱买了礼物").personal
 
 
 def test_sg02_a_long_comment_with_a_middling_reading_is_a_discussion() -> None:

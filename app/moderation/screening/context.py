@@ -162,7 +162,7 @@ class Speaker:
 
 
 # "自己" at the start of a clause is the writer ("自己一个人在家，没人做饭"); after a noun it is that noun's
-# ("有父母说自己女儿…", "男孩用自己的生命…"): SG-02, issue 14.
+# ("有家长说自己孩子…", "那个男孩用自己的零花钱…"): SG-02, issue 14.
 _CLAUSE_SELF = re.compile(r"(?:^|[\s,.!?;:~…，。！？；：、])自己")
 
 
