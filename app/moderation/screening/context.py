@@ -11,6 +11,10 @@ for a group. Data in ``app/moderation/data/context.toml``; everything runs on th
   an age gap, secrecy from parents, photos of the body, money, meeting at their place) or something of a child's
   care (a home, a parent, food, being alone: what neglect needs) or grooming's pattern (a cue, gifts, private
   contact) stands in it. ``engine`` decides with it.
+* **Adult writer.** A text in which the writer is plainly an adult (their own child, spouse, job, university or
+  age: "我儿子", "我家孩子", "我们单位", "我30岁了") is an adult talking of their life or about a topic:
+  ``adult_writer(plain)`` says so, unless the marker is quoted ("妈妈说：我儿子…", a child quoting an adult).
+  ``engine`` lowers its safeguarding findings with it (SG-02).
 * **Group contempt.** A group (a region, gender, ethnicity, disability, family background) and a word of
   contempt close together are unkind words with no person named (MOD-10).
 """
@@ -82,6 +86,15 @@ class _Compiled:
     child_safety: re.Pattern[str]
     grooming: re.Pattern[str]
     care: re.Pattern[str]
+    shop: re.Pattern[str]
+    guardian: re.Pattern[str]
+    adult_writer: re.Pattern[str]
+    animals: re.Pattern[str]
+    animal_harm: re.Pattern[str]
+    animal_person: re.Pattern[str]
+    animal_window: int
+    quoted_before: re.Pattern[str]
+    quoted_window: int
 
 
 def _raw_alternation(items: list[str]) -> str:
@@ -123,6 +136,15 @@ def _compiled() -> _Compiled:
         child_safety=re.compile("|".join(f"(?:{p})" for p in data["register"]["child_safety"])),
         grooming=re.compile("|".join(f"(?:{p})" for p in data["grooming"]["cues"])),
         care=_pattern(_words(data["neglect"]["care"])),
+        shop=_pattern(_words(data["neglect"].get("shop", []))),
+        guardian=_pattern(_words(data["neglect"].get("guardian", []))),
+        adult_writer=re.compile("|".join(f"(?:{p})" for p in data["adult_writer"]["markers"])),
+        quoted_before=re.compile("|".join(re.escape(w) for w in data["adult_writer"]["quoted_before"])),
+        quoted_window=int(data["adult_writer"].get("quoted_window", 6)),
+        animals=_pattern(_words(data["animal_subject"]["animals"])),
+        animal_harm=_pattern(_words(data["animal_subject"]["harm"])),
+        animal_person=_pattern(_words(data["animal_subject"]["person"])),
+        animal_window=int(data["animal_subject"].get("window", 12)),
     )
 
 
@@ -139,6 +161,11 @@ class Speaker:
         return self.topic and not self.personal
 
 
+# "自己" at the start of a clause is the writer ("自己一个人在家，没人做饭"); after a noun it is that noun's
+# ("有家长说自己孩子…", "那个男孩用自己的零花钱…"): SG-02, issue 14.
+_CLAUSE_SELF = re.compile(r"(?:^|[\s,.!?;:~…，。！？；：、])自己")
+
+
 def speaker(plain: str) -> Speaker:
     """In topic talk only the writer's own words make it personal: "报道说一个初中生被同学打" names nobody the
     writer knows ("我同学" still does, by its 我); elsewhere a known person alone is enough ("同桌被他爸打了").
@@ -148,6 +175,7 @@ def speaker(plain: str) -> Speaker:
     topic = bool(c.topic.search(plain))
     personal = bool(
         c.first_person.search(without_frames)
+        or _CLAUSE_SELF.search(without_frames)
         or (not topic and c.known_person.search(c.not_known_person.sub(" ", without_frames)))
     )
     topic = topic or (not personal and bool(c.in_general.search(plain)))  # "很多女性都遭遇过…", nobody's own
@@ -162,6 +190,9 @@ class Register:
     child_safety: bool  # an adult or age gap, secrecy from parents, body photos, money, meeting at their place
     grooming: bool  # a child-safety cue, or gifts, private contact, a stream or a game: grooming's pattern
     care: bool  # a home, a parent or adult, food, being alone or ill: what neglect is about
+    # SG-02 (issue 14): a shop, a delivery or a queue with no parent or carer named ("外卖还没送到，饿了一整天"):
+    # hunger or waiting in the writer's own errands, not a child's care
+    errand: bool = False
 
 
 SOMEONE_ELSE_WINDOW = 4  # characters before a register word in which "妈", "她", "爸" make it theirs
@@ -182,18 +213,52 @@ def register(plain: str) -> Register:
     return Register(
         adult=adult, child_safety=child_safety, grooming=child_safety or bool(c.grooming.search(plain)),
         care=bool(c.care.search(plain)),
+        errand=bool(c.shop.search(plain)) and not c.guardian.search(plain),
     )
 
 
+def adult_writer(plain: str) -> bool:
+    """SG-02 (issue 14): the writer is plainly an adult: their own child, spouse, job, university or age. A
+    marker with a speech word or a quotation mark just before it is someone else's words, not the writer's."""
+    c = _compiled()
+    for m in c.adult_writer.finditer(plain):
+        before = plain[max(0, m.start() - c.quoted_window) : m.start()]
+        if not c.quoted_before.search(before):
+            return True
+    return False
+
+
 def idiom_spans(plain: str) -> list[tuple[int, int]]:
-    """Spans of harm words that their neighbours make harmless (a hit overlapping one is dropped)."""
-    spans: list[tuple[int, int]] = []
+    """Spans of harm words that their neighbours make harmless (a hit overlapping one is dropped), and
+    running-away words whose subject is a pet (SG-02: "我家猫离家出走三天了")."""
+    spans: list[tuple[int, int]] = _animal_spans(plain)
     for idiom in _compiled().idioms:
         for m in idiom.harm.finditer(plain):
             before_ok = idiom.before is not None and idiom.before.search(plain[max(0, m.start() - 6) : m.start()])
             after_ok = idiom.after is not None and idiom.after.search(plain[m.end() : m.end() + 12])
             if (before_ok and after_ok) if idiom.both else (before_ok or after_ok):
                 spans.append((m.start(), m.end()))
+    return spans
+
+
+_SENTENCE_END = re.compile(r"[。！？!?.;；\n]")
+
+
+def _animal_spans(plain: str) -> list[tuple[int, int]]:
+    c = _compiled()
+    if not c.animals.search(plain):
+        return []
+    spans = []
+    for m in c.animal_harm.finditer(plain):
+        before = plain[max(0, m.start() - c.animal_window) : m.start()]
+        last = None
+        for a in c.animals.finditer(before):
+            last = a
+        if last is None:
+            continue
+        between = before[last.end() :]
+        if not c.animal_person.search(between) and not _SENTENCE_END.search(between):
+            spans.append((m.start(), m.end()))
     return spans
 
 

@@ -15,10 +15,14 @@ The combined rule (issue 14; thresholds in ``data/meaning.toml``, the reasons in
 * **Safeguarding, meaning.** A sub-kind's probability at ``certain`` is *certain* (*possible* beside a story,
   the news or a joke); at ``possible``, *possible*.
   A text of fewer than eight letters ("我很伤心", "妈妈摸我的头") is too little to read: it needs the ``short``
-  threshold and is at most *possible*.
+  threshold and is at most *possible*. A long one (``long.letters``, 45 Chinese characters) with no harm word
+  is a discussion unless the reading is strong: it needs the ``long`` threshold (SG-02, issue 14).
   In topic talk it needs the ``topic`` threshold and is at most *possible*.
   An insult aimed at someone else ("你怎么不去死": unkind words, no lexicon safeguarding hit, and not the
   writer or anyone they know in it) is unkind, not read as the writer's own harm.
+* **An adult writer** (SG-02, issue 14; ``context.adult_writer``: their own child, spouse, job, university or
+  age, not quoted): a lexicon hit is at most *possible*, and dropped in topic talk; a meaning-only finding needs
+  the ``topic`` threshold and is at most *possible*. A child quoting an adult ("妈妈说：我儿子…") is no adult.
 * **Meaning needs the right kind of text** (issue 14 false alarms). In the writer's own adult life (a partner,
   dating, marriage, their job: ``context.register``) a meaning-only finding other than self-harm needs a
   child-safety cue (an adult or age gap, secrecy from parents, body photos, money, meeting at their place):
@@ -174,10 +178,19 @@ def _combine(
     sure = Level.POSSIBLE if who.topic or who.joke else Level.CERTAIN
     register = context.register(n.plain)
     adults_day = register.adult and not register.child_safety  # the writer's own adult life, no child-safety cue
+    # SG-02 (issue 14): a plainly adult writer (their own child, spouse, job: "我儿子", "我们单位") is an adult
+    # talking of their life or of a topic, not a child disclosing: an officer reads it, nothing is certain.
+    # Read only when a finding could follow (every meaning threshold is at least ``possible``): throughput.
+    adult = (bool(words_concerns) or best >= t.possible) and context.adult_writer(n.plain)
+    long = best >= t.possible and _length(n.plain) >= t.long_letters
     for f in words_concerns:
         if who.topic_only:
             continue  # "新闻上说有个学生自杀了": talk about a topic, not a disclosure
-        if who.personal:
+        if adult and who.topic:
+            continue  # SG-02: "我儿子问我法律怎么判强奸罪": an adult on a topic, with a child of their own in it
+        if adult:
+            level = Level.POSSIBLE  # SG-02: "我老公喝醉了就打我": an adult's own harm, read by an officer
+        elif who.personal:
             level = sure if f.confidence >= WORDS_CERTAIN else Level.POSSIBLE
         elif best >= t.possible:
             level = Level.POSSIBLE
@@ -192,13 +205,16 @@ def _combine(
             continue  # "男朋友说要给我一个惊喜", "加班到半夜": an adult's own day, no child-safety cue (SG-02)
         if subkind == Subkind.GROOMING and not register.grooming:
             continue  # "他对我特别好，每天给我带早餐": closeness with none of grooming's pattern
-        if subkind == Subkind.NEGLECT and not register.care:
-            continue  # "两天没发货", "衣服洗一次就掉色": neglect is of a child's care, not of a parcel
-        if who.topic_only:
+        if subkind == Subkind.NEGLECT and (not register.care or register.errand):
+            continue  # "两天没发货", "外卖还没送到，饿了一整天": neglect is of a child's care, not of a parcel (SG-02)
+        if who.topic_only or adult:
+            # SG-02: topic talk, or an adult writer ("我当妈以后天天想哭"): only a very strong reading is possible
             level = Level.POSSIBLE if p >= t.topic else None
         else:
             if sum(ch.isalpha() for ch in n.plain) < MEANING_CERTAIN_LENGTH:
                 level = Level.POSSIBLE if p >= t.short else None  # "我很伤心", "妈妈摸我的头": too little to read
+            elif long and p < t.long:
+                level = None  # SG-02: a long comment with no harm word and a middling reading is a discussion
             else:
                 level = sure if p >= t.certain else Level.POSSIBLE if p >= t.possible else None
         if level is not None:
@@ -210,6 +226,13 @@ def _combine(
     if p_unkind >= t.unkind:
         unkind.append(Finding(Category.UNKIND, *whole, round(p_unkind, 2), source="meaning"))
     return concerns, unkind
+
+
+def _length(plain: str) -> float:
+    """Letters, as the ``long`` threshold counts them: a Chinese character 1, an English letter a third."""
+    cjk = sum(1 for ch in plain if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf")
+    latin = sum(1 for ch in plain if ch.isascii() and ch.isalpha())
+    return cjk + latin / 3
 
 
 def _with_level(f: Finding, level: Level) -> Finding:

@@ -59,6 +59,8 @@ class Thresholds:
     unkind: float
     topic: float
     short: float
+    long: float  # SG-02 (issue 14): a long text read by meaning alone needs this much
+    long_letters: int  # how long is long: Chinese characters, or English letters / 3
 
 
 @cache
@@ -69,6 +71,7 @@ def thresholds() -> Thresholds:
         possible=float(data["safeguarding"]["possible"]), certain=float(data["safeguarding"]["certain"]),
         unkind=float(data["unkind"]["possible"]), topic=float(data["topic"]["possible"]),
         short=float(data["short"]["possible"]),
+        long=float(data["long"]["possible"]), long_letters=int(data["long"]["letters"]),
     )
 
 

@@ -1,0 +1,149 @@
+"""Who is writing (SG-02, issue 14): an adult talking of their own child, their life or the news is not a child
+disclosing harm, while a child quoting an adult, or telling their own harm, is still caught.
+
+Adults' comments (the public COLD set's non-offensive ones) opened safeguarding findings 1.5 % of the time; the
+"adult writer" signal (``context.adult_writer``: their own child, spouse, job, university, age, not quoted) and
+third-person reading ("自己" only at a clause start, a pet that runs away) take them down without touching a
+child's recall (test_unseen.py and test_corpus.py keep their floors).
+"""
+
+import pytest
+
+from app.moderation.screening import Action, Category, Level, screen
+from app.moderation.screening.context import adult_writer, speaker
+
+
+def safeguarding_levels(text: str) -> set[Level]:
+    return {f.level for f in screen(text).findings if f.category == Category.SAFEGUARDING}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我当妈以后才知道带娃有多累，每天都想哭",
+        "我是一个宝妈，孩子三岁了，每天被他气死",
+        "儿子跟同学打架了，被老师叫了家长",
+        "我儿子问我法律上强奸罪怎么判",
+        "My son asked me what the news meant when it said a boy killed himself",
+        "As a parent I was shocked: my daughter told me a classmate was hit by his dad",
+    ],
+)
+def test_sg02_an_adult_about_their_own_child_opens_nothing(text: str) -> None:
+    """SG-02: a parent's talk of their own child (zh, en) is not a child's disclosure: no finding, no case."""
+    assert screen(text).action not in {Action.SAFEGUARDING, Action.SAFEGUARDING_POSSIBLE}, screen(text).findings
+
+
+@pytest.mark.parametrize("text", ["我老公喝醉了就打我", "研究生导师天天压榨我们，真的想跳楼"])
+def test_sg02_an_adults_own_harm_is_read_by_an_officer_never_certain(text: str) -> None:
+    """SG-02: harm an adult tells of their own life goes to the officers' "please read" list, not to a case."""
+    assert screen(text).action == Action.SAFEGUARDING_POSSIBLE
+    assert safeguarding_levels(text) == {Level.POSSIBLE}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "新闻说一个高中生跳楼自杀了，太可惜了",
+        "有些家长说自己女儿早恋，逼得她差点自杀",
+        "我记得法官说过，女方事后同意也不能改变强奸的定性",
+        "The news said a teenager in another city killed himself after being bullied",
+    ],
+)
+def test_sg02_news_and_third_person_talk_open_nothing(text: str) -> None:
+    """SG-02: a suicide in the news, someone else's daughter ("说自己女儿"), the law: talk about a topic."""
+    assert Category.SAFEGUARDING not in {f.category for f in screen(text).findings}, screen(text).findings
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "妈妈说：“我儿子就是欠揍”，然后拿衣架打我",
+        "奶奶跟邻居说我家孩子不听话，晚上爸爸就用皮带抽我",
+        'My mum told her friend "my son is useless" and then she hit me with a belt',
+    ],
+)
+def test_sg02_a_child_quoting_an_adult_is_still_a_child(text: str) -> None:
+    """SG-02: "我儿子" in an adult's quoted words does not make the child writer an adult: the case opens."""
+    assert screen(text).action == Action.SAFEGUARDING
+    assert Level.CERTAIN in safeguarding_levels(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "爸爸喝醉了就打我，我好害怕",
+        "自己一个人在家，两天没人做饭了",
+        "我想死，没有人喜欢我",
+        "我的猫死了，我也想离家出走",
+        "爸爸总打自己的老婆，我好害怕",
+        "I am scared to go home because my dad hits me",
+    ],
+)
+def test_sg02_a_childs_own_disclosure_is_still_caught(text: str) -> None:
+    """SG-02: recall first: a child's own words of harm still open a safeguarding finding (zh, en)."""
+    assert screen(text).action in {Action.SAFEGUARDING, Action.SAFEGUARDING_POSSIBLE}
+    assert Level.CERTAIN in safeguarding_levels(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["我家猫离家出走三天了，终于回来了", "我家的狗昨晚跑丢了，离家出走了一整夜", "Our cat ran away from home for two days",
+     "上台的时候摔了一跤，尴尬到想原地去世"],
+)
+def test_sg02_pets_and_internet_idioms_are_not_a_childs_harm(text: str) -> None:
+    """SG-02: a cat that "ran away from home", "原地去世" (I could die of embarrassment)."""
+    assert Category.SAFEGUARDING not in {f.category for f in screen(text).findings}, screen(text).findings
+
+
+@pytest.mark.parametrize(
+    ("plain", "adult"),
+    [
+        ("我儿子今天发烧了", True),
+        ("我们单位天天加班", True),
+        ("我30岁了还被催婚", True),
+        ("my daughter starts school", True),
+        ("妈妈说:我儿子真笨", False),  # quoted: the child repeats an adult
+        ("比我大一点的哥哥", False),  # 大一 is no university year here
+        ("我毕业后想当老师", False),  # a child finishing primary school
+        ("我姐姐是研究生", False),  # someone else's study
+        ("我们只希望自己的老婆是处", True),  # the writer's own (future) wife
+        ("爸爸总打自己的老婆", False),  # a child telling of their father
+    ],
+)
+def test_sg02_the_adult_writer_signal(plain: str, adult: bool) -> None:
+    assert adult_writer(plain) is adult
+
+
+def test_sg02_ziji_is_the_writer_only_at_a_clause_start() -> None:
+    assert speaker("好饿，自己一个人在家").personal
+    assert not speaker("那个男孩用自己的零花钱买了礼物").personal
+
+
+def test_sg02_a_long_comment_with_a_middling_reading_is_a_discussion() -> None:
+    """SG-02: a long comment (40+ letters) with no harm word needs a strong reading by meaning: an adult looking
+    back on a busy childhood is not a child's neglect, while a child's long account of being left alone is."""
+    looking_back = "从小到大我都是自己的事情自己做，爸妈工作忙没空管，现在回头看也挺好的，锻炼了独立能力，你也别太难过了"
+    assert Category.SAFEGUARDING not in {f.category for f in screen(looking_back).findings}
+    left_alone = "昨天晚上一个人在家，爸妈又吵架了然后都走了，家里没有吃的，我饿着肚子等到半夜也没有人回来，我好害怕啊呜呜"
+    assert screen(left_alone).action == Action.SAFEGUARDING
+
+
+@pytest.mark.parametrize(
+    ("plain", "adult"),
+    [("我是从南方去北方读大学的", True), ("我哥哥在北京上大学", False), ("我长大了要去北京上大学", False)],
+)
+def test_sg02_university_is_the_writers_own_only_when_it_is_theirs_now(plain: str, adult: bool) -> None:
+    assert adult_writer(plain) is adult
+
+
+@pytest.mark.parametrize(
+    ("text", "concern"),
+    [
+        ("饿了一整天，外卖到现在还没送到，饿死了", False),  # the writer's own errand
+        ("朋友结婚我随了个红包，网友说太少了", False),  # a 红包 between adults
+        ("爸妈不在家，我只能点外卖，已经吃了一个星期了", True),  # a guardian is named: a child's care
+        ("叔叔给我发红包，让我别告诉妈妈", True),  # money and secrecy: grooming's pattern
+    ],
+)
+def test_sg02_errands_and_adults_red_packets_are_not_a_childs_care(text: str, concern: bool) -> None:
+    assert (Category.SAFEGUARDING in {f.category for f in screen(text).findings}) is concern
