@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import File, Response, UploadFile, status
 from pydantic import BaseModel
+from pydantic import Field as PydanticField
 
 from app.accounts.deps import ManagerApi as Manager
 from app.accounts.deps import ReaderApi as Reader
@@ -54,12 +55,12 @@ class QuestionResultPublic(BaseModel):
     question_id: Id
     kind: models.QuestionKind
     prompt: dict[str, str]
-    answered: int
-    skipped: int
+    answered: int | None = PydanticField(description="children who answered; null where fewer than 5 (or where it would reveal a hidden count)")
+    skipped: int | None
     suppressed: bool
     bars: list[ResultBar]
     by_band: dict[str, int | None]
-    comments: int
+    comments: int | None
 
 
 class ResultsPublic(BaseModel):
@@ -67,9 +68,9 @@ class ResultsPublic(BaseModel):
     (pending comments are never shown here, only counted)."""
 
     consultation_id: Id
-    children: int
-    by_channel: dict[str, int]
-    guardian_comments: int
+    children: int | None = PydanticField(description="children who took part; null where fewer than 5")
+    by_channel: dict[str, int | None]
+    guardian_comments: int | None
     questions: list[QuestionResultPublic]
 
 
@@ -196,19 +197,21 @@ def question_delete(consultation_id: Id, question_id: Id, session: SessionDep, u
 @router.get("/consultations/{consultation_id}/results", response_model=ResultsPublic, summary="Counts per option, by channel and age band (small groups suppressed)")
 def consultation_results(consultation_id: Id, session: SessionDep, user: Reader) -> ResultsPublic:
     consultation = service.get(session=session, consultation_id=consultation_id)
-    by_channel = results.participation_counts(session=session, consultation=consultation)
+    reach = results.reach(session=session, consultation=consultation)
     questions = []
     for r in results.results(session=session, consultation=consultation):
         hide = r.suppressed or r.question.kind == models.QuestionKind.TEXT.value
         questions.append(QuestionResultPublic(
-            question_id=r.question.id, kind=models.QuestionKind(r.question.kind), prompt=r.question.prompt, answered=r.answered,  # type: ignore[arg-type]
-            skipped=r.skipped, suppressed=r.suppressed, by_band=r.by_band, comments=r.comments,
+            question_id=r.question.id, kind=models.QuestionKind(r.question.kind), prompt=r.question.prompt,  # type: ignore[arg-type]
+            answered=r.answered_shown.value, skipped=r.skipped_shown.value, suppressed=r.suppressed, by_band=r.by_band,
+            comments=r.comments_shown.value,
             bars=[] if hide else [ResultBar(label=b.label, pictogram=b.pictogram, count=b.shown.value if b.shown is not None else b.count,
                                               share=None if b.shown is not None and b.shown.hidden else round(b.share, 4)) for b in r.bars],
         ))
     return ResultsPublic(
-        consultation_id=consultation.id, children=sum(by_channel.values()), by_channel=by_channel,  # type: ignore[arg-type]
-        guardian_comments=results.guardian_comment_count(session=session, consultation=consultation), questions=questions,
+        consultation_id=consultation.id, children=reach.children.value,  # type: ignore[arg-type]
+        by_channel={channel: count.value for channel, count in reach.by_channel.items()},
+        guardian_comments=reach.guardian_comments.value, questions=questions,
     )
 
 

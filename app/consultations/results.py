@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from app.consultations.models import (
     Answer,
     AuthorKind,
+    Channel,
     Comment,
     Consultation,
     Participation,
@@ -54,6 +55,37 @@ class QuestionResult:
     by_band: dict[str, int | None]  # None where hidden (app.core.suppression: small cells and their neighbours)
     suppressed: bool  # fewer than suppression.SMALL answers in all: no bars are shown
     comments: int = 0  # children's comments received (text questions)
+
+    # What every output shows of these counts (PAR-05, DP-12): through the one rule, never the raw numbers.
+    @property
+    def answered_shown(self) -> suppression.Count:
+        return suppression.cells({"answered": self.answered, "skipped": self.skipped})["answered"]
+
+    @property
+    def skipped_shown(self) -> suppression.Count:
+        return suppression.cells({"answered": self.answered, "skipped": self.skipped})["skipped"]
+
+    @property
+    def comments_shown(self) -> suppression.Count:
+        return suppression.total(self.comments)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Who took part, as it may be shown: children (by channel, adding up to them) and guardians' comments."""
+
+    children: suppression.Count
+    by_channel: dict[str, suppression.Count]
+    guardian_comments: suppression.Count
+
+
+def reach(*, session: Session, consultation: Consultation) -> Reach:
+    counts = participation_counts(session=session, consultation=consultation)
+    every = {channel.value: counts.get(channel.value, 0) for channel in Channel}
+    return Reach(
+        children=suppression.total(sum(every.values())), by_channel=suppression.cells(every),
+        guardian_comments=suppression.total(guardian_comment_count(session=session, consultation=consultation)),
+    )
 
 
 def results(*, session: Session, consultation: Consultation, question_ids: set[int] | None = None) -> list[QuestionResult]:

@@ -235,7 +235,7 @@ def consultation_list(request: Request, session: SessionDep, user: Reader, state
         "consultations/staff/list.html",
         {
             "consultations": found,
-            "answered": {c.id: sum(results.participation_counts(session=session, consultation=c).values()) for c in found},
+            "answered": {c.id: suppression.total(sum(results.participation_counts(session=session, consultation=c).values())) for c in found},
             "filters": {"state": state if chosen_state else "", "topic": chosen_topic or "", "district": str(chosen_district or "")},
             "can_manage": can(user, Permission.CONSULTATIONS_MANAGE),
             **_choices(session),
@@ -286,7 +286,7 @@ def _detail_context(session: SessionDep, user: StaffUser, consultation: Consulta
         "options": service.options_by_question(session=session, questions=questions),
         "locked": service.has_answers(session=session, consultation=consultation),
         "missing": authoring.lundy_missing(session=session, consultation=consultation),
-        "answered": sum(results.participation_counts(session=session, consultation=consultation).values()),
+        "answered": results.reach(session=session, consultation=consultation).children,
         "project": project,
         "district_by_id": {d.id: d for d in districts},
         "group_by_id": {g.id: g for g in groups},
@@ -546,7 +546,6 @@ def _question_change(request: Request, session: SessionDep, user: StaffUser, con
 @router.get("/consultations/{consultation_id}/results")
 def consultation_results(request: Request, consultation_id: Id, session: SessionDep, user: Reader) -> Response:
     consultation = service.get(session=session, consultation_id=consultation_id)
-    by_channel = results.participation_counts(session=session, consultation=consultation)
     # MOD-12: every shown comment for analysis (not a quote): age band and group, guardians' apart.
     from app.moderation.models import REPORT_REASON_LABELS, ReportReason
 
@@ -564,9 +563,7 @@ def consultation_results(request: Request, consultation_id: Id, session: Session
             "consultation": consultation,
             "state": consultation.state(),
             "results": results.results(session=session, consultation=consultation),
-            "by_channel": by_channel,
-            "answered": sum(by_channel.values()),
-            "guardian_comments": results.guardian_comment_count(session=session, consultation=consultation),
+            "reach": results.reach(session=session, consultation=consultation),
             "small_group": suppression.SMALL, "hidden": suppression.HIDDEN,
             "can_manage": can(user, Permission.CONSULTATIONS_MANAGE),
             **_labels(),

@@ -413,7 +413,7 @@ def test_the_list_filters_by_state_topic_and_district(official_client, session):
     assert titles("state=bogus&topic=nothing&district=x") == {"公园咨询", "学校咨询", "全市咨询"}
     answered_by_one_child(session, parks)
     row = official_client.get("/consultations?state=open").text
-    assert re.search(r"<td>1</td>", row)  # children who answered
+    assert re.search(r"<td>&lt; 5</td>", row)  # children who answered: one child, shown as fewer than five (DP-12)
     assert everywhere.id and school.id
 
 
@@ -525,7 +525,9 @@ def test_the_results_page_counts_by_channel_and_hides_small_groups(official_clie
     answered_by_one_child(session, consultation)
     page = official_client.get(f"/consultations/{consultation.id}/results")
     assert page.status_code == 200
-    assert "1 child answered" in page.text
+    # One child: every count of children on the page reads "< 5", never "1" (DP-12, app.core.suppression).
+    assert '<span class="figure">&lt; 5</span> children answered' in page.text and "Children who answered: &lt; 5" in page.text
+    assert "1 child answered" not in page.text and "Children who answered: 1" not in page.text
     assert "Fewer than 5 children answered this question, so the counts are not shown." in page.text
     assert "counted apart" in page.text and "Tablet" in page.text
 
