@@ -34,6 +34,8 @@ from app.corps import api as corps_api
 from app.corps import tablet_views as corps_tablet_views
 from app.corps import views as corps_views
 from app.corps.deps import load_child
+from app.insights import theme_api as insights_theme_api
+from app.insights import theme_views as insights_theme_views
 from app.jobs import api as jobs_api
 from app.jobs import views as jobs_views
 from app.moderation import api as moderation_api
@@ -80,6 +82,8 @@ ROUTERS = (
     moderation_views.router,
     moderation_api.router,
     consultations_api.moderation_router,  # a consultation's transparency counts, listed with moderation's API
+    insights_theme_views.router,
+    insights_theme_api.router,
     safeguarding_views.router,
     safeguarding_api.router,
     jobs_views.router,
