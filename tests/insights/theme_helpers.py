@@ -11,13 +11,14 @@ from app.accounts.models import Role, StaffUser
 from app.consent import service as consent
 from app.consent.models import DecidedBy, Decision, Guardian, Purpose
 from app.consultations import authoring
-from app.consultations.models import Comment, Consultation, QuestionIn, QuestionKind
+from app.consultations import service as consultations
+from app.consultations.models import Comment, Consultation, QuestionKind
 from app.core import crypto
 from app.corps import actions as corps_actions
 from app.corps.models import Child, ChildStatus, GroupKind
 from app.insights import samples
 from tests.conftest import make_user
-from tests.consultations.helpers import load_notices, official, ready
+from tests.consultations.helpers import load_notices, official, open_consultation
 
 
 @dataclass
@@ -39,12 +40,8 @@ def world(session: Session, *, count: int = 12, seed: int = 3, quote_consent: bo
     child (6-9 and 10-13), taking part and (if `quote_consent`) agreeing to be quoted."""
     load_notices(session)
     author = official(session, f"official-w{seed}-{count}")
-    consultation = authoring.create(session=session, actor=author, data=ready())
-    session.flush()
-    question = authoring.add_question(session=session, actor=author, consultation=consultation,
-                                      data=QuestionIn(kind=QuestionKind.TEXT, prompt={"zh_Hans": "你有什么想法？", "en": "Your ideas?"}))
-    authoring.schedule(session=session, actor=author, consultation=consultation)
-    session.commit()
+    consultation = open_consultation(session, author)
+    question = next(q for q in consultations.questions_of(session=session, consultation=consultation) if q.kind == QuestionKind.TEXT)
     district = corps_actions.ensure_district(session=session, actor=None, code="d-themes", name={"zh_Hans": "五华区", "en": "Wuhua"})
     group = corps_actions.create_group(session=session, actor=None, district_id=district.id, code=f"g-themes-{seed}-{count}",
                                        name={"zh_Hans": GROUP_NAME, "en": GROUP_NAME}, kind=GroupKind.SCHOOL_CLASS)
