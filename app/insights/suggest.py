@@ -5,10 +5,11 @@ app.core.embeddings) and returns groups of comments that say similar things, eac
 three comments nearest its middle. The same input always gives the same output (seeded clustering, comments
 taken in id order, ties broken by id).
 
-How many groups: k-means for every k from 2 up to `MAX_THEMES` (and at most one group per `MIN_SIZE` comments),
-each k seeded; the k with the best silhouette (on a seeded sample of at most `SILHOUETTE_SAMPLE` comments, as the
-score costs n² otherwise) wins. Up to `FULL_KMEANS` comments it is k-means (n_init 3); above, MiniBatchKMeans,
-whose cost grows with n only linearly (bench/themes.py: encoding dominates either way).
+How many groups: k-means (seeded, n_init 2) for every k from 2 up to `MAX_THEMES` (and at most one group per
+`MIN_SIZE` comments) on a seeded sample of at most `SILHOUETTE_SAMPLE` comments; the k with the best (cosine)
+silhouette wins. With more comments than the sample, MiniBatchKMeans sorts them all starting from the sample's
+centres, so the cost of choosing k does not grow with n. Each distinct text is encoded once
+(bench/themes.py: encoding dominates).
 
 Keywords: Chinese through `jieba.analyse.extract_tags` (TF-IDF with jieba's own corpus frequencies), English by
 how many comments of the group use a word (a small stop-word list), both favouring words the other groups do not
@@ -30,7 +31,6 @@ import numpy as np
 MAX_THEMES = 10  # an analyst reads ten themes; more are merged by people, not by the machine
 MIN_SIZE = 4  # a suggested group has on average at least this many comments
 FEW = 6  # fewer comments than this: one group, nothing to cluster
-FULL_KMEANS = 3000
 SILHOUETTE_SAMPLE = 2000
 BATCH = 256  # texts encoded at once (progress is reported per batch)
 KEYWORDS = 5
@@ -158,38 +158,45 @@ def _embed(texts: list[str], progress: Progress | None) -> np.ndarray:
     return np.vstack(parts)
 
 
-def _kmeans(vectors: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _kmeans(vectors: np.ndarray, k: int, seed: int, init: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
-    if len(vectors) <= FULL_KMEANS:
-        model = KMeans(n_clusters=k, n_init=3, random_state=seed)
+    if init is not None:  # all the comments, starting from the centres found on the sample
+        model = MiniBatchKMeans(n_clusters=k, init=init, n_init=1, random_state=seed, batch_size=2048, max_iter=20)
     else:
-        model = MiniBatchKMeans(n_clusters=k, n_init=3, random_state=seed, batch_size=2048)
+        model = KMeans(n_clusters=k, n_init=2, random_state=seed)
     labels = model.fit_predict(vectors)
     return labels, model.cluster_centers_
 
 
 def cluster(vectors: np.ndarray, *, seed: int = 0, progress: Progress | None = None) -> np.ndarray:
-    """A label per row: the k (2..MAX_THEMES) with the best silhouette. Rows are unit vectors."""
+    """A label per row: the k (2..MAX_THEMES) with the best silhouette. Rows are unit vectors. k is chosen on a
+    seeded sample of at most SILHOUETTE_SAMPLE rows (k-means and the score on it); with more rows than that,
+    MiniBatchKMeans then sorts them all, starting from the sample's centres."""
     from sklearn.metrics import silhouette_score
 
     n = len(vectors)
     if n < FEW:
         return np.zeros(n, dtype=int)
     highest = max(2, min(MAX_THEMES, n // MIN_SIZE))
-    sample = min(n, SILHOUETTE_SAMPLE)
-    best: tuple[float, int, np.ndarray] | None = None
+    rows = np.arange(n) if n <= SILHOUETTE_SAMPLE else np.sort(np.random.default_rng(seed).choice(n, SILHOUETTE_SAMPLE, replace=False))
+    sample = vectors[rows]
+    best: tuple[float, int, np.ndarray, np.ndarray] | None = None
     for k in range(2, highest + 1):
-        labels, _centres = _kmeans(vectors, k, seed)
+        labels, centres = _kmeans(sample, k, seed)
         if len(set(labels.tolist())) < 2:
             continue
-        score = float(silhouette_score(vectors, labels, metric="cosine", sample_size=sample if sample < n else None,
-                                       random_state=seed))
+        score = float(silhouette_score(sample, labels, metric="cosine"))
         if best is None or score > best[0] + 1e-9:
-            best = (score, k, labels)
+            best = (score, k, labels, centres)
         if progress:
             progress(80 + int(15 * (k - 1) / max(1, highest - 1)), "grouping")
-    return best[2] if best is not None else np.zeros(n, dtype=int)
+    if best is None:
+        return np.zeros(n, dtype=int)
+    if n <= SILHOUETTE_SAMPLE:
+        return best[2]
+    labels, _centres = _kmeans(vectors, best[1], seed, init=best[3])
+    return labels
 
 
 def suggest(comments: Sequence[tuple[int, str]], *, seed: int = 0, progress: Progress | None = None) -> list[Suggested]:
@@ -199,7 +206,9 @@ def suggest(comments: Sequence[tuple[int, str]], *, seed: int = 0, progress: Pro
         return []
     ids = [cid for cid, _ in pairs]
     texts = [text for _, text in pairs]
-    vectors = _embed(texts, progress)
+    distinct = list(dict.fromkeys(texts))  # "more swings" said twice is encoded once
+    where = {text: i for i, text in enumerate(distinct)}
+    vectors = _embed(distinct, progress)[[where[t] for t in texts]]
     labels = cluster(vectors, seed=seed, progress=progress)
     groups: dict[int, list[int]] = {}
     for row, label in enumerate(labels.tolist()):

@@ -283,3 +283,40 @@ def test_summary_for_adults_and_children_with_the_older_band_as_fallback(client,
     assert "You told us you want a safe play area." in young and "10–13" in young  # 6-9 reads the next older band
     stale = _post(client, f"/consultations/{cid}/insights/summary", {**body, "summary_en": "Mine"}, cid)
     assert stale.status_code == 409 and "Children care most about safety and toilets." in stale.text and "Mine" in stale.text
+
+
+def test_many_comments_are_suggested_by_a_worker_and_the_page_follows_it(client, session, monkeypatch) -> None:  # noqa: ANN001
+    """Above IN_REQUEST comments the suggestions are a job on `yimi worker` (enqueued with the request's commit)."""
+    import app.handlers  # noqa: F401 - the job's handler
+    from app.core import jobs
+
+    monkeypatch.setattr(actions, "IN_REQUEST", 5)
+    w = world(session, count=10, seed=41)
+    cid = w.consultation.id
+    sign_in(client, w.analyst.username)
+    r = _post(client, f"/consultations/{cid}/insights/suggest", {"audience": "child"}, cid)
+    assert r.status_code == 303 and r.headers["location"].startswith("/jobs/")
+    job_id = int(r.headers["location"].rsplit("/", 1)[1])
+    assert client.get(r.headers["location"]).status_code == 200
+    assert f"/jobs/{job_id}" in client.get(f"/consultations/{cid}/insights").text  # the workspace links to its progress
+    assert _themes(session, cid) == []
+    outcome = jobs.Worker(kinds=[actions.SUGGEST_JOB]).run_next(session)
+    assert outcome is not None and outcome.state == "done", outcome
+    assert _themes(session, cid)
+    page = client.get(f"/consultations/{cid}/insights").text
+    assert "10 of 10 comments are in a theme" in page and f"/jobs/{job_id}" not in page
+
+
+def test_the_demo_has_a_closed_consultation_worth_theming(client, session) -> None:  # noqa: ANN001
+    from app.consultations.models import Consultation
+    from app.demo import DEMO_CLOSED_TITLE, load_demo
+    from tests.consultations.helpers import load_notices
+
+    load_notices(session)
+    load_demo(session=session)
+    load_demo(session=session)  # idempotent
+    found = [c for c in session.exec(select(Consultation)) if c.title.get("zh_Hans") == DEMO_CLOSED_TITLE]
+    assert len(found) == 1 and found[0].state() == "closed"
+    view = themes.workspace(session=session, consultation=found[0])
+    assert view["child"].total >= 60 and view["guardian"].total >= 3
+    assert any(c.quotable for c in view["child"].unsorted) and not all(c.quotable for c in view["child"].unsorted)
