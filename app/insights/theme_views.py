@@ -104,7 +104,9 @@ def themes_suggest(request: Request, consultation_id: Id, session: SessionDep, u
         raise InvalidInput(N_("Please use the buttons on the page."))
     consultation = consultations.get(session=session, consultation_id=consultation_id)
     job_id = actions.ask_for_suggestions(session=session, consultation=consultation, audience=audience, actor=user)
-    if job_id is not None:
+    if job_id is not None:  # the job's page follows its progress (htmx: the whole page goes there)
+        if is_htmx(request):
+            return Response(status_code=204, headers={"HX-Redirect": f"/jobs/{job_id}"})
         return redirect(f"/jobs/{job_id}")
     if is_htmx(request):
         return _page(request, session, consultation, block_notice=NOTICES["themes_suggested"])

@@ -320,3 +320,68 @@ def test_the_demo_has_a_closed_consultation_worth_theming(client, session) -> No
     view = themes.workspace(session=session, consultation=found[0])
     assert view["child"].total >= 60 and view["guardian"].total >= 3
     assert any(c.quotable for c in view["child"].unsorted) and not all(c.quotable for c in view["child"].unsorted)
+
+
+def test_a_child_who_stops_taking_part_leaves_the_themes(client, session) -> None:  # noqa: ANN001
+    """CON-07: a withdrawn child's words leave the analysis: not counted, not shown, not quotable."""
+    w = world(session, count=8, seed=43)
+    c = w.consultation
+    actions.ask_for_suggestions(session=session, consultation=c, audience="child", actor=w.analyst)
+    leaving = w.comments[0]
+    child = next(ch for ch in w.children if ch.id == leaving.child_id)
+    consent.record(session=session, child=child, purpose=Purpose.PARTICIPATE, decision=Decision.WITHDRAWN,
+                   decided_by=DecidedBy.GUARDIAN, channel="web")
+    session.commit()
+    view = themes.workspace(session=session, consultation=c)["child"]
+    assert view.total == 7
+    assert leaving.id not in {x.id for tv in view.themes for x in tv.comments}
+    sign_in(client, w.analyst.username)
+    assert leaving.text not in client.get(f"/consultations/{c.id}/insights").text or any(
+        x.text == leaving.text for x in w.comments[1:])
+
+
+def test_a_move_from_where_the_comment_no_longer_is_is_refused(session) -> None:  # noqa: ANN001
+    w = world(session, count=8, seed=47)
+    c = w.consultation
+    actions.ask_for_suggestions(session=session, consultation=c, audience="child", actor=w.analyst)
+    theme = _themes(session, c.id)[0]
+    cid = session.exec(select(ThemeComment.comment_id).where(ThemeComment.theme_id == theme.id)).first()
+    actions.move_comment(session=session, consultation=c, comment_id=cid, to="other", from_place=str(theme.id), version=theme.version,
+                         actor=w.analyst)
+    with pytest.raises(EditedMeanwhile):  # a second analyst's page still shows it in the theme
+        actions.move_comment(session=session, consultation=c, comment_id=cid, to="unsorted", from_place=str(theme.id),
+                             version=theme.version, actor=w.analyst)
+    session.expire_all()
+    assert session.get(ThemeComment, cid).theme_id is None
+
+
+@pytest.mark.parametrize("role", [Role.MODERATOR, Role.FACILITATOR])
+def test_the_api_refuses_roles_that_do_not_read_insights(client, session, role) -> None:  # noqa: ANN001
+    w = world(session, count=4, seed=53)
+    user = make_user(session, f"api-{role.value}", [role])
+    headers = {"Authorization": f"Bearer {_token(session, user)}"}
+    base = f"/api/v1/consultations/{w.consultation.id}/insights"
+    assert client.get(f"{base}/themes", headers=headers).status_code == 403
+    assert client.post(f"{base}/themes/suggestions", json={"audience": "child"}, headers=headers).status_code == 403
+    assert client.get(f"{base}/summary", headers=headers).status_code == 403
+
+
+def test_the_api_does_the_same_edits(client, session) -> None:  # noqa: ANN001
+    w = world(session, count=10, seed=59)
+    headers = {"Authorization": f"Bearer {_token(session, w.analyst)}"}
+    base = f"/api/v1/consultations/{w.consultation.id}/insights"
+    made = client.post(f"{base}/themes/suggestions", json={"audience": "child"}, headers=headers)
+    assert made.status_code == 200, made.text
+    first, second = made.json()["workspace"]["audiences"][0]["themes"][:2]
+    r = client.post(f"{base}/themes/{first['id']}/merge", json={"version": first["version"], "into_id": second["id"]}, headers=headers)
+    assert r.status_code == 200, r.text
+    merged = next(t for t in r.json()["audiences"][0]["themes"] if t["id"] == second["id"])
+    assert merged["accepted"] and merged["size"]["value"] in (None, len(first["comments"]) + len(second["comments"]))
+    r = client.put(f"{base}/themes/{second['id']}", json={"version": merged["version"], "name": {"zh_Hans": "安全", "en": "Safety"},
+                                                          "description": {"en": "Children feel unsafe near the road."}}, headers=headers)
+    assert r.status_code == 200 and next(t for t in r.json()["audiences"][0]["themes"] if t["id"] == second["id"])["name"]["en"] == "Safety"
+    summary = client.get(f"{base}/summary", headers=headers).json()
+    r = client.put(f"{base}/summary", json={"version": summary["version"], "summary": {"zh_Hans": "总结"},
+                                            "child_summary": {"6-9": {"zh_Hans": "你们说……"}}}, headers=headers)
+    assert r.status_code == 200 and r.json()["child_summary"]["6-9"]["zh_Hans"] == "你们说……"
+    assert client.put(f"{base}/summary", json={"version": summary["version"], "summary": {}}, headers=headers).status_code == 409
