@@ -21,7 +21,8 @@ from app.insights.service import analysis_of
 
 router = Router(prefix="/api/v1", tags=["insights"])
 
-NameTexts = locales("ThemeName", themes.NAME)
+NameTexts = locales("ThemeName", themes.NAME, required=True)
+NewNameTexts = locales("NewThemeName", themes.NAME)
 DescriptionTexts = locales("ThemeDescription", themes.DESCRIPTION)
 ChildWordsTexts = locales("ThemeChildWords", themes.CHILD_WORDS)
 SummaryTexts = locales("AnalysisSummary", themes.SUMMARY, multiline=True)
@@ -114,7 +115,7 @@ class MergeIn(ApiIn):
 class SplitIn(ApiIn):
     version: Version
     comment_ids: list[Id] = Field(min_length=1, max_length=5000)
-    name: NameTexts = {}  # type: ignore[valid-type]
+    name: NewNameTexts = {}  # type: ignore[valid-type]
 
 
 class MoveIn(ApiIn):
@@ -179,7 +180,7 @@ def themes_get(consultation_id: Id, session: SessionDep, user: Reader) -> Worksp
     return _workspace(session, consultation_id)
 
 
-@router.post(BASE + "/themes/suggestions", response_model=SuggestOut, summary="Ask the machine to suggest themes")
+@router.post(BASE + "/theme-suggestions", response_model=SuggestOut, summary="Ask the machine to suggest themes")
 def themes_suggest(consultation_id: Id, data: SuggestIn, session: SessionDep, user: Reader, response: Response) -> SuggestOut:
     """Replaces only suggestions nobody accepted; never moves a comment a person placed. Many comments: a job."""
     consultation = consultations.get(session=session, consultation_id=consultation_id)

@@ -47,6 +47,14 @@ CHILD_WORDS = TextField("child_words", N_("The words a child reads"), max=200)
 SUMMARY = TextField("summary", N_("Summary"), max=4000)
 CHILD_SUMMARY = TextField("child_summary", N_("Summary in a child's words"), max=1500)
 QUOTES_PER_THEME = 5
+
+
+class ThemesRule(InvalidInput):
+    """A rule across records that no JSON schema states: a theme merges with another theme of the same audience
+    (not itself); a comment moves only between themes of its own audience; a split picks comments of the theme;
+    a quote is a comment of its theme whose author may be quoted now, at most QUOTES_PER_THEME of them."""
+
+    slug = "themes-rule"
 OTHER = "other"
 UNSORTED = "unsorted"
 
@@ -334,12 +342,12 @@ def merge(*, session: Session, consultation: Consultation, theme_id: int, into_i
           into_version: int | None = None, actor: Any) -> Theme:
     """The comments (and quotes) of `theme_id` go into `into_id`; `theme_id` is gone."""
     if theme_id == into_id:
-        raise InvalidInput(N_("Please choose another theme to merge with."))
+        raise ThemesRule(N_("Please choose another theme to merge with."))
     first, second = sorted((theme_id, into_id))  # lock in id order: two merges at once never wait on each other
     locked = {i: theme_of(session=session, consultation=consultation, theme_id=i, lock=True) for i in (first, second)}
     theme, into = locked[theme_id], locked[into_id]
     if theme.audience != into.audience:
-        raise InvalidInput(N_("Children's and guardians' comments are themed apart: they cannot be merged."))
+        raise ThemesRule(N_("Children's and guardians' comments are themed apart: they cannot be merged."))
     check_version(theme, version)
     _touch(into, actor, into_version)
     _place(session, consultation, _members(session, theme), into.id, actor)
@@ -367,7 +375,7 @@ def split(*, session: Session, consultation: Consultation, theme_id: int, commen
     members = set(_members(session, theme))
     picked = [i for i in dict.fromkeys(comment_ids) if i in members]
     if not picked:
-        raise InvalidInput(N_("Please tick the comments that go into the new theme."))
+        raise ThemesRule(N_("Please tick the comments that go into the new theme."))
     names = _texts(name, NAME) or {"zh_Hans": " · ".join(theme.keywords[:2]) or "新主题", "en": "New theme"}
     position = max((t.position for t in themes_of(session=session, consultation=consultation)), default=0) + 1
     new = Theme(consultation_id=consultation.id, audience=theme.audience, position=position, name=names, accepted=True,  # type: ignore[arg-type]
@@ -412,7 +420,7 @@ def move(*, session: Session, consultation: Consultation, comment_id: int, to: s
             return
         target = theme_of(session=session, consultation=consultation, theme_id=target_id, lock=True)
         if target.audience != comment.audience:
-            raise InvalidInput(N_("Children's and guardians' comments are themed apart."))
+            raise ThemesRule(N_("Children's and guardians' comments are themed apart."))
         _touch(target, actor, None)
         session.add(target)
         _place(session, consultation, [comment_id], target.id, actor)
@@ -443,15 +451,15 @@ def pick_quote(*, session: Session, consultation: Consultation, theme_id: int, c
     theme = theme_of(session=session, consultation=consultation, theme_id=theme_id, lock=True)
     check_version(theme, version)
     if comment_id not in _members(session, theme):
-        raise InvalidInput(N_("Only a comment of this theme can be quoted for it."))
+        raise ThemesRule(N_("Only a comment of this theme can be quoted for it."))
     if comment_id not in quotable_ids(session=session, consultation=consultation, comment_ids=[comment_id]):
-        raise InvalidInput(N_("This comment may not be quoted: its author has not agreed to be quoted."))
+        raise ThemesRule(N_("This comment may not be quoted: its author has not agreed to be quoted."))
     existing = session.exec(select(Quote).where(Quote.theme_id == theme.id, Quote.comment_id == comment_id)).first()
     if existing is not None:
         return existing
     count = len(session.exec(select(Quote.id).where(Quote.theme_id == theme.id)).all())
     if count >= QUOTES_PER_THEME:
-        raise InvalidInput(N_("A theme has at most %(n)s quotes. Remove one first."), n=QUOTES_PER_THEME)
+        raise ThemesRule(N_("A theme has at most %(n)s quotes. Remove one first."), n=QUOTES_PER_THEME)
     quote = Quote(theme_id=theme.id, comment_id=comment_id, position=count, picked_by_id=getattr(actor, "id", None))  # type: ignore[arg-type]
     session.add(quote)
     theme.updated_at = utcnow()

@@ -362,7 +362,7 @@ def test_the_api_refuses_roles_that_do_not_read_insights(client, session, role) 
     headers = {"Authorization": f"Bearer {_token(session, user)}"}
     base = f"/api/v1/consultations/{w.consultation.id}/insights"
     assert client.get(f"{base}/themes", headers=headers).status_code == 403
-    assert client.post(f"{base}/themes/suggestions", json={"audience": "child"}, headers=headers).status_code == 403
+    assert client.post(f"{base}/theme-suggestions", json={"audience": "child"}, headers=headers).status_code == 403
     assert client.get(f"{base}/summary", headers=headers).status_code == 403
 
 
@@ -370,7 +370,7 @@ def test_the_api_does_the_same_edits(client, session) -> None:  # noqa: ANN001
     w = world(session, count=10, seed=59)
     headers = {"Authorization": f"Bearer {_token(session, w.analyst)}"}
     base = f"/api/v1/consultations/{w.consultation.id}/insights"
-    made = client.post(f"{base}/themes/suggestions", json={"audience": "child"}, headers=headers)
+    made = client.post(f"{base}/theme-suggestions", json={"audience": "child"}, headers=headers)
     assert made.status_code == 200, made.text
     first, second = made.json()["workspace"]["audiences"][0]["themes"][:2]
     r = client.post(f"{base}/themes/{first['id']}/merge", json={"version": first["version"], "into_id": second["id"]}, headers=headers)

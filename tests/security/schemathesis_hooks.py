@@ -33,6 +33,7 @@ RULES_BEYOND_THE_SCHEMA = frozenset({
     "import-refused",  # a CSV file with a bad line (one error per line)
     "bad-picture",  # a picture is checked by its content, not its name
     "idempotency-key",  # a child's send carries the key of the form it was given
+    "themes-rule",  # issue 16: merge with another theme of the same audience; split and quote a theme's own comments
 })
 
 POSITIVE_CHECK = "positive_data_acceptance"
