@@ -74,6 +74,7 @@ class AudienceOut(BaseModel):
     audience: str
     total: int
     sorted: int = Field(description="Comments in a theme or marked other")
+    in_accepted_themes: int = Field(description="Comments in themes a person accepted")
     other: list[CommentOut]
     unsorted: list[CommentOut]
     themes: list[ThemeOut]
@@ -160,7 +161,7 @@ def _workspace(session: SessionDep, consultation_id: int) -> WorkspaceOut:
         consultation_id=consultation_id, analysis_version=analysis.version,
         suggestion_job_id=job.id if job is not None and not job.finished else None,
         audiences=[AudienceOut(
-            audience=v.audience, total=v.total, sorted=v.sorted_count, other=[_comment(c) for c in v.other],
+            audience=v.audience, total=v.total, sorted=v.sorted_count, in_accepted_themes=v.in_accepted, other=[_comment(c) for c in v.other],
             unsorted=[_comment(c) for c in v.unsorted],
             themes=[ThemeOut(
                 id=tv.theme.id, audience=tv.theme.audience, accepted=tv.theme.accepted, version=tv.theme.version,  # type: ignore[arg-type]

@@ -101,6 +101,7 @@ class AudienceView:
     other: list[ShownComment]
     unsorted: list[ShownComment]
     themes: list[ThemeView] = field(default_factory=list)
+    in_accepted: int = 0  # of `in_theme`, those in themes a person accepted (the rest are the machine's suggestions)
 
     @property
     def sorted_count(self) -> int:
@@ -190,6 +191,7 @@ def workspace(*, session: Session, consultation: Consultation) -> dict[str, Audi
         for theme in (t for t in themes if t.audience == audience):
             inside = members.get(theme.id, [])  # type: ignore[arg-type]
             view.in_theme += len(inside)
+            view.in_accepted += len(inside) if theme.accepted else 0
             central = {cid: i for i, cid in enumerate(theme.central_ids or [])}
             ordered = sorted(inside, key=lambda c: (central.get(c.id, len(central)), c.id))
             view.themes.append(ThemeView(
