@@ -20,6 +20,14 @@ SUGGEST_JOB = "insights.suggest_themes"
 IN_REQUEST = 300  # up to this many comments the suggestions are made in the request; more go to a worker
 
 
+def open_analysis(*, session: Session, consultation: Consultation) -> Analysis:
+    """The consultation's analysis, made (and committed) the first time anyone opens it."""
+    from app.insights.service import analysis_of
+
+    with transaction(session):
+        return analysis_of(session=session, consultation=consultation)
+
+
 # ---- themes: the machine suggests (PAR-05) ------------------------------------------------------------------------
 
 

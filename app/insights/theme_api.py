@@ -17,7 +17,6 @@ from app.core.routing import Router
 from app.core.validation import ApiIn, locales
 from app.insights import actions, themes
 from app.insights.models import Audience
-from app.insights.service import analysis_of
 
 router = Router(prefix="/api/v1", tags=["insights"])
 
@@ -153,8 +152,7 @@ def _comment(c: themes.ShownComment) -> CommentOut:
 
 def _workspace(session: SessionDep, consultation_id: int) -> WorkspaceOut:
     consultation = consultations.get(session=session, consultation_id=consultation_id)
-    analysis = analysis_of(session=session, consultation=consultation)
-    session.commit()
+    analysis = actions.open_analysis(session=session, consultation=consultation)
     job = jobs.get(session, analysis.suggestion_job_id) if analysis.suggestion_job_id else None
     views = themes.workspace(session=session, consultation=consultation)
     return WorkspaceOut(
@@ -256,8 +254,7 @@ def quote_unpick(consultation_id: Id, theme_id: Id, comment_id: Id, version: Ver
 @router.get(BASE + "/summary", response_model=SummaryOut, summary="The summary, for adults and per age band for children")
 def summary_get(consultation_id: Id, session: SessionDep, user: Reader) -> SummaryOut:
     consultation = consultations.get(session=session, consultation_id=consultation_id)
-    analysis = analysis_of(session=session, consultation=consultation)
-    session.commit()
+    analysis = actions.open_analysis(session=session, consultation=consultation)
     return SummaryOut(version=analysis.version, summary=analysis.summary, child_summary=analysis.child_summary)
 
 

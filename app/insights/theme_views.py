@@ -24,7 +24,6 @@ from app.core.routing import Router
 from app.core.templating import NOTICES, is_htmx, redirect, render
 from app.insights import actions, themes
 from app.insights.models import Audience
-from app.insights.service import analysis_of
 
 router = Router(include_in_schema=False)
 
@@ -57,8 +56,7 @@ def _texts(values: FormData, name: str) -> dict[str, str]:
 
 
 def _page(request: Request, session: SessionDep, consultation: Consultation, *, status_code: int = 200, **extra: Any) -> Response:
-    analysis = analysis_of(session=session, consultation=consultation)
-    session.commit()  # the analysis row is made on first use
+    analysis = actions.open_analysis(session=session, consultation=consultation)  # the analysis row is made on first use
     from app.core import jobs
 
     job = jobs.get(session, analysis.suggestion_job_id) if analysis.suggestion_job_id else None
@@ -80,7 +78,6 @@ def _after(request: Request, session: SessionDep, consultation_id: int, work: An
     try:
         work(consultation)
     except (InvalidInput, Conflict, NotFound) as exc:
-        session.rollback()
         consultation = consultations.get(session=session, consultation_id=consultation_id)
         refused = refusal(exc)
         if is_htmx(request):
@@ -192,8 +189,7 @@ def _bands(consultation: Consultation) -> list[str]:
 
 def _summary_page(request: Request, session: SessionDep, consultation: Consultation, form: dict[str, str] | None = None,
                   status_code: int = 200, **extra: Any) -> Response:
-    analysis = analysis_of(session=session, consultation=consultation)
-    session.commit()
+    analysis = actions.open_analysis(session=session, consultation=consultation)
     return render(request, "insights/summary.html", {
         "consultation": consultation, "current": "themes", "analysis": analysis, "bands": _bands(consultation),
         "band_labels": BAND_LABELS, "form": form or _summary_form(analysis, consultation),
@@ -216,10 +212,9 @@ def summary_save(request: Request, consultation_id: Id, session: SessionDep, use
             child_summary={band: _texts(values, f"child_{band}") for band in _bands(consultation)},
         )
     except YimiError as exc:
-        session.rollback()
         consultation = consultations.get(session=session, consultation_id=consultation_id)
         if isinstance(exc, Conflict):  # someone else's version is shown; what this person typed is kept beside it
-            analysis = analysis_of(session=session, consultation=consultation)
+            analysis = actions.open_analysis(session=session, consultation=consultation)
             return _summary_page(request, session, consultation, yours=form, **refusal(exc),
                                  form=_summary_form(analysis, consultation))
         return _summary_page(request, session, consultation, form=form, **refusal(exc))
@@ -232,8 +227,7 @@ def summary_preview(request: Request, consultation_id: Id, session: SessionDep, 
     consultation = consultations.get(session=session, consultation_id=consultation_id)
     if band not in themes.BANDS:
         raise NotFound()
-    analysis = analysis_of(session=session, consultation=consultation)
-    session.commit()
+    analysis = actions.open_analysis(session=session, consultation=consultation)
     source, texts = themes.child_summary_for(analysis, band)
     return render(request, "insights/summary_preview.html", {
         "consultation": consultation, "band": band, "source": source, "texts": texts, "band_labels": BAND_LABELS,
