@@ -9,7 +9,7 @@ HTMX_VERSION := 2.0.11
 SWAGGER_UI_VERSION := 5.36.0
 TABLER_ICONS_VERSION := 3.54.0
 
-.PHONY: install run test test-fast test-pg vendor-pictograms bench bench-burst bench-floor bench-moderation bench-pictures lint i18n i18n-compile vendor clean
+.PHONY: install run test test-fast test-pg vendor-pictograms bench bench-burst bench-floor bench-moderation bench-pictures bench-themes lint i18n i18n-compile vendor clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Yimi needs Python 3.11 or newer"'
@@ -67,6 +67,10 @@ bench-moderation: install
 # Eight 25-megapixel uploads at once against 2 workers, several rounds: each worker's peak and settled memory.
 bench-pictures: install
 	$(BIN)/python bench/pictures.py
+
+# Theme suggestions for 20,000 comments (zh + en): encoding, clustering, keywords; time and peak memory.
+bench-themes: install
+	$(BIN)/python bench/themes.py
 
 lint: install
 	$(BIN)/ruff check app tests bench migrations

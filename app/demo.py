@@ -91,6 +91,7 @@ def load_demo(*, session: Session) -> list[tuple[str, str]]:
     _demo_consent(session)
     _demo_consultation(session, official=users[Role.OFFICIAL], district=district)
     _demo_responses(session, official=users[Role.OFFICIAL])
+    _demo_closed_consultation(session, official=users[Role.OFFICIAL], district=district)
     return created
 
 
@@ -281,6 +282,96 @@ def _demo_responses(session: Session, *, official) -> None:  # noqa: ANN001
     overdue = closed({"zh_Hans": DEMO_OVERDUE_TITLE, "en": "A reading corner in the neighbourhood"}, 30, -3)
     session.add(Theme(consultation_id=overdue.id, audience="child", name={"zh_Hans": "想要更多漫画书", "en": "More comics"},  # type: ignore[arg-type]
                       description={"zh_Hans": "孩子们希望图书角有漫画。", "en": "Children want comics."}, accepted=True))
+    session.commit()
+
+
+DEMO_CLOSED_TITLE = "北湾社区口袋公园"
+DEMO_CLOSED_COMMENTS = 72
+
+
+def _demo_closed_consultation(session: Session, *, official, district) -> None:  # noqa: ANN001
+    """A closed consultation about a pocket park whose children's comments (Chinese and English, approved) are
+    ready to be sorted into themes (issue 16), with a few guardians' views: the analysis workspace is worth
+    opening (sign in as `analyst`). Its children are a demo squad of their own, pseudonymous, taking part."""
+    from app.consultations import authoring
+    from app.consultations.models import (
+        Answer,
+        Comment,
+        Consultation,
+        Participation,
+        QuestionIn,
+        QuestionKind,
+    )
+    from app.consultations.models import ConsultationIn as CIn
+    from app.insights import samples
+
+    if any(c.title.get("zh_Hans") == DEMO_CLOSED_TITLE for c in session.exec(select(Consultation))):
+        return
+    version = consent.current_version(session=session)
+    if version is None:  # no consent notice loaded: the children could not take part
+        return
+    import datetime as dt
+
+    from app.core.db import utcnow
+
+    now = utcnow()
+    consultation = authoring.create(session=session, actor=official, data=CIn(
+        title={"zh_Hans": DEMO_CLOSED_TITLE, "en": "Beiwan pocket park"},
+        description={"zh_Hans": "社区要把一块空地改成口袋公园，先问问孩子们想要什么。",
+                     "en": "An empty plot becomes a small park; children were asked first what it should have."},
+        briefs={"6-9": {"zh_Hans": "这块空地要变成小公园。你想要什么？", "en": "This empty plot becomes a little park. What do you want?"},
+                "10-13": {"zh_Hans": "社区要建一个口袋公园。请说说你想要什么，怎样更安全、更好玩。",
+                          "en": "The neighbourhood is building a pocket park. Tell us what you want and how to make it safe and fun."}},
+        topic="spaces.parks", age_bands=["6-9", "10-13"],
+        decision={"zh_Hans": "口袋公园的设计", "en": "The design of the pocket park"},
+        decider_body={"zh_Hans": "五华区住房和城乡建设局", "en": "Wuhua District Housing and Construction Bureau"},
+        decider_role={"zh_Hans": "社区规划负责人", "en": "the head of neighbourhood planning"},
+        can_change={"zh_Hans": "设施、树和座椅放在哪里", "en": "The equipment, trees and seats and where they go"},
+        cannot_change={"zh_Hans": "地块的大小", "en": "The size of the plot"},
+        opens_at=now - dt.timedelta(days=20), closes_at=now + dt.timedelta(days=1), respond_by=(now + dt.timedelta(days=40)).date(),
+    ))
+    faces = authoring.add_question(session=session, actor=official, consultation=consultation, data=QuestionIn(
+        kind=QuestionKind.SCALE, prompt={"zh_Hans": "你觉得这块空地现在怎么样？", "en": "What do you think of the plot now?"}))
+    question = authoring.add_question(session=session, actor=official, consultation=consultation, data=QuestionIn(
+        kind=QuestionKind.TEXT, prompt={"zh_Hans": "你希望口袋公园里有什么？", "en": "What would you like in the pocket park?"}))
+    authoring.schedule(session=session, actor=official, consultation=consultation)
+    session.commit()
+    squad = corps_actions.ensure_group(session=session, actor=None, district=district, code="demo-squad-beiwan",
+                                       name={"zh_Hans": "北湾观察小队", "en": "Beiwan squad"}, kind=GroupKind.SQUAD)
+    code_hash = hash_code("demo-beiwan-not-for-signing-in")
+    guardian = Guardian(contact_kind="phone", contact="13800000200", contact_hash=crypto.lookup_hash("13800000200", purpose="phone"))
+    session.add(guardian)
+    session.flush()
+    for i, (_topic, text) in enumerate(samples.comments(DEMO_CLOSED_COMMENTS, seed=2026)):
+        child = Child(group_id=squad.id, display_name=f"北湾{i + 1}", name_key=corps.name_key(f"北湾{i + 1}"), avatar="panda",  # type: ignore[arg-type]
+                      birth_year=2018 - i % 5, birth_month=1 + i % 12, status=ChildStatus.ACTIVE.value, picture_code_hash=code_hash)
+        session.add(child)
+        session.flush()
+        session.add(Guardianship(guardian_id=guardian.id, child_id=child.id))  # type: ignore[arg-type]
+        purposes = [(Purpose.PARTICIPATE, Decision.GRANTED), (Purpose.QUOTE, Decision.GRANTED if i % 4 else Decision.REFUSED)]
+        for purpose, decision in purposes:
+            consent.record(session=session, child=child, purpose=purpose, decision=decision, decided_by=DecidedBy.GUARDIAN,
+                           channel="paper", guardian=guardian, notice_version=version, expires_at=consent.programme_year_end(),
+                           evidence="demo", idempotency_key=f"demo-beiwan:{i}:{purpose.value}")
+            if decision == Decision.GRANTED:
+                consent.record(session=session, child=child, purpose=purpose, decision=decision, decided_by=DecidedBy.CHILD_ASSENT,
+                               channel="tablet", notice_version=version, idempotency_key=f"demo-beiwan:{i}:{purpose.value}:assent")
+        # The child took part (a receipt, an answer to the faces): the children's check and "what happened to
+        # my ideas" find them as they would a child who answered on a tablet.
+        session.add(Participation(consultation_id=consultation.id, child_id=child.id, receipt_code="BWDM" + "".join("ABCDEFGHJKMNPQRSTUVWXYZ23456789"[i // 31**k % 31] for k in range(4)),  # type: ignore[arg-type]
+                                  channel="tablet"))
+        session.add(Answer(consultation_id=consultation.id, question_id=faces.id, child_id=child.id, channel="tablet",  # type: ignore[arg-type]
+                           value={"scale": 1 + (i * 7) % 5}))
+        session.add(Comment(consultation_id=consultation.id, question_id=question.id, author_kind="child", child_id=child.id,  # type: ignore[arg-type]
+                            channel="tablet", text=text, status="approved", created_at=now - dt.timedelta(days=10, minutes=i)))
+    for j, text in enumerate(samples.GUARDIAN_TEXTS[:4]):
+        other = Guardian(contact_kind="phone", contact=f"1380000021{j}", contact_hash=crypto.lookup_hash(f"1380000021{j}", purpose="phone"))
+        session.add(other)
+        session.flush()
+        session.add(Comment(consultation_id=consultation.id, author_kind="guardian", guardian_id=other.id, channel="web",  # type: ignore[arg-type]
+                            text=text, status="approved"))
+    session.commit()
+    authoring.close_early(session=session, actor=official, consultation=consultation, reason="征集结束 / The consultation ended")
     session.commit()
 
 

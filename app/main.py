@@ -39,6 +39,8 @@ from app.insights import check_views as insights_check_views
 from app.insights import child_views as insights_child_views
 from app.insights import report_api as insights_report_api
 from app.insights import report_views as insights_report_views
+from app.insights import theme_api as insights_theme_api
+from app.insights import theme_views as insights_theme_views
 from app.jobs import api as jobs_api
 from app.jobs import views as jobs_views
 from app.moderation import api as moderation_api
@@ -104,6 +106,8 @@ ROUTERS = (
     responses_public_api.router,
     responses_reaction_views.router,
     responses_reaction_api.router,
+    insights_theme_views.router,
+    insights_theme_api.router,
     safeguarding_views.router,
     safeguarding_api.router,
     insights_report_views.router,

@@ -1,6 +1,10 @@
 """The use cases of the analysis (issue 16), one function per thing a person does. Each opens the unit of work,
-audits, and commits once; the services check, write and flush, and a refusal rolls it all back.
+audits, and commits once; the services (`themes`, `checking`, `report`) check, write and flush, and a refusal
+rolls it all back.
 
+- themes of the comments: `ask_for_suggestions` (in the request, or a job above IN_REQUEST comments),
+  `accept_theme`, `edit_theme`, `merge_themes`, `split_theme`, `move_comment`, `delete_theme`, `pick_quote`,
+  `unpick_quote`, `save_summary`.
 - `generate_report`: print the report as a PDF now, keep it (media storage) and a `report` row: its number
   (1, 2, … per consultation; two people at once are settled by the unique constraint), language, SHA-256, who
   and when, and the counts it showed (PAR-09, DP-12: what the decision-maker read can be shown later, even
@@ -12,6 +16,7 @@ audits, and commits once; the services check, write and flush, and a refusal rol
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -19,15 +24,123 @@ from sqlmodel import Session
 
 from app.accounts.models import StaffUser
 from app.consultations.models import Consultation
-from app.core import audit
+from app.core import audit, jobs
 from app.core.db import transaction
 from app.core.errors import Conflict
 from app.core.i18n import N_
 from app.core.pdf import pdf_bytes
 from app.corps.models import Child
-from app.insights import checking, report
-from app.insights.models import Analysis, Report, ThemeCheck
+from app.insights import checking, report, themes
+from app.insights.models import Analysis, Quote, Report, Theme, ThemeCheck
+from app.insights.suggest import Progress, suggest
 from app.media import service as media
+
+SUGGEST_JOB = "insights.suggest_themes"
+IN_REQUEST = 300  # up to this many comments the suggestions are made in the request; more go to a worker
+
+
+def open_analysis(*, session: Session, consultation: Consultation) -> Analysis:
+    """The consultation's analysis, made (and committed) the first time anyone opens it."""
+    from app.insights.service import analysis_of
+
+    with transaction(session):
+        return analysis_of(session=session, consultation=consultation)
+
+
+# ---- themes: the machine suggests (PAR-05) ------------------------------------------------------------------------
+
+
+def ask_for_suggestions(*, session: Session, consultation: Consultation, audience: str, actor: Any) -> int | None:
+    """Suggest themes for the comments not yet sorted by a person. Up to IN_REQUEST comments now (returns None);
+    more: a job for `yimi worker`, whose id is returned (its page shows the progress)."""
+    free = themes.free_comments(session=session, consultation=consultation, audience=audience)
+    if len(free) > IN_REQUEST:
+        with transaction(session):
+            analysis = themes.locked_analysis(session=session, consultation=consultation)
+            job_id = jobs.enqueue(session, SUGGEST_JOB, {"consultation_id": consultation.id, "audience": audience},
+                                  created_by=getattr(actor, "id", None))
+            analysis.suggestion_job_id = job_id
+            session.add(analysis)
+            audit.record(session, actor=actor, action="insights.suggestions_queued", subject=consultation, audience=audience, job=job_id)
+        return job_id
+    found = suggest([(c.id, c.text) for c in free])  # outside the transaction: no lock is held while it thinks
+    with transaction(session):
+        themes.locked_analysis(session=session, consultation=consultation)  # one suggestion stored at a time
+        themes.store_suggestions(session=session, consultation=consultation, audience=audience, suggestions=found, actor=actor)
+    return None
+
+
+def make_suggestions(*, session: Session, consultation: Consultation, audience: str, actor: Any,
+                     progress: Progress | None = None) -> list[Theme]:
+    """The job's work (and a command's): suggest and store, in the caller's unit of work."""
+    free = themes.free_comments(session=session, consultation=consultation, audience=audience)
+    found = suggest([(c.id, c.text) for c in free], progress=progress)
+    with transaction(session):
+        themes.locked_analysis(session=session, consultation=consultation)
+        return themes.store_suggestions(session=session, consultation=consultation, audience=audience, suggestions=found, actor=actor)
+
+
+# ---- themes: people decide -------------------------------------------------------------------------------------
+
+
+def accept_theme(*, session: Session, consultation: Consultation, theme_id: int, version: int | None, actor: Any) -> Theme:
+    with transaction(session):
+        return themes.accept(session=session, consultation=consultation, theme_id=theme_id, version=version, actor=actor)
+
+
+def edit_theme(*, session: Session, consultation: Consultation, theme_id: int, version: int | None, actor: Any,
+               name: dict[str, str], description: dict[str, str], child_words: dict[str, str]) -> Theme:
+    with transaction(session):
+        return themes.edit_texts(session=session, consultation=consultation, theme_id=theme_id, version=version, actor=actor,
+                                 name=name, description=description, child_words=child_words)
+
+
+def merge_themes(*, session: Session, consultation: Consultation, theme_id: int, into_id: int, version: int | None,
+                 into_version: int | None = None, actor: Any) -> Theme:
+    with transaction(session):
+        return themes.merge(session=session, consultation=consultation, theme_id=theme_id, into_id=into_id, version=version,
+                            into_version=into_version, actor=actor)
+
+
+def split_theme(*, session: Session, consultation: Consultation, theme_id: int, comment_ids: Sequence[int], version: int | None,
+                name: dict[str, str], actor: Any) -> Theme:
+    with transaction(session):
+        return themes.split(session=session, consultation=consultation, theme_id=theme_id, comment_ids=comment_ids, version=version,
+                            name=name, actor=actor)
+
+
+def move_comment(*, session: Session, consultation: Consultation, comment_id: int, to: str, from_place: str, version: int | None,
+                 actor: Any) -> None:
+    with transaction(session):
+        themes.move(session=session, consultation=consultation, comment_id=comment_id, to=to, from_place=from_place, version=version,
+                    actor=actor)
+
+
+def delete_theme(*, session: Session, consultation: Consultation, theme_id: int, version: int | None, actor: Any) -> None:
+    with transaction(session):
+        themes.delete_theme(session=session, consultation=consultation, theme_id=theme_id, version=version, actor=actor)
+
+
+def pick_quote(*, session: Session, consultation: Consultation, theme_id: int, comment_id: int, version: int | None, actor: Any) -> Quote:
+    with transaction(session):
+        return themes.pick_quote(session=session, consultation=consultation, theme_id=theme_id, comment_id=comment_id,
+                                 version=version, actor=actor)
+
+
+def unpick_quote(*, session: Session, consultation: Consultation, theme_id: int, comment_id: int, version: int | None, actor: Any) -> None:
+    with transaction(session):
+        themes.unpick_quote(session=session, consultation=consultation, theme_id=theme_id, comment_id=comment_id,
+                            version=version, actor=actor)
+
+
+def save_summary(*, session: Session, consultation: Consultation, version: int | None, actor: Any,
+                 summary: dict[str, str], child_summary: dict[str, dict[str, str]]) -> Analysis:
+    with transaction(session):
+        return themes.save_summary(session=session, consultation=consultation, version=version, actor=actor,
+                                   summary=summary, child_summary=child_summary)
+
+
+# ---- the report --------------------------------------------------------------------------------------
 
 
 class ReportBusy(Conflict):

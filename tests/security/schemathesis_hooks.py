@@ -37,6 +37,7 @@ RULES_BEYOND_THE_SCHEMA = frozenset({
     "response-details-needed",  # "not adopted" needs its reason, "still being decided" its date, a dropped commitment its reason
     "publish-check",  # a response is published only with every theme answered, each band's words, a decision linked
     "correction-note-needed",  # a publication after the first says what it changes
+    "themes-rule",  # issue 16: merge with another theme of the same audience; split and quote a theme's own comments
 })
 
 POSITIVE_CHECK = "positive_data_acceptance"
