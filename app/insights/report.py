@@ -24,16 +24,15 @@ from app.consultations.models import Consultation
 from app.core import suppression
 from app.core.db import utcnow
 from app.core.i18n import N_
-from app.insights import results, service
+from app.insights import checking, results, service
+from app.insights import themes as themes_service
 from app.insights.models import (
     ANALYSIS_STATE_LABELS,
     Analysis,
     AnalysisState,
     Audience,
-    Quote,
     Report,
     Theme,
-    ThemeCheck,
     ThemeComment,
 )
 from app.moderation import service as moderation
@@ -68,17 +67,10 @@ def themes(*, session: Session, consultation: Consultation) -> dict[str, Any]:
     found = session.exec(
         select(Theme).where(Theme.consultation_id == consultation.id).order_by(col(Theme.audience), col(Theme.position), col(Theme.id))
     ).all()
-    picked = session.exec(
-        select(Quote).where(col(Quote.theme_id).in_([t.id for t in found])).order_by(col(Quote.position), col(Quote.id))
-    ).all() if found else []
-    quotable = service.quotable_ids(session=session, consultation=consultation, comment_ids=[q.comment_id for q in picked])
-    checks = session.exec(
-        select(ThemeCheck.theme_id, ThemeCheck.agrees, func.count()).where(ThemeCheck.consultation_id == consultation.id)
-        .group_by(col(ThemeCheck.theme_id), col(ThemeCheck.agrees))
-    ).all()
-    said: dict[int, dict[str, int]] = defaultdict(lambda: {"agreed": 0, "not_quite": 0})
-    for theme_id, agrees, number in checks:
-        said[theme_id]["agreed" if agrees else "not_quite"] += number
+    # The one rule for each: quotes shown today (themes.quotes_of: consent, still in the theme) and the
+    # children's check (checking.tallies: only children still taking part), never a second reading.
+    shown_quotes = themes_service.quotes_of(session, consultation)
+    said = {tally.theme.id: tally for tally in checking.tallies(session=session, consultation=consultation)}
     items = []
     for theme in found:
         ids = members.get(theme.id, [])  # type: ignore[arg-type]
@@ -87,11 +79,10 @@ def themes(*, session: Session, consultation: Consultation) -> dict[str, Any]:
         by_band = suppression.cells({band: bands.get(band, 0) for band in consultation.age_bands}, of=len(ids))
         if size.hidden:
             by_band = {band: suppression.Count(None) for band in by_band}
-        check = suppression.cells(said[theme.id])  # type: ignore[index]
-        quotes = [
-            {"text": analysed[q.comment_id].text, "age_band": analysed[q.comment_id].age_band, "audience": theme.audience}
-            for q in picked if q.theme_id == theme.id and q.comment_id in quotable and q.comment_id in analysed
-        ]
+        tally = said.get(theme.id)  # type: ignore[arg-type]
+        check = ({"agreed": tally.yes, "not_quite": tally.not_quite} if tally is not None
+                 else {"agreed": suppression.Count(None), "not_quite": suppression.Count(None)})
+        quotes = [{"text": q.text, "age_band": q.age_band, "audience": q.audience} for q in shown_quotes.get(theme.id, [])]  # type: ignore[arg-type]
         items.append({
             "id": theme.id, "audience": theme.audience, "name": dict(theme.name), "description": dict(theme.description),
             "size": _n(size), "by_band": [{"key": b, "label": results._band_label(b), "count": _n(c)} for b, c in by_band.items()],
