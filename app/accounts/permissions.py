@@ -27,6 +27,9 @@ class Permission(StrEnum):
     SAFEGUARDING_OVERSEE = "safeguarding.oversee"
     INSIGHTS_READ = "insights.read"
     RIGHTS_HANDLE = "consent.rights"  # guardians' rights requests: read and answer them with reasons
+    # The dates promised to children for a response, and which are overdue (PAR-09, issue 17): officials, who
+    # respond, and administrators, to whom an overdue response is escalated.
+    RESPONSES_FOLLOW = "responses.follow"
 
 
 # Every active staff account, with or without a role (a newcomer must reach their account and see that
@@ -36,9 +39,9 @@ BASE: frozenset[Permission] = frozenset({Permission.STAFF_AREA})
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(
         {Permission.USERS_MANAGE, Permission.AUDIT_READ, Permission.OUTBOX_READ, Permission.CORPS_ADMIN, Permission.IDENTITY_READ,
-         Permission.RIGHTS_HANDLE, Permission.SAFEGUARDING_OVERSEE}
+         Permission.RIGHTS_HANDLE, Permission.SAFEGUARDING_OVERSEE, Permission.RESPONSES_FOLLOW}
     ),
-    Role.OFFICIAL: frozenset({Permission.CONSULTATIONS_MANAGE, Permission.INSIGHTS_READ}),
+    Role.OFFICIAL: frozenset({Permission.CONSULTATIONS_MANAGE, Permission.INSIGHTS_READ, Permission.RESPONSES_FOLLOW}),
     Role.MODERATOR: frozenset({Permission.MODERATE}),
     Role.SAFEGUARDING_OFFICER: frozenset({Permission.SAFEGUARD, Permission.SAFEGUARDING_OVERSEE, Permission.IDENTITY_READ}),
     Role.FACILITATOR: frozenset({Permission.CORPS_FACILITATE}),
@@ -59,6 +62,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.SAFEGUARDING_OVERSEE: N_("Read safeguarding cases and who re-identified a child"),
     Permission.INSIGHTS_READ: N_("Read results and insights"),
     Permission.RIGHTS_HANDLE: N_("Answer guardians' requests about their children's data"),
+    Permission.RESPONSES_FOLLOW: N_("Follow the dates promised to children for a response"),
 }
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from app.accounts.deps import ManagerApi as Manager
 from app.accounts.deps import ReaderApi as Reader
+from app.accounts.deps import ResponsesFollowerApi as Follower
 from app.consultations import service as consultations
 from app.core import suppression
 from app.core.db import Id, SessionDep
@@ -209,6 +210,23 @@ def question_response(consultation_id: Id, question_id: Id, data: ResponseBody, 
 def commitment_create(consultation_id: Id, data: CommitmentBody, session: SessionDep, user: Manager) -> CommitmentOut:
     consultation = consultations.get(session=session, consultation_id=consultation_id)
     return _commitment(session, actions.add_commitment(session=session, actor=user, consultation=consultation, data=data))
+
+
+class AwaitingOut(BaseModel):
+    """A closed consultation whose response to children is not published yet (PAR-09)."""
+
+    consultation_id: Id
+    title: dict[str, str]
+    respond_by: dt.date | None
+    days_left: int | None  # negative when overdue; null when no date was promised
+    overdue: bool
+
+
+@router.get("/responses/awaiting", response_model=list[AwaitingOut],
+            summary="Consultations awaiting a response to children, overdue first (officials and administrators)")
+def awaiting(session: SessionDep, user: Follower) -> list[AwaitingOut]:
+    return [AwaitingOut(consultation_id=row.consultation.id, title=row.consultation.title, respond_by=row.consultation.respond_by,  # type: ignore[arg-type]
+                        days_left=row.days_left, overdue=row.overdue) for row in publishing.awaiting(session=session)]
 
 
 @router.get("/responses/commitments/{commitment_id}", response_model=CommitmentOut, summary="A commitment with its history")

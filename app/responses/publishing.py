@@ -5,6 +5,7 @@ earlier ones stay. Never commits (see `actions`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,12 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.consultations import results
-from app.consultations.models import Consultation
+from app.consultations.models import Consultation, State
 from app.core import audit
 from app.core.db import utcnow
 from app.core.errors import Conflict, InvalidInput
 from app.core.i18n import N_, get_locale, gettext
-from app.responses import deciding
+from app.responses import deciding, service
 from app.responses.models import NOTE, Outcome, Publication
 from app.responses.service import child_version_for, filled, latest_publication
 
@@ -171,3 +172,38 @@ def changed_since_published(*, session: Session, consultation: Consultation) -> 
 
 def is_published(*, session: Session, consultation_id: int) -> bool:
     return latest_publication(session=session, consultation_id=consultation_id) is not None
+
+
+# ---- the promised dates (PAR-09) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Awaiting:
+    """A closed consultation whose response is not published yet: days left to the promised date (negative
+    when overdue, None when no date was promised)."""
+
+    consultation: Consultation
+    days_left: int | None
+    overdue: bool
+
+
+def _scheduled(session: Session) -> list[Consultation]:
+    return list(session.exec(select(Consultation).where(col(Consultation.scheduled_at).is_not(None)).order_by(col(Consultation.id))))
+
+
+def awaiting(*, session: Session, today: dt.date | None = None) -> list[Awaiting]:
+    """Every closed consultation still awaiting its response, overdue ones first, then the nearest date."""
+    today = today or utcnow().date()
+    published = {p.consultation_id for p in session.exec(select(Publication))}
+    rows = [
+        Awaiting(c, service.days_left(c, today), service.response_state(c, published=False, today=today) == service.ResponseState.OVERDUE)
+        for c in _scheduled(session) if c.state() == State.CLOSED and c.id not in published
+    ]
+    rows.sort(key=lambda r: (not r.overdue, r.days_left if r.days_left is not None else 10**6))
+    return rows
+
+
+def published_consultations(*, session: Session) -> list[Consultation]:
+    published = {p.consultation_id for p in session.exec(select(Publication))}
+    return [c for c in _scheduled(session) if c.id in published]
+

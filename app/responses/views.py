@@ -14,17 +14,17 @@ from typing import Annotated, Any
 
 from fastapi import Depends, File, Request, UploadFile
 from fastapi.responses import Response
-from sqlmodel import col, select
 from starlette.datastructures import FormData
 
 from app.accounts.deps import ManagerPage as Manager
 from app.accounts.deps import ReaderPage as Reader
+from app.accounts.deps import ResponsesFollowerPage as Follower
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission, can
 from app.consultations import service as consultations
 from app.consultations.models import STATE_LABELS, Consultation, State
 from app.core import middleware, suppression
-from app.core.db import Id, SessionDep, form_id, utcnow
+from app.core.db import Id, SessionDep, form_id
 from app.core.errors import InvalidInput, PayloadTooLarge, YimiError, refusal
 from app.core.i18n import N_
 from app.core.routing import Router
@@ -149,22 +149,12 @@ def _version(form: dict[str, Any]) -> int | None:
 
 
 @router.get("/responses")
-def awaiting(request: Request, session: SessionDep, user: Manager) -> Response:
-    """For whoever responds to children (CONSULTATIONS_MANAGE: officials, and administrators who also hold it)."""
-    today = utcnow().date()  # the day response_state counts by
-    rows = []
-    for consultation in session.exec(select(Consultation).where(col(Consultation.scheduled_at).is_not(None))).all():
-        if consultation.state() != State.CLOSED:
-            continue
-        if publishing.is_published(session=session, consultation_id=consultation.id):  # type: ignore[arg-type]
-            continue
-        left = service.days_left(consultation, today)
-        rows.append({"consultation": consultation, "days_left": left,
-                     "overdue": service.response_state(consultation, published=False, today=today) == service.ResponseState.OVERDUE})
-    rows.sort(key=lambda r: (not r["overdue"], r["days_left"] if r["days_left"] is not None else 10**6))
-    published = [c for c in session.exec(select(Consultation).where(col(Consultation.scheduled_at).is_not(None))).all()
-                 if publishing.is_published(session=session, consultation_id=c.id)]  # type: ignore[arg-type]
-    return render(request, "responses/awaiting.html", {"rows": rows, "published": published, **_labels()})
+def awaiting(request: Request, session: SessionDep, user: Follower) -> Response:
+    """For officials, who respond to children, and administrators, to whom an overdue response is escalated."""
+    return render(request, "responses/awaiting.html", {
+        "rows": publishing.awaiting(session=session),
+        "published": publishing.published_consultations(session=session), **_labels(),
+    })
 
 
 # ---- one consultation's response: the workspace ----------------------------------------------------------

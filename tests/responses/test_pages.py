@@ -12,6 +12,7 @@ from app.responses import deciding
 from app.responses.models import Commitment, CommitmentEvent, Decision, Publication, Response
 from tests.conftest import make_user, post_form, sign_in
 from tests.consultations.helpers import open_consultation
+from tests.consultations.test_official_api import token_for
 from tests.responses.helpers import child_themes, closed_consultation, commitment, official, ready_to_publish
 
 
@@ -159,6 +160,15 @@ def test_awaiting_page_lists_overdue_first(client, session) -> None:
     analyst = make_user(session, "analyst9", [Role.ANALYST])
     sign_in(client, analyst.username)
     assert client.get("/responses").status_code == 403
+    # PAR-09: an overdue response is escalated to administrators, so they can open the page it links to, and
+    # read the same list through the API.
+    admin = make_user(session, "admin9", [Role.ADMIN])
+    sign_in(client, admin.username)
+    page = client.get("/responses").text
+    assert page.index("Overdue one") < page.index("Later one")
+    listed = client.get("/api/v1/responses/awaiting", headers=token_for(session, admin))
+    assert listed.status_code == 200
+    assert [(r["title"]["en"], r["overdue"], r["days_left"]) for r in listed.json()] == [("Overdue one", True, -3), ("Later one", False, 20)]
 
 
 def test_a_stale_decision_edit_keeps_the_words_and_the_next_save_works(client, session) -> None:
