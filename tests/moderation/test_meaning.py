@@ -35,11 +35,25 @@ def test_the_committed_classifier_was_built_from_the_committed_data() -> None:
     assert built.sources == meaning.sources_digest(training.training_paths()), "run: yimi moderation build-meaning"
 
 
+def test_adult_talk_teaches_safeguarding_only() -> None:
+    """SG-02, issue 14: adults' ordinary talk (``adult_*`` banks) is a negative of every safeguarding label and
+    left out of the unkind classifier, so that adults' remarks about men and women or places are not taught as
+    "not unkind" (which cut unkind recall on adults' offensive comments by ten points)."""
+    texts, y = training.training_set()
+    adult = {t for bank, lines in meaning.exemplar_banks().items() if bank.startswith("adult_") for t in lines}
+    rows = [i for i, t in enumerate(texts) if t in adult]
+    assert len(rows) >= 150
+    unkind = meaning.LABELS.index(meaning.UNKIND)
+    assert all(y[i, unkind] == -1 for i in rows)
+    assert all(y[i, j] == 0 for i in rows for j in range(len(meaning.LABELS)) if j != unkind)
+    assert ((y == 0) | (y == 1)).all(axis=1).sum() == len(texts) - len(rows)
+
+
 def test_every_exemplar_bank_names_a_known_label() -> None:
     banks = meaning.exemplar_banks()
     for bank, sentences in banks.items():
         kind, _, name = bank.partition("_")
-        assert kind in {"safeguarding", "unkind", "clean"}, bank
+        assert kind in {"safeguarding", "unkind", "clean", "adult"}, bank
         if kind == "safeguarding":
             assert name in {s.value for s in Subkind}, bank
         assert len(sentences) >= 5, bank
