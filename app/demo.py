@@ -8,6 +8,7 @@ from app.accounts.models import Role, StaffUserCreate
 from app.consent import service as consent
 from app.consent.models import DecidedBy, Decision, Guardian, Guardianship, Purpose
 from app.core import audit, crypto
+from app.core.db import city_today
 from app.core.security import hash_code, hash_password
 from app.corps import actions as corps_actions
 from app.corps import service as corps
@@ -227,7 +228,7 @@ def _demo_responses(session: Session, *, official) -> None:  # noqa: ANN001
             decider_body={"zh_Hans": "五华区人民政府", "en": "Wuhua District Government"}, decider_role={"zh_Hans": "分管副区长", "en": "Deputy head"},
             can_change={"zh_Hans": "设施和位置", "en": "What and where"}, cannot_change={"zh_Hans": "预算", "en": "The budget"},
             opens_at=now - dt.timedelta(days=closed_days_ago + 14), closes_at=now - dt.timedelta(days=closed_days_ago),
-            respond_by=(now + dt.timedelta(days=respond_in_days)).date(),
+            respond_by=city_today() + dt.timedelta(days=respond_in_days),
         ))
         for question in (
             QuestionIn(kind=QuestionKind.SINGLE, prompt={"zh_Hans": "你觉得哪里最需要改？", "en": "What needs changing most?"},

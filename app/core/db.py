@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from annotated_types import Ge, Le
 from fastapi import Depends
@@ -69,6 +70,12 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def city_today(now: dt.datetime | None = None) -> dt.date:
+    """The date in the city (YIMI_DISPLAY_TIMEZONE): the day a promised date (`respond_by`), a decision or a
+    progress update is about. A UTC date is a day behind Shanghai from 16:00 UTC on."""
+    return (now or utcnow()).astimezone(ZoneInfo(get_settings().display_timezone)).date()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

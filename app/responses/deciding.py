@@ -19,7 +19,7 @@ from sqlmodel import Session, SQLModel, col, select
 from app.consultations import service as consultations
 from app.consultations.models import Consultation, Question, QuestionKind, State
 from app.core import audit
-from app.core.db import utcnow
+from app.core.db import city_today, utcnow
 from app.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnknownReference
 from app.core.i18n import N_, clean_locales
 from app.insights import service as insights
@@ -406,7 +406,7 @@ def add_commitment(*, session: Session, actor: Any, consultation: Consultation, 
     session.flush()
     session.add(CommitmentEvent(commitment_id=commitment.id, kind="created", status=commitment.status,  # type: ignore[arg-type]
                                 changes={k: [None, _jsonable(v)] for k, v in values.items() if v not in (None, {}, "")},
-                                on=utcnow().date(), by_id=actor.id))
+                                on=city_today(), by_id=actor.id))
     audit.record(session, actor=actor, action="response.commitment_create", subject=commitment, consultation_id=consultation.id)
     return commitment
 
@@ -425,7 +425,7 @@ def update_commitment(*, session: Session, actor: Any, commitment: Commitment, d
     if changes:
         kind = "status" if commitment.status != before else "edited"
         session.add(CommitmentEvent(commitment_id=commitment.id, kind=kind, status=commitment.status, changes=changes,  # type: ignore[arg-type]
-                                    on=utcnow().date(), by_id=actor.id))
+                                    on=city_today(), by_id=actor.id))
     audit.record(session, actor=actor, action="response.commitment_status" if commitment.status != before else "response.commitment_update",
                  subject=commitment, status=commitment.status, before=before, changed=sorted(changes))
     return commitment

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, func, select
 
 from app.consultations.models import Consultation, Participation, Topic, topics
 from app.core import suppression
-from app.core.db import utcnow
+from app.core.db import city_today
 from app.core.errors import NotFound
 from app.core.i18n import N_, localised
 from app.core.suppression import Count
@@ -107,7 +107,7 @@ def listing(*, session: Session, topic: str | None = None, district_id: int | No
             today: dt.date | None = None, with_quotes: bool = True) -> list[Entry]:
     """The consultations on the public page, newest change first: published, or overdue (the promised date has
     passed with nothing published, PAR-09 — shown as overdue until it is published)."""
-    today = today or utcnow().date()
+    today = today or city_today()
     published = dict(session.exec(select(Publication.consultation_id, func.max(Publication.number)).group_by(col(Publication.consultation_id))).all())
     query = select(Consultation).where(
         col(Consultation.id).in_(list(published)) | (col(Consultation.respond_by).is_not(None) & (col(Consultation.respond_by) < today))
@@ -131,7 +131,7 @@ def one(*, session: Session, consultation_id: int, today: dt.date | None = None)
     if consultation is None:
         raise NotFound()
     latest = service.latest_publication(session=session, consultation_id=consultation_id)
-    entry = _entry(session, consultation, latest.number if latest else None, today or utcnow().date(), with_quotes=True, names=None)
+    entry = _entry(session, consultation, latest.number if latest else None, today or city_today(), with_quotes=True, names=None)
     if entry.state == ResponseState.NOT_DUE:
         raise NotFound()
     return entry

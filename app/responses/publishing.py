@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from app.consultations import results
 from app.consultations.models import Consultation, State
 from app.core import audit
-from app.core.db import utcnow
+from app.core.db import city_today, utcnow
 from app.core.errors import Conflict, InvalidInput
 from app.core.i18n import N_, get_locale, gettext
 from app.responses import deciding, service
@@ -193,7 +193,7 @@ def _scheduled(session: Session) -> list[Consultation]:
 
 def awaiting(*, session: Session, today: dt.date | None = None) -> list[Awaiting]:
     """Every closed consultation still awaiting its response, overdue ones first, then the nearest date."""
-    today = today or utcnow().date()
+    today = today or city_today()
     published = {p.consultation_id for p in session.exec(select(Publication))}
     rows = [
         Awaiting(c, service.days_left(c, today), service.response_state(c, published=False, today=today) == service.ResponseState.OVERDUE)

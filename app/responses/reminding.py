@@ -16,7 +16,7 @@ from app.accounts.models import Role, StaffRole, StaffUser
 from app.consultations.models import Consultation, State
 from app.core import audit
 from app.core.config import get_settings
-from app.core.db import dialect_insert, utcnow
+from app.core.db import city_today, dialect_insert, utcnow
 from app.core.i18n import get_locale, gettext, localised
 from app.notifications import service as notifications
 from app.responses.models import Reminder
@@ -76,7 +76,7 @@ def _text(consultation: Consultation, kind: str) -> tuple[str, str]:
 def send_due(*, session: Session, today: dt.date | None = None, now: dt.datetime | None = None) -> list[tuple[int, str]]:
     """Send every reminder due today that was not sent before; returns (consultation id, kind) of those sent."""
     now = now or utcnow()
-    today = today or now.date()
+    today = today or city_today(now)
     sent = []
     candidates = session.exec(select(Consultation).where(col(Consultation.scheduled_at).is_not(None), col(Consultation.respond_by).is_not(None))).all()
     for consultation in candidates:

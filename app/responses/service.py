@@ -24,7 +24,7 @@ from enum import StrEnum
 from sqlmodel import Session, col, select
 
 from app.consultations.models import Consultation
-from app.core.db import utcnow
+from app.core.db import city_today
 from app.responses.models import Publication
 
 
@@ -52,7 +52,7 @@ def response_state(consultation: Consultation, *, published: bool, today: dt.dat
     nothing published, the response is overdue."""
     if published:
         return ResponseState.PUBLISHED
-    today = today or utcnow().date()
+    today = today or city_today()
     if consultation.respond_by is not None and today > consultation.respond_by:
         return ResponseState.OVERDUE
     return ResponseState.NOT_DUE
@@ -80,4 +80,4 @@ def days_left(consultation: Consultation, today: dt.date | None = None) -> int |
     """Days until the promised response date (negative once it has passed); None when none was promised."""
     if consultation.respond_by is None:
         return None
-    return (consultation.respond_by - (today or utcnow().date())).days
+    return (consultation.respond_by - (today or city_today())).days

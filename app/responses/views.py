@@ -24,7 +24,7 @@ from app.accounts.permissions import Permission, can
 from app.consultations import service as consultations
 from app.consultations.models import STATE_LABELS, Consultation, State
 from app.core import middleware, suppression
-from app.core.db import Id, SessionDep, form_id
+from app.core.db import Id, SessionDep, city_today, form_id
 from app.core.errors import InvalidInput, PayloadTooLarge, YimiError, refusal
 from app.core.i18n import N_
 from app.core.routing import Router
@@ -190,7 +190,7 @@ def workspace(request: Request, consultation_id: Id, session: SessionDep, user: 
 
 def decision_form_of(decision: Any, consultation: Consultation) -> dict[str, Any]:
     if decision is None:
-        return {"decided_on": dt.date.today().isoformat(), **unpair(deciding.named_decider(consultation), "decider")}
+        return {"decided_on": city_today().isoformat(), **unpair(deciding.named_decider(consultation), "decider")}
     return {"decided_on": decision.decided_on.isoformat(), **unpair(decision.decider, "decider"), **unpair(decision.text, "text"),
             "reference": decision.reference, "other_decider_reason": decision.other_decider_reason or "", "version": str(decision.version)}
 
@@ -328,7 +328,7 @@ def _commitment_page(request: Request, session: SessionDep, commitment: Any, for
     return render(request, "responses/commitment.html", {
         "consultation": consultation, "commitment": commitment, "form": form,
         "events": deciding.events_of(session=session, commitment=commitment), "projects": projects.list_projects(session=session),
-        "pform": extra.pop("pform", {"on": dt.date.today().isoformat()}), **_labels(), **extra,
+        "pform": extra.pop("pform", {"on": city_today().isoformat()}), **_labels(), **extra,
     }, status_code=status_code)
 
 

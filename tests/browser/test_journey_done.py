@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from app.accounts.models import Role
 from app.consent import service as consent
 from app.consent.models import DecidedBy, Decision, Guardian, GuardianSession, Guardianship, Purpose
-from app.core.db import utcnow
+from app.core.db import city_today, utcnow
 from app.core.security import new_token, token_hash
 from app.insights.models import Theme
 from app.notifications.models import OutboxMessage
@@ -55,7 +55,7 @@ def _seed(session: Session):  # noqa: ANN202
     consultation = open_consultation(session, actor)
     for n, (child, _code) in enumerate(room.children):
         answer(session, child, consultation, text="多装秋千，夏天要有树荫" if n == 0 else None)
-    close(session, consultation, respond_by=utcnow().date() + dt.timedelta(days=30))
+    close(session, consultation, respond_by=city_today() + dt.timedelta(days=30))
     for i, (name, description) in enumerate(THEMES):
         session.add(Theme(consultation_id=consultation.id, audience="child", position=i, name=dict(name), description=dict(description),
                           child_words={"zh_Hans": description["zh_Hans"]}, accepted=True))
@@ -64,7 +64,7 @@ def _seed(session: Session):  # noqa: ANN202
                    decided_by=DecidedBy.GUARDIAN, channel="web", guardian=guardians[0])
     session.commit()
     late = open_consultation(session, actor, title={"zh_Hans": "学校门口的安全", "en": "Safe school gates"}, topic="spaces.school_routes")
-    close(session, late, respond_by=utcnow().date() - dt.timedelta(days=4))
+    close(session, late, respond_by=city_today() - dt.timedelta(days=4))
     make_user(session, "admin-journey", [Role.ADMIN])
     return actor, room, consultation, late
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.consent import service as consent
 from app.consent.models import DecidedBy, Decision, Guardian, GuardianSession, Guardianship, Purpose
-from app.core.db import transaction, utcnow
+from app.core.db import city_today, transaction, utcnow
 from app.core.security import new_token, token_hash
 from app.notifications.models import OutboxMessage
 from app.responses import hearing
@@ -183,7 +183,7 @@ def test_a_guardian_on_a_phone_gets_one_message_and_sees_the_answer_on_their_das
 def test_the_public_page_shows_a_published_and_an_overdue_consultation(browser: Browser, live_server: str, session: Session) -> None:
     _room, consultation, _publication = _seed(session)
     late = open_consultation(session, title={"zh_Hans": "学校门口的安全", "en": "Safe school gates"}, topic="spaces.school_routes")
-    close(session, late, respond_by=utcnow().date() - dt.timedelta(days=4))
+    close(session, late, respond_by=city_today() - dt.timedelta(days=4))
     for js in (True, False):
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", java_script_enabled=js)
         page = context.new_page()

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from app.accounts.models import Role, StaffUser
 from app.consultations.models import Consultation
-from app.core.db import utcnow
+from app.core.db import city_today, utcnow
 from app.insights.models import Theme
 from app.responses import actions
 from app.responses.models import CommitmentIn, DecisionIn, Outcome, ResponseIn
@@ -31,7 +31,7 @@ def closed_consultation(session: Session, actor: StaffUser | None = None, *, the
     now = utcnow()
     consultation.opens_at = now - dt.timedelta(days=10)
     consultation.closes_at = now - dt.timedelta(days=1)
-    consultation.respond_by = (now + dt.timedelta(days=respond_in_days)).date()
+    consultation.respond_by = city_today() + dt.timedelta(days=respond_in_days)
     session.add(consultation)
     for i in range(themes):
         name, description = THEMES[i % len(THEMES)]
@@ -51,7 +51,7 @@ def child_themes(session: Session, consultation: Consultation) -> list[Theme]:
 
 def decide(session: Session, actor: StaffUser, consultation: Consultation):  # noqa: ANN201
     return actions.save_decision(session=session, actor=actor, consultation=consultation, data=DecisionIn(
-        decided_on=utcnow().date(), text={"zh_Hans": "区住建局决定增加秋千和树荫。", "en": "More swings and shade."}, reference="五住建〔2026〕12号"))
+        decided_on=city_today(), text={"zh_Hans": "区住建局决定增加秋千和树荫。", "en": "More swings and shade."}, reference="五住建〔2026〕12号"))
 
 
 def answer_all(session: Session, actor: StaffUser, consultation: Consultation, decision_id: int | None) -> None:
@@ -68,6 +68,6 @@ def ready_to_publish(session: Session, actor: StaffUser, consultation: Consultat
 
 def commitment(session: Session, actor: StaffUser, consultation: Consultation, **changes):  # noqa: ANN003, ANN201
     data = dict(action={"zh_Hans": "安装四个新秋千", "en": "Install four new swings"}, department={"zh_Hans": "区住建局", "en": "District housing bureau"},
-                due_on=utcnow().date() + dt.timedelta(days=90))
+                due_on=city_today() + dt.timedelta(days=90))
     data.update(changes)
     return actions.add_commitment(session=session, actor=actor, consultation=consultation, data=CommitmentIn(**data))

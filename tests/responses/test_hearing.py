@@ -11,7 +11,7 @@ from app.consent import actions as consent_actions
 from app.consent import service as consent
 from app.consent.models import DecidedBy, Decision, Guardian, Guardianship, Purpose
 from app.consultations.models import Comment
-from app.core.db import new_session, transaction, utcnow
+from app.core.db import city_today, new_session, transaction, utcnow
 from app.insights.models import Theme
 from app.moderation import actions as moderation_actions
 from app.moderation.models import Decision as ModerationDecision
@@ -106,7 +106,7 @@ def test_a_dropped_commitment_is_said_plainly_and_done_shows_every_step_done(cli
 
 def test_before_the_answer_the_page_says_when_it_is_promised_and_overdue_when_late(client, session):
     _room, _child, consultation = _took_part(client, session)
-    close(session, consultation, respond_by=utcnow().date() - dt.timedelta(days=2))
+    close(session, consultation, respond_by=city_today() - dt.timedelta(days=2))
     page = client.get(f"/me/consultations/{consultation.id}/heard-back")
     assert page.status_code == 200 and "It is late." in page.text and "What do you think" not in page.text
 

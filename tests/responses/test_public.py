@@ -10,7 +10,7 @@ from app.consent import actions as consent_actions
 from app.consent import service as consent
 from app.consent.models import DecidedBy, Decision, Guardian, Guardianship, Purpose
 from app.consultations.models import Comment
-from app.core.db import utcnow
+from app.core.db import city_today, utcnow
 from app.insights.models import Quote, Theme
 from tests.consultations.helpers import open_consultation, signed_in_taking_part
 from tests.responses.hearing_helpers import answer, change_status, close, commitment, publish, snapshot
@@ -75,7 +75,7 @@ def test_nothing_on_the_public_page_names_a_child(client, session):
 def test_an_overdue_response_is_shown_as_overdue_until_it_is_published(client, session):
     """PAR-09: the promised date passed with nothing published: "response overdue since …", publicly."""
     _room, _child, consultation = _published(client, session)
-    late = utcnow().date() - dt.timedelta(days=3)
+    late = city_today() - dt.timedelta(days=3)
     consultation.respond_by = late
     session.add(consultation)
     session.commit()
@@ -96,8 +96,8 @@ def test_filters_by_topic_district_and_state(client, session):
     _room, _child, parks = _published(client, session)
     publish(session, parks)
     other = open_consultation(session, title={"zh_Hans": "学校午餐", "en": "School lunches"}, topic="services.health",
-                              respond_by=utcnow().date() + dt.timedelta(days=8))
-    close(session, other, respond_by=utcnow().date() - dt.timedelta(days=1))
+                              respond_by=city_today() + dt.timedelta(days=8))
+    close(session, other, respond_by=city_today() - dt.timedelta(days=1))
     everything = client.get("/said-and-done").text
     assert "Green Lake Park" in everything and "School lunches" in everything
     published = client.get("/said-and-done?state=published").text
