@@ -169,6 +169,7 @@ def test_sg02_harm_told_of_others_in_news_from_home_opens_nothing(text: str) -> 
     "text",
     [
         "我好难过。班会讲家暴，其实每天晚上都被打",  # the child dropped the 我: no third party, nothing changes
+        "我不敢说。班会上讲的那种叔叔，他每天晚上都进来摸",  # 他 is who hurts the child, not a third party
         "我好怕。我们那边有个叔叔总摸小孩，昨天他摸了我",  # the writer in the same sentence
         "我老家那边的表哥被他爸打了，我好怕",  # someone the writer knows
         "电影里有人跳楼。我也想跳楼",  # the writer's own harm, in a sentence of its own
