@@ -147,3 +147,47 @@ def test_sg02_university_is_the_writers_own_only_when_it_is_theirs_now(plain: st
 )
 def test_sg02_errands_and_adults_red_packets_are_not_a_childs_care(text: str, concern: bool) -> None:
     assert (Category.SAFEGUARDING in {f.category for f in screen(text).findings}) is concern
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我是东北的。我家那边确实有一户人家跳楼了，听说是欠了债",
+        "我看过这部剧。电影里有个人被家暴，最后跳楼了",
+        "我是外地人。我们老家有人喝农药自杀，全村都知道",
+        "I love horror films. In the movie someone killed himself in the last scene",
+    ],
+)
+def test_sg02_harm_told_of_others_in_news_from_home_opens_nothing(text: str) -> None:
+    """SG-02 (issue 14): a harm word in a sentence that is itself news from home, a film or a story, with a
+    third party as its subject and neither the writer nor anyone they know in that sentence, is talk about
+    others, however personal the other sentences ("我是东北的。") are."""
+    assert Category.SAFEGUARDING not in {f.category for f in screen(text).findings}, screen(text).findings
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我好难过。班会讲家暴，其实每天晚上都被打",  # the child dropped the 我: no third party, nothing changes
+        "我不敢说。班会上讲的那种叔叔，他每天晚上都进来摸",  # 他 is who hurts the child, not a third party
+        "我好怕。我们那边有个叔叔总摸小孩，昨天他摸了我",  # the writer in the same sentence
+        "我老家那边的表哥被他爸打了，我好怕",  # someone the writer knows
+        "电影里有人跳楼。我也想跳楼",  # the writer's own harm, in a sentence of its own
+        "My town was on the news. Someone there hit me and I am scared",
+    ],
+)
+def test_sg02_a_child_beside_news_from_home_is_still_caught(text: str) -> None:
+    """SG-02, recall first: the writer, someone they know, or a sentence with nobody else as its subject keeps
+    the harm word a concern, next to news from home or a film."""
+    assert Category.SAFEGUARDING in {f.category for f in screen(text).findings}, screen(text).findings
+
+
+def test_sg02_reported_elsewhere_reads_the_harm_words_own_sentence() -> None:
+    from app.moderation.screening.context import reported_elsewhere
+
+    text = "我是辽宁的。我家那边有全家跳楼的。"
+    start = text.index("跳楼")
+    assert reported_elsewhere(text, start, start + 2)
+    personal = "我是辽宁的。我家那边我也想跳楼。"
+    start = personal.index("跳楼")
+    assert not reported_elsewhere(personal, start, start + 2)

@@ -95,6 +95,7 @@ class _Compiled:
     animal_window: int
     quoted_before: re.Pattern[str]
     quoted_window: int
+    third_party: re.Pattern[str]
 
 
 def _raw_alternation(items: list[str]) -> str:
@@ -145,6 +146,7 @@ def _compiled() -> _Compiled:
         animal_harm=_pattern(_words(data["animal_subject"]["harm"])),
         animal_person=_pattern(_words(data["animal_subject"]["person"])),
         animal_window=int(data["animal_subject"].get("window", 12)),
+        third_party=re.compile("|".join(f"(?:{p})" for p in data["reported"]["third_party"])),
     )
 
 
@@ -260,6 +262,32 @@ def _animal_spans(plain: str) -> list[tuple[int, int]]:
         if not c.animal_person.search(between) and not _SENTENCE_END.search(between):
             spans.append((m.start(), m.end()))
     return spans
+
+
+_SENTENCE = re.compile(r"[^。！？!?;；\n]*(?:[。！？!?;；\n]|$)")
+
+
+def reported_elsewhere(original: str, start: int, end: int) -> bool:
+    """SG-02 (issue 14): the sentence holding a harm word is itself news, a story or news from home ("我家那边
+    确实有全家跳楼的", "电影里有个人跳楼了"), names a third party (``context.toml [reported]``) and neither the
+    writer nor anyone they know outside those frames: the harm is told of a third person, however personal the
+    text's other sentences are ("我是辽宁的。")."""
+    from app.moderation.screening.normalise import normalise
+
+    for m in _SENTENCE.finditer(original):
+        if m.start() <= start < max(m.end(), m.start() + 1):
+            plain = normalise(original[m.start() : max(m.end(), end)]).plain
+            break
+    else:
+        return False
+    c = _compiled()
+    if not c.topic.search(plain):
+        return False
+    rest = c.topic.sub(" ", c.opinion.sub(" ", plain))
+    return bool(c.third_party.search(rest)) and not (
+        c.first_person.search(rest) or _CLAUSE_SELF.search(rest)
+        or c.known_person.search(c.not_known_person.sub(" ", rest))
+    )
 
 
 def overlaps_any(start: int, end: int, spans: list[tuple[int, int]]) -> bool:

@@ -188,6 +188,8 @@ def _combine(
             continue  # "新闻上说有个学生自杀了": talk about a topic, not a disclosure
         if adult and who.topic:
             continue  # SG-02: "我儿子问我法律怎么判强奸罪": an adult on a topic, with a child of their own in it
+        if who.topic and context.reported_elsewhere(n.original, f.start, f.end):
+            continue  # SG-02: "我是辽宁的。我家那边有全家跳楼的": the harm word's own sentence is news of others
         if adult:
             level = Level.POSSIBLE  # SG-02: "我老公喝醉了就打我": an adult's own harm, read by an officer
         elif who.personal:
