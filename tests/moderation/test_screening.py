@@ -408,3 +408,17 @@ def test_cli_screen_in_a_subprocess() -> None:
     line = json.loads(completed.stdout.decode("utf-8"))
     assert line["action"] == "safeguarding"
     assert line["findings"][0]["subkind"] == "abuse"
+
+
+@pytest.mark.parametrize("text", ["He raped me", "I feel sick. The news said he raped me", "my uncle molested me",
+                                  "the coach sexually abused me"])
+def test_sg02_english_words_for_sexual_abuse_are_on_the_list(text: str) -> None:
+    """SG-02: "raped", "molested", "sexually abused" are found by the word list itself, not left to the meaning
+    detector alone (an outside check found "I feel sick. The news said he raped me" screened clean)."""
+    found = [f for f in screen(text).findings if f.category == Category.SAFEGUARDING and f.source == "words"]
+    assert found and found[0].subkind == Subkind.SEXUAL
+
+
+@pytest.mark.parametrize("text", ["I like grapes and drapes", "we made grape juice at school"])
+def test_sg02_rape_inside_another_word_is_nothing(text: str) -> None:
+    assert not [f for f in screen(text).findings if f.category == Category.SAFEGUARDING]
