@@ -149,7 +149,9 @@ class ReportBusy(Conflict):
     slug = "report-busy"
 
 
-def generate_report(*, session: Session, actor: StaffUser, consultation: Consultation, locale: str) -> Report:
+def generate_report(*, session: Session, actor: StaffUser | None, consultation: Consultation, locale: str,
+                    replaces: int | None = None) -> Report:
+    """`actor` None: the worker, printing again a version withdrawn for a quote (`replaces`: its number)."""
     with transaction(session):
         data = report.build(session=session, consultation=consultation)
         content = pdf_bytes(report.printed(data, locale))
@@ -158,7 +160,7 @@ def generate_report(*, session: Session, actor: StaffUser, consultation: Consult
         for _attempt in range(5):
             number = report.next_number(session=session, consultation=consultation)
             made = Report(consultation_id=consultation.id, number=number, locale=locale, file_id=stored.id,  # type: ignore[arg-type]
-                          sha256=digest, data=data, created_by_id=actor.id)
+                          sha256=digest, data=data, created_by_id=actor.id if actor is not None else None)
             try:
                 with session.begin_nested():
                     session.add(made)
@@ -166,8 +168,8 @@ def generate_report(*, session: Session, actor: StaffUser, consultation: Consult
             except IntegrityError:  # someone else took this number meanwhile: the constraint settles it
                 session.expunge(made) if made in session else None
                 continue
-            audit.record(session, actor=actor, action="insights.report_generated", subject=consultation,
-                         report=made.number, locale=locale, sha256=digest)
+            audit.record(session, actor=actor if actor is not None else ("system", "worker"), action="insights.report_generated",
+                         subject=consultation, report=made.number, locale=locale, sha256=digest, replaces=replaces)
             return made
         raise ReportBusy()
 

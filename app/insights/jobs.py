@@ -11,6 +11,7 @@ from app.consultations.models import Consultation
 from app.core import jobs
 from app.core.i18n import N_
 from app.insights import actions
+from app.insights.child_data import REGENERATE_JOB
 
 
 @jobs.handler(actions.SUGGEST_JOB, label=N_("Suggesting themes for the comments"), max_attempts=3,
@@ -23,3 +24,17 @@ def suggest_themes(ctx: jobs.JobContext) -> dict[str, int]:
     made = actions.make_suggestions(session=ctx.session, consultation=consultation, audience=ctx.payload["audience"],
                                     actor=actor or ("system", "worker"), progress=lambda p, m: ctx.progress(p, m))
     return {"themes": len(made)}
+
+
+@jobs.handler(REGENERATE_JOB, label=N_("Printing a report again without a withdrawn quote"), max_attempts=3,
+              lease=dt.timedelta(minutes=10))
+def regenerate_report(ctx: jobs.JobContext) -> dict[str, int]:
+    """A kept version was withdrawn (a quoted child's consent withdrawn, or the child erased): print the report
+    again, in the same language, as a new version (issue 16)."""
+    consultation = ctx.session.get(Consultation, ctx.payload["consultation_id"])
+    if consultation is None:
+        return {"report": 0}
+    made = actions.generate_report(session=ctx.session, actor=None, consultation=consultation, locale=ctx.payload["locale"],
+                                   replaces=ctx.payload.get("replaces"))
+    return {"report": made.number}
+

@@ -145,8 +145,10 @@ class Report(SQLModel, table=True):
     )
     number: int  # 1, 2, … per consultation: a regenerated report is a new version
     locale: str = Field(max_length=10)
-    file_id: int = Field(sa_column=Column(Integer, ForeignKey("stored_file.id"), nullable=False, unique=True))
+    # None once the version is withdrawn: its file held words whose author withdrew QUOTE consent or was erased.
+    file_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("stored_file.id"), nullable=True, unique=True))
     sha256: str = Field(sa_column=Column(String(64), nullable=False))
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # the counts it showed
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     created_by_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
+    withdrawn_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)

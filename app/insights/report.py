@@ -14,6 +14,7 @@ Nothing in it names a child, a nickname, a group or a receipt code: quotes carry
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -23,6 +24,7 @@ from app.consultations import comments as consultation_comments
 from app.consultations.models import Consultation
 from app.core import suppression
 from app.core.db import utcnow
+from app.core.errors import YimiError
 from app.core.i18n import N_
 from app.insights import checking, results, service
 from app.insights import themes as themes_service
@@ -35,6 +37,7 @@ from app.insights.models import (
     Theme,
     ThemeComment,
 )
+from app.media import service as media
 from app.moderation import service as moderation
 from app.moderation.models import REASON_LABELS, Reason
 
@@ -120,6 +123,19 @@ def moderation_counts(*, session: Session, consultation: Consultation) -> dict[s
     return found
 
 
+QUOTED = "quoted_comment_ids"
+
+
+class VersionWithdrawn(YimiError):
+    """A kept version withdrawn because it quoted a child who withdrew QUOTE consent or was erased."""
+
+    status_code = 410
+    title = N_("This version was withdrawn")
+    detail = N_("It quoted a child whose permission to be quoted was withdrawn. A new version without the quote "
+                "replaces it; its counts are kept on the report page.")
+    slug = "report-version-withdrawn"
+
+
 def build(*, session: Session, consultation: Consultation) -> dict[str, Any]:
     """Everything the report shows, as it may be shown (JSON: kept as a version's `data`)."""
     return {
@@ -130,6 +146,9 @@ def build(*, session: Session, consultation: Consultation) -> dict[str, Any]:
         "moderation": moderation_counts(session=session, consultation=consultation),
         "audiences": {k: results.both(v) for k, v in AUDIENCE_LABELS.items()},
         "as_of": utcnow().isoformat(timespec="seconds"),
+        # Kept with a version, never shown: which comments it quotes, so that a version is withdrawn when one of
+        # their authors withdraws QUOTE consent or is erased (`withdraw_quoting`).
+        QUOTED: sorted(q.comment_id for found in themes_service.quotes_of(session, consultation).values() for q in found),
     }
 
 
@@ -245,3 +264,34 @@ def comments_csv(*, session: Session, consultation: Consultation) -> bytes:
         rows.append([c.text, gettext("Child") if c.audience == "child" else gettext("Guardian"), theme,
                      (c.age_band or "").replace("-", "–"), districts.get(c.district_id, "") if c.district_id else "", channel])
     return _csv(rows)
+
+
+# ---- a kept version whose quote may no longer be shown (CON-03, CON-07, DP-12) ---------------------------
+
+
+def withdraw_quoting(*, session: Session, comment_ids: set[int], now: dt.datetime | None = None) -> list[Report]:
+    """The kept versions that quote any of `comment_ids` (an author withdrew QUOTE consent, or is being erased)
+    are withdrawn: the file is deleted once the transaction commits, the row keeps its number, SHA-256, who made
+    it when, and its counts with the quotes taken out, so what was read can still be shown without the words.
+    Returns them; the caller regenerates each as a new version (issue 16: "a regenerated report is a new
+    version")."""
+    if not comment_ids:
+        return []
+    found = []
+    for kept in session.exec(select(Report).where(col(Report.withdrawn_at).is_(None))).all():
+        if not comment_ids & set(kept.data.get(QUOTED, [])):
+            continue
+        file_id, kept.file_id = kept.file_id, None
+        kept.withdrawn_at = now or utcnow()
+        data = dict(kept.data)
+        data["themes"] = {**data.get("themes", {}), "items": [
+            {**item, "quotes": []} for item in data.get("themes", {}).get("items", [])]}
+        data[QUOTED] = []
+        kept.data = data
+        session.add(kept)
+        session.flush()
+        if file_id is not None:
+            media.delete(session, file_id)
+        found.append(kept)
+    return found
+

@@ -96,7 +96,8 @@ class VersionOut(BaseModel):
     locale: str
     sha256: str
     created_at: str
-    download: str
+    download: str | None  # None once withdrawn (it quoted a child whose QUOTE consent was withdrawn, or who was erased)
+    withdrawn_at: str | None = None
 
 
 class VersionIn(ApiIn):
@@ -109,7 +110,8 @@ class VersionDetail(VersionOut):
 
 def _version(v: Any) -> VersionOut:
     return VersionOut(id=v.id, number=v.number, locale=v.locale, sha256=v.sha256, created_at=v.created_at.isoformat(),
-                      download=f"/consultations/{v.consultation_id}/insights/reports/{v.id}.pdf")
+                      download=None if v.file_id is None else f"/consultations/{v.consultation_id}/insights/reports/{v.id}.pdf",
+                      withdrawn_at=v.withdrawn_at.isoformat() if v.withdrawn_at else None)
 
 
 @router.get("/consultations/{consultation_id}/insights/results", response_model=ResultsOut,

@@ -94,6 +94,8 @@ def version_pdf(consultation_id: Id, report_id: Id, session: SessionDep, user: R
     """A kept version, byte for byte as it was generated."""
     consultation = consultations.get(session=session, consultation_id=consultation_id)
     kept = report.version_of(session=session, consultation=consultation, report_id=report_id)
+    if kept.file_id is None:
+        raise report.VersionWithdrawn()
     content = media.read(session, kept.file_id)
     actions.record_export(session=session, actor=user, consultation=consultation, what="report.version", report=kept.number, locale=kept.locale)
     return pdf_attachment(content, f"yimi-report-{consultation.id}-v{kept.number}-{kept.locale}.pdf")

@@ -9,7 +9,9 @@ import pytest
 from sqlmodel import select
 
 from app.accounts.models import Role
+from app.core import jobs
 from app.core.audit import AuditEvent
+from app.insights.child_data import REGENERATE_JOB
 from app.insights.models import Report
 from tests.conftest import make_user, post_form, sign_in
 from tests.consultations.test_official_api import token_for
@@ -153,7 +155,8 @@ def test_versions_are_kept_byte_for_byte_and_an_erasure_changes_only_a_new_one(a
     assert hashlib.sha256(download.content).hexdigest() == first.sha256
     assert "版本 1" in analyst.get(f"/consultations/{cid}/insights/report").text or "Version 1" in analyst.get(f"/consultations/{cid}/insights/report?lang=en").text
 
-    consent_actions.erase_child(session=session, child=small.children[0], requested_by="guardian", actor=("system", None))
+    # A child the report does not quote (the quoted child's erasure withdraws the version: the test below).
+    consent_actions.erase_child(session=session, child=small.children[1], requested_by="guardian", actor=("system", None))
     again = analyst.get(f"/consultations/{cid}/insights/reports/{first.id}.pdf")
     assert again.content == download.content
     session.expire_all()
@@ -244,3 +247,54 @@ def test_a_quote_leaves_the_report_when_quoting_consent_is_withdrawn(analyst, se
     assert quote not in analyst.get(f"/consultations/{cid}/insights/report?lang=en").text
     made = analyst.post(f"/api/v1/consultations/{cid}/insights/reports", json={"locale": "zh_Hans"}, headers=analyst.api).json()
     assert quote not in str(analyst.get(f"/api/v1/consultations/{cid}/insights/reports/{made['id']}", headers=analyst.api).json())
+
+
+def _kept_version_with_the_quote(analyst, session, tmp_path):  # noqa: ANN001, ANN202
+    small = small_consultation(session)
+    cid = small.consultation.id
+    quote = small.comments[0].text
+    made = analyst.post(f"/api/v1/consultations/{cid}/insights/reports", json={"locale": "zh_Hans"}, headers=analyst.api).json()
+    kept = analyst.get(made["download"])
+    assert kept.status_code == 200 and quote in pdf_text(kept.content, tmp_path)
+    return small, made, quote
+
+
+def _regenerated(analyst, session, tmp_path, small, made, quote) -> None:  # noqa: ANN001
+    """The kept version is withdrawn (no file, no words, its counts kept) and the worker prints a new one."""
+    cid = small.consultation.id
+    session.expire_all()
+    old = session.get(Report, made["id"])
+    assert old.file_id is None and old.withdrawn_at is not None and quote not in str(old.data)
+    assert old.data["results"] and old.sha256 == made["sha256"]  # what was read: its counts and fingerprint stay
+    assert analyst.get(made["download"]).status_code == 410
+    page = analyst.get(f"/consultations/{cid}/insights/report?lang=en").text
+    assert "Withdrawn on" in page
+    assert jobs.Worker(kinds=[REGENERATE_JOB]).run_next(session).state == "done"
+    versions = analyst.get(f"/api/v1/consultations/{cid}/insights/reports", headers=analyst.api).json()
+    newest = max(versions, key=lambda v: v["number"])
+    assert newest["number"] == made["number"] + 1 and newest["download"]
+    assert quote not in pdf_text(analyst.get(newest["download"]).content, tmp_path)
+
+
+def test_a_kept_version_quoting_a_child_is_withdrawn_when_quoting_consent_is(analyst, session, tmp_path):
+    """CON-03, issue 16: "if consent is withdrawn later, the quote disappears from every output, the PDF included
+    (a regenerated report is a new version)"."""
+    from app.consent import service as consent
+    from app.consent.models import DecidedBy, Decision, Guardian, Guardianship, Purpose
+
+    small, made, quote = _kept_version_with_the_quote(analyst, session, tmp_path)
+    guardian = session.exec(select(Guardian).join(Guardianship, Guardianship.guardian_id == Guardian.id)
+                            .where(Guardianship.child_id == small.children[0].id)).first()
+    consent.record(session=session, child=small.children[0], purpose=Purpose.QUOTE, decision=Decision.WITHDRAWN,
+                   decided_by=DecidedBy.GUARDIAN, channel="web", guardian=guardian)
+    session.commit()
+    _regenerated(analyst, session, tmp_path, small, made, quote)
+
+
+def test_a_kept_version_quoting_a_child_is_withdrawn_when_the_child_is_erased(analyst, session, tmp_path):
+    """DP (erasure): an erased child's words leave every kept report; the counts read before stay as they were."""
+    from app.consent import actions as consent_actions
+
+    small, made, quote = _kept_version_with_the_quote(analyst, session, tmp_path)
+    consent_actions.erase_child(session=session, child=small.children[0], requested_by="guardian", actor=("system", "test"))
+    _regenerated(analyst, session, tmp_path, small, made, quote)
