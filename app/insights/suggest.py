@@ -23,7 +23,7 @@ import logging
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -178,6 +178,15 @@ def keywords(
     return unique[:top]
 
 
+def warm_up() -> None:
+    """Load what the suggestions need besides the encoder (scikit-learn, jieba's dictionary and TF-IDF table) now,
+    not in the middle of the first suggestion: a few seconds once per process."""
+    import sklearn.cluster
+    import sklearn.metrics  # noqa: F401
+
+    _jieba()
+
+
 # ---- clustering ----------------------------------------------------------------------------------------------
 
 
@@ -258,26 +267,43 @@ def _cosine_distances(unit: np.ndarray) -> np.ndarray:
     return distances
 
 
-def suggest(comments: Sequence[tuple[int, str]], *, seed: int = 0, progress: Progress | None = None) -> list[Suggested]:
-    """Groups of similar comments, largest first, each with keywords and its CENTRAL most typical comments."""
+def encode(comments: Sequence[tuple[int, str]], progress: Progress | None = None) -> dict[int, np.ndarray]:
+    """The vector of each `(id, text)` comment, by id; each distinct text is encoded once."""
+    texts = [text for _, text in comments]
+    distinct = list(dict.fromkeys(texts))  # "more swings" said twice is encoded once
+    if not distinct:
+        return {}
+    made = _embed(distinct, progress)
+    where = {text: i for i, text in enumerate(distinct)}
+    return {cid: made[where[text]] for cid, text in comments}
+
+
+def suggest(comments: Sequence[tuple[int, str]], *, seed: int = 0, progress: Progress | None = None,
+            vectors: Mapping[int, np.ndarray] | None = None) -> list[Suggested]:
+    """Groups of similar comments, largest first, each with keywords and its CENTRAL most typical comments.
+    `vectors`: those already made (`encode`, kept in `comment_vector`), by comment id; the others are encoded."""
     pairs = sorted({cid: text for cid, text in comments}.items())
     if not pairs:
         return []
     ids = [cid for cid, _ in pairs]
     texts = [text for _, text in pairs]
-    distinct = list(dict.fromkeys(texts))  # "more swings" said twice is encoded once
-    where = {text: i for i, text in enumerate(distinct)}
-    vectors = _embed(distinct, progress)[[where[t] for t in texts]]
-    labels = cluster(vectors, seed=seed, progress=progress)
+    ready = dict(vectors or {})
+    missing = [(cid, text) for cid, text in pairs if cid not in ready]
+    if missing:
+        ready.update(encode(missing, progress))
+    matrix = np.vstack([ready[cid] for cid in ids]).astype(np.float32, copy=False)
+    labels = cluster(matrix, seed=seed, progress=progress)
     groups: dict[int, list[int]] = {}
     for row, label in enumerate(labels.tolist()):
         groups.setdefault(int(label), []).append(row)
+    if progress:
+        progress(96, "keywords")
     everyone = english_counts(texts)
     all_chinese = Counter(t for t in texts if _HAN.search(t))
     found = []
     for rows in groups.values():
-        centre = vectors[rows].mean(axis=0)
-        closeness = vectors[rows] @ centre
+        centre = matrix[rows].mean(axis=0)
+        closeness = matrix[rows] @ centre
         order = sorted(range(len(rows)), key=lambda i: (-round(float(closeness[i]), 6), ids[rows[i]]))
         found.append(Suggested(
             keywords=keywords([texts[r] for r in rows], everyone, all_chinese=all_chinese),
