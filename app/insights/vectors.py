@@ -9,7 +9,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlmodel import Session, col, select
 
 from app.core.embeddings import DIM
@@ -29,9 +29,11 @@ def known(*, session: Session, comments: Sequence[tuple[int, str]]) -> dict[int,
     found: dict[int, np.ndarray] = {}
     for start in range(0, len(ids), READ_BATCH):
         part = ids[start:start + READ_BATCH]
-        for row in session.exec(select(CommentVector).where(col(CommentVector.comment_id).in_(part))).all():
-            if row.text_sha256 == wanted[row.comment_id] and len(row.vector) == DIM * 4:
-                found[row.comment_id] = np.frombuffer(row.vector, dtype="<f4")
+        rows = session.exec(select(CommentVector.comment_id, CommentVector.text_sha256, CommentVector.vector)
+                            .where(col(CommentVector.comment_id).in_(part))).all()
+        for cid, sha256, vector in rows:
+            if sha256 == wanted[cid] and len(vector) == DIM * 4:
+                found[cid] = np.frombuffer(vector, dtype="<f4")
     return found
 
 
@@ -41,8 +43,9 @@ def keep(*, session: Session, comments: Sequence[tuple[int, str]], vectors: Mapp
     ids = [cid for cid in vectors if cid in texts]
     for start in range(0, len(ids), READ_BATCH):
         session.execute(delete(CommentVector).where(col(CommentVector.comment_id).in_(ids[start:start + READ_BATCH])))
-    session.add_all(
-        CommentVector(comment_id=cid, text_sha256=text_hash(texts[cid]), vector=np.asarray(vectors[cid], dtype="<f4").tobytes())
-        for cid in ids
-    )
+    if ids:  # one executemany, not 20,000 ORM objects (bench: 1.5 s of CPU for 20,000 comments)
+        session.execute(insert(CommentVector), [
+            {"comment_id": cid, "text_sha256": text_hash(texts[cid]), "vector": np.asarray(vectors[cid], dtype="<f4").tobytes()}
+            for cid in ids
+        ])
     session.flush()
