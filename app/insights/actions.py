@@ -74,7 +74,7 @@ def ask_for_suggestions(*, session: Session, consultation: Consultation, audienc
 def _suggest(session: Session, free: Sequence[AnalysedComment], progress: Progress | None = None) -> list[Suggested]:
     """Suggest from the kept vectors, encoding (and keeping) only the comments without one (bench/themes.py: the
     encoder is most of the time of a first suggestion)."""
-    pairs = [(c.id, c.text) for c in free]
+    pairs = sorted((c.id, c.text) for c in free)  # in id order, as suggest() takes them: the same batches, the same vectors
     ready = vectors.known(session=session, comments=pairs)
     missing = [(cid, text) for cid, text in pairs if cid not in ready]
     if missing:
