@@ -30,9 +30,10 @@ from app.core.errors import Conflict
 from app.core.i18n import N_
 from app.core.pdf import pdf_bytes
 from app.corps.models import Child
-from app.insights import checking, report, themes
+from app.insights import checking, report, themes, vectors
 from app.insights.models import Analysis, Quote, Report, Theme, ThemeCheck
-from app.insights.suggest import Progress, suggest
+from app.insights.service import AnalysedComment
+from app.insights.suggest import Progress, Suggested, encode, suggest
 from app.media import service as media
 
 SUGGEST_JOB = "insights.suggest_themes"
@@ -63,18 +64,35 @@ def ask_for_suggestions(*, session: Session, consultation: Consultation, audienc
             session.add(analysis)
             audit.record(session, actor=actor, action="insights.suggestions_queued", subject=consultation, audience=audience, job=job_id)
         return job_id
-    found = suggest([(c.id, c.text) for c in free])  # outside the transaction: no lock is held while it thinks
+    found = _suggest(session, free)  # outside the transaction: no lock is held while it thinks
     with transaction(session):
         themes.locked_analysis(session=session, consultation=consultation)  # one suggestion stored at a time
         themes.store_suggestions(session=session, consultation=consultation, audience=audience, suggestions=found, actor=actor)
     return None
 
 
+def _suggest(session: Session, free: Sequence[AnalysedComment], progress: Progress | None = None) -> list[Suggested]:
+    """Suggest from the kept vectors, encoding (and keeping) only the comments without one (bench/themes.py: the
+    encoder is most of the time of a first suggestion)."""
+    pairs = sorted((c.id, c.text) for c in free)  # in id order, as suggest() takes them: the same batches, the same vectors
+    ready = vectors.known(session=session, comments=pairs)
+    missing = [(cid, text) for cid, text in pairs if cid not in ready]
+    if missing:
+        made = encode(missing, progress)
+        try:
+            with transaction(session):
+                vectors.keep(session=session, comments=missing, vectors=made)
+        except IntegrityError:  # another worker kept them first: they are only a cache
+            pass
+        ready.update(made)
+    return suggest(pairs, progress=progress, vectors=ready)
+
+
 def make_suggestions(*, session: Session, consultation: Consultation, audience: str, actor: Any,
                      progress: Progress | None = None) -> list[Theme]:
     """The job's work (and a command's): suggest and store, in the caller's unit of work."""
     free = themes.free_comments(session=session, consultation=consultation, audience=audience)
-    found = suggest([(c.id, c.text) for c in free], progress=progress)
+    found = _suggest(session, free, progress=progress)
     with transaction(session):
         themes.locked_analysis(session=session, consultation=consultation)
         return themes.store_suggestions(session=session, consultation=consultation, audience=audience, suggestions=found, actor=actor)

@@ -11,6 +11,10 @@
 - `quote`: a comment an analyst picked to stand for a theme. Whether it is shown is decided each time it is read
   (QUOTE consent today, the comment still approved), never stored.
 - `theme_check`: one child's "yes, that's what we said" / "not quite" for one theme; one per child per theme.
+- `comment_vector`: the encoder's vector of an approved comment (app.core.embeddings), kept so that asking for
+  suggestions again only clusters; with the SHA-256 of the text it was made from (a changed text is encoded
+  again). Derived from the comment alone, never a child's identity: deleted with the comment (ON DELETE CASCADE,
+  erasure included).
 - `report`: a generated report, kept: its number, language, the file (media storage) with its SHA-256, who made
   it when, and the counts it showed (so what the decision-maker read can be shown later, even after an erasure).
 """
@@ -26,6 +30,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -152,3 +157,13 @@ class Report(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     created_by_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
     withdrawn_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CommentVector(SQLModel, table=True):
+    """A comment's vector for the themes' suggestions (512 float32, little-endian), made from the text whose
+    SHA-256 is `text_sha256`. Goes with the comment (CASCADE)."""
+
+    __tablename__ = "comment_vector"
+    comment_id: int = Field(sa_column=Column(Integer, ForeignKey("comment.id", ondelete="CASCADE"), primary_key=True))
+    text_sha256: str = Field(max_length=64)
+    vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

@@ -18,11 +18,12 @@ use; jieba's dictionary cache goes under the app's var dir, its log is quiet.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,8 +93,37 @@ def _jieba():  # noqa: ANN202
     return jieba.analyse
 
 
-def _english_words(text: str) -> set[str]:
-    return {w.lower().replace("’", "'").strip("'-") for w in _WORD.findall(text)} - STOP_WORDS - {""}
+@functools.lru_cache(maxsize=65_536)
+def _english_words(text: str) -> frozenset[str]:
+    return frozenset({w.lower().replace("’", "'").strip("'-") for w in _WORD.findall(text)} - STOP_WORDS - {""})
+
+
+@functools.lru_cache(maxsize=65_536)
+def _chinese_words(text: str) -> tuple[tuple[str, int], ...]:
+    """The words of `text` jieba's TF-IDF counts (its cut, its own stop words and length rule), each with how many
+    times, in order of first use. Cut once per distinct text (and kept: the same comments are asked again)."""
+    analyse = _jieba()
+    stop = analyse.default_tfidf.stop_words
+    counted: dict[str, int] = {}
+    for word in analyse.default_tfidf.tokenizer.cut(text):
+        if len(word.strip()) < 2 or word.lower() in stop:
+            continue
+        counted[word] = counted.get(word, 0) + 1
+    return tuple(counted.items())
+
+
+def _extract_tags(texts: Counter[str], top: int) -> list[str]:
+    """`jieba.analyse.extract_tags("\\n".join(texts), topK=top)`, word for word (the same counts, weights and order of
+    ties), but each distinct text is cut once: `texts` counts how often each text is said, in order of first use."""
+    tfidf = _jieba().default_tfidf
+    freq: dict[str, float] = {}
+    for text, times in texts.items():
+        for word, n in _chinese_words(text):
+            freq[word] = freq.get(word, 0.0) + n * times
+    total = sum(freq.values())
+    for word in freq:
+        freq[word] *= tfidf.idf_freq.get(word, tfidf.median_idf) / total
+    return sorted(freq, key=freq.__getitem__, reverse=True)[:top]
 
 
 def english_counts(texts: Sequence[str]) -> tuple[Counter[str], int]:
@@ -102,23 +132,31 @@ def english_counts(texts: Sequence[str]) -> tuple[Counter[str], int]:
     return Counter(w for t in english for w in _english_words(t)), len(english)
 
 
+def _said(texts: Sequence[str] | Counter[str]) -> Counter[str]:
+    return texts if isinstance(texts, Counter) else Counter(texts)
+
+
 def keywords(
-    texts: Sequence[str], everyone: tuple[Counter[str], int] | None = None, *, all_chinese: Sequence[str] = (), top: int = KEYWORDS,
+    texts: Sequence[str], everyone: tuple[Counter[str], int] | None = None, *, all_chinese: Sequence[str] | Counter[str] = (),
+    top: int = KEYWORDS,
 ) -> list[str]:
     """Up to `top` words that say what `texts` are about, Chinese first where most of them are Chinese.
-    `everyone`: `english_counts` of all the comments (a word the other groups use as much says less)."""
-    chinese = [t for t in texts if _HAN.search(t)]
+    `everyone`: `english_counts` of all the comments (a word the other groups use as much says less).
+    `all_chinese`: every Chinese comment (or a Counter of them: how often each text is said)."""
+    chinese = Counter(t for t in texts if _HAN.search(t))
     english = [t for t in texts if not _HAN.search(t)]
     zh: list[str] = []
     if chinese:
-        tags = _jieba().extract_tags("\n".join(chinese), topK=top * 4)
-        zh = [t for t in tags if len(t.strip()) > 1 and not t.isdigit() and t not in ZH_STOP_WORDS]
-        if len(all_chinese) > len(chinese):  # a word every group uses says nothing about this one
+        n_chinese = chinese.total()
+        zh = [t for t in _extract_tags(chinese, top * 4) if len(t.strip()) > 1 and not t.isdigit() and t not in ZH_STOP_WORDS]
+        all_said = _said(all_chinese)
+        n_all = all_said.total()
+        if n_all > n_chinese:  # a word every group uses says nothing about this one
 
-            def share(word: str, among: Sequence[str]) -> float:
-                return sum(word in t for t in among) / len(among)
+            def share(word: str, among: Counter[str], n: int) -> float:
+                return sum(times for t, times in among.items() if word in t) / n
 
-            zh = [t for t in zh if share(t, chinese) >= 1.5 * share(t, all_chinese)]
+            zh = [t for t in zh if share(t, chinese, n_chinese) >= 1.5 * share(t, all_said, n_all)]
     en: list[str] = []
     if english:
         inside = Counter(w for t in english for w in _english_words(t))
@@ -130,7 +168,7 @@ def keywords(
             return inside[word] / len(english) - outside[word] / share_out
 
         en = sorted((w for w, n in inside.items() if n >= 2 or len(english) < 3), key=lambda w: (-weight(w), w))
-    first, second = (zh, en) if len(chinese) >= len(english) else (en, zh)
+    first, second = (zh, en) if chinese.total() >= len(english) else (en, zh)
     found: list[str] = []
     for pair in zip(first, second, strict=False):
         found.extend(pair)
@@ -138,6 +176,15 @@ def keywords(
     found.extend(longer[min(len(first), len(second)):])
     unique = list(dict.fromkeys(found))
     return unique[:top]
+
+
+def warm_up() -> None:
+    """Load what the suggestions need besides the encoder (scikit-learn, jieba's dictionary and TF-IDF table) now,
+    not in the middle of the first suggestion: a few seconds once per process."""
+    import sklearn.cluster
+    import sklearn.metrics  # noqa: F401
+
+    _jieba()
 
 
 # ---- clustering ----------------------------------------------------------------------------------------------
@@ -172,7 +219,18 @@ def _kmeans(vectors: np.ndarray, k: int, seed: int, init: np.ndarray | None = No
 def cluster(vectors: np.ndarray, *, seed: int = 0, progress: Progress | None = None) -> np.ndarray:
     """A label per row: the k (2..MAX_THEMES) with the best silhouette. Rows are unit vectors. k is chosen on a
     seeded sample of at most SILHOUETTE_SAMPLE rows (k-means and the score on it); with more rows than that,
-    MiniBatchKMeans then sorts them all, starting from the sample's centres."""
+    MiniBatchKMeans then sorts them all, starting from the sample's centres.
+
+    One thread for BLAS and OpenMP: the matrices are small, and on a busy machine (the worker shares its cores)
+    spinning threads cost several times the work itself (bench/themes.py). The sample's cosine distances are
+    computed once (a dot product of unit vectors) and scored for every k."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _cluster(vectors, seed=seed, progress=progress)
+
+
+def _cluster(vectors: np.ndarray, *, seed: int, progress: Progress | None) -> np.ndarray:
     from sklearn.metrics import silhouette_score
 
     n = len(vectors)
@@ -181,12 +239,13 @@ def cluster(vectors: np.ndarray, *, seed: int = 0, progress: Progress | None = N
     highest = max(2, min(MAX_THEMES, n // MIN_SIZE))
     rows = np.arange(n) if n <= SILHOUETTE_SAMPLE else np.sort(np.random.default_rng(seed).choice(n, SILHOUETTE_SAMPLE, replace=False))
     sample = vectors[rows]
+    distances = _cosine_distances(sample)
     best: tuple[float, int, np.ndarray, np.ndarray] | None = None
     for k in range(2, highest + 1):
         labels, centres = _kmeans(sample, k, seed)
         if len(set(labels.tolist())) < 2:
             continue
-        score = float(silhouette_score(sample, labels, metric="cosine"))
+        score = float(silhouette_score(distances, labels, metric="precomputed"))
         if best is None or score > best[0] + 1e-9:
             best = (score, k, labels, centres)
         if progress:
@@ -199,26 +258,52 @@ def cluster(vectors: np.ndarray, *, seed: int = 0, progress: Progress | None = N
     return labels
 
 
-def suggest(comments: Sequence[tuple[int, str]], *, seed: int = 0, progress: Progress | None = None) -> list[Suggested]:
-    """Groups of similar comments, largest first, each with keywords and its CENTRAL most typical comments."""
+def _cosine_distances(unit: np.ndarray) -> np.ndarray:
+    """1 - cosine similarity between rows of unit length (what sklearn's "cosine" metric gives them), 0 on the diagonal."""
+    distances = unit @ unit.T
+    np.subtract(1, distances, out=distances)
+    np.clip(distances, 0, 2, out=distances)
+    np.fill_diagonal(distances, 0)
+    return distances
+
+
+def encode(comments: Sequence[tuple[int, str]], progress: Progress | None = None) -> dict[int, np.ndarray]:
+    """The vector of each `(id, text)` comment, by id; each distinct text is encoded once."""
+    texts = [text for _, text in comments]
+    distinct = list(dict.fromkeys(texts))  # "more swings" said twice is encoded once
+    if not distinct:
+        return {}
+    made = _embed(distinct, progress)
+    where = {text: i for i, text in enumerate(distinct)}
+    return {cid: made[where[text]] for cid, text in comments}
+
+
+def suggest(comments: Sequence[tuple[int, str]], *, seed: int = 0, progress: Progress | None = None,
+            vectors: Mapping[int, np.ndarray] | None = None) -> list[Suggested]:
+    """Groups of similar comments, largest first, each with keywords and its CENTRAL most typical comments.
+    `vectors`: those already made (`encode`, kept in `comment_vector`), by comment id; the others are encoded."""
     pairs = sorted({cid: text for cid, text in comments}.items())
     if not pairs:
         return []
     ids = [cid for cid, _ in pairs]
     texts = [text for _, text in pairs]
-    distinct = list(dict.fromkeys(texts))  # "more swings" said twice is encoded once
-    where = {text: i for i, text in enumerate(distinct)}
-    vectors = _embed(distinct, progress)[[where[t] for t in texts]]
-    labels = cluster(vectors, seed=seed, progress=progress)
+    ready = dict(vectors or {})
+    missing = [(cid, text) for cid, text in pairs if cid not in ready]
+    if missing:
+        ready.update(encode(missing, progress))
+    matrix = np.vstack([ready[cid] for cid in ids]).astype(np.float32, copy=False)
+    labels = cluster(matrix, seed=seed, progress=progress)
     groups: dict[int, list[int]] = {}
     for row, label in enumerate(labels.tolist()):
         groups.setdefault(int(label), []).append(row)
+    if progress:
+        progress(96, "keywords")
     everyone = english_counts(texts)
-    all_chinese = [t for t in texts if _HAN.search(t)]
+    all_chinese = Counter(t for t in texts if _HAN.search(t))
     found = []
     for rows in groups.values():
-        centre = vectors[rows].mean(axis=0)
-        closeness = vectors[rows] @ centre
+        centre = matrix[rows].mean(axis=0)
+        closeness = matrix[rows] @ centre
         order = sorted(range(len(rows)), key=lambda i: (-round(float(closeness[i]), 6), ids[rows[i]]))
         found.append(Suggested(
             keywords=keywords([texts[r] for r in rows], everyone, all_chinese=all_chinese),

@@ -1,4 +1,5 @@
-"""insights: the analysis of a consultation (issue 16): analysis, theme, theme_comment, quote, theme_check, report
+"""insights: the analysis of a consultation (issue 16): analysis, theme, theme_comment, quote, theme_check, report,
+comment_vector
 
 See app/insights/models.py for what each table holds.
 
@@ -129,6 +130,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_quote_comment_id'), ['comment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_quote_theme_id'), ['theme_id'], unique=False)
 
+    op.create_table('comment_vector',
+    sa.Column('comment_id', sa.Integer(), nullable=False),
+    sa.Column('text_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('vector', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['comment_id'], ['comment.id'], name=op.f('fk_comment_vector_comment_id_comment'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('comment_id', name=op.f('pk_comment_vector'))
+    )
     op.create_table('theme_comment',
     sa.Column('comment_id', sa.Integer(), nullable=False),
     sa.Column('consultation_id', sa.Integer(), nullable=False),
@@ -155,6 +163,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_theme_comment_consultation_id'))
 
     op.drop_table('theme_comment')
+    op.drop_table('comment_vector')
     with op.batch_alter_table('quote', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_quote_theme_id'))
         batch_op.drop_index(batch_op.f('ix_quote_comment_id'))

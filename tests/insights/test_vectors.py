@@ -1,0 +1,60 @@
+"""Comments' vectors kept for the suggestions (issue 16): asking again encodes nothing new and gives the same
+themes; a changed text is encoded again; a vector goes with its comment (ON DELETE CASCADE, erasure included)."""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlalchemy import delete
+from sqlmodel import select
+
+from app.consultations.models import Comment
+from app.core import embeddings
+from app.insights import actions, vectors
+from app.insights.models import CommentVector, Theme, ThemeComment
+from tests.insights.theme_helpers import world
+
+
+def _shape(session, consultation_id: int) -> list[list[int]]:  # noqa: ANN001
+    themes = session.exec(select(Theme).where(Theme.consultation_id == consultation_id)).all()
+    return sorted(sorted(session.exec(select(ThemeComment.comment_id).where(ThemeComment.theme_id == t.id)).all()) for t in themes)
+
+
+def test_asking_again_uses_the_kept_vectors_and_gives_the_same_themes(session, monkeypatch) -> None:  # noqa: ANN001
+    w = world(session, count=16, seed=21)
+    c = w.consultation
+    actions.ask_for_suggestions(session=session, consultation=c, audience="child", actor=w.analyst)
+    first = _shape(session, c.id)
+    kept = session.exec(select(CommentVector)).all()
+    assert {v.comment_id for v in kept} == {x.id for x in w.comments}  # approved children's comments only
+    text = {x.id: x.text for x in w.comments}
+    for row in kept:
+        assert row.text_sha256 == vectors.text_hash(text[row.comment_id])
+        assert np.allclose(np.frombuffer(row.vector, dtype="<f4"), embeddings.encode([text[row.comment_id]])[0], atol=1e-5)
+
+    encoded: list[str] = []
+    real = embeddings.encode
+    monkeypatch.setattr(embeddings, "encode", lambda texts: encoded.extend(texts) or real(texts))
+    actions.ask_for_suggestions(session=session, consultation=c, audience="child", actor=w.analyst)
+    assert encoded == []  # nothing encoded again
+    assert _shape(session, c.id) == first
+
+    # A comment whose text changed (a moderator's redaction) is encoded again, and only it.
+    changed = w.comments[0]
+    changed.text = "希望公园里有更多的树荫"
+    session.add(changed)
+    session.commit()
+    actions.ask_for_suggestions(session=session, consultation=c, audience="child", actor=w.analyst)
+    assert encoded == ["希望公园里有更多的树荫"]
+    assert session.get(CommentVector, changed.id).text_sha256 == vectors.text_hash("希望公园里有更多的树荫")
+
+
+def test_a_vector_goes_with_its_comment(session) -> None:  # noqa: ANN001
+    w = world(session, count=8, seed=22)
+    actions.ask_for_suggestions(session=session, consultation=w.consultation, audience="child", actor=w.analyst)
+    gone = w.comments[0].id
+    assert session.get(CommentVector, gone) is not None
+    session.execute(delete(Comment).where(Comment.id == gone))  # what erasure does (consultations.answering.erase_child)
+    session.commit()
+    session.expire_all()
+    assert session.get(CommentVector, gone) is None
+    assert len(session.exec(select(CommentVector)).all()) == len(w.comments) - 1
