@@ -88,6 +88,22 @@ def _suggest(session: Session, free: Sequence[AnalysedComment], progress: Progre
     return suggest(pairs, progress=progress, vectors=ready)
 
 
+def encode_waiting(*, session: Session, limit: int = 2000) -> int:
+    """The worker's round: encode approved comments that have no vector yet and keep them (a cache: another
+    worker keeping them first is no error). Returns how many were encoded."""
+    waiting = vectors.waiting(session=session, limit=limit)
+    if not waiting:
+        return 0
+    made = encode(waiting, None)
+    try:
+        with transaction(session):
+            vectors.keep(session=session, comments=waiting, vectors=made)
+    except IntegrityError:
+        session.rollback()
+        return 0
+    return len(made)
+
+
 def make_suggestions(*, session: Session, consultation: Consultation, audience: str, actor: Any,
                      progress: Progress | None = None) -> list[Theme]:
     """The job's work (and a command's): suggest and store, in the caller's unit of work."""

@@ -38,3 +38,14 @@ def regenerate_report(ctx: jobs.JobContext) -> dict[str, int]:
                                    replaces=ctx.payload.get("replaces"))
     return {"report": made.number}
 
+
+ENCODE_JOB = "insights.encode_comments"
+
+
+@jobs.handler(ENCODE_JOB, periodic=dt.timedelta(minutes=1), label=N_("Reading new comments ahead of the themes' suggestions"),
+              lease=dt.timedelta(minutes=10))
+def encode_comments(ctx: jobs.JobContext) -> dict[str, int]:
+    """Approved comments are encoded once, in the background, so a first suggestion only clusters (issue 16,
+    bench/themes.py "warm")."""
+    return {"encoded": actions.encode_waiting(session=ctx.session)}
+

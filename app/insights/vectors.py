@@ -12,6 +12,8 @@ import numpy as np
 from sqlalchemy import delete, insert
 from sqlmodel import Session, col, select
 
+from app.consultations.comments import SHOWN
+from app.consultations.models import Comment
 from app.core.embeddings import DIM
 from app.insights.models import CommentVector
 
@@ -49,3 +51,14 @@ def keep(*, session: Session, comments: Sequence[tuple[int, str]], vectors: Mapp
             for cid in ids
         ])
     session.flush()
+
+
+def waiting(*, session: Session, limit: int) -> list[tuple[int, str]]:
+    """Approved comments with no kept vector yet (the worker encodes them ahead of anyone asking, so that the
+    first suggestion is "warm" too), oldest first."""
+    rows = session.exec(
+        select(Comment.id, Comment.text).outerjoin(CommentVector, col(CommentVector.comment_id) == Comment.id)
+        .where(col(CommentVector.comment_id).is_(None), col(Comment.status).in_(SHOWN)).order_by(col(Comment.id)).limit(limit)
+    ).all()
+    return [(cid, text) for cid, text in rows]  # type: ignore[misc]
+

@@ -234,7 +234,7 @@ def test_a_worker_round_enqueues_the_periodic_jobs_of_every_domain_once(session)
     second.round(session, now=now)
     kinds = Counter(session.exec(select(jobs.Job.kind)).all())
     assert kinds == {"notifications.deliver": 1, "safeguarding.escalate": 1, "consent.expire": 1,
-                     "corps.age_transitions": 1, "jobs.prune": 1, "responses.remind": 1}
+                     "corps.age_transitions": 1, "jobs.prune": 1, "responses.remind": 1, "insights.encode_comments": 1}
     assert set(session.exec(select(jobs.Job.state)).all()) == {"done"}
 
 

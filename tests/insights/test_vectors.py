@@ -58,3 +58,20 @@ def test_a_vector_goes_with_its_comment(session) -> None:  # noqa: ANN001
     session.expire_all()
     assert session.get(CommentVector, gone) is None
     assert len(session.exec(select(CommentVector)).all()) == len(w.comments) - 1
+
+
+def test_the_worker_encodes_approved_comments_ahead_of_anyone_asking(session) -> None:  # noqa: ANN001
+    """Issue 16: approved comments are encoded in the background (a periodic job), so the first suggestion only
+    clusters; words waiting for moderation or not shown are never encoded."""
+    from app.core import jobs
+    from app.insights.jobs import ENCODE_JOB
+
+    w = world(session, count=8, seed=31)
+    assert session.exec(select(CommentVector)).all() == []
+    outcome = jobs.Worker(kinds=[ENCODE_JOB]).round(session)
+    assert [o.state for o in outcome] == ["done"]
+    kept = {v.comment_id for v in session.exec(select(CommentVector)).all()}
+    shown = {x.id for x in w.comments} | {x.id for x in w.guardian_comments}
+    assert kept == shown and not kept & {x.id for x in w.hidden}
+    encoded: list[int] = []
+    assert actions.encode_waiting(session=session) == 0 and encoded == []  # nothing left to do

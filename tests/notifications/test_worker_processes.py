@@ -77,4 +77,4 @@ def test_two_worker_processes_run_200_jobs_once_each_and_send_every_message_once
         assert keys and len(keys) == len(set(keys))
         kinds = Counter(s.exec(select(jobs.Job.kind).where(jobs.Job.kind != DELIVER)).all())
         assert kinds == {"safeguarding.escalate": kinds["safeguarding.escalate"], "consent.expire": 1,
-                         "corps.age_transitions": 1, "jobs.prune": 1, "responses.remind": 1}
+                         "corps.age_transitions": 1, "jobs.prune": 1, "responses.remind": 1, "insights.encode_comments": 1}
