@@ -250,6 +250,7 @@ def _demo_responses(session: Session, *, official) -> None:  # noqa: ANN001
         session.add(theme)
         themes.append(theme)
     session.commit()
+    _demo_took_part(session, answered, now - dt.timedelta(days=45))
     decision = response_actions.save_decision(session=session, actor=official, consultation=answered, data=DecisionIn(
         decided_on=(now - dt.timedelta(days=15)).date(), reference="五政办〔2026〕31号",
         text={"zh_Hans": "延长学校门口人行横道绿灯时间，上学放学时段设置护学岗。",
@@ -283,6 +284,31 @@ def _demo_responses(session: Session, *, official) -> None:  # noqa: ANN001
     overdue = closed({"zh_Hans": DEMO_OVERDUE_TITLE, "en": "A reading corner in the neighbourhood"}, 30, -3)
     session.add(Theme(consultation_id=overdue.id, audience="child", name={"zh_Hans": "想要更多漫画书", "en": "More comics"},  # type: ignore[arg-type]
                       description={"zh_Hans": "孩子们希望图书角有漫画。", "en": "Children want comics."}, accepted=True))
+    session.commit()
+
+
+def _demo_took_part(session: Session, consultation, at) -> None:  # noqa: ANN001
+    """小星星 and Sunny answered the school-gate consultation on the tablet before it closed (a receipt, an answer,
+    an approved comment), so that after `make run` they find "news" and *What happened to my ideas* on their
+    home once they have said their own "yes" (issue 17)."""
+    from app.consultations import service as consultations
+    from app.consultations.models import Answer, Comment, Participation, QuestionKind
+
+    questions = consultations.questions_of(session=session, consultation=consultation)
+    single = next(q for q in questions if q.kind == QuestionKind.SINGLE.value)
+    text = next(q for q in questions if q.kind == QuestionKind.TEXT.value)
+    option = consultations.options_of(session=session, question=single)[0]
+    words = {"小星星": "绿灯太短了，我还没走到对面就变红了。", "Sunny": "I want someone to help us cross in the morning."}
+    for name, (code, comment) in zip(("小星星", "Sunny"), (("SXDEMWAA", words["小星星"]), ("SXDEMWBB", words["Sunny"])), strict=True):
+        child = session.exec(select(Child).where(Child.display_name == name)).first()
+        if child is None:
+            continue
+        session.add(Participation(consultation_id=consultation.id, child_id=child.id, receipt_code=code, channel="tablet",
+                                  created_at=at, updated_at=at))
+        session.add(Answer(consultation_id=consultation.id, question_id=single.id, child_id=child.id, channel="tablet",
+                           value={"option": option.id}, created_at=at, updated_at=at))
+        session.add(Comment(consultation_id=consultation.id, question_id=text.id, author_kind="child", child_id=child.id,
+                            channel="tablet", text=comment, status="approved", created_at=at, updated_at=at))
     session.commit()
 
 
