@@ -42,3 +42,27 @@ def test_the_demo_has_a_published_response_and_an_overdue_one(session) -> None:
     assert service.latest_publication(session=session, consultation_id=answered.id).number == 1
     assert service.response_state(overdue, published=False) == service.ResponseState.OVERDUE
     assert service.latest_publication(session=session, consultation_id=overdue.id) is None
+
+
+def test_the_demo_children_hear_back_once_they_say_yes(session) -> None:
+    """Issue 17: after `make run`, 小星星 (who took part in the answered consultation) says their own "yes" on the
+    tablet and finds the city's answer: news on their home, their own words, the answer in a child's words."""
+    from sqlmodel import select
+
+    from app import demo
+    from app.consent import service as consent
+    from app.consent.models import DecidedBy, Decision, Purpose
+    from app.consultations.models import Consultation
+    from app.corps.models import Child
+    from app.responses import hearing
+
+    demo.load_demo(session=session)
+    answered = next(c for c in session.exec(select(Consultation)) if c.title["zh_Hans"] == demo.DEMO_ANSWERED_TITLE)
+    star = session.exec(select(Child).where(Child.display_name == "小星星")).one()
+    consent.record(session=session, child=star, purpose=Purpose.PARTICIPATE, decision=Decision.GRANTED,
+                   decided_by=DecidedBy.CHILD_ASSENT, channel="tablet")
+    session.commit()
+    news = hearing.heard_for(session=session, child=star)
+    assert [h for h in news if h.consultation_id == answered.id and h.news is not None]
+    page = hearing.page_for_child(session=session, child=star, consultation_id=answered.id)
+    assert page.publication is not None and any("绿灯太短" in words for words in page.comments)
