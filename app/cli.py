@@ -27,6 +27,8 @@ moderation_app = typer.Typer(help="Moderation: the automated text screening of c
 app.add_typer(moderation_app, name="moderation")
 safeguarding_app = typer.Typer(help="Safeguarding: alerts and their escalation (SG-01).", no_args_is_help=True)
 app.add_typer(safeguarding_app, name="safeguarding")
+departments_app = typer.Typer(help="The city's departments (issue 16): their staff work on their own consultations.", no_args_is_help=True)
+app.add_typer(departments_app, name="departments")
 console = Console()
 err = Console(stderr=True)
 
@@ -188,6 +190,48 @@ def create_user(
     console.print(f"Created {user.username} with roles {', '.join(r.role for r in user.roles) or '(none)'}.")
     if temporary:
         console.print(f"Temporary password (shown once, must be changed at first sign-in): {temporary}")
+
+
+@departments_app.command("add")
+def departments_add(
+    code: str,
+    zh: Annotated[str, typer.Option("--zh", help="the name in Chinese")],
+    en: Annotated[str, typer.Option("--en", help="the name in English")],
+) -> None:
+    """Add a department (its analysts and officials then see only its consultations' analysis, issue 16)."""
+    from app.accounts import actions
+    from app.core.db import new_session
+    from app.core.errors import YimiError
+    from app.core.i18n import gettext
+
+    _settings()
+    try:
+        with new_session() as session:
+            department = actions.add_department(session=session, actor=None, code=code, zh=zh, en=en)
+            console.print(f"Added department {department.code} (id {department.id}).")
+    except YimiError as exc:
+        err.print(f"[red]{gettext(exc.title)}:[/red] {gettext(exc.detail, **exc.variables)}")
+        raise typer.Exit(1) from exc
+    except OperationalError as exc:
+        raise _database_down(exc) from exc
+
+
+@departments_app.command("list")
+def departments_list() -> None:
+    """The departments, with their ids (for the users API) and names."""
+    from app.accounts import service
+    from app.core.db import new_session
+
+    _settings()
+    try:
+        with new_session() as session:
+            found = service.departments(session=session)
+            table = Table("id", "code", "中文", "English")
+            for department in found:
+                table.add_row(str(department.id), department.code, department.name.get("zh_Hans", ""), department.name.get("en", ""))
+    except OperationalError as exc:
+        raise _database_down(exc) from exc
+    console.print(table)
 
 
 @audit_app.command("verify")

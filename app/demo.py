@@ -1,10 +1,10 @@
 """Demo data for `yimi demo` and `make run`: idempotent, never in production."""
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts import actions as account_actions
 from app.accounts import service as accounts
-from app.accounts.models import Role, StaffUserCreate
+from app.accounts.models import Department, Role, StaffUserCreate
 from app.consent import service as consent
 from app.consent.models import DecidedBy, Decision, Guardian, Guardianship, Purpose
 from app.core import audit, crypto
@@ -33,6 +33,9 @@ DEMO_CHILDREN: list[tuple[str, str, int, int, list[str]]] = [
 ]
 DEMO_TEEN_CODE_SECRET = "demoteen26"
 DEMO_OFFICER_PHONE = "13800000110"  # made up: the demo's SMS go to the outbox page
+
+
+DEMO_DEPARTMENT = "wuhua-housing"
 
 
 def load_demo(*, session: Session) -> list[tuple[str, str]]:
@@ -65,6 +68,14 @@ def load_demo(*, session: Session) -> list[tuple[str, str]]:
             session.commit()
         users[role] = user
         created.append((role.value, username))
+    # Issue 16: the department whose official and analyst work on the demo consultations (created below by the
+    # official, so they belong to it).
+    department = session.exec(select(Department).where(Department.code == DEMO_DEPARTMENT)).first()
+    if department is None:
+        department = account_actions.add_department(session=session, actor=None, code=DEMO_DEPARTMENT, zh="五华区住房和城乡建设局",
+                                                    en="Wuhua District Housing and Urban-Rural Development Bureau")
+    for role in (Role.OFFICIAL, Role.ANALYST):
+        account_actions.set_department(session=session, actor=users[Role.ADMIN], user=users[role], department_id=department.id)
     facilitator = users[Role.FACILITATOR]
     # An officer on duty with a contact (issue 18: in the demo a case's alert reached nobody). The demo sends SMS
     # to the outbox page only (no SMS gateway is configured), where they can be read.
@@ -93,6 +104,14 @@ def load_demo(*, session: Session) -> list[tuple[str, str]]:
     _demo_consultation(session, official=users[Role.OFFICIAL], district=district)
     _demo_responses(session, official=users[Role.OFFICIAL])
     _demo_closed_consultation(session, official=users[Role.OFFICIAL], district=district)
+    # Demo consultations made before departments existed join it too.
+    from app.consultations.models import Consultation
+
+    for consultation in session.exec(select(Consultation).where(Consultation.created_by_id == users[Role.OFFICIAL].id,
+                                                                col(Consultation.department_id).is_(None))).all():
+        consultation.department_id = department.id
+        session.add(consultation)
+    session.commit()
     return created
 
 

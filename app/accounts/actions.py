@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from app.accounts import service
-from app.accounts.models import ApiToken, Role, StaffRole, StaffSession, StaffUser, StaffUserCreate
+from app.accounts.models import (
+    ApiToken,
+    Department,
+    Role,
+    StaffRole,
+    StaffSession,
+    StaffUser,
+    StaffUserCreate,
+)
 from app.accounts.service import AccountLocked, SessionLookup, SignIn, SignInFailed
 from app.core.config import get_settings
 from app.core.db import transaction, utcnow
@@ -126,11 +134,24 @@ def update_profile(*, session: Session, actor: StaffUser, user: StaffUser, displ
         return service.update_profile(session=session, actor=actor, user=user, display_name=display_name)
 
 
-def update_user(
-    *, session: Session, actor: StaffUser, user: StaffUser, display_name: str | None = None, is_active: bool | None = None
-) -> StaffUser:
-    """The API's PATCH: the name and the active flag, both or neither."""
+def add_department(*, session: Session, actor: StaffUser | None, code: str, zh: str, en: str) -> Department:
     with transaction(session):
+        return service.add_department(session=session, actor=actor, code=code, zh=zh, en=en)
+
+
+def set_department(*, session: Session, actor: StaffUser, user: StaffUser, department_id: int | None) -> StaffUser:
+    with transaction(session):
+        return service.set_department(session=session, actor=actor, user=user, department_id=department_id)
+
+
+def update_user(
+    *, session: Session, actor: StaffUser, user: StaffUser, display_name: str | None = None, is_active: bool | None = None,
+    department_id: int | None = None, city_wide: bool = False,
+) -> StaffUser:
+    """The API's PATCH: the name, the active flag and the department (issue 16), any of them."""
+    with transaction(session):
+        if department_id is not None or city_wide:
+            service.set_department(session=session, actor=actor, user=user, department_id=None if city_wide else department_id)
         if display_name is not None:
             service.update_profile(session=session, actor=actor, user=user, display_name=display_name)
         if is_active is not None and is_active != user.is_active:

@@ -10,6 +10,7 @@ from app.accounts.models import (
     ApiTokenCreate,
     ApiTokenIssued,
     ApiTokenPublic,
+    DepartmentPublic,
     Role,
     RolesUpdate,
     StaffUser,
@@ -20,6 +21,8 @@ from app.accounts.models import (
     TrainingRecord,
 )
 from app.core.db import Id, SessionDep
+from app.core.errors import InvalidInput
+from app.core.i18n import N_
 from app.core.routing import Router
 
 router = Router(prefix="/api/v1/accounts", tags=["accounts"])
@@ -52,7 +55,15 @@ def get_user(user_id: Id, session: SessionDep, admin: Admin) -> StaffUser:
 @router.patch("/users/{user_id}", response_model=StaffUserPublic)
 def update_user(user_id: Id, data: StaffUserUpdate, session: SessionDep, admin: Admin) -> StaffUser:
     user = service.get(session=session, user_id=user_id)
-    return actions.update_user(session=session, actor=admin, user=user, display_name=data.display_name, is_active=data.is_active)
+    if data.city_wide and data.department_id is not None:
+        raise InvalidInput(N_("Give either a department or city_wide, not both."))
+    return actions.update_user(session=session, actor=admin, user=user, display_name=data.display_name, is_active=data.is_active,
+                               department_id=data.department_id, city_wide=bool(data.city_wide))
+
+
+@router.get("/departments", response_model=list[DepartmentPublic], summary="The departments (issue 16)")
+def list_departments(session: SessionDep, admin: Admin) -> list:
+    return service.departments(session=session)
 
 
 @router.put("/users/{user_id}/roles", response_model=StaffUserPublic)

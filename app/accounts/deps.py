@@ -88,6 +88,18 @@ class staff:  # noqa: N801 - used like a function: Depends(staff(Permission.X))
         return user
 
 
+def api_user(request: Request, session: Session, credentials: HTTPAuthorizationCredentials | None) -> StaffUser | None:
+    """The staff user behind a bearer token, looked up (and counted against the rate limit) once per request:
+    `api_staff` and a router's own check (app.consultations.deps.worked_on_api) may both ask."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        return None
+    if getattr(request.state, "api_token_checked", None) != credentials.credentials:
+        hit(get_settings().rate_limit_api, "api", credentials.credentials[:16])
+        request.state.api_user = actions.user_for_api_token(session=session, raw=credentials.credentials)
+        request.state.api_token_checked = credentials.credentials
+    return request.state.api_user
+
+
 class api_staff:  # noqa: N801
     """JSON API: the staff user behind the bearer token, who must hold `permission`."""
 
@@ -102,8 +114,7 @@ class api_staff:  # noqa: N801
     ) -> StaffUser:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise NotSignedIn(N_("Send an API token in the Authorization header: Bearer <token>."))
-        hit(get_settings().rate_limit_api, "api", credentials.credentials[:16])
-        user = actions.user_for_api_token(session=session, raw=credentials.credentials)
+        user = api_user(request, session, credentials)
         if user is None:
             raise NotSignedIn(N_("This API token is not valid: it may be wrong, expired or revoked."))
         request.state.user = user

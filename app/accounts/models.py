@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from pydantic import Field as PydanticField
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, String, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from app.core.db import Id, UTCDateTime, utcnow
@@ -50,6 +50,16 @@ TRAINING_REQUIRED: frozenset[Role] = frozenset({Role.MODERATOR, Role.SAFEGUARDIN
 _ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
 
 
+class Department(SQLModel, table=True):
+    """A department of the city (issue 16): its analysts and officials work on its own consultations."""
+
+    __tablename__ = "department"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    name: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))  # {"zh_Hans": …, "en": …}
+
+
 class StaffUser(SQLModel, table=True):
     __tablename__ = "staff_user"
 
@@ -65,6 +75,8 @@ class StaffUser(SQLModel, table=True):
     failed_sign_ins: int = Field(default=0)
     first_failed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     locked_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Issue 16: None = city-wide staff (the city's own analysts), who work on every consultation.
+    department_id: int | None = Field(default=None, foreign_key="department.id", ondelete="SET NULL", index=True)
 
     roles: list["StaffRole"] = Relationship(
         back_populates="user",
@@ -159,6 +171,14 @@ class RolePublic(BaseModel):
     needs_training: bool
 
 
+class DepartmentPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    code: str
+    name: dict[str, str]
+
+
 class StaffUserPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -169,6 +189,7 @@ class StaffUserPublic(BaseModel):
     must_change_password: bool
     created_at: dt.datetime
     locked_until: dt.datetime | None
+    department_id: int | None
     roles: list[RolePublic]
 
 
@@ -200,6 +221,8 @@ class StaffUserCreateBody(StaffUserCreate, ApiIn):
 class StaffUserUpdate(ApiIn):
     display_name: DISPLAY_NAME.api() | None = None
     is_active: bool | None = None
+    department_id: Id | None = PydanticField(default=None, description="the user's department (issue 16); see `city_wide`")
+    city_wide: bool | None = PydanticField(default=None, description="true: no department, city-wide staff who work on every consultation")
 
 
 class RolesUpdate(ApiIn):

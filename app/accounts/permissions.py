@@ -5,6 +5,7 @@ Every staff route declares one permission through `deps.staff(...)` (pages) or `
 """
 
 from enum import StrEnum
+from typing import Protocol
 
 from app.accounts.models import TRAINING_REQUIRED, Role, StaffUser
 from app.core.errors import Forbidden
@@ -95,3 +96,17 @@ def check(user: StaffUser, permission: Permission) -> None:
             N_("This role cannot act until an administrator has recorded your training. Please ask them."),
         )
     raise Forbidden()
+
+
+class HasDepartment(Protocol):
+    department_id: int | None
+
+
+def works_on(user: StaffUser, consultation: HasDepartment) -> bool:
+    """Issue 16, "Permissions and safety": analysts and officials of the consultation's department read and work
+    on its analysis and response. THE rule: administrators, city-wide staff (no department), a consultation of
+    no department, or the same department. Applied to every insights and responses route that names a
+    consultation by `app.consultations.deps.worked_on_page` / `worked_on_api`; anyone else gets a 404."""
+    if Role.ADMIN in effective_roles(user):
+        return True
+    return user.department_id is None or consultation.department_id is None or user.department_id == consultation.department_id

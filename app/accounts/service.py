@@ -17,6 +17,7 @@ from app.accounts.models import (
     USERNAME,
     USERNAME_RE,
     ApiToken,
+    Department,
     Role,
     StaffRole,
     StaffSession,
@@ -104,6 +105,48 @@ def get(*, session: Session, user_id: int) -> StaffUser:
     user = session.get(StaffUser, user_id)
     if user is None:
         raise NotFound()
+    return user
+
+
+# ---- departments (issue 16) ------------------------------------------------------------------------------
+
+DEPARTMENT_CODE_RE = r"^[a-z0-9][a-z0-9_-]{1,39}$"
+
+
+def departments(*, session: Session) -> list[Department]:
+    return list(session.exec(select(Department).order_by(col(Department.code))).all())
+
+
+def department_name(*, session: Session, department_id: int | None) -> dict[str, str] | None:
+    """The names of a department ({zh_Hans, en}), None for none (city-wide) or an unknown id."""
+    found = session.get(Department, department_id) if department_id is not None else None
+    return found.name if found else None
+
+
+def add_department(*, session: Session, actor: StaffUser | None, code: str, zh: str, en: str) -> Department:
+    import re
+
+    code = code.strip().lower()
+    if not re.match(DEPARTMENT_CODE_RE, code):
+        raise InvalidInput(N_("A department code is 2 to 40 lower-case letters, digits, hyphens or underscores."))
+    if not zh.strip() or not en.strip() or len(zh) > 100 or len(en) > 100:
+        raise InvalidInput(N_("Please give the department's name in Chinese and in English (1 to 100 characters each)."))
+    if session.exec(select(Department).where(Department.code == code)).first() is not None:
+        raise Conflict(N_("A department with this code exists already."))
+    department = Department(code=code, name={"zh_Hans": zh.strip(), "en": en.strip()})
+    session.add(department)
+    audit.record(session, actor=actor, action="department.create", subject=department, code=code)
+    return department
+
+
+def set_department(*, session: Session, actor: StaffUser, user: StaffUser, department_id: int | None) -> StaffUser:
+    """Issue 16: the staff user's department; None makes them city-wide staff."""
+    if department_id is not None and session.get(Department, department_id) is None:
+        raise InvalidInput(N_("There is no such department."))
+    if user.department_id != department_id:
+        user.department_id = department_id
+        session.add(user)
+        audit.record(session, actor=actor, action="staff.department", subject=user, department_id=department_id)
     return user
 
 

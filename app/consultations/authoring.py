@@ -128,7 +128,8 @@ def _apply(consultation: Consultation, data: ConsultationIn) -> None:
 
 def create(*, session: Session, actor: Any, data: ConsultationIn) -> Consultation:
     _check_values(session, data)
-    consultation = Consultation(title={}, created_by_id=actor.id)
+    # Issue 16: it belongs to the creating official's department (None for city-wide staff).
+    consultation = Consultation(title={}, created_by_id=actor.id, department_id=getattr(actor, "department_id", None))
     _apply(consultation, data)
     session.add(consultation)
     audit.record(session, actor=actor, action="consultation.create", subject=consultation)

@@ -7,10 +7,16 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials
+from sqlmodel import Session
 
+from app.accounts.deps import api_user, bearer
+from app.accounts.models import StaffUser
+from app.accounts.permissions import works_on
+from app.consultations.models import Consultation
 from app.core import csrf
 from app.core.db import SessionDep
-from app.core.errors import CsrfFailed
+from app.core.errors import CsrfFailed, NotFound
 from app.corps import actions as corps
 from app.corps.deps import CHILD_COOKIE, ChildSignInNeeded
 
@@ -39,3 +45,37 @@ def child_api_session(request: Request, session: SessionDep) -> None:
 
 
 ChildApiSession = Annotated[None, Depends(child_api_session)]
+
+
+# ---- issue 16: the consultation's department ---------------------------------------------------------------
+
+
+def _check_department(request: Request, session: Session, user: StaffUser | None) -> None:
+    """A route naming a consultation (`consultation_id`) answers 404, as if it did not exist, to staff of
+    another department (`app.accounts.permissions.works_on`). Without a user it leaves the refusal to the
+    route's own permission."""
+    consultation_id = request.path_params.get("consultation_id")
+    if user is None or consultation_id is None:
+        return
+    try:
+        found = session.get(Consultation, int(consultation_id))
+    except ValueError:
+        return  # the route's own validation answers
+    if found is not None and not works_on(user, found):
+        raise NotFound()
+
+
+def worked_on_page(request: Request, session: SessionDep) -> None:
+    """Pages (a router's or route's `dependencies=`): the signed-in staff user put on request.state."""
+    _check_department(request, session, getattr(request.state, "user", None))
+
+
+def worked_on_api(
+    request: Request, session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> None:
+    """JSON API: the user behind the bearer token (looked up once with the route's own `api_staff`)."""
+    _check_department(request, session, api_user(request, session, credentials))
+
+
+WorkedOnPage = Depends(worked_on_page)
+WorkedOnApi = Depends(worked_on_api)

@@ -256,6 +256,9 @@ class Consultation(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     created_by_id: int | None = Field(default=None, foreign_key="staff_user.id", ondelete="SET NULL")
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # Issue 16: the department whose analysts and officials work on it (None: every department's); set to the
+    # creating official's department, changed by an administrator only.
+    department_id: int | None = Field(default=None, foreign_key="department.id", ondelete="SET NULL", index=True)
 
     def state(self, now: dt.datetime | None = None) -> State:
         """Computed from the dates: opening and closing need no timer process."""

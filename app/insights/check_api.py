@@ -15,7 +15,7 @@ from app.accounts.deps import ManagerApi as Manager
 from app.accounts.deps import ReaderApi as Reader
 from app.consultations import answering
 from app.consultations import service as consultations
-from app.consultations.deps import ChildApiSession
+from app.consultations.deps import ChildApiSession, WorkedOnApi
 from app.consultations.models import TEXT_LIMIT, Consultation
 from app.core.db import Id, SessionDep
 from app.core.routing import Router
@@ -95,13 +95,13 @@ def _out(session: SessionDep, consultation: Consultation) -> CheckOut:
     )
 
 
-@router.get("/consultations/{consultation_id}/insights/check", response_model=CheckOut,
+@router.get("/consultations/{consultation_id}/insights/check", dependencies=[WorkedOnApi], response_model=CheckOut,
             summary="The children's check of the themes: its state and what children said (small counts hidden)")
 def check_read(consultation_id: Id, session: SessionDep, user: Reader) -> CheckOut:
     return _out(session, consultations.get(session=session, consultation_id=consultation_id))
 
 
-@router.post("/consultations/{consultation_id}/insights/check/start", response_model=CheckOut,
+@router.post("/consultations/{consultation_id}/insights/check/start", dependencies=[WorkedOnApi], response_model=CheckOut,
              summary="Ask the children who took part to check the themes (the consultation closed, a theme in child words)")
 def check_start(consultation_id: Id, data: Transition, session: SessionDep, user: Reader) -> CheckOut:
     consultation = consultations.get(session=session, consultation_id=consultation_id)
@@ -109,14 +109,14 @@ def check_start(consultation_id: Id, data: Transition, session: SessionDep, user
     return _out(session, consultation)
 
 
-@router.post("/consultations/{consultation_id}/insights/check/end", response_model=CheckOut, summary="End the children's check")
+@router.post("/consultations/{consultation_id}/insights/check/end", dependencies=[WorkedOnApi], response_model=CheckOut, summary="End the children's check")
 def check_end(consultation_id: Id, data: Transition, session: SessionDep, user: Reader) -> CheckOut:
     consultation = consultations.get(session=session, consultation_id=consultation_id)
     actions.end_check(session=session, actor=user, consultation=consultation, version=data.version)
     return _out(session, consultation)
 
 
-@router.post("/consultations/{consultation_id}/insights/check/skip", response_model=CheckOut,
+@router.post("/consultations/{consultation_id}/insights/check/skip", dependencies=[WorkedOnApi], response_model=CheckOut,
              summary="Skip the children's check, with a reason the report prints (officials)")
 def check_skip(consultation_id: Id, data: Skip, session: SessionDep, user: Manager) -> CheckOut:
     consultation = consultations.get(session=session, consultation_id=consultation_id)

@@ -16,6 +16,7 @@ from app.accounts.deps import ReaderPage as Reader
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission, can
 from app.consultations import service as consultations
+from app.consultations.deps import WorkedOnPage
 from app.consultations.models import Consultation
 from app.core.db import Id, SessionDep
 from app.core.errors import Conflict, InvalidInput, YimiError, refusal
@@ -26,7 +27,7 @@ from app.core.validation import FormText
 from app.insights import actions, checking
 from app.insights.models import ANALYSIS_STATE_LABELS, AnalysisState
 
-router = Router(include_in_schema=False)
+router = Router(include_in_schema=False, dependencies=[WorkedOnPage])  # issue 16: the consultation's department
 
 PAGE = "insights/check.html"
 DONE = {

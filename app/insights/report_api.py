@@ -11,13 +11,14 @@ from pydantic import BaseModel, Field
 
 from app.accounts.deps import ReaderApi as Reader
 from app.consultations import service as consultations
+from app.consultations.deps import WorkedOnApi
 from app.core.db import Id, SessionDep
 from app.core.i18n import LOCALES
 from app.core.routing import Router
 from app.core.validation import ApiIn
 from app.insights import actions, report, results
 
-router = Router(prefix="/api/v1", tags=["insights"])
+router = Router(prefix="/api/v1", tags=["insights"], dependencies=[WorkedOnApi])  # issue 16: the consultation's department
 
 Counted = int | None  # a count of children: null where it is hidden (fewer than five, or derivable)
 

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from app.accounts.deps import ReaderPage as Reader
 from app.accounts.models import StaffUser
 from app.consultations import service as consultations
+from app.consultations.deps import WorkedOnPage
 from app.core.db import Id, SessionDep
 from app.core.errors import Conflict
 from app.core.i18n import LOCALES, N_, get_locale, set_locale
@@ -23,7 +24,7 @@ from app.core.validation import FormText
 from app.insights import actions, report, results
 from app.media import service as media
 
-router = Router(include_in_schema=False)
+router = Router(include_in_schema=False, dependencies=[WorkedOnPage])  # issue 16: the consultation's department
 NOTICES.update({"report_generated": N_("The report is generated and kept as a new version.")})
 
 

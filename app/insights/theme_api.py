@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from app.accounts.deps import ReaderApi as Reader
 from app.consultations import service as consultations
+from app.consultations.deps import WorkedOnApi
 from app.core import jobs
 from app.core.db import Id, SessionDep
 from app.core.routing import Router
@@ -18,7 +19,7 @@ from app.core.validation import ApiIn, locales
 from app.insights import actions, themes
 from app.insights.models import Audience
 
-router = Router(prefix="/api/v1", tags=["insights"])
+router = Router(prefix="/api/v1", tags=["insights"], dependencies=[WorkedOnApi])  # issue 16: the consultation's department
 
 NameTexts = locales("ThemeName", themes.NAME, required=True)
 NewNameTexts = locales("NewThemeName", themes.NAME)

@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 
 from app.accounts.deps import ReaderPage as Reader
 from app.consultations import service as consultations
+from app.consultations.deps import WorkedOnPage
 from app.consultations.models import Consultation
 from app.core.db import Id, SessionDep, form_id
 from app.core.errors import Conflict, InvalidInput, NotFound, YimiError, refusal
@@ -25,7 +26,7 @@ from app.core.templating import NOTICES, is_htmx, redirect, render
 from app.insights import actions, themes
 from app.insights.models import Audience
 
-router = Router(include_in_schema=False)
+router = Router(include_in_schema=False, dependencies=[WorkedOnPage])  # issue 16: the consultation's department
 
 NOTICES.update({
     "themes_suggested": N_("The machine's suggestions are ready. Nothing is a theme until a person accepts it."),

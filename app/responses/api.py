@@ -17,6 +17,7 @@ from app.accounts.deps import ManagerApi as Manager
 from app.accounts.deps import ReaderApi as Reader
 from app.accounts.deps import ResponsesFollowerApi as Follower
 from app.consultations import service as consultations
+from app.consultations.deps import WorkedOnApi
 from app.core import suppression
 from app.core.db import Id, SessionDep
 from app.core.errors import NotFound
@@ -33,7 +34,7 @@ from app.responses.models import (
     ResponseBody,
 )
 
-router = Router(prefix="/api/v1", tags=["responses"])
+router = Router(prefix="/api/v1", tags=["responses"], dependencies=[WorkedOnApi])  # issue 16: the consultation's department
 
 
 class DecisionOut(BaseModel):

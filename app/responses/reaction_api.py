@@ -5,12 +5,13 @@ from pydantic import BaseModel
 
 from app.accounts.deps import ReaderApi as Reader
 from app.consultations import service as consultations
+from app.consultations.deps import WorkedOnApi
 from app.core.db import Id, SessionDep
 from app.core.routing import Router
 from app.responses import hearing
 from app.responses.public_api import ChildCount
 
-router = Router(prefix="/api/v1", tags=["responses"])
+router = Router(prefix="/api/v1", tags=["responses"], dependencies=[WorkedOnApi])  # issue 16: the consultation's department
 
 
 class WhyOut(BaseModel):

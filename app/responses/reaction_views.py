@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from app.accounts.deps import ReaderPage as Reader
 from app.consultations import service as consultations
 from app.consultations.charts import BAND_WORDS
+from app.consultations.deps import WorkedOnPage
 from app.core.db import Id, SessionDep
 from app.core.i18n import localised
 from app.core.routing import Router
@@ -15,7 +16,7 @@ from app.core.templating import render
 from app.responses import hearing
 from app.responses.models import Face
 
-router = Router(include_in_schema=False)
+router = Router(include_in_schema=False, dependencies=[WorkedOnPage])  # issue 16: the consultation's department
 
 
 @router.get("/consultations/{consultation_id}/reactions")

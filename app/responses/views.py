@@ -22,6 +22,7 @@ from app.accounts.deps import ResponsesFollowerPage as Follower
 from app.accounts.models import StaffUser
 from app.accounts.permissions import Permission, can
 from app.consultations import service as consultations
+from app.consultations.deps import WorkedOnPage
 from app.consultations.models import STATE_LABELS, Consultation, State
 from app.core import middleware, suppression
 from app.core.db import Id, SessionDep, city_today, form_id
@@ -56,7 +57,7 @@ from app.responses.models import (
     ResponseIn,
 )
 
-router = Router(include_in_schema=False)
+router = Router(include_in_schema=False, dependencies=[WorkedOnPage])  # issue 16: the consultation's department
 
 # A decision's PDF may be larger than the body limit of other forms (up to deciding.MAX_DOCUMENT_BYTES, with room
 # for the form around it); above that the body guard answers in these words and leads back to the upload.
