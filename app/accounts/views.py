@@ -241,6 +241,7 @@ def _user_page(request: Request, session: SessionDep, user: StaffUser, **extra: 
             "matrix": MATRIX,
             "sessions": service.live_sessions(session=session, user=user),
             "tokens": service.tokens_of(session=session, user=user),
+            "departments": service.departments(session=session),
             "now": utcnow(),
             "fields": LIMITS,
             **extra,
@@ -265,6 +266,23 @@ def user_profile(
         actions.update_profile(session=session, actor=admin, user=user, display_name=display_name)
     except InvalidInput as exc:
         return _user_page(request, session, user, typed_name=display_name, **refusal(exc))
+    return redirect(f"/admin/users/{user_id}?done=saved")
+
+
+@router.post("/admin/users/{user_id}/department")
+def user_department(
+    request: Request, user_id: Id, session: SessionDep, admin: Admin,
+    department_id: Annotated[str, FormText(N_("Department"))] = "",
+) -> Response:
+    """Issue 16: the department whose consultations this person works on (empty: city-wide)."""
+    user = service.get(session=session, user_id=user_id)
+    chosen = department_id.strip()
+    try:
+        if chosen and not chosen.isdigit():
+            raise InvalidInput(N_("There is no such department."))
+        actions.set_department(session=session, actor=admin, user=user, department_id=int(chosen) if chosen else None)
+    except InvalidInput as exc:
+        return _user_page(request, session, user, **refusal(exc))
     return redirect(f"/admin/users/{user_id}?done=saved")
 
 

@@ -30,6 +30,11 @@ def create(*, session: Session, actor: Any, data: ConsultationIn) -> Consultatio
         return authoring.create(session=session, actor=actor, data=data)
 
 
+def set_department(*, session: Session, actor: Any, consultation: Consultation, department_id: int | None) -> Consultation:
+    with transaction(session):
+        return authoring.set_department(session=session, actor=actor, consultation=consultation, department_id=department_id)
+
+
 def update(*, session: Session, actor: Any, consultation: Consultation, data: ConsultationIn) -> Consultation:
     """Refused (and nothing kept) when a scheduled consultation would no longer pass the Lundy gate."""
     with transaction(session):

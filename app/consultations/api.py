@@ -12,6 +12,7 @@ from pydantic import Field as PydanticField
 from app.accounts.deps import ManagerApi as Manager
 from app.accounts.deps import ReaderApi as Reader
 from app.accounts.deps import StaffApi as Staff
+from app.accounts.deps import UsersManagerApi as Admin
 from app.consultations import actions, authoring, comments, models, results, service
 from app.consultations import models as consultation_models
 from app.consultations.models import (
@@ -24,6 +25,7 @@ from app.consultations.models import (
 from app.core.db import Id, SessionDep
 from app.core.i18n import gettext
 from app.core.routing import Router
+from app.core.validation import ApiIn
 from app.media import pictures
 from app.moderation import service as moderation
 from app.moderation.models import TransparencyCounts, TransparencyOut
@@ -118,6 +120,23 @@ def consultation_update(consultation_id: Id, data: ConsultationBody, session: Se
     consultation = service.get(session=session, consultation_id=consultation_id)
     actions.update(session=session, actor=user, consultation=consultation, data=data)
     return _detail(session, consultation)
+
+
+class DepartmentIn(ApiIn):
+    department_id: Id | None = PydanticField(description="the department whose analysts and officials work on it; null: every department")
+
+
+class DepartmentOut(BaseModel):
+    consultation_id: int
+    department_id: int | None
+
+
+@router.put("/consultations/{consultation_id}/department", response_model=DepartmentOut,
+            summary="Move a consultation to a department (administrators, issue 16)")
+def set_department(consultation_id: Id, data: DepartmentIn, session: SessionDep, admin: Admin) -> DepartmentOut:
+    consultation = service.get(session=session, consultation_id=consultation_id)
+    actions.set_department(session=session, actor=admin, consultation=consultation, department_id=data.department_id)
+    return DepartmentOut(consultation_id=consultation_id, department_id=consultation.department_id)
 
 
 @router.post("/consultations/{consultation_id}/schedule", response_model=ConsultationDetail, summary="Schedule a draft (refused while the Lundy gate misses anything)")

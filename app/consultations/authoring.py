@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
+from app.accounts import service as accounts
 from app.consultations.models import (
     BRIEF,
     CLOSE_REASON,
@@ -187,6 +188,17 @@ def close_early(*, session: Session, actor: Any, consultation: Consultation, rea
     return consultation
 
 
+def set_department(*, session: Session, actor: Any, consultation: Consultation, department_id: int | None) -> Consultation:
+    """Issue 16: an administrator moves a consultation to a department (None: every department works on it)."""
+    if department_id is not None and accounts.department_name(session=session, department_id=department_id) is None:
+        raise InvalidInput(N_("There is no such department."))
+    if consultation.department_id != department_id:
+        consultation.department_id = department_id
+        session.add(consultation)
+        audit.record(session, actor=actor, action="consultation.department", subject=consultation, department_id=department_id)
+    return consultation
+
+
 def duplicate(*, session: Session, actor: Any, consultation: Consultation) -> Consultation:
     """A new draft with the same texts, targeting and questions; dates left empty."""
     copy = Consultation(
@@ -197,7 +209,7 @@ def duplicate(*, session: Session, actor: Any, consultation: Consultation) -> Co
         group_ids=list(consultation.group_ids), project_id=consultation.project_id,
         decision=dict(consultation.decision), decider_body=dict(consultation.decider_body),
         decider_role=dict(consultation.decider_role), can_change=dict(consultation.can_change),
-        cannot_change=dict(consultation.cannot_change), created_by_id=actor.id,
+        cannot_change=dict(consultation.cannot_change), created_by_id=actor.id, department_id=consultation.department_id,
     )
     session.add(copy)
     session.flush()

@@ -19,6 +19,7 @@ from jinja2_fragments import render_block
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse
 
+from app.accounts import service as accounts
 from app.accounts.deps import ManagerPage as Manager
 from app.accounts.deps import ReaderPage as Reader
 from app.accounts.models import StaffUser
@@ -288,6 +289,7 @@ def _detail_context(session: SessionDep, user: StaffUser, consultation: Consulta
         "missing": authoring.lundy_missing(session=session, consultation=consultation),
         "answered": results.reach(session=session, consultation=consultation).children,
         "project": project,
+        "department": accounts.department_name(session=session, department_id=consultation.department_id),  # issue 16
         "district_by_id": {d.id: d for d in districts},
         "group_by_id": {g.id: g for g in groups},
         "can_manage": can(user, Permission.CONSULTATIONS_MANAGE),

@@ -85,6 +85,7 @@ def test_a_city_wide_analyst_reads_it(client, session) -> None:
     sign_in(client, analyst.username)
     answers = _answers(client, consultation, token_for(session, analyst))
     assert set(answers.values()) == {200}, answers
+    assert "housing bureau" in client.get(f"/consultations/{consultation.id}").text  # its staff page names the department
 
 
 def test_an_administrator_reads_the_response_list_and_any_department(client, session) -> None:
@@ -117,3 +118,30 @@ def test_departments_are_added_and_listed_by_the_cli(settings, session) -> None:
     listed = runner.invoke(cli, ["departments", "list"])
     assert "parks" in listed.output and "园林局" in listed.output
     assert [d.code for d in account_service.departments(session=session)] == ["parks"]
+
+
+def test_an_administrator_sets_a_department_on_the_user_page_and_moves_a_consultation(client, session) -> None:
+    from tests.conftest import post_form
+
+    housing, transport, consultation = _setting(session)
+    analyst = make_user(session, "page.analyst", [Role.ANALYST])
+    admin = make_user(session, "admin3", [Role.ADMIN])
+    sign_in(client, admin.username)
+    page = client.get(f"/admin/users/{analyst.id}")
+    assert "housing bureau" in page.text and "City-wide (no department)" in page.text
+    saved = post_form(client, f"/admin/users/{analyst.id}/department", {"department_id": str(transport.id)})
+    assert saved.status_code == 303
+    session.refresh(analyst)
+    assert analyst.department_id == transport.id
+    assert post_form(client, f"/admin/users/{analyst.id}/department", {"department_id": "x"}).status_code == 422
+    # The analyst of transport finds nothing of a housing consultation, until an administrator moves it.
+    headers = token_for(session, analyst)
+    assert client.get(f"/api/v1/consultations/{consultation.id}/responses", headers=headers).status_code == 404
+    moved = client.put(f"/api/v1/consultations/{consultation.id}/department", json={"department_id": transport.id},
+                       headers=token_for(session, admin))
+    assert moved.status_code == 200 and moved.json()["department_id"] == transport.id
+    assert client.get(f"/api/v1/consultations/{consultation.id}/responses", headers=headers).status_code == 200
+    official = make_user(session, "city.official2", [Role.OFFICIAL])
+    assert client.put(f"/api/v1/consultations/{consultation.id}/department", json={"department_id": None},
+                      headers=token_for(session, official)).status_code == 403
+    assert housing.id != transport.id
