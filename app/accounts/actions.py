@@ -146,12 +146,12 @@ def set_department(*, session: Session, actor: StaffUser, user: StaffUser, depar
 
 def update_user(
     *, session: Session, actor: StaffUser, user: StaffUser, display_name: str | None = None, is_active: bool | None = None,
-    department_id: int | None = None, city_wide: bool = False,
+    department_id: int | None = None, set_department: bool = False,
 ) -> StaffUser:
     """The API's PATCH: the name, the active flag and the department (issue 16), any of them."""
     with transaction(session):
-        if department_id is not None or city_wide:
-            service.set_department(session=session, actor=actor, user=user, department_id=None if city_wide else department_id)
+        if set_department:
+            service.set_department(session=session, actor=actor, user=user, department_id=department_id)
         if display_name is not None:
             service.update_profile(session=session, actor=actor, user=user, display_name=display_name)
         if is_active is not None and is_active != user.is_active:

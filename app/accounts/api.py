@@ -21,8 +21,6 @@ from app.accounts.models import (
     TrainingRecord,
 )
 from app.core.db import Id, SessionDep
-from app.core.errors import InvalidInput
-from app.core.i18n import N_
 from app.core.routing import Router
 
 router = Router(prefix="/api/v1/accounts", tags=["accounts"])
@@ -55,10 +53,8 @@ def get_user(user_id: Id, session: SessionDep, admin: Admin) -> StaffUser:
 @router.patch("/users/{user_id}", response_model=StaffUserPublic)
 def update_user(user_id: Id, data: StaffUserUpdate, session: SessionDep, admin: Admin) -> StaffUser:
     user = service.get(session=session, user_id=user_id)
-    if data.city_wide and data.department_id is not None:
-        raise InvalidInput(N_("Give either a department or city_wide, not both."))
     return actions.update_user(session=session, actor=admin, user=user, display_name=data.display_name, is_active=data.is_active,
-                               department_id=data.department_id, city_wide=bool(data.city_wide))
+                               department_id=data.department_id, set_department="department_id" in data.model_fields_set)
 
 
 @router.get("/departments", response_model=list[DepartmentPublic], summary="The departments (issue 16)")

@@ -221,8 +221,10 @@ class StaffUserCreateBody(StaffUserCreate, ApiIn):
 class StaffUserUpdate(ApiIn):
     display_name: DISPLAY_NAME.api() | None = None
     is_active: bool | None = None
-    department_id: Id | None = PydanticField(default=None, description="the user's department (issue 16); see `city_wide`")
-    city_wide: bool | None = PydanticField(default=None, description="true: no department, city-wide staff who work on every consultation")
+    department_id: Id | None = PydanticField(
+        default=None, description="the user's department (issue 16); null: none, city-wide staff who work on every consultation; "
+        "left out: unchanged",
+    )
 
 
 class RolesUpdate(ApiIn):

@@ -27,7 +27,7 @@ from app.accounts.models import (
 from app.core import audit
 from app.core.config import get_settings
 from app.core.db import UTCDateTime, flush_or_conflict, utcnow
-from app.core.errors import Conflict, InvalidInput, NotFound, YimiError
+from app.core.errors import Conflict, InvalidInput, NotFound, UnknownReference, YimiError
 from app.core.i18n import N_
 from app.core.security import (
     MIN_PASSWORD_LENGTH,
@@ -142,7 +142,7 @@ def add_department(*, session: Session, actor: StaffUser | None, code: str, zh: 
 def set_department(*, session: Session, actor: StaffUser, user: StaffUser, department_id: int | None) -> StaffUser:
     """Issue 16: the staff user's department; None makes them city-wide staff."""
     if department_id is not None and session.get(Department, department_id) is None:
-        raise InvalidInput(N_("There is no such department."))
+        raise UnknownReference(N_("There is no such department."))
     if user.department_id != department_id:
         user.department_id = department_id
         session.add(user)

@@ -106,8 +106,11 @@ def test_an_administrator_sets_a_department_through_the_users_api(client, sessio
     assert client.get("/api/v1/accounts/departments", headers=headers).json()[0]["code"] == "housing"
     moved = client.patch(f"/api/v1/accounts/users/{analyst.id}", json={"department_id": housing.id}, headers=headers)
     assert moved.status_code == 200 and moved.json()["department_id"] == housing.id
-    back = client.patch(f"/api/v1/accounts/users/{analyst.id}", json={"city_wide": True}, headers=headers)
+    back = client.patch(f"/api/v1/accounts/users/{analyst.id}", json={"department_id": None}, headers=headers)
     assert back.json()["department_id"] is None
+    assert client.patch(f"/api/v1/accounts/users/{analyst.id}", json={"department_id": housing.id}, headers=headers).status_code == 200
+    unchanged = client.patch(f"/api/v1/accounts/users/{analyst.id}", json={"display_name": "Analyst"}, headers=headers)
+    assert unchanged.json()["department_id"] == housing.id
     assert client.patch(f"/api/v1/accounts/users/{analyst.id}", json={"department_id": 999999}, headers=headers).status_code == 422
 
 
@@ -145,3 +148,20 @@ def test_an_administrator_sets_a_department_on_the_user_page_and_moves_a_consult
     assert client.put(f"/api/v1/consultations/{consultation.id}/department", json={"department_id": None},
                       headers=token_for(session, official)).status_code == 403
     assert housing.id != transport.id
+
+
+def test_the_demo_puts_official_analyst_and_its_consultations_in_one_department_twice_over(settings, session) -> None:
+    from sqlmodel import select
+
+    from app.accounts.models import StaffUser
+
+    for _ in range(2):
+        loaded = runner.invoke(cli, ["demo"])
+        assert loaded.exit_code == 0, loaded.output
+    found = account_service.departments(session=session)
+    assert [d.name["zh_Hans"] for d in found] == ["五华区住房和城乡建设局"]
+    by_name = {u.username: u for u in session.exec(select(StaffUser)).all()}
+    assert by_name["official"].department_id == by_name["analyst"].department_id == found[0].id
+    assert by_name["admin"].department_id is None
+    consultations = session.exec(select(Consultation)).all()
+    assert consultations and {c.department_id for c in consultations} == {found[0].id}
