@@ -126,10 +126,11 @@ class Overview(BaseModel):
     publications: list[PublicationOut]
 
 
-def _decision_row(session: SessionDep, decision_id: int) -> Decision:
+def _decision_row(session: SessionDep, decision_id: int, user: Any) -> Decision:
     found = session.get(Decision, decision_id)
     if found is None:
         raise NotFound()
+    deciding.worked_on(session=session, consultation_id=found.consultation_id, user=user)  # issue 16: its department
     return found
 
 
@@ -177,7 +178,7 @@ def decision_create(consultation_id: Id, data: DecisionBody, session: SessionDep
 
 @router.put("/responses/decisions/{decision_id}", response_model=DecisionOut, summary="Edit a decision (with the version it started from)")
 def decision_update(decision_id: Id, data: DecisionBody, session: SessionDep, user: Manager) -> DecisionOut:
-    found = _decision_row(session, decision_id)
+    found = _decision_row(session, decision_id, user)
     consultation = consultations.get(session=session, consultation_id=found.consultation_id)
     return _decision(actions.save_decision(session=session, actor=user, consultation=consultation, data=data, decision=found))
 
@@ -185,7 +186,7 @@ def decision_update(decision_id: Id, data: DecisionBody, session: SessionDep, us
 @router.put("/responses/decisions/{decision_id}/document", response_model=DecisionOut,
             summary="Attach the decision's PDF (at most 10 MB; checked by its content)")
 def decision_document(decision_id: Id, session: SessionDep, user: Manager, document: Annotated[UploadFile, File()]) -> DecisionOut:
-    found = _decision_row(session, decision_id)
+    found = _decision_row(session, decision_id, user)
     data = document.file.read(deciding.MAX_DOCUMENT_BYTES + 1)
     return _decision(actions.attach_document(session=session, actor=user, decision=found, data=data))
 
@@ -232,21 +233,21 @@ def awaiting(session: SessionDep, user: Follower) -> list[AwaitingOut]:
 
 @router.get("/responses/commitments/{commitment_id}", response_model=CommitmentOut, summary="A commitment with its history")
 def commitment_get(commitment_id: Id, session: SessionDep, user: Reader) -> CommitmentOut:
-    return _commitment(session, deciding.commitment_of(session=session, commitment_id=commitment_id))
+    return _commitment(session, deciding.commitment_of(session=session, commitment_id=commitment_id, user=user))
 
 
 @router.put("/responses/commitments/{commitment_id}", response_model=CommitmentOut, summary="Edit a commitment or change its status")
 def commitment_update(commitment_id: Id, data: CommitmentBody, session: SessionDep, user: Manager) -> CommitmentOut:
-    commitment = deciding.commitment_of(session=session, commitment_id=commitment_id)
+    commitment = deciding.commitment_of(session=session, commitment_id=commitment_id, user=user)
     return _commitment(session, actions.update_commitment(session=session, actor=user, commitment=commitment, data=data))
 
 
 @router.post("/responses/commitments/{commitment_id}/progress", response_model=CommitmentOut, status_code=status.HTTP_201_CREATED,
              summary="Add a progress update")
 def commitment_progress(commitment_id: Id, data: ProgressBody, session: SessionDep, user: Manager) -> CommitmentOut:
-    commitment = deciding.commitment_of(session=session, commitment_id=commitment_id)
+    commitment = deciding.commitment_of(session=session, commitment_id=commitment_id, user=user)
     actions.add_progress(session=session, actor=user, commitment=commitment, data=data)
-    return _commitment(session, deciding.commitment_of(session=session, commitment_id=commitment_id))
+    return _commitment(session, deciding.commitment_of(session=session, commitment_id=commitment_id, user=user))
 
 
 @router.post("/consultations/{consultation_id}/responses/publications", response_model=PublicationOut, status_code=status.HTTP_201_CREATED,

@@ -16,6 +16,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
+from app.accounts.permissions import works_on
 from app.consultations import service as consultations
 from app.consultations.models import Consultation, Question, QuestionKind, State
 from app.core import audit
@@ -274,16 +275,28 @@ def attach_document(*, session: Session, actor: Any, decision: Decision, data: b
     return decision
 
 
-def document_to_show(*, session: Session, decision_id: int, staff: bool) -> Decision:
-    """A decision's PDF: staff always; anyone else only once its consultation's response is published."""
+def document_to_show(*, session: Session, decision_id: int, staff: Any = None) -> Decision:
+    """A decision's PDF: anyone once its consultation's response is published; before, staff who work on that
+    consultation (`works_on`: its department, city-wide staff, administrators)."""
     from app.responses.service import latest_publication
 
     decision = session.get(Decision, decision_id)
     if decision is None or decision.document_file_id is None:
         raise NotFound()
-    if not staff and latest_publication(session=session, consultation_id=decision.consultation_id) is None:
-        raise NotFound()
+    if latest_publication(session=session, consultation_id=decision.consultation_id) is None:
+        if staff is None:
+            raise NotFound()
+        worked_on(session=session, consultation_id=decision.consultation_id, user=staff)
     return decision
+
+
+def worked_on(*, session: Session, consultation_id: int, user: Any) -> Consultation:
+    """The consultation a record (a decision, a commitment) belongs to, for staff who work on it; a 404 for staff
+    of another department, as if it did not exist (issue 16, `app.accounts.permissions.works_on`)."""
+    consultation = session.get(Consultation, consultation_id)
+    if consultation is None or (user is not None and not works_on(user, consultation)):
+        raise NotFound()
+    return consultation
 
 
 # ---- responses ------------------------------------------------------------------------------------------
@@ -356,10 +369,12 @@ def commitments_of(*, session: Session, consultation_id: int) -> list[Commitment
     return list(session.exec(select(Commitment).where(Commitment.consultation_id == consultation_id).order_by(col(Commitment.id))).all())
 
 
-def commitment_of(*, session: Session, commitment_id: int) -> Commitment:
+def commitment_of(*, session: Session, commitment_id: int, user: Any = None) -> Commitment:
+    """A commitment; with `user`, only for staff who work on its consultation (else 404)."""
     commitment = session.get(Commitment, commitment_id)
     if commitment is None:
         raise NotFound()
+    worked_on(session=session, consultation_id=commitment.consultation_id, user=user)
     return commitment
 
 

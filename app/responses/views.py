@@ -276,8 +276,7 @@ def decision_document_upload(
 @router.get("/responses/decisions/{decision_id}/document")
 def decision_document(request: Request, decision_id: Id, session: SessionDep) -> Response:
     """Public route: staff may always download a decision's PDF; anyone once its response is published."""
-    staff = getattr(request.state, "user", None) is not None
-    decision = deciding.document_to_show(session=session, decision_id=decision_id, staff=staff)
+    decision = deciding.document_to_show(session=session, decision_id=decision_id, staff=getattr(request.state, "user", None))
     name = f"decision-{decision.id}.pdf"
     return media.response(session, decision.document_file_id, headers={  # type: ignore[arg-type]
         "Content-Disposition": f'attachment; filename="{name}"', "X-Content-Type-Options": "nosniff",
@@ -335,32 +334,32 @@ def _commitment_page(request: Request, session: SessionDep, commitment: Any, for
 
 @router.get("/responses/commitments/{commitment_id}")
 def commitment_edit(request: Request, commitment_id: Id, session: SessionDep, user: Manager) -> Response:
-    commitment = deciding.commitment_of(session=session, commitment_id=commitment_id)
+    commitment = deciding.commitment_of(session=session, commitment_id=commitment_id, user=user)
     return _commitment_page(request, session, commitment, commitment_form_of(commitment))
 
 
 @router.post("/responses/commitments/{commitment_id}")
 def commitment_update(request: Request, commitment_id: Id, session: SessionDep, user: Manager, values: Form) -> Response:
-    commitment = deciding.commitment_of(session=session, commitment_id=commitment_id)
+    commitment = deciding.commitment_of(session=session, commitment_id=commitment_id, user=user)
     form = typed(values)
     try:
         actions.update_commitment(session=session, actor=user, commitment=commitment, data=commitment_in(form))
     except YimiError as exc:
-        commitment = deciding.commitment_of(session=session, commitment_id=commitment_id)
+        commitment = deciding.commitment_of(session=session, commitment_id=commitment_id, user=user)
         return _commitment_page(request, session, commitment, form, saved=isinstance(exc, deciding.EditedMeanwhile), **refusal(exc))
     return redirect(f"/responses/commitments/{commitment_id}?done=commitment_saved")
 
 
 @router.post("/responses/commitments/{commitment_id}/progress")
 def commitment_progress(request: Request, commitment_id: Id, session: SessionDep, user: Manager, values: Form) -> Response:
-    commitment = deciding.commitment_of(session=session, commitment_id=commitment_id)
+    commitment = deciding.commitment_of(session=session, commitment_id=commitment_id, user=user)
     pform = typed(values)
     try:
         data = ProgressIn(on=parse_date(str(pform.get("on", "")), required=True, message=N_("Please give the day of the update.")),  # type: ignore[arg-type]
                           text=pair(pform, "progress"))
         actions.add_progress(session=session, actor=user, commitment=commitment, data=data)
     except YimiError as exc:
-        commitment = deciding.commitment_of(session=session, commitment_id=commitment_id)
+        commitment = deciding.commitment_of(session=session, commitment_id=commitment_id, user=user)
         return _commitment_page(request, session, commitment, commitment_form_of(commitment), pform=pform, status_code=exc.status_code,
                                 progress_error=exc.detail, progress_error_vars=exc.variables)
     return redirect(f"/responses/commitments/{commitment_id}?done=progress_saved#history")

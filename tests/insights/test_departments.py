@@ -165,3 +165,23 @@ def test_the_demo_puts_official_analyst_and_its_consultations_in_one_department_
     assert by_name["admin"].department_id is None
     consultations = session.exec(select(Consultation)).all()
     assert consultations and {c.department_id for c in consultations} == {found[0].id}
+
+
+def test_a_commitment_and_an_unpublished_decision_document_are_their_departments_too(client, session) -> None:
+    """Records named by their own id (a commitment; likewise a decision and its PDF before publishing) follow
+    their consultation's department: staff of another one get the same 404."""
+    from tests.responses.helpers import commitment, decide
+
+    housing, transport, consultation = _setting(session)
+    owner = make_user(session, "housing.official2", [Role.OFFICIAL])
+    accounts.set_department(session=session, actor=owner, user=owner, department_id=housing.id)
+    kept = commitment(session, owner, consultation)
+    decision = decide(session, owner, consultation)
+    assert decision.id
+    outsider = _staff(session, "transport.official2", [Role.OFFICIAL], transport)
+    sign_in(client, outsider.username)
+    headers = token_for(session, outsider)
+    assert client.get(f"/responses/commitments/{kept.id}").status_code == 404
+    assert client.get(f"/api/v1/responses/commitments/{kept.id}", headers=headers).status_code == 404
+    sign_in(client, owner.username)
+    assert client.get(f"/responses/commitments/{kept.id}").status_code == 200
