@@ -15,7 +15,7 @@ from app.accounts.models import StaffUser
 from app.accounts.permissions import works_on
 from app.consultations.models import Consultation
 from app.core import csrf
-from app.core.db import SessionDep
+from app.core.db import MAX_ID, SessionDep
 from app.core.errors import CsrfFailed, NotFound
 from app.corps import actions as corps
 from app.corps.deps import CHILD_COOKIE, ChildSignInNeeded
@@ -58,9 +58,12 @@ def _check_department(request: Request, session: Session, user: StaffUser | None
     if user is None or consultation_id is None:
         return
     try:
-        found = session.get(Consultation, int(consultation_id))
+        wanted = int(consultation_id)
     except ValueError:
         return  # the route's own validation answers
+    if not 1 <= wanted <= MAX_ID:
+        return  # out of any id's range (app.core.db.Id): the route's own validation answers 404
+    found = session.get(Consultation, wanted)
     if found is not None and not works_on(user, found):
         raise NotFound()
 
