@@ -32,7 +32,7 @@ from app.core.pdf import pdf_bytes
 from app.corps.models import Child
 from app.insights import checking, report, themes, vectors
 from app.insights.models import Analysis, Quote, Report, Theme, ThemeCheck
-from app.insights.service import AnalysedComment
+from app.insights.service import AnalysedComment, analysis_of
 from app.insights.suggest import Progress, Suggested, encode, suggest
 from app.media import service as media
 
@@ -42,8 +42,6 @@ IN_REQUEST = 300  # up to this many comments the suggestions are made in the req
 
 def open_analysis(*, session: Session, consultation: Consultation) -> Analysis:
     """The consultation's analysis, made (and committed) the first time anyone opens it."""
-    from app.insights.service import analysis_of
-
     with transaction(session):
         return analysis_of(session=session, consultation=consultation)
 

@@ -18,6 +18,7 @@ from app.consultations import service as consultations
 from app.consultations.deps import ChildApiSession, WorkedOnApi
 from app.consultations.models import TEXT_LIMIT, Consultation
 from app.core.db import Id, SessionDep
+from app.core.i18n import gettext
 from app.core.routing import Router
 from app.core.suppression import Count
 from app.core.validation import ApiIn, ApiInstant
@@ -74,8 +75,6 @@ def _count(count: Count) -> tuple[int | None, bool]:
 
 
 def _out(session: SessionDep, consultation: Consultation) -> CheckOut:
-    from app.core.i18n import gettext
-
     analysis = checking.state_of(session=session, consultation=consultation)
     missing = checking.missing_for_start(session=session, consultation=consultation)
     themes = []

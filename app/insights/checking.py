@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from app.consent import service as consent
 from app.consent.models import Purpose
 from app.consultations import answering
-from app.consultations.models import AuthorKind, Consultation, Participation, State
+from app.consultations.models import AuthorKind, Channel, Consultation, Participation, State
 from app.consultations.service import NotForYou
 from app.core import audit, suppression
 from app.core.db import dialect_insert, utcnow
@@ -242,7 +242,6 @@ def record(*, session: Session, child: Child, consultation: Consultation, theme_
 def send_missing(*, session: Session, child: Child, consultation: Consultation, text: str, on_tablet: bool) -> bool:
     """"Something is missing": through consultations' comment path (screened, held for moderation, a disclosure
     to safeguarding). Returns whether the words went to safeguarding (the calm screen, SG-05)."""
-    from app.consultations.models import Channel
 
     consultation = for_child_to_check(session=session, child=child, consultation_id=consultation.id)  # type: ignore[arg-type]
     _comment, told = answering.child_comment(session=session, child=child, consultation=consultation, text=text,

@@ -13,12 +13,13 @@ from typing import Annotated, Any
 from fastapi import Request
 from fastapi.responses import Response
 
+from app.consultations import answering
 from app.consultations import service as consultations
 from app.consultations.models import TEXT_LIMIT, Consultation
 from app.core import home
 from app.core.db import Id, SessionDep
 from app.core.errors import InvalidInput
-from app.core.i18n import localised
+from app.core.i18n import gettext, localised
 from app.core.routing import Router
 from app.core.templating import is_htmx, redirect, render
 from app.core.validation import FormText
@@ -47,7 +48,6 @@ home.register_section("insights/child/_home_section.html", provide=_home_cards)
 def _context(session: Any, child: Child, consultation: Consultation, **extra: Any) -> dict[str, Any]:
     themes = checking.checkable_themes(session=session, consultation=consultation)
     answers = checking.answers_of(session=session, child=child, consultation=consultation)
-    from app.consultations import answering
 
     missing = answering.consultation_comment_of(session=session, child=child, consultation=consultation)
     return {
@@ -100,7 +100,6 @@ def check_missing(
     if cleaned and keep != "1":
         found = moderation.personal_details_in(cleaned)
         if found:
-            from app.core.i18n import gettext
 
             prompt = [gettext(moderation.PERSONAL_DETAIL_WORDS[c]) for c in found]
             return render(request, PAGE, _context(session, child, consultation, typed=text, prompt=prompt))

@@ -21,11 +21,13 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from app.consultations import comments as consultation_comments
-from app.consultations.models import Consultation
+from app.consultations.models import CHANNEL_LABELS, Channel, Consultation
 from app.core import suppression
 from app.core.db import utcnow
-from app.core.errors import YimiError
-from app.core.i18n import N_
+from app.core.errors import NotFound, YimiError
+from app.core.i18n import HTML_LANG, N_, gettext, localised, set_locale
+from app.core.templating import environment
+from app.corps.models import District
 from app.insights import checking, results, service
 from app.insights import themes as themes_service
 from app.insights.models import (
@@ -159,8 +161,6 @@ def versions(*, session: Session, consultation: Consultation) -> list[Report]:
 
 
 def version_of(*, session: Session, consultation: Consultation, report_id: int) -> Report:
-    from app.core.errors import NotFound
-
     found = session.get(Report, report_id)
     if found is None or found.consultation_id != consultation.id:
         raise NotFound()
@@ -176,9 +176,6 @@ def printed(data: dict[str, Any], locale: str) -> str:
     """The report as a whole HTML document for print (the PDF), in `locale`, from `data` alone."""
     import contextvars
 
-    from app.core.i18n import set_locale
-    from app.core.templating import environment
-
     def render() -> str:
         set_locale(locale)
         return environment().get_template("insights/report_print.html").render(page_context(data, locale))
@@ -189,8 +186,6 @@ def printed(data: dict[str, Any], locale: str) -> str:
 def page_context(data: dict[str, Any], locale: str) -> dict[str, Any]:
     """What the report's templates read: the data, and how a hidden count reads."""
     import datetime as dt
-
-    from app.core.i18n import HTML_LANG
 
     return {"data": data, "hidden": suppression.HIDDEN, "report_locale": locale, "report_lang": HTML_LANG.get(locale, "zh-Hans"),
             "as_of": dt.datetime.fromisoformat(data["as_of"]), "respond_by": data["consultation"]["respond_by"]}
@@ -216,8 +211,6 @@ def _cell(v: int | None) -> str:
 
 def results_csv(data: dict[str, Any]) -> bytes:
     """One row per question × answer × (overall, or a band / district / group kind / channel)."""
-    from app.core.i18n import gettext, localised
-
     rows: list[list[Any]] = [[gettext("Question"), gettext("Answer"), gettext("Broken down by"), gettext("Group"),
                               gettext("Children"), gettext("Mean place")]]
     res = data["results"]
@@ -234,8 +227,6 @@ def results_csv(data: dict[str, Any]) -> bytes:
 
 
 def themes_csv(data: dict[str, Any]) -> bytes:
-    from app.core.i18n import gettext, localised
-
     bands = [b["label"] for b in (data["themes"]["items"][0]["by_band"] if data["themes"]["items"] else [])]
     rows: list[list[Any]] = [[gettext("Theme"), gettext("Whose comments"), gettext("Description"), gettext("Comments"),
                               *[localised(b) for b in bands], gettext("Yes, that's what we said"), gettext("Not quite")]]
@@ -248,9 +239,6 @@ def themes_csv(data: dict[str, Any]) -> bytes:
 def comments_csv(*, session: Session, consultation: Consultation) -> bytes:
     """One row per shown (approved) comment: its words as published, its theme, age band, district and channel;
     never a nickname, an id or a group name."""
-    from app.consultations.models import CHANNEL_LABELS, Channel
-    from app.core.i18n import gettext, localised
-    from app.corps.models import District
 
     analysed = service.analysable_comments(session=session, consultation=consultation)
     placed = {row.comment_id: row.theme_id for row in session.exec(select(ThemeComment).where(ThemeComment.consultation_id == consultation.id))}

@@ -15,7 +15,7 @@ from app.accounts.models import StaffUser
 from app.consultations import service as consultations
 from app.consultations.deps import WorkedOnPage
 from app.core.db import Id, SessionDep
-from app.core.errors import Conflict
+from app.core.errors import Conflict, NotFound
 from app.core.i18n import LOCALES, N_, get_locale, set_locale
 from app.core.pdf import pdf_attachment, pdf_bytes
 from app.core.routing import Router
@@ -104,8 +104,6 @@ def version_pdf(consultation_id: Id, report_id: Id, session: SessionDep, user: R
 
 @router.get("/consultations/{consultation_id}/insights/export/{what}.csv")
 def export_csv(consultation_id: Id, what: str, session: SessionDep, user: Reader, lang: str | None = None) -> Response:
-    from app.core.errors import NotFound
-
     consultation = consultations.get(session=session, consultation_id=consultation_id)
     _locale(lang)
     if what == "results":

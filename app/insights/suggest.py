@@ -29,6 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
+from app.core import embeddings
+from app.core.config import get_settings
+
 MAX_THEMES = 10  # an analyst reads ten themes; more are merged by people, not by the machine
 MIN_SIZE = 4  # a suggested group has on average at least this many comments
 FEW = 6  # fewer comments than this: one group, nothing to cluster
@@ -65,7 +68,6 @@ _jieba_ready = False
 
 def _cache_dir() -> Path:
     try:
-        from app.core.config import get_settings
 
         path = Path(get_settings().var_dir) / "cache"
     except Exception:  # noqa: BLE001 - outside the app (bench, a notebook): the system's temporary folder
@@ -191,8 +193,6 @@ def warm_up() -> None:
 
 
 def _embed(texts: list[str], progress: Progress | None) -> np.ndarray:
-    from app.core import embeddings
-
     if len(texts) <= BATCH:
         if progress:
             progress(10, "encoding")

@@ -18,6 +18,7 @@ from app.accounts.deps import ReaderPage as Reader
 from app.consultations import service as consultations
 from app.consultations.deps import WorkedOnPage
 from app.consultations.models import Consultation
+from app.core import jobs
 from app.core.db import Id, SessionDep, form_id
 from app.core.errors import Conflict, InvalidInput, NotFound, YimiError, refusal
 from app.core.i18n import N_, localised
@@ -58,7 +59,6 @@ def _texts(values: FormData, name: str) -> dict[str, str]:
 
 def _page(request: Request, session: SessionDep, consultation: Consultation, *, status_code: int = 200, **extra: Any) -> Response:
     analysis = actions.open_analysis(session=session, consultation=consultation)  # the analysis row is made on first use
-    from app.core import jobs
 
     job = jobs.get(session, analysis.suggestion_job_id) if analysis.suggestion_job_id else None
     context = {

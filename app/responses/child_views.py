@@ -15,6 +15,7 @@ from app.consent.deps import ConsentGuard
 from app.consent.models import Purpose
 from app.consultations.models import State
 from app.core import home
+from app.core.config import get_settings
 from app.core.db import Id, SessionDep
 from app.core.errors import InvalidInput, NotFound
 from app.core.i18n import get_locale, gettext
@@ -50,8 +51,6 @@ def _day(value) -> str:  # noqa: ANN001
         return ""
     if hasattr(value, "date") and callable(value.date):
         from zoneinfo import ZoneInfo
-
-        from app.core.config import get_settings
 
         value = value.astimezone(ZoneInfo(get_settings().display_timezone)).date()
     return format_date(value, "M月d日" if get_locale() == "zh_Hans" else "d MMMM", locale=get_locale())

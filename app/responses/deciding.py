@@ -26,6 +26,7 @@ from app.core.i18n import N_, clean_locales
 from app.insights import service as insights
 from app.insights.models import Theme, ThemeComment
 from app.media import service as media
+from app.projects.models import Project
 from app.responses.models import (
     ACTION,
     BANDS,
@@ -50,7 +51,7 @@ from app.responses.models import (
     Response,
     ResponseIn,
 )
-from app.responses.service import filled
+from app.responses.service import filled, latest_publication
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024  # a decision's PDF: the one limit, for the page, the API and the service
 CLOSED_KINDS = (QuestionKind.SINGLE.value, QuestionKind.MULTIPLE.value, QuestionKind.SCALE.value, QuestionKind.RANKING.value)
@@ -278,7 +279,6 @@ def attach_document(*, session: Session, actor: Any, decision: Decision, data: b
 def document_to_show(*, session: Session, decision_id: int, staff: Any = None) -> Decision:
     """A decision's PDF: anyone once its consultation's response is published; before, staff who work on that
     consultation (`works_on`: its department, city-wide staff, administrators)."""
-    from app.responses.service import latest_publication
 
     decision = session.get(Decision, decision_id)
     if decision is None or decision.document_file_id is None:
@@ -385,8 +385,6 @@ def events_of(*, session: Session, commitment: Commitment) -> list[CommitmentEve
 
 
 def _clean_commitment(session: Session, consultation: Consultation, data: CommitmentIn) -> dict[str, Any]:
-    from app.projects.models import Project
-
     action = _check_locales(data.action, ACTION)
     department = _check_locales(data.department, DEPARTMENT)
     if not filled(action):

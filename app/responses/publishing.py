@@ -18,7 +18,7 @@ from app.consultations.models import Consultation, State
 from app.core import audit
 from app.core.db import city_today, utcnow
 from app.core.errors import Conflict, InvalidInput
-from app.core.i18n import N_, get_locale, gettext
+from app.core.i18n import N_, get_locale, gettext, localised
 from app.responses import deciding, service
 from app.responses.models import NOTE, Outcome, Publication
 from app.responses.service import child_version_for, filled, latest_publication
@@ -67,7 +67,6 @@ def check(*, session: Session, consultation: Consultation) -> list[Missing]:
         missing.append(Missing(N_("a decision (who decided what, and when)"), {}))
     answered = [r for t in found.child_themes if (r := found.by_theme.get(t.id)) is not None]  # type: ignore[arg-type]
     unanswered = [t for t in found.child_themes if t.id not in found.by_theme]
-    from app.core.i18n import localised
 
     for theme in unanswered:
         missing.append(Missing(N_("a response to the children's theme “%(theme)s”"), {"theme": localised(theme.name)}))
@@ -94,8 +93,6 @@ def check(*, session: Session, consultation: Consultation) -> list[Missing]:
 
 
 def _subject_names(found: deciding.Subjects) -> dict[int, str]:
-    from app.core.i18n import localised
-
     names = {}
     for theme in [*found.child_themes, *found.guardian_themes]:
         if theme.id in found.by_theme:
