@@ -14,7 +14,7 @@ from app.consultations.models import Comment
 from app.core import child_data, jobs
 from app.core.child_data import ChildData, Counts, Subject
 from app.core.i18n import N_
-from app.insights import report
+from app.insights import report, vectors
 from app.insights.models import ThemeCheck
 
 REGENERATE_JOB = "insights.regenerate_report"
@@ -31,6 +31,11 @@ def _withdraw_reports(session: Session, child_id: int) -> int:
 
 
 def withdraw(session: Session, child: object, purpose: str) -> Counts:
+    """QUOTE: kept reports quoting the child are withdrawn. PARTICIPATE: the vectors made of their comments are
+    deleted (their words leave the analysis: `service.analysable_comments`)."""
+    if purpose == Purpose.PARTICIPATE.value:
+        found = vectors.forget_child(session=session, child_id=child.id)  # type: ignore[attr-defined]
+        return {"comment_vectors": found} if found else {}
     if purpose != Purpose.QUOTE.value:
         return {}
     found = _withdraw_reports(session, child.id)  # type: ignore[attr-defined]

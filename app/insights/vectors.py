@@ -12,9 +12,12 @@ import numpy as np
 from sqlalchemy import delete, insert
 from sqlmodel import Session, col, select
 
+from app.consent import service as consent
+from app.consent.models import Purpose
 from app.consultations.comments import SHOWN
 from app.consultations.models import Comment
 from app.core.embeddings import DIM
+from app.corps.models import Child
 from app.insights.models import CommentVector
 
 READ_BATCH = 900  # ids per IN (...): SQLite's limit on bound parameters is far above, PostgreSQL's too
@@ -55,10 +58,30 @@ def keep(*, session: Session, comments: Sequence[tuple[int, str]], vectors: Mapp
 
 def waiting(*, session: Session, limit: int) -> list[tuple[int, str]]:
     """Approved comments with no kept vector yet (the worker encodes them ahead of anyone asking, so that the
-    first suggestion is "warm" too), oldest first."""
-    rows = session.exec(
-        select(Comment.id, Comment.text).outerjoin(CommentVector, col(CommentVector.comment_id) == Comment.id)
-        .where(col(CommentVector.comment_id).is_(None), col(Comment.status).in_(SHOWN)).order_by(col(Comment.id)).limit(limit)
-    ).all()
-    return [(cid, text) for cid, text in rows]  # type: ignore[misc]
+    first suggestion is "warm" too), oldest first. A child's comment only while their taking part is allowed
+    (CON-07: withdrawing stops processing, this included); guardians' comments always."""
+    found: list[tuple[int, str]] = []
+    after = 0
+    while len(found) < limit:
+        rows = session.exec(
+            select(Comment.id, Comment.text, Child).outerjoin(CommentVector, col(CommentVector.comment_id) == Comment.id)
+            .outerjoin(Child, col(Child.id) == Comment.child_id)
+            .where(col(CommentVector.comment_id).is_(None), col(Comment.status).in_(SHOWN), col(Comment.id) > after)
+            .order_by(col(Comment.id)).limit(limit)
+        ).all()
+        if not rows:
+            break
+        taking_part = consent.allowed_among(session=session, children=[c for _i, _t, c in rows if c is not None],
+                                            purpose=Purpose.PARTICIPATE)
+        found.extend((cid, text) for cid, text, child in rows if child is None or child.id in taking_part)
+        after = rows[-1][0]
+    return found[:limit]
+
+
+def forget_child(*, session: Session, child_id: int) -> int:
+    """The kept vectors of a child's comments, deleted when their taking part stops (CON-07)."""
+    ids = list(session.exec(select(Comment.id).where(Comment.child_id == child_id)).all())
+    if not ids:
+        return 0
+    return session.execute(delete(CommentVector).where(col(CommentVector.comment_id).in_(ids))).rowcount or 0  # type: ignore[attr-defined]
 

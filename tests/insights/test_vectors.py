@@ -75,3 +75,28 @@ def test_the_worker_encodes_approved_comments_ahead_of_anyone_asking(session) ->
     assert kept == shown and not kept & {x.id for x in w.hidden}
     encoded: list[int] = []
     assert actions.encode_waiting(session=session) == 0 and encoded == []  # nothing left to do
+
+
+def test_a_child_who_stops_taking_part_is_no_longer_encoded_and_their_vectors_go(session) -> None:  # noqa: ANN001
+    """CON-07: withdrawing stops processing: the worker does not encode the child's comments, and the vectors
+    already made of them are deleted with the withdrawal."""
+    from app.consent import service as consent
+    from app.consent.models import DecidedBy, Decision, Purpose
+    from app.core import jobs
+    from app.insights.jobs import ENCODE_JOB
+
+    w = world(session, count=8, seed=33)
+    leaving, later = w.comments[0], w.comments[1]
+    for comment in (leaving, later):
+        child = next(c for c in w.children if c.id == comment.child_id)
+        if comment is later:
+            jobs.Worker(kinds=[ENCODE_JOB]).round(session)
+            assert session.get(CommentVector, later.id) is not None
+        consent.record(session=session, child=child, purpose=Purpose.PARTICIPATE, decision=Decision.WITHDRAWN,
+                       decided_by=DecidedBy.CHILD_ASSENT, channel="tablet")
+        session.commit()
+    jobs.Worker(kinds=[ENCODE_JOB]).round(session)
+    session.expire_all()
+    kept = {v.comment_id for v in session.exec(select(CommentVector)).all()}
+    assert leaving.id not in kept and later.id not in kept
+    assert {x.id for x in w.comments[2:]} <= kept
