@@ -290,19 +290,29 @@ def serving(workers: int = 2, **environment: str) -> Iterator[Served]:
     prefix, with `environment` added (YIMI_RATE_LIMIT_SIGN_IN="20/minute", say)."""
     if workers > 1:
         needs_shared_rate_limits()
-    port = _free_port()
     yimi = Path(sys.executable).with_name("yimi")
-    process = subprocess.Popen(
-        [str(yimi), "serve", "--port", str(port), "--workers", str(workers), "--proxy-headers", "--no-access-log"],
-        env={**os.environ, **environment}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    served = Served(f"http://127.0.0.1:{port}", process)
+
+    def start() -> Served:
+        port = _free_port()
+        return Served(f"http://127.0.0.1:{port}", subprocess.Popen(
+            [str(yimi), "serve", "--port", str(port), "--workers", str(workers), "--proxy-headers", "--no-access-log"],
+            env={**os.environ, **environment}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        ))
+
+    served = start()
+    tries = 1
     try:
         deadline = time.monotonic() + 90  # two workers import the app; a busy 2-core machine is slow to start them
         last = None
         while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"yimi serve exited with {process.returncode}: {process.stdout.read().decode(errors='replace')[-2000:]}")
+            if served.process.poll() is not None:
+                output = served.process.stdout.read().decode(errors="replace")  # type: ignore[union-attr]
+                # A free port is free only when asked: another process (the other test worker's connections) may
+                # take it before `yimi serve` binds it. Then another port is tried.
+                if "address already in use" in output.lower() and tries < 5:
+                    served, tries = start(), tries + 1
+                    continue
+                pytest.fail(f"yimi serve exited with {served.process.returncode}: {output[-2000:]}")
             try:
                 last = httpx.get(f"{served.base}/readyz", timeout=2)
                 if last.status_code == 200 and len(served.worker_pids()) >= workers:
