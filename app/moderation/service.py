@@ -178,9 +178,9 @@ def forget_child(*, session: Session, kind: str | None, child_id: int) -> int:
 # ---- screening on submit ----------------------------------------------------------------------------
 
 
-def screen_words(text: str) -> Result:
-    """Screen words without storing anything (MOD-06): for `submit(screened=…)`."""
-    return screen(text)
+def screen_words(text: str, author_kind: str = "child") -> Result:
+    """Screen words without storing anything (MOD-06): for `submit(screened=…)`, by the same author kind."""
+    return screen(text, writer=author_kind)
 
 
 _UPSERTS: dict[str, Any] = {}
@@ -213,7 +213,8 @@ def submit(
     owner that screened the words before its write began passes the result (`screen_words`), so the write
     stays short."""
     moderated.kind(kind)  # a kind nobody registered is refused before anything is written
-    result = screened if screened is not None else screen(text)
+    # SG-02 (issue 14): a guardian's words are an adult's; screening reads them so (`screen(writer=…)`).
+    result = screened if screened is not None else screen(text, writer=author_kind)
     item_id = session.execute(_upsert(session), {
         "subject_kind": kind, "subject_id": subject_id, "scope_id": scope_id, "author_kind": author_kind,
         "child_id": child_id, "state": ItemState.PENDING.value, "digest": digest(text), "created_at": utcnow(),
@@ -791,7 +792,7 @@ def report(
     _tell(session, item, Outcome.PENDING)
     now = utcnow()
     session.add(ModerationReport(item_id=item.id, reporter_kind=reporter_kind.value, reporter_id=reporter_id, reason=reason.value, at=now))  # type: ignore[arg-type]
-    result_of_screen = screen(subject.text)  # the words as shown (a redaction's mask included): spans fit the text
+    result_of_screen = screen(subject.text, writer=subject.author_kind)  # the words as shown (a redaction's mask included): spans fit the text
     item.findings = [f.to_dict() for f in result_of_screen.findings]
     item.action = result_of_screen.action.value
     item.risk = result_of_screen.risk

@@ -217,3 +217,27 @@ def test_a_guardian_of_two_children_sees_each_group_once(app, session, world):
         text = client.get("/guardian/consultations").text
     assert "Another class only" in text
     assert text.count("Library opening hours") == 1
+
+
+def test_sg02_a_guardians_comment_is_screened_as_an_adults(session, world):
+    """SG-02 (issue 14): a guardian's words are screened as an adult's. An adult's weariness, which would open a
+    case for a child, goes to ordinary moderation; harm told of a child (the same guardian's second send, which
+    replaces the first) is held for the officers' "please read" list: no case opened, nothing shown."""
+    from app.moderation.models import ModeratedItem
+    from app.safeguarding.models import PossibleConcern, SafeguardingCase
+
+    def send(text: str) -> ModeratedItem:
+        comment = answering.guardian_comment(session=session, guardian=world.guardian, consultation=world.ours,
+                                             children=[world.child], text=text)
+        session.commit()
+        return session.exec(select(ModeratedItem).where(ModeratedItem.subject_id == comment.id)).one()
+
+    weary = send("有时候真想一走了之，什么都不管了")
+    assert weary.author_kind == "guardian" and weary.action == "clean"
+    told = send("孩子他爸喝醉了就打孩子")
+    session.refresh(told)
+    assert told.action == "safeguarding_possible"
+    assert session.exec(select(PossibleConcern).where(PossibleConcern.comment_id == told.subject_id)).one()
+    assert session.exec(select(SafeguardingCase)).all() == []
+    [comment] = _comments(session, world.ours)
+    assert comment.status == CommentStatus.PENDING.value

@@ -191,3 +191,51 @@ def test_sg02_reported_elsewhere_reads_the_harm_words_own_sentence() -> None:
     personal = "我是辽宁的。我家那边我也想跳楼。"
     start = personal.index("跳楼")
     assert not reported_elsewhere(personal, start, start + 2)
+
+
+# ---- who the platform knows wrote it: a guardian's comment is an adult's (issue 14; SG-02) -------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "孩子他爸喝醉了就打孩子",
+        "我女儿说体育老师总摸她",
+        "我儿子在学校被同学打了，老师也不管",
+        "My husband hits the kids when he is drunk",
+    ],
+)
+def test_sg02_a_guardian_telling_of_harm_to_a_child_is_read_by_an_officer(text: str) -> None:
+    """SG-02: a guardian who tells of harm to a child goes to the officers' "please read" list (an adult can be
+    asked; nothing is certain), never to the ordinary queue."""
+    result = screen(text, writer="guardian")
+    assert result.action == Action.SAFEGUARDING_POSSIBLE, result.findings
+    assert {f.level for f in result.findings if f.category == Category.SAFEGUARDING} == {Level.POSSIBLE}
+
+
+@pytest.mark.parametrize("text", ["有时候真想一走了之，什么都不管了"])
+def test_sg02_a_guardians_weariness_is_an_adults_not_a_childs_disclosure(text: str) -> None:
+    """SG-02: the same words are a child's concern and an adult's weariness: the writer the platform knows
+    decides. A child's opens a case; a guardian's meaning-only reading needs the topic threshold."""
+    assert screen(text).action == Action.SAFEGUARDING
+    assert screen(text, writer="guardian").action == Action.CLEAN
+
+
+def test_sg02_an_adult_writer_lowers_a_finding_never_raises_one() -> None:
+    """SG-02: a harm word with no one it happens to (a game's rules) is dropped for a child; an adult writer
+    must not turn it into a finding (it did: every adult's word hit was kept as *possible*)."""
+    text = "新赛季的设定很怪，进去以后根本不知道该打谁，被打了也不知道是谁打的"
+    assert screen(text).action == Action.CLEAN
+    assert screen(text, writer="guardian").action == Action.CLEAN
+
+
+@pytest.mark.parametrize(
+    ("text", "subkind"),
+    [("我弟弟在学校被同学打了", "bullying"), ("我每天放学都被我爸揍", "abuse"), ("同桌说邻居叔叔总摸她，还不让她说", "sexual")],
+)
+def test_sg02_a_child_telling_of_harm_by_someone_named_after_bei_is_a_concern(text: str, subkind: str) -> None:
+    """SG-02: "被同学打了", "被我爸揍" (a classmate or a parent named between 被 and the act) and another child
+    touched ("总摸她") passed as ordinary comments; they are a child's concern."""
+    result = screen(text)
+    assert result.action == Action.SAFEGUARDING, result.findings
+    assert subkind in {str(f.subkind) for f in result.findings}

@@ -95,6 +95,7 @@ class _Compiled:
     animal_window: int
     quoted_before: re.Pattern[str]
     quoted_window: int
+    children: re.Pattern[str]
     third_party: re.Pattern[str]
 
 
@@ -142,6 +143,7 @@ def _compiled() -> _Compiled:
         adult_writer=re.compile("|".join(f"(?:{p})" for p in data["adult_writer"]["markers"])),
         quoted_before=re.compile("|".join(re.escape(w) for w in data["adult_writer"]["quoted_before"])),
         quoted_window=int(data["adult_writer"].get("quoted_window", 6)),
+        children=_pattern(_words(data["adult_writer"]["children"])),
         animals=_pattern(_words(data["animal_subject"]["animals"])),
         animal_harm=_pattern(_words(data["animal_subject"]["harm"])),
         animal_person=_pattern(_words(data["animal_subject"]["person"])),
@@ -228,6 +230,11 @@ def adult_writer(plain: str) -> bool:
         if not c.quoted_before.search(before):
             return True
     return False
+
+
+def names_a_child(plain: str) -> bool:
+    """An adult's text names a child (SG-02, issue 14: "孩子他爸喝醉了就打孩子"): their harm words are kept."""
+    return bool(_compiled().children.search(plain))
 
 
 def idiom_spans(plain: str) -> list[tuple[int, int]]:

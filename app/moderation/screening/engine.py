@@ -20,9 +20,13 @@ The combined rule (issue 14; thresholds in ``data/meaning.toml``, the reasons in
   In topic talk it needs the ``topic`` threshold and is at most *possible*.
   An insult aimed at someone else ("你怎么不去死": unkind words, no lexicon safeguarding hit, and not the
   writer or anyone they know in it) is unkind, not read as the writer's own harm.
-* **An adult writer** (SG-02, issue 14; ``context.adult_writer``: their own child, spouse, job, university or
-  age, not quoted): a lexicon hit is at most *possible*, and dropped in topic talk; a meaning-only finding needs
-  the ``topic`` threshold and is at most *possible*. A child quoting an adult ("妈妈说：我儿子…") is no adult.
+* **An adult writer** (SG-02, issue 14): a guardian's comment (``writer="guardian"``, the item's author kind), or
+  a text whose writer is plainly an adult (``context.adult_writer``: their own child, spouse, job, university or
+  age, not quoted). A lexicon hit is at most *possible*: kept when the writer, someone they know or a child is
+  in it or the meaning agrees, dropped in topic talk and otherwise (an adult writer lowers, never raises);
+  a meaning-only finding needs the ``topic`` threshold and is at most *possible*. A guardian telling of harm
+  to their child ("我女儿说体育老师总摸她") is read by an officer. A child quoting an adult ("妈妈说：我儿子…")
+  is no adult.
 * **Meaning needs the right kind of text** (issue 14 false alarms). In the writer's own adult life (a partner,
   dating, marriage, their job: ``context.register``) a meaning-only finding other than self-harm needs a
   child-safety cue (an adult or age gap, secrecy from parents, body photos, money, meeting at their place):
@@ -54,6 +58,7 @@ from app.moderation.screening.types import (
 )
 
 MASK = "＊＊＊"
+CHILD = "child"  # the writer of most texts; any other writer the platform knows ("guardian") is an adult
 WORDS_CERTAIN = 0.7  # a lexicon safeguarding hit at least this confident, with a person in the text, is certain
 MEANING_CERTAIN_LENGTH = 8  # letters: a shorter text ("我很伤心") is too little to be sure of by meaning alone
 
@@ -95,13 +100,15 @@ def personal_details(text: str) -> list[Finding]:
     return _resolve_overlaps(found)
 
 
-def screen(text: str, *, meaning: bool = True) -> Result:
-    """Screen one child-authored text: findings with spans in ``text``, the action and a risk score."""
-    return screen_many([text], meaning=meaning)[0]
+def screen(text: str, *, meaning: bool = True, writer: str = CHILD) -> Result:
+    """Screen one text: findings with spans in ``text``, the action and a risk score. ``writer`` is who wrote
+    it as the platform knows it (the moderated item's author kind): a child, or a guardian (an adult)."""
+    return screen_many([text], meaning=meaning, writer=writer)[0]
 
 
-def screen_many(texts: Sequence[str], *, meaning: bool = True) -> list[Result]:
-    """Screen many texts; their meaning is read in one batch (much cheaper per text than one by one)."""
+def screen_many(texts: Sequence[str], *, meaning: bool = True, writer: str = CHILD) -> list[Result]:
+    """Screen many texts by one kind of writer; their meaning is read in one batch (much cheaper per text than
+    one by one)."""
     from app.moderation.screening import meaning as meaning_detector
 
     normalised = [normalise(t) for t in texts]
@@ -111,7 +118,8 @@ def screen_many(texts: Sequence[str], *, meaning: bool = True) -> list[Result]:
     read = [_without_idioms(normalised[i], idioms[i] + allowed_spans(normalised[i].plain)) for i in readable]
     for i, scores in zip(readable, meaning_detector.scores(read), strict=True):
         probabilities[i] = scores
-    return [_screen_one(n, p, s) for n, p, s in zip(normalised, probabilities, idioms, strict=True)]
+    adult = writer != CHILD
+    return [_screen_one(n, p, s, adult) for n, p, s in zip(normalised, probabilities, idioms, strict=True)]
 
 
 def _without_idioms(n: Normalised, idioms: list[tuple[int, int]]) -> str:
@@ -128,7 +136,9 @@ def _has_words(plain: str) -> bool:
     return sum(ch.isalpha() for ch in plain) >= 2
 
 
-def _screen_one(n: Normalised, probabilities: dict[str, float] | None, idioms: list[tuple[int, int]]) -> Result:
+def _screen_one(
+    n: Normalised, probabilities: dict[str, float] | None, idioms: list[tuple[int, int]], adult_writer: bool,
+) -> Result:
     personal: list[Finding] = []
     for detect in _PERSONAL_DETECTORS:
         personal.extend(detect(n))
@@ -140,7 +150,7 @@ def _screen_one(n: Normalised, probabilities: dict[str, float] | None, idioms: l
         f for f in words_detector.detect_unkind(n, allowed) + context.detect_group_contempt(n)
         if not _overlaps_idiom(n, f, idioms)
     ]
-    concerns, unkind = _combine(n, words_concerns, words_unkind, probabilities)
+    concerns, unkind = _combine(n, words_concerns, words_unkind, probabilities, adult_writer)
     findings = sorted(
         _resolve_overlaps(personal) + _dedupe(concerns + unkind),
         key=lambda f: (f.start, f.end, f.category, str(f.subkind or "")),
@@ -161,7 +171,7 @@ def _overlaps_idiom(n: Normalised, f: Finding, idioms: list[tuple[int, int]]) ->
 
 def _combine(
     n: Normalised, words_concerns: list[Finding], words_unkind: list[Finding],
-    probabilities: dict[str, float] | None,
+    probabilities: dict[str, float] | None, adult_writer: bool = False,
 ) -> tuple[list[Finding], list[Finding]]:
     """Lexicon and meaning, combined by the rule in this module's docstring."""
     from app.moderation.screening import meaning as meaning_detector
@@ -181,7 +191,8 @@ def _combine(
     # SG-02 (issue 14): a plainly adult writer (their own child, spouse, job: "我儿子", "我们单位") is an adult
     # talking of their life or of a topic, not a child disclosing: an officer reads it, nothing is certain.
     # Read only when a finding could follow (every meaning threshold is at least ``possible``): throughput.
-    adult = (bool(words_concerns) or best >= t.possible) and context.adult_writer(n.plain)
+    # A guardian's comment (``adult_writer``) is an adult's whatever its words.
+    adult = (bool(words_concerns) or best >= t.possible) and (adult_writer or context.adult_writer(n.plain))
     long = best >= t.possible and _length(n.plain) >= t.long_letters
     for f in words_concerns:
         if who.topic_only:
@@ -190,8 +201,10 @@ def _combine(
             continue  # SG-02: "我儿子问我法律怎么判强奸罪": an adult on a topic, with a child of their own in it
         if who.topic and context.reported_elsewhere(n.original, f.start, f.end):
             continue  # SG-02: "我是辽宁的。我家那边有全家跳楼的": the harm word's own sentence is news of others
-        if adult:
-            level = Level.POSSIBLE  # SG-02: "我老公喝醉了就打我": an adult's own harm, read by an officer
+        if adult and (who.personal or best >= t.possible or context.names_a_child(n.plain)):
+            level = Level.POSSIBLE  # SG-02: "我老公喝醉了就打我", "孩子他爸喝醉了就打孩子": read by an officer
+        elif adult:
+            continue  # an adult writer lowers a finding, never raises one: a word with no one it happens to
         elif who.personal:
             level = sure if f.confidence >= WORDS_CERTAIN else Level.POSSIBLE
         elif best >= t.possible:
