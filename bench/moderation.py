@@ -8,7 +8,8 @@ Sets (tests/moderation/): corpus.tsv and dev.tsv were used for tuning; holdout.t
 frozen and was never used for tuning (its header says how it was written); precision.tsv holds ordinary
 comments only: its first half may tune, its second half is held back, and both are reported.
 COLD (`--cold`, a file of `<label>\\t<text>` lines, 0 non-offensive, 1 offensive): adult comments on region,
-gender and race, a figure for the notes (not shipped, not a test dependency).
+gender and race, a figure for the notes (not shipped, not a test dependency), screened twice: as if a child
+had written them, and as Yimi screens an adult's (a guardian's) comment.
 
 Prints figures; asserts nothing (the quality floors are tests in tests/moderation/test_corpus.py).
 Precision and recall are per text: a category is found if any finding of it is in the text.
@@ -111,20 +112,25 @@ def print_false_alarms(name: str, texts: list[str]) -> None:
 
 
 def print_cold(path: Path) -> None:
+    """COLD's adults' comments, screened twice: as if a child wrote them (the issue's measure) and as Yimi
+    screens an adult's comment (a guardian's, ``writer="guardian"``)."""
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         label, sep, text = line.partition("\t")
         if sep and label in ("0", "1"):
             rows.append((label, text))
-    results = screen_many([t for _, t in rows])
-    clean = [r for (label, _), r in zip(rows, results, strict=True) if label == "0"]
-    offensive = [r for (label, _), r in zip(rows, results, strict=True) if label == "1"]
-    sg = sum(Category.SAFEGUARDING in r.categories for r in clean)
-    print(f"\nCOLD ({path.name}): {len(clean)} non-offensive, {len(offensive)} offensive comments")
-    print(f"  non-offensive sent to safeguarding: {sg / len(clean):.2%} ({sg}; certain {sum(_certain(r) for r in clean)})")
-    print(f"  non-offensive flagged as personal details: {sum(bool(r.categories & PERSONAL_DETAILS) for r in clean) / len(clean):.2%}")
-    print(f"  non-offensive flagged unkind: {sum(Category.UNKIND in r.categories for r in clean) / len(clean):.2%}")
-    print(f"  offensive caught as unkind: {sum(Category.UNKIND in r.categories for r in offensive) / len(offensive):.2%}")
+    print(f"\nCOLD ({path.name}): {sum(lb == '0' for lb, _ in rows)} non-offensive, "
+          f"{sum(lb == '1' for lb, _ in rows)} offensive comments")
+    for writer in ("child", "guardian"):
+        results = screen_many([t for _, t in rows], writer=writer)
+        clean = [r for (label, _), r in zip(rows, results, strict=True) if label == "0"]
+        offensive = [r for (label, _), r in zip(rows, results, strict=True) if label == "1"]
+        sg = sum(Category.SAFEGUARDING in r.categories for r in clean)
+        print(f"  screened as a {writer}'s:")
+        print(f"    non-offensive sent to safeguarding: {sg / len(clean):.2%} ({sg}; certain {sum(_certain(r) for r in clean)})")
+        print(f"    non-offensive flagged as personal details: {sum(bool(r.categories & PERSONAL_DETAILS) for r in clean) / len(clean):.2%}")
+        print(f"    non-offensive flagged unkind: {sum(Category.UNKIND in r.categories for r in clean) / len(clean):.2%}")
+        print(f"    offensive caught as unkind: {sum(Category.UNKIND in r.categories for r in offensive) / len(offensive):.2%}")
 
 
 def fifty_character_comments(texts: list[str], count: int) -> list[str]:

@@ -177,11 +177,33 @@ def _combine(
     from app.moderation.screening import meaning as meaning_detector
 
     t = meaning_detector.thresholds()
-    who = context.speaker(n.plain)
     probabilities = probabilities or {}
     sg_scores = {Subkind(k): v for k, v in probabilities.items() if k != meaning_detector.UNKIND}
     best = max(sg_scores.values(), default=0.0)
+    # No harm word and no reading at any threshold (each is at least ``possible``): nothing to weigh, so who is
+    # speaking is not read at all (throughput: most comments stop here).
+    concerns = _safeguarding(n, words_concerns, words_unkind, sg_scores, best, adult_writer) \
+        if words_concerns or best >= t.possible else []
+    if concerns:
+        return concerns, []
+    unkind = list(words_unkind)
+    p_unkind = probabilities.get(meaning_detector.UNKIND, 0.0)
+    if p_unkind >= t.unkind:
+        unkind.append(Finding(Category.UNKIND, 0, len(n.original), round(p_unkind, 2), source="meaning"))
+    return concerns, unkind
+
+
+def _safeguarding(
+    n: Normalised, words_concerns: list[Finding], words_unkind: list[Finding], sg_scores: dict[Subkind, float],
+    best: float, adult_writer: bool,
+) -> list[Finding]:
+    """The safeguarding half of ``_combine`` (the rule in this module's docstring)."""
+    from app.moderation.screening import meaning as meaning_detector
+
+    t = meaning_detector.thresholds()
+    who = context.speaker(n.plain)
     whole = (0, len(n.original))
+    letters = sum(ch.isalpha() for ch in n.plain)
     concerns: list[Finding] = []
     # A story, the news or a joke beside the writer's own words ("我看了一本小说，主角离家出走", "my mum will kill
     # me if I lose it haha"): an officer reads it first, nothing is certain.
@@ -226,7 +248,7 @@ def _combine(
             # SG-02: topic talk, or an adult writer ("我当妈以后天天想哭"): only a very strong reading is possible
             level = Level.POSSIBLE if p >= t.topic else None
         else:
-            if sum(ch.isalpha() for ch in n.plain) < MEANING_CERTAIN_LENGTH:
+            if letters < MEANING_CERTAIN_LENGTH:
                 level = Level.POSSIBLE if p >= t.short else None  # "我很伤心", "妈妈摸我的头": too little to read
             elif long and p < t.long:
                 level = None  # SG-02: a long comment with no harm word and a middling reading is a discussion
@@ -234,13 +256,7 @@ def _combine(
                 level = sure if p >= t.certain else Level.POSSIBLE if p >= t.possible else None
         if level is not None:
             concerns.append(Finding(Category.SAFEGUARDING, *whole, round(p, 2), subkind, level, "meaning"))
-    if concerns:
-        return concerns, []
-    unkind = list(words_unkind)
-    p_unkind = probabilities.get(meaning_detector.UNKIND, 0.0)
-    if p_unkind >= t.unkind:
-        unkind.append(Finding(Category.UNKIND, *whole, round(p_unkind, 2), source="meaning"))
-    return concerns, unkind
+    return concerns
 
 
 def _length(plain: str) -> float:
