@@ -239,3 +239,19 @@ def test_sg02_a_child_telling_of_harm_by_someone_named_after_bei_is_a_concern(te
     result = screen(text)
     assert result.action == Action.SAFEGUARDING, result.findings
     assert subkind in {str(f.subkind) for f in result.findings}
+
+
+@pytest.mark.parametrize(
+    ("text", "concern"),
+    [
+        ("大概是这么个意思，如果我说错了别打我", False),
+        ("没想到这么快就被打了脸，原来大家都爱吃", False),
+        ("爸爸别打我，我说错了", True),
+        ("我说错了一句话，爸爸就打我", True),
+        ("我被打了脸，好疼", True),
+    ],
+)
+def test_sg02_idioms_of_being_wrong_read_the_words_around_them(text: str, concern: bool) -> None:
+    """SG-02 (issue 14): "说错了别打我" (don't shoot me if I'm wrong) and "这么快就被打了脸" (proven wrong so soon)
+    are idioms by the words before them; a plea to a parent or a slap told plainly stays a concern."""
+    assert (screen(text).action == Action.SAFEGUARDING) is concern, screen(text).findings
