@@ -98,7 +98,8 @@ def reidentifications(session: SessionDep, user: Overseer) -> list[Reidentificat
 def _to_read_out(item: service.ToRead) -> PossibleConcernOut:
     c = item.concern
     return PossibleConcernOut(
-        id=c.id, number=c.number, comment_id=c.comment_id, consultation_id=c.consultation_id, words=c.words,  # type: ignore[arg-type]
+        id=c.id, number=c.number, comment_id=c.comment_id, writer=item.writer, consultation_id=c.consultation_id,  # type: ignore[arg-type]
+        words=c.words,
         subkinds=c.subkinds, score=c.score, pseudonym=item.pseudonym, age_band=item.age_band, listed_at=c.listed_at,
         due_at=item.due_at, escalated_at=c.escalated_at, read_at=c.read_at, read_by_id=c.read_by_id,
         outcome=c.outcome, case_id=c.case_id,  # type: ignore[arg-type]

@@ -377,11 +377,12 @@ class ReidentificationOut(BaseModel):
 
 class PossibleConcernOut(BaseModel):
     """Words on the officers' "please read" list: the words, the sub-kinds screening suspects, when they
-    were listed and when they are due; the child by pseudonym and age band only."""
+    were listed and when they are due; the child by pseudonym and age band only, or that a guardian wrote them."""
 
     id: int
     number: str
     comment_id: int
+    writer: str  # "child" or "guardian": a guardian's words are an adult's (issue 14)
     consultation_id: int | None
     words: str
     subkinds: list[str]

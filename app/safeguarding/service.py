@@ -650,6 +650,7 @@ class ToRead:
     pseudonym: str | None
     age_band: str | None
     due_at: dt.datetime
+    writer: str = "child"  # the comment's author kind: a guardian's words are an adult's (issue 14)
 
     @property
     def overdue(self) -> bool:
@@ -662,7 +663,7 @@ def to_read(*, session: Session, unread: bool = True, limit: int = 200) -> list[
     from app.consultations.models import Comment
 
     query = (
-        select(PossibleConcern, Child)
+        select(PossibleConcern, Child, Comment.author_kind)
         .join(Comment, col(Comment.id) == PossibleConcern.comment_id)
         .outerjoin(Child, col(Child.id) == Comment.child_id)
     )
@@ -671,9 +672,10 @@ def to_read(*, session: Session, unread: bool = True, limit: int = 200) -> list[
     rows = session.exec(query.order_by(col(PossibleConcern.listed_at), col(PossibleConcern.id)).limit(limit)).all()
     minutes = dt.timedelta(minutes=get_settings().safeguarding_review_minutes)
     items = []
-    for concern, child in rows:
+    for concern, child, writer in rows:
         band = child.age_band() if child is not None else None
-        items.append(ToRead(concern, child.display_name if child else None, band.value if band else None, concern.listed_at + minutes))
+        items.append(ToRead(concern, child.display_name if child else None, band.value if band else None,
+                            concern.listed_at + minutes, writer))
     unread_items = [i for i in items if i.concern.read_at is None]  # oldest first: the most overdue on top
     read_items = sorted((i for i in items if i.concern.read_at is not None), key=lambda i: i.concern.read_at, reverse=True)  # type: ignore[arg-type,return-value]
     return unread_items + read_items
@@ -687,7 +689,8 @@ def to_read_item(*, session: Session, concern: PossibleConcern) -> ToRead:
     child = session.get(Child, comment.child_id) if comment is not None and comment.child_id is not None else None
     band = child.age_band() if child is not None else None
     due = concern.listed_at + dt.timedelta(minutes=get_settings().safeguarding_review_minutes)
-    return ToRead(concern, child.display_name if child else None, band.value if band else None, due)
+    writer = comment.author_kind if comment is not None else "child"
+    return ToRead(concern, child.display_name if child else None, band.value if band else None, due, writer)
 
 
 def get_possible(*, session: Session, concern_id: int) -> PossibleConcern:

@@ -219,7 +219,7 @@ def test_a_guardian_of_two_children_sees_each_group_once(app, session, world):
     assert text.count("Library opening hours") == 1
 
 
-def test_sg02_a_guardians_comment_is_screened_as_an_adults(session, world):
+def test_sg02_a_guardians_comment_is_screened_as_an_adults(app, session, world):
     """SG-02 (issue 14): a guardian's words are screened as an adult's. An adult's weariness, which would open a
     case for a child, goes to ordinary moderation; harm told of a child (the same guardian's second send, which
     replaces the first) is held for the officers' "please read" list: no case opened, nothing shown."""
@@ -241,3 +241,17 @@ def test_sg02_a_guardians_comment_is_screened_as_an_adults(session, world):
     assert session.exec(select(SafeguardingCase)).all() == []
     [comment] = _comments(session, world.ours)
     assert comment.status == CommentStatus.PENDING.value
+    # The officer reads that an adult wrote it, on the page and in the API (no child's nickname to show).
+    from app.accounts import actions as accounts
+    from app.accounts.models import Role
+    from tests.conftest import make_user
+    from tests.moderation.test_queue import moderator_client
+    from tests.safeguarding.helpers import officer
+
+    reader = officer(session)
+    client = moderator_client(app, reader)
+    page = client.get("/safeguarding/to-read").text
+    assert "孩子他爸喝醉了就打孩子" in page and "a guardian (an adult)" in page
+    token = accounts.issue_token(session=session, actor=make_user(session, "admin-tokens", [Role.ADMIN]), user=reader, name="t")[1]
+    [listed] = client.get("/api/v1/safeguarding/to-read", headers={"Authorization": f"Bearer {token}"}).json()
+    assert listed["writer"] == "guardian" and listed["pseudonym"] is None
