@@ -44,3 +44,27 @@ def test_an_officer_reads_the_list_at_laptop_size(browser: Browser, live_server:
     expect(page.locator("#to-read")).to_contain_text(msg("Nothing to read now."))
     assert_accessible(page, "zh-safeguarding-to-read-empty")
     context.close()
+
+
+def test_an_officer_sees_that_a_guardian_wrote_the_words(browser: Browser, live_server: str, session, fixed_meaning) -> None:  # noqa: F811
+    """Issue 14 (SG-02): a guardian's words about harm to a child wait on the list like a child's, labelled as an
+    adult's (no child's nickname to show); axe-core finds nothing."""
+    from app.consultations import answering
+
+    scene = Scene(session)
+    told = "孩子他爸喝醉了就打孩子"
+    answering.guardian_comment(session=session, guardian=scene.guardians[0], consultation=scene.consultation,
+                               children=[scene.children[0]], text=told)
+    session.commit()
+    officer(session, "officer1", contact="13800000001", on_duty=True)
+
+    context = browser.new_context(viewport=LAPTOP, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, live_server, "officer1")
+    page.goto(f"{live_server}/safeguarding/to-read")
+    item = page.locator("li.to-read-item")
+    expect(item).to_have_count(1)
+    expect(item.locator("blockquote.sg-words")).to_have_text(told)
+    expect(item.locator("dl.sg-facts")).to_contain_text(msg("a guardian (an adult)"))
+    assert_accessible(page, "zh-safeguarding-to-read-guardian")
+    context.close()
