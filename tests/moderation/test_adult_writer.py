@@ -231,11 +231,14 @@ def test_sg02_an_adult_writer_lowers_a_finding_never_raises_one() -> None:
 
 @pytest.mark.parametrize(
     ("text", "subkind"),
-    [("我弟弟在学校被同学打了", "bullying"), ("我每天放学都被我爸揍", "abuse"), ("同桌说邻居叔叔总摸她，还不让她说", "sexual")],
+    [("我弟弟在学校被同学打了", "bullying"), ("我每天放学都被我爸揍", "abuse"), ("同桌说邻居叔叔总摸她，还不让她说", "sexual"),
+     ("隔壁班的人把我按在地上踢", "bullying"), ("每天都有人往我的水杯里吐口水", "bullying"),
+     ("我跟爸妈吵架后跑出来了，现在在公园，不敢回去", "running_away")],
 )
 def test_sg02_a_child_telling_of_harm_by_someone_named_after_bei_is_a_concern(text: str, subkind: str) -> None:
     """SG-02: "被同学打了", "被我爸揍" (a classmate or a parent named between 被 and the act) and another child
-    touched ("总摸她") passed as ordinary comments; they are a child's concern."""
+    touched ("总摸她") passed as ordinary comments; being held down, spat at, or run off and afraid to go home
+    were read by meaning alone, below *certain*. Each is a child's concern, certain."""
     result = screen(text)
     assert result.action == Action.SAFEGUARDING, result.findings
     assert subkind in {str(f.subkind) for f in result.findings}
@@ -255,3 +258,9 @@ def test_sg02_idioms_of_being_wrong_read_the_words_around_them(text: str, concer
     """SG-02 (issue 14): "说错了别打我" (don't shoot me if I'm wrong) and "这么快就被打了脸" (proven wrong so soon)
     are idioms by the words before them; a plea to a parent or a slap told plainly stays a concern."""
     assert (screen(text).action == Action.SAFEGUARDING) is concern, screen(text).findings
+
+
+@pytest.mark.parametrize("text", ["我下课跑出来玩，不想回教室", "我们跑出来看烟花，玩到很晚才回家", "往我的书包里放了一封信"])
+def test_sg02_running_out_to_play_is_not_running_away(text: str) -> None:
+    """SG-02: the new rules need fear of going home, or spit and rubbish: play and a letter are nothing."""
+    assert Category.SAFEGUARDING not in {f.category for f in screen(text).findings}, screen(text).findings
