@@ -139,10 +139,15 @@ def add_department(*, session: Session, actor: StaffUser | None, code: str, zh: 
     return department
 
 
-def set_department(*, session: Session, actor: StaffUser, user: StaffUser, department_id: int | None) -> StaffUser:
-    """Issue 16: the staff user's department; None makes them city-wide staff."""
+def require_department(*, session: Session, department_id: int | None) -> None:
+    """A department given for a person or a consultation must exist (None: city-wide, every department)."""
     if department_id is not None and session.get(Department, department_id) is None:
         raise UnknownReference(N_("There is no such department."))
+
+
+def set_department(*, session: Session, actor: StaffUser, user: StaffUser, department_id: int | None) -> StaffUser:
+    """Issue 16: the staff user's department; None makes them city-wide staff."""
+    require_department(session=session, department_id=department_id)
     if user.department_id != department_id:
         user.department_id = department_id
         session.add(user)

@@ -190,8 +190,7 @@ def close_early(*, session: Session, actor: Any, consultation: Consultation, rea
 
 def set_department(*, session: Session, actor: Any, consultation: Consultation, department_id: int | None) -> Consultation:
     """Issue 16: an administrator moves a consultation to a department (None: every department works on it)."""
-    if department_id is not None and accounts.department_name(session=session, department_id=department_id) is None:
-        raise UnknownReference(N_("There is no such department."))
+    accounts.require_department(session=session, department_id=department_id)
     if consultation.department_id != department_id:
         consultation.department_id = department_id
         session.add(consultation)

@@ -650,7 +650,7 @@ class ToRead:
     pseudonym: str | None
     age_band: str | None
     due_at: dt.datetime
-    writer: str = "child"  # the comment's author kind: a guardian's words are an adult's (issue 14)
+    writer: str  # the comment's author kind: a guardian's words are an adult's (issue 14)
 
     @property
     def overdue(self) -> bool:
@@ -670,12 +670,7 @@ def to_read(*, session: Session, unread: bool = True, limit: int = 200) -> list[
     if unread:
         query = query.where(col(PossibleConcern.read_at).is_(None))
     rows = session.exec(query.order_by(col(PossibleConcern.listed_at), col(PossibleConcern.id)).limit(limit)).all()
-    minutes = dt.timedelta(minutes=get_settings().safeguarding_review_minutes)
-    items = []
-    for concern, child, writer in rows:
-        band = child.age_band() if child is not None else None
-        items.append(ToRead(concern, child.display_name if child else None, band.value if band else None,
-                            concern.listed_at + minutes, writer))
+    items = [_entry(concern, child, writer) for concern, child, writer in rows]
     unread_items = [i for i in items if i.concern.read_at is None]  # oldest first: the most overdue on top
     read_items = sorted((i for i in items if i.concern.read_at is not None), key=lambda i: i.concern.read_at, reverse=True)  # type: ignore[arg-type,return-value]
     return unread_items + read_items
@@ -687,9 +682,13 @@ def to_read_item(*, session: Session, concern: PossibleConcern) -> ToRead:
 
     comment = session.get(Comment, concern.comment_id)
     child = session.get(Child, comment.child_id) if comment is not None and comment.child_id is not None else None
+    return _entry(concern, child, comment.author_kind if comment is not None else "child")
+
+
+def _entry(concern: PossibleConcern, child: Child | None, writer: str) -> ToRead:
+    """One entry: the child by pseudonym and age band only (none for a guardian's words), due after the SLA."""
     band = child.age_band() if child is not None else None
     due = concern.listed_at + dt.timedelta(minutes=get_settings().safeguarding_review_minutes)
-    writer = comment.author_kind if comment is not None else "child"
     return ToRead(concern, child.display_name if child else None, band.value if band else None, due, writer)
 
 
