@@ -75,6 +75,9 @@ def test_the_idle_warning_appears_at_eight_minutes_and_one_tap_keeps_the_child(p
     page.clock.install()
     _tap(page, code)
     expect(page).to_have_url(f"{live_server}/me")
+    # The URL changes when the answer arrives; the idle timers start on DOMContentLoaded. Moving the
+    # clock before they exist would move it past nothing (a PostgreSQL CI run did exactly that).
+    page.wait_for_load_state("load")
     warning = page.locator("#idle-warning")
     page.clock.fast_forward("07:50")
     expect(warning).to_be_hidden()
