@@ -23,6 +23,9 @@ from tests.conftest import PASSWORD
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO_ROOT / "test-results" / "screenshots"
+# The pages kept with each issue in docs/screenshots/ are refreshed only when asked
+# (YIMI_DOCS_SCREENSHOTS=1); an ordinary run leaves the committed tree as it found it.
+DOCS_SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
 # An iPad Air in portrait: the shared tablets children use.
 TABLET = {"width": 820, "height": 1180}
 # Chromium's own background traffic (updates, sync, field trials, QUIC probes) is refused on the city's
@@ -106,6 +109,15 @@ def live_server(settings: Settings) -> Iterator[str]:
 
 
 # ---- helpers -------------------------------------------------------------------------------------
+
+
+def keep_for_docs(source: Path, folder: str, name: str) -> None:
+    """Copy a screenshot this run took to docs/screenshots/<folder>/<name>.png when YIMI_DOCS_SCREENSHOTS is set."""
+    if not os.environ.get("YIMI_DOCS_SCREENSHOTS") or not source.exists():
+        return
+    target = DOCS_SCREENSHOTS / folder
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target / f"{name}.png")
 
 
 def msg(message: str, locale: str = "zh_Hans") -> str:

@@ -4,7 +4,6 @@ child who took part finds the card on their home, reads the themes in a child's 
 without (plain form posts, no control that needs JavaScript). Then the analyst's page at laptop size.
 axe-core finds nothing; screenshots go to test-results/screenshots/ and docs/screenshots/issue-16-check/."""
 
-import shutil
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -16,11 +15,11 @@ from app.core.db import utcnow
 from app.insights import actions
 from app.insights.models import Audience, Theme
 from tests.browser.conftest import (
-    REPO_ROOT,
     SCREENSHOTS,
     assert_accessible,
     dead_controls,
     horizontal_overflow,
+    keep_for_docs,
     msg,
     sign_in,
     small_targets,
@@ -34,7 +33,7 @@ pytestmark = pytest.mark.browser
 
 IPAD = {"width": 1024, "height": 768}
 LAPTOP = {"width": 1366, "height": 768}
-DOCS = REPO_ROOT / "docs" / "screenshots" / "issue-16-check"
+DOCS = "issue-16-check"
 THEMES = [
     ({"zh_Hans": "更多的树荫", "en": "More shade"},
      {"zh_Hans": "很多小朋友说：夏天公园太晒了，想要更多大树。", "en": "Many children said the park is too sunny in summer and want more big trees."}),
@@ -62,10 +61,9 @@ def _seed(session: Session):  # noqa: ANN202
 
 def _keep(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    DOCS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
-    shutil.copyfile(path, DOCS / f"{name}.png")
+    keep_for_docs(path, DOCS, name)
 
 
 def _check_page(page: Page, name: str, js: bool) -> None:

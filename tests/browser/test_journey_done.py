@@ -9,7 +9,6 @@ screenshots go to test-results/screenshots/journey-done-*.png (the readers' page
 docs/screenshots/issue-17-journey/)."""
 
 import datetime as dt
-import shutil
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -24,7 +23,7 @@ from app.insights.models import Theme
 from app.notifications.models import OutboxMessage
 from app.responses import hearing
 from app.responses.models import Commitment, Reaction
-from tests.browser.conftest import REPO_ROOT, SCREENSHOTS, assert_accessible, msg, sign_in, small_targets
+from tests.browser.conftest import SCREENSHOTS, assert_accessible, keep_for_docs, msg, sign_in, small_targets
 from tests.browser.test_consultations_child import _sign_in_on_tablet
 from tests.conftest import make_user
 from tests.consultations.helpers import load_notices, official, open_consultation, take_part
@@ -37,7 +36,7 @@ pytestmark = pytest.mark.browser
 LAPTOP = {"width": 1366, "height": 768}
 IPAD = {"width": 1024, "height": 768}
 PHONE = {"width": 390, "height": 844}
-DOCS = REPO_ROOT / "docs" / "screenshots" / "issue-17-journey"  # the pages people look at with the issue
+DOCS = "issue-17-journey"  # the pages people look at with the issue
 SHOT = "journey-done"
 NOT_ADOPTED = "游乐区场地太小，放不下更多秋千。"
 FOR_YOUNG = "秋千放不下了，对不起。"
@@ -73,8 +72,7 @@ def _check(page: Page, name: str, *, child: bool = False, keep: bool = False) ->
     page.wait_for_load_state("load")
     assert_accessible(page, f"{SHOT}-{name}")
     if keep:
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(SCREENSHOTS / f"{SHOT}-{name}.png", DOCS / f"{name}.png")
+        keep_for_docs(SCREENSHOTS / f"{SHOT}-{name}.png", DOCS, name)
     if child:
         assert small_targets(page, child=True) == [], (name, "a control on a child's screen is smaller than a finger")
 

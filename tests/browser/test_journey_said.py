@@ -8,7 +8,6 @@ holds the themes' names and "< 5". axe-core finds nothing on any page; screensho
 test-results/screenshots/journey-said-*.png (the child's and the tally's also in
 docs/screenshots/issue-16-journey/)."""
 
-import shutil
 import subprocess
 
 import pytest
@@ -17,7 +16,7 @@ from sqlmodel import Session
 
 from app.consultations import service as consultations
 from app.consultations.models import Comment, Participation, QuestionKind
-from tests.browser.conftest import REPO_ROOT, SCREENSHOTS, assert_accessible, msg, sign_in, small_targets
+from tests.browser.conftest import SCREENSHOTS, assert_accessible, keep_for_docs, msg, sign_in, small_targets
 from tests.browser.test_consultations_child import _sign_in_on_tablet
 from tests.consultations.helpers import take_part
 from tests.corps.tablet_helpers import classroom
@@ -27,7 +26,7 @@ pytestmark = pytest.mark.browser
 
 LAPTOP = {"width": 1366, "height": 768}
 IPAD = {"width": 1024, "height": 768}
-DOCS = REPO_ROOT / "docs" / "screenshots" / "issue-16-journey"  # the pages people look at with the issue
+DOCS = "issue-16-journey"  # the pages people look at with the issue
 SHOT = "journey-said"
 # The two themes the analyst makes of the machine's suggestions: (name zh, name en, description zh, child's words zh).
 FIRST = ("想要更多能玩的设施", "More things to play on", "孩子们希望有更多秋千、滑梯和给大孩子玩的地方。", "你们说想要更多好玩的东西。")
@@ -55,8 +54,7 @@ def _check(page: Page, name: str, *, child: bool = False, keep: bool = False) ->
     page.wait_for_load_state("load")
     assert_accessible(page, f"{SHOT}-{name}")
     if keep:
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(SCREENSHOTS / f"{SHOT}-{name}.png", DOCS / f"{name}.png")
+        keep_for_docs(SCREENSHOTS / f"{SHOT}-{name}.png", DOCS, name)
     if child:
         assert small_targets(page, child=True) == [], (name, "a control on a child's screen is smaller than a finger")
 

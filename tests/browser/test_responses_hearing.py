@@ -5,7 +5,6 @@ message in the development outbox; the public page shows a published consultatio
 finds nothing; screenshots go to test-results/screenshots/ and docs/screenshots/issue-17/."""
 
 import datetime as dt
-import shutil
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -19,10 +18,10 @@ from app.notifications.models import OutboxMessage
 from app.responses import hearing
 from app.responses.models import Reaction
 from tests.browser.conftest import (
-    REPO_ROOT,
     SCREENSHOTS,
     assert_accessible,
     dead_controls,
+    keep_for_docs,
     msg,
     sign_in,
     small_targets,
@@ -35,15 +34,12 @@ pytestmark = pytest.mark.browser
 
 IPAD = {"width": 1024, "height": 768}
 PHONE = {"width": 390, "height": 844}
-DOCS = REPO_ROOT / "docs" / "screenshots" / "issue-17"
+DOCS = "issue-17"
 
 
 def _keep(name: str) -> None:
     """The screenshot axe's check saved, kept for people to look at with the issue."""
-    DOCS.mkdir(parents=True, exist_ok=True)
-    source = SCREENSHOTS / f"{name}.png"
-    if source.exists():
-        shutil.copy(source, DOCS / f"{name}.png")
+    keep_for_docs(SCREENSHOTS / f"{name}.png", DOCS, name)
 
 
 def _shot(page: Page, name: str) -> None:
