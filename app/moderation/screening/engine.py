@@ -171,7 +171,7 @@ def _overlaps_idiom(n: Normalised, f: Finding, idioms: list[tuple[int, int]]) ->
 
 def _combine(
     n: Normalised, words_concerns: list[Finding], words_unkind: list[Finding],
-    probabilities: dict[str, float] | None, adult_writer: bool = False,
+    probabilities: dict[str, float] | None, adult_writer: bool,
 ) -> tuple[list[Finding], list[Finding]]:
     """Lexicon and meaning, combined by the rule in this module's docstring."""
     from app.moderation.screening import meaning as meaning_detector
@@ -181,7 +181,8 @@ def _combine(
     sg_scores = {Subkind(k): v for k, v in probabilities.items() if k != meaning_detector.UNKIND}
     best = max(sg_scores.values(), default=0.0)
     # No harm word and no reading at any threshold (each is at least ``possible``): nothing to weigh, so who is
-    # speaking is not read at all (throughput: most comments stop here).
+    # speaking, the register and whether the writer is an adult are not read at all (throughput: most comments
+    # stop here).
     concerns = _safeguarding(n, words_concerns, words_unkind, sg_scores, best, adult_writer) \
         if words_concerns or best >= t.possible else []
     if concerns:
@@ -212,9 +213,8 @@ def _safeguarding(
     adults_day = register.adult and not register.child_safety  # the writer's own adult life, no child-safety cue
     # SG-02 (issue 14): a plainly adult writer (their own child, spouse, job: "我儿子", "我们单位") is an adult
     # talking of their life or of a topic, not a child disclosing: an officer reads it, nothing is certain.
-    # Read only when a finding could follow (every meaning threshold is at least ``possible``): throughput.
     # A guardian's comment (``adult_writer``) is an adult's whatever its words.
-    adult = (bool(words_concerns) or best >= t.possible) and (adult_writer or context.adult_writer(n.plain))
+    adult = adult_writer or context.adult_writer(n.plain)
     long = best >= t.possible and _length(n.plain) >= t.long_letters
     for f in words_concerns:
         if who.topic_only:
