@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -121,6 +122,24 @@ def keep_for_docs(source: Path, folder: str, name: str) -> None:
     target = DOCS_SCREENSHOTS / folder
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target / f"{name}.png")
+
+
+@contextmanager
+def answer_held(page: Page, url: str) -> Iterator[None]:
+    """The first request to `url` waits, unanswered, while the block runs (what a child's tablet sees on a slow
+    network); then it goes on, and later requests to `url` pass."""
+    held: list = []
+    page.route(url, lambda route: held.append(route))
+    try:
+        yield
+        for _ in range(250):  # the held request reaches the test through Playwright's own events
+            if held:
+                break
+            page.wait_for_timeout(20)
+        assert len(held) == 1, "the request was never sent"
+        held[0].continue_()
+    finally:
+        page.unroute(url)
 
 
 def msg(message: str, locale: str = "zh_Hans") -> str:

@@ -18,6 +18,7 @@ from app.core.db import utcnow
 from tests.browser.conftest import (
     SCREENSHOTS,
     TABLET,
+    answer_held,
     assert_accessible,
     dead_controls,
     horizontal_overflow,
@@ -257,19 +258,10 @@ def test_a_tap_while_the_last_one_is_on_its_way_is_never_silently_lost(page: Pag
         page.get_by_role("button", name=msg("Skip this question", "zh_Hans")).click()
     expect(page.locator("#flow-title")).to_have_text("请按重要程度排一排")
 
-    held = []
-    answer = f"**/me/consultations/{consultation.id}/answer"
-    page.route(answer, lambda route: held.append(route))  # the first tap's answer waits here
-    page.get_by_role("button", name="干净").click()
-    for name in ("安全", "好玩", msg("Next", "zh_Hans"), msg("Skip this question", "zh_Hans")):
-        expect(page.get_by_role("button", name=name)).to_be_disabled()
-    for _ in range(100):  # the held request reaches the test through Playwright's own events
-        if held:
-            break
-        page.wait_for_timeout(20)
-    assert len(held) == 1
-    held[0].continue_()
-    page.unroute(answer)
+    with answer_held(page, f"**/me/consultations/{consultation.id}/answer"):  # the first tap's answer waits
+        page.get_by_role("button", name="干净").click()
+        for name in ("安全", "好玩", msg("Next", "zh_Hans"), msg("Skip this question", "zh_Hans")):
+            expect(page.get_by_role("button", name=name)).to_be_disabled()
     expect(page.locator(".rank-number")).to_have_count(1)
     for name in ("安全", "好玩"):
         page.get_by_role("button", name=name).click()

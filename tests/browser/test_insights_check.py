@@ -16,6 +16,7 @@ from app.insights import actions
 from app.insights.models import Audience, Theme
 from tests.browser.conftest import (
     SCREENSHOTS,
+    answer_held,
     assert_accessible,
     dead_controls,
     horizontal_overflow,
@@ -104,19 +105,13 @@ def _the_child_checks(page: Page, base: str, consultation: Consultation, js: boo
     _check_page(page, f"{prefix}-themes", js)
 
     first, second = page.locator(".check-theme").all()
-    answer = f"**/me/consultations/{consultation.id}/check/themes/*"
-    held = []
+    yes = first.get_by_role("button", name=msg("Yes, that's what we said"))
     if js:  # while a tap is on its way, the theme's other button waits (a tap there used to be dropped)
-        page.route(answer, lambda route: held.append(route))
-    first.get_by_role("button", name=msg("Yes, that's what we said")).click()
-    if js:
-        expect(first.get_by_role("button", name="不太对")).to_be_disabled()
-        for _ in range(100):
-            if held:
-                break
-            page.wait_for_timeout(20)
-        held[0].continue_()
-        page.unroute(answer)
+        with answer_held(page, f"**/me/consultations/{consultation.id}/check/themes/*"):
+            yes.click()
+            expect(first.get_by_role("button", name="不太对")).to_be_disabled()
+    else:
+        yes.click()
     first = page.locator(".check-theme").first
     expect(first.get_by_role("button", name=msg("Yes, that's what we said"))).to_have_attribute("aria-pressed", "true")
     second = page.locator(".check-theme").nth(1)
