@@ -13,7 +13,7 @@ from app.consultations import service as consultations
 from app.consultations.models import AnswerIn, Channel, Comment, CommentStatus, QuestionIn, QuestionKind
 from app.moderation import service
 from app.moderation.models import Decision, Reason
-from tests.browser.conftest import assert_accessible, msg, sign_in
+from tests.browser.conftest import answer_held, assert_accessible, msg, sign_in
 from tests.conftest import make_user
 from tests.consultations.helpers import load_notices, open_consultation, take_part
 from tests.corps.tablet_helpers import classroom
@@ -68,8 +68,14 @@ def test_a_moderator_clears_the_queue_with_the_keyboard(page: Page, live_server:
     reason.select_option("personal_information")
     page.keyboard.press("r")
     expect(items).to_have_count(4)
-    # The rest: a, a, a, a — each decided row is replaced (there is no next one here, so the list shrinks).
-    for left in (3, 2, 1, 0):
+    # While a decision is on its way, the item's other buttons wait: a second tap (say "pass to safeguarding"
+    # after "approve") used to be queued on the replaced form and dropped without a word.
+    with answer_held(page, "**/moderation/comments/*/decide"):
+        page.keyboard.press("a")
+        expect(items.first.locator("button[data-key=e]")).to_be_disabled()
+    expect(items).to_have_count(3)
+    # The rest: a, a, a — each decided row is replaced (there is no next one here, so the list shrinks).
+    for left in (2, 1, 0):
         page.keyboard.press("a")
         expect(items).to_have_count(left)
     session.expire_all()
